@@ -1,0 +1,2 @@
+// Placeholder until the stack manager lands: unit tests only.
+export default async function setup(): Promise<void> {}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Brings the local stack (Kafka, DynamoDB Local, Redis, Upstash REST endpoint) up when it is not
+    // already running, and down again afterwards. MSKGUARD_NO_STACK=1 skips it for unit-only runs.
+    globalSetup: ['test/setup/global-stack.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Integration suites share one broker and one Redis; files run in parallel on separate
+    // namespaces (topics, groups, key prefixes), so no suite may FLUSHALL or delete another's state.
+    pool: 'forks',
+  },
+});
