@@ -1,0 +1,244 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureJars, ensureJava, ensureRedisServer, POMS } from './installers.ts';
+import { type ManagedProcess, startDetached } from './processes.ts';
+import { PROJECT_ROOT, type StackConfig, type StackEndpoints } from './stack-config.ts';
+
+/** One service of the local stack: how to install it, start it, and tell that it answers. */
+export interface ServiceDefinition {
+  readonly name: 'redis' | 'dynamodb' | 'kafka' | 'upstash';
+  /** Services that must answer before this one starts. */
+  readonly after: readonly ServiceDefinition['name'][];
+  /** Installs what is missing (idempotent, cached). */
+  install(log: (line: string) => void): void;
+  start(): ManagedProcess;
+  /** Resolves when the service answers a real request; rejects with the reason otherwise. */
+  probe(): Promise<void>;
+}
+
+/** Credentials DynamoDB Local accepts; it checks their shape, not their value. */
+export const LOCAL_AWS = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+};
+
+function redisPing(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port });
+    socket.setTimeout(1000, () => socket.destroy(new Error('timeout')));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.end();
+      data.toString().startsWith('+PONG') ? resolve() : reject(new Error(data.toString().trim()));
+    });
+  });
+}
+
+/** Builds the four service definitions for a config and the endpoints they publish. */
+export function defineServices(config: StackConfig, endpoints: StackEndpoints): ServiceDefinition[] {
+  const { paths, host } = config;
+  const log = (name: string) => join(paths.logs, `${name}.log`);
+  let redisServer = 'redis-server';
+  let java = 'java';
+
+  const redis: ServiceDefinition = {
+    name: 'redis',
+    after: [],
+    install: (say) => {
+      redisServer = ensureRedisServer(say);
+    },
+    start: () => {
+      // redis-server rewrites its title to "redis-server host:port", so match on parts of both forms.
+      const marker = ['redis-server', String(config.redisPort)];
+      // No persistence: the stack is for tests and local runs, and a test of G1 after FLUSHALL
+      // must not find keys resurrected from a dump.
+      return startDetached(
+        'redis',
+        redisServer,
+        ['--bind', host, '--port', String(config.redisPort), '--save', '', '--appendonly', 'no'],
+        { log: log('redis'), marker },
+      );
+    },
+    probe: () => redisPing(host, config.redisPort),
+  };
+
+  const dynamodb: ServiceDefinition = {
+    name: 'dynamodb',
+    after: [],
+    install: (say) => {
+      java = ensureJava();
+      ensureJars(POMS.dynamodb, paths.dynamodbJars, say);
+    },
+    start: () =>
+      startDetached(
+        'dynamodb',
+        java,
+        [
+          '-Xmx512m',
+          `-Dsqlite4java.library.path=${paths.dynamodbJars}`,
+          '-cp',
+          `${paths.dynamodbJars}/*`,
+          'software.amazon.dynamodb.services.local.main.ServerRunner',
+          '-inMemory',
+          '-sharedDb',
+          '-disableTelemetry',
+          '-port',
+          String(config.dynamodbPort),
+        ],
+        { log: log('dynamodb'), marker: [paths.dynamodbJars], cwd: paths.state },
+      ),
+    probe: async () => {
+      const client = new DynamoDBClient({
+        ...LOCAL_AWS,
+        endpoint: endpoints.DYNAMODB_ENDPOINT,
+        maxAttempts: 1,
+      });
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+      } finally {
+        client.destroy();
+      }
+    },
+  };
+
+  const kafkaDir = join(paths.state, 'kafka');
+  const kafka: ServiceDefinition = {
+    name: 'kafka',
+    after: [],
+    install: (say) => {
+      java = ensureJava();
+      ensureJars(POMS.kafka, paths.kafkaJars, say);
+    },
+    start: () => {
+      const properties = writeKafkaConfig(config, kafkaDir);
+      const classpath = `${paths.kafkaJars}/*`;
+      // KRaft needs the log dir formatted with a cluster id before the first start; the data is
+      // per run (like the in-memory DynamoDB and Redis), so it is formatted afresh each time.
+      const clusterId = randomBytes(16).toString('base64url');
+      execFileSync(
+        java,
+        ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties],
+        {
+          stdio: 'ignore',
+        },
+      );
+      return startDetached(
+        'kafka',
+        java,
+        [
+          '-Xms256m',
+          '-Xmx1g',
+          '-XX:+UseG1GC',
+          '-Djava.awt.headless=true',
+          `-Dlog4j.configuration=file:${join(kafkaDir, 'log4j.properties')}`,
+          '-cp',
+          classpath,
+          'kafka.Kafka',
+          properties,
+        ],
+        { log: log('kafka'), marker: [properties] },
+      );
+    },
+    probe: async () => {
+      const admin = new Kafka({
+        brokers: [endpoints.KAFKA_BROKERS],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 0 },
+        connectionTimeout: 1000,
+      }).admin();
+      try {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        if (cluster.controller === null || cluster.controller < 0) throw new Error('no controller yet');
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+
+  const upstash: ServiceDefinition = {
+    name: 'upstash',
+    after: ['redis'],
+    install: () => {},
+    start: () => {
+      const entry = join(PROJECT_ROOT, 'shared', 'local', 'upstash-rest', 'server.ts');
+      return startDetached('upstash', process.execPath, ['--import', 'tsx', entry], {
+        log: log('upstash'),
+        marker: [entry],
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          REDIS_URL: endpoints.REDIS_URL,
+          UPSTASH_REDIS_REST_TOKEN: endpoints.UPSTASH_REDIS_REST_TOKEN,
+          UPSTASH_REST_HOST: host,
+          UPSTASH_REST_PORT: String(config.upstashPort),
+        },
+      });
+    },
+    probe: async () => {
+      const res = await fetch(endpoints.UPSTASH_REDIS_REST_URL, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${endpoints.UPSTASH_REDIS_REST_TOKEN}` },
+        body: JSON.stringify(['PING']),
+        signal: AbortSignal.timeout(1000),
+      });
+      const body = (await res.json()) as { result?: unknown };
+      if (body.result !== 'PONG') throw new Error(`unexpected answer ${JSON.stringify(body)}`);
+    },
+  };
+
+  return [redis, dynamodb, kafka, upstash];
+}
+
+function writeKafkaConfig(config: StackConfig, dir: string): string {
+  rmSync(join(dir, 'data'), { recursive: true, force: true });
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const { host, kafkaPort, kafkaControllerPort } = config;
+  const properties = join(dir, 'server.properties');
+  writeFileSync(
+    properties,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@${host}:${kafkaControllerPort}`,
+      `listeners=PLAINTEXT://${host}:${kafkaPort},CONTROLLER://${host}:${kafkaControllerPort}`,
+      `advertised.listeners=PLAINTEXT://${host}:${kafkaPort}`,
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name=PLAINTEXT',
+      `log.dirs=${join(dir, 'data')}`,
+      'num.partitions=1',
+      // Topics are created explicitly (with their partition count) by the code under test.
+      'auto.create.topics.enable=false',
+      'offsets.topic.replication.factor=1',
+      // Fewer __consumer_offsets partitions: faster first group join and faster decoding in restore tests.
+      'offsets.topic.num.partitions=5',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      // Tests crash consumers on purpose; short sessions let the group notice quickly.
+      'group.min.session.timeout.ms=1000',
+      'log.retention.hours=24',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'log4j.properties'),
+    [
+      'log4j.rootLogger=WARN, stdout',
+      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      'log4j.logger.kafka.server.KafkaServer=INFO',
+      'log4j.logger.kafka.server.BrokerServer=INFO',
+      '',
+    ].join('\n'),
+  );
+  return properties;
+}

@@ -1,0 +1,190 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StackError } from '#shared/errors.ts';
+import { isRunning, type ManagedProcess, readPids, stopProcess, tailLog, writePids } from './processes.ts';
+import { defineServices, type ServiceDefinition } from './services.ts';
+import {
+  formatEnv,
+  loadStackConfig,
+  newRestToken,
+  readEnvFile,
+  type StackConfig,
+  type StackEndpoints,
+  stackEndpoints,
+} from './stack-config.ts';
+
+/** How long each service may take to answer after it starts (a cold JVM on 2 cores is slow). */
+const READY_TIMEOUT_MS: Record<ServiceDefinition['name'], number> = {
+  redis: 15_000,
+  dynamodb: 60_000,
+  kafka: 120_000,
+  upstash: 30_000,
+};
+
+/** The state of one service, as `stack status` shows it. */
+export interface ServiceStatus {
+  readonly name: ServiceDefinition['name'];
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  readonly answering: boolean;
+}
+
+/** What `stackUp` did. `started` is empty when everything was already running. */
+export interface StackUpResult {
+  readonly endpoints: StackEndpoints;
+  readonly started: readonly string[];
+}
+
+type Log = (line: string) => void;
+const silent: Log = () => {};
+
+function endpointsFor(config: StackConfig): StackEndpoints {
+  const token = readEnvFile(config.paths.envFile)?.UPSTASH_REDIS_REST_TOKEN ?? newRestToken();
+  return stackEndpoints(config, token);
+}
+
+function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const PORT_OF: Record<ServiceDefinition['name'], (c: StackConfig) => [number, string]> = {
+  redis: (c) => [c.redisPort, 'MSKGUARD_REDIS_PORT'],
+  dynamodb: (c) => [c.dynamodbPort, 'MSKGUARD_DYNAMODB_PORT'],
+  kafka: (c) => [c.kafkaPort, 'MSKGUARD_KAFKA_PORT'],
+  upstash: (c) => [c.upstashPort, 'MSKGUARD_UPSTASH_PORT'],
+};
+
+async function waitUntilAnswering(service: ServiceDefinition, proc: ManagedProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS[service.name];
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (!isRunning(proc)) {
+      throw new StackError(
+        `${service.name} exited during start-up. Last lines of ${proc.log}:\n${tailLog(proc.log)}`,
+      );
+    }
+    try {
+      await service.probe();
+      return;
+    } catch (error) {
+      lastError = error;
+      await sleep(250);
+    }
+  }
+  throw new StackError(
+    `${service.name} did not answer within ${READY_TIMEOUT_MS[service.name] / 1000}s ` +
+      `(last error: ${String(lastError)}). Last lines of ${proc.log}:\n${tailLog(proc.log)}`,
+  );
+}
+
+/**
+ * Brings the local stack up: installs what is missing (jars from Maven Central into the cache,
+ * redis-server with apt-get), starts the services that are not running, waits until each one
+ * answers a real request, and writes the endpoints to the env file. Idempotent.
+ *
+ * @example
+ * ```ts
+ * const { endpoints } = await stackUp({ log: console.log });
+ * process.env.KAFKA_BROKERS = endpoints.KAFKA_BROKERS;
+ * ```
+ */
+export async function stackUp(options: { log?: Log; config?: StackConfig } = {}): Promise<StackUpResult> {
+  const log = options.log ?? silent;
+  const config = options.config ?? loadStackConfig();
+  const { paths } = config;
+  mkdirSync(paths.logs, { recursive: true });
+  const endpoints = endpointsFor(config);
+  const services = defineServices(config, endpoints);
+  const pids = readPids(paths.pidsFile);
+  const toStart = services.filter((s) => !isRunning(pids[s.name]));
+
+  for (const service of toStart) {
+    const [port, variable] = PORT_OF[service.name](config);
+    if (await portInUse(config.host, port)) {
+      throw new StackError(
+        `Port ${port} (${service.name}) is already in use by another process. ` +
+          `Stop it, or choose another port: ${variable}=<port> npm run stack:up`,
+      );
+    }
+  }
+  for (const service of toStart) service.install(log);
+
+  const started: string[] = [];
+  const startOne = async (service: ServiceDefinition): Promise<void> => {
+    const proc = service.start();
+    pids[service.name] = proc;
+    writePids(paths.pidsFile, pids);
+    log(`started ${service.name} (pid ${proc.pid}), waiting until it answers`);
+    await waitUntilAnswering(service, proc);
+    started.push(service.name);
+  };
+  // Services without dependencies start together; the others once theirs answer.
+  const first = toStart.filter((s) => s.after.length === 0);
+  const second = toStart.filter((s) => s.after.length > 0);
+  await Promise.all(first.map(startOne));
+  for (const service of second) await startOne(service);
+
+  // Already-running services must still answer: a hung process is reported, not papered over.
+  for (const service of services.filter((s) => !toStart.includes(s))) {
+    await waitUntilAnswering(service, pids[service.name] as ManagedProcess);
+  }
+  writeFileSync(paths.envFile, formatEnv(endpoints));
+  return { endpoints, started };
+}
+
+/** Stops exactly the processes the stack started (by pid), waits for them to exit, and forgets them. */
+export async function stackDown(options: { log?: Log; config?: StackConfig } = {}): Promise<string[]> {
+  const log = options.log ?? silent;
+  const config = options.config ?? loadStackConfig();
+  const pids = readPids(config.paths.pidsFile);
+  const stopped: string[] = [];
+  // Dependents first: the REST endpoint before the Redis it fronts.
+  for (const name of ['upstash', 'kafka', 'dynamodb', 'redis'] as const) {
+    const proc = pids[name];
+    if (!proc) continue;
+    if (isRunning(proc)) {
+      const how = await stopProcess(proc);
+      log(`${how} ${name} (pid ${proc.pid})`);
+      stopped.push(name);
+    }
+    delete pids[name];
+    writePids(config.paths.pidsFile, pids);
+  }
+  rmSync(config.paths.envFile, { force: true });
+  return stopped;
+}
+
+/** Whether each service is running (our pid alive) and answering a real request. */
+export async function stackStatus(config: StackConfig = loadStackConfig()): Promise<ServiceStatus[]> {
+  const pids = readPids(config.paths.pidsFile);
+  const services = defineServices(config, endpointsFor(config));
+  return Promise.all(
+    services.map(async (service) => {
+      const proc = pids[service.name];
+      const running = isRunning(proc);
+      const answering =
+        running &&
+        (await service.probe().then(
+          () => true,
+          () => false,
+        ));
+      return { name: service.name, pid: running ? proc?.pid : undefined, running, answering };
+    }),
+  );
+}
+
+/** The endpoints of a running stack, from its env file; `undefined` when the stack is not up. */
+export function runningStackEndpoints(config: StackConfig = loadStackConfig()): StackEndpoints | undefined {
+  const env = readEnvFile(config.paths.envFile);
+  const pids = readPids(config.paths.pidsFile);
+  const allRunning = (['redis', 'dynamodb', 'kafka', 'upstash'] as const).every((n) => isRunning(pids[n]));
+  return env && allRunning ? (env as unknown as StackEndpoints) : undefined;
+}

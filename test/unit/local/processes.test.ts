@@ -1,0 +1,70 @@
+// The stack stops exactly the processes it started: pids are checked against a command-line
+// marker before any signal, so a reused pid is never killed.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isRunning, readPids, startDetached, stopProcess, writePids } from '#shared/local/processes.ts';
+
+describe('managed processes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mskguard-proc-'));
+
+  it('starts a detached process, recognises it by marker, and stops it', async () => {
+    // Prepare
+    const proc = startDetached('sleeper', 'sleep', ['31.5'], {
+      log: join(dir, 'sleep.log'),
+      marker: ['31.5'],
+    });
+
+    // Act
+    const before = isRunning(proc);
+    const how = await stopProcess(proc, 5000);
+
+    // Assess
+    expect(before).toBe(true);
+    expect(how).toBe('stopped');
+    expect(isRunning(proc)).toBe(false);
+  });
+
+  it('does not take a process whose command line lacks the marker for its own', async () => {
+    // Prepare
+    const proc = startDetached('sleeper', 'sleep', ['32.5'], {
+      log: join(dir, 'sleep2.log'),
+      marker: ['32.5'],
+    });
+    const impostor = { ...proc, marker: ['not-this-one'] };
+
+    // Act
+    const outcome = await stopProcess(impostor, 1000);
+
+    // Assess
+    expect(outcome).toBe('stopped');
+    expect(isRunning(proc)).toBe(true);
+    await stopProcess(proc);
+  });
+
+  it('kills a process that ignores SIGTERM after the grace period', async () => {
+    // Prepare
+    const proc = startDetached('stubborn', 'bash', ['-c', "trap '' TERM; sleep 33.5 & wait; sleep 33.5"], {
+      log: join(dir, 'stubborn.log'),
+      marker: ['33.5'],
+    });
+    await new Promise((r) => setTimeout(r, 200));
+
+    // Act
+    const how = await stopProcess(proc, 500);
+
+    // Assess
+    expect(how).toBe('killed');
+    expect(isRunning(proc)).toBe(false);
+    spawnSync('pkill', ['-f', 'sleep 33.5']);
+  });
+
+  it('round-trips the pids file and treats a missing or corrupt one as empty', () => {
+    const file = join(dir, 'pids.json');
+    expect(readPids(file)).toEqual({});
+    writePids(file, { a: { name: 'a', pid: 1, marker: ['x'], log: 'l' } });
+    expect(readPids(file).a?.pid).toBe(1);
+  });
+});
