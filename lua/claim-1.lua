@@ -1,0 +1,154 @@
+--[[
+  Claims a batch of idempotency keys for one invocation: exact-tier lookup, distributed Bloom
+  test, and a lease for every key the invocation must process. One call per batch.
+
+  Exact tier: one hash per window-long bucket of Redis server time, <base>:x:<bucket>.
+    field <id>      = the owner (invocation) that leased the key in this bucket
+    field #<owner>  = that owner's state: "<expiryMs>" (IN_PROGRESS until then), "C" (COMPLETED)
+                      or "R" (released)
+  A key's state is its owner's state, so completing or releasing a whole invocation is one HSET
+  (complete-1.lua, release-1.lua), and a lease taken over by another owner is fenced for free:
+  the key then names the new owner. Lookups read the current and the previous bucket, so a
+  COMPLETED key is recognised for at least one window after its claim and at most two.
+  Time is Redis's own (TIME), never the caller's clock.
+
+  Input:
+    KEYS[1]  base key of the consumer group ("mskguard:{group}"): every key the script touches
+             starts with it and so shares its hash tag (one Cluster slot).
+    ARGV[1]  owner: this invocation's id (base64url, no '#').
+    ARGV[2]  lease length in ms (the Lambda's remaining time plus a margin).
+    ARGV[3]  window length in ms (bucket length; at least the lease length).
+    ARGV[4]  width of one id in bytes.
+    ARGV[5]  the ids, concatenated (n * width bytes, unique within the call).
+    ARGV[6]  mode: "exact" | "probabilistic".
+    ARGV[7]  Bloom generation length in ms ("0": no distributed Bloom tier).
+    ARGV[8]  Bloom generations to test (the current one and the ones before it).
+    ARGV[9]  Bloom blocks, 16 hex digits per id: 8 for the 32-bit block index, 8 for the mask.
+
+  Output: { statuses, bucket }
+    statuses  a string of n characters, in id order:
+      N  new: leased to owner
+      D  duplicate: COMPLETED within the window
+      I  in progress: another owner's lease is live
+      P  probable duplicate: the Bloom tier has seen it and the exact tier has not. In "exact"
+         mode it is leased to owner like N; in "probabilistic" mode it is not leased.
+    bucket    the bucket the leases were written to (complete and release take it back).
+]]
+local rcall = redis.call
+local base, owner = KEYS[1], ARGV[1]
+local leaseMs, windowMs, width = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local ids, mode = ARGV[5], ARGV[6]
+local genMs, generations, blocks = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+-- Lua's unpack fails above ~8,000 values: multi-field commands go in chunks.
+local CHUNK = 2000
+
+local time = rcall('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local bucket = math.floor(now / windowMs)
+
+local n = #ids / width
+local fields = {}
+for i = 1, n do
+  fields[i] = string.sub(ids, (i - 1) * width + 1, i * width)
+end
+
+-- State of each key in one bucket: 'D' completed, 'I' live foreign lease, nil otherwise.
+local function lookup(key, out)
+  if rcall('EXISTS', key) == 0 then
+    return
+  end
+  local owners = {}
+  for s = 1, n, CHUNK do
+    local r = rcall('HMGET', key, unpack(fields, s, math.min(s + CHUNK - 1, n)))
+    for j = 1, #r do
+      local o = r[j]
+      if o and o ~= owner and out[s + j - 1] ~= 'D' then
+        local state = owners[o]
+        if state == nil then
+          local v = rcall('HGET', key, '#' .. o)
+          if v == 'C' then
+            state = 'D'
+          elseif v and v ~= 'R' and tonumber(v) > now then
+            state = 'I'
+          else
+            state = false
+          end
+          owners[o] = state
+        end
+        if state then
+          out[s + j - 1] = state
+        end
+      end
+    end
+  end
+end
+
+local found = {}
+lookup(base .. ':x:' .. bucket, found)
+lookup(base .. ':x:' .. (bucket - 1), found)
+
+local status, candidates = {}, {}
+for i = 1, n do
+  local s = found[i]
+  if s then
+    status[i] = s
+  else
+    status[i] = 'N'
+    candidates[#candidates + 1] = i
+  end
+end
+
+-- Distributed Bloom tier: test the new keys against the rotating generation bitmaps.
+if genMs > 0 and #candidates > 0 then
+  local generation = math.floor(now / genMs)
+  local args, masks = {}, {}
+  for j, i in ipairs(candidates) do
+    local off = (i - 1) * 16
+    args[3 * j - 2] = 'GET'
+    args[3 * j - 1] = 'u32'
+    args[3 * j] = '#' .. tonumber(string.sub(blocks, off + 1, off + 8), 16)
+    masks[j] = bit.tobit(tonumber(string.sub(blocks, off + 9, off + 16), 16))
+  end
+  local seen = {}
+  for g = 0, generations - 1 do
+    local key = base .. ':b:' .. (generation - g)
+    if rcall('EXISTS', key) == 1 then
+      for s = 1, #candidates, CHUNK do
+        local e = math.min(s + CHUNK - 1, #candidates)
+        local r = rcall('BITFIELD_RO', key, unpack(args, 3 * s - 2, 3 * e))
+        for j = 1, #r do
+          local m = masks[s + j - 1]
+          if bit.band(r[j], m) == m then
+            seen[s + j - 1] = true
+          end
+        end
+      end
+    end
+  end
+  for j, i in ipairs(candidates) do
+    if seen[j] then
+      status[i] = 'P'
+    end
+  end
+end
+
+-- Lease what this invocation will process.
+local current = base .. ':x:' .. bucket
+local leased = {}
+for i = 1, n do
+  local s = status[i]
+  if s == 'N' or (s == 'P' and mode == 'exact') then
+    leased[#leased + 1] = fields[i]
+    leased[#leased + 1] = owner
+  end
+end
+if #leased > 0 then
+  rcall('HSET', current, '#' .. owner, now + leaseMs)
+  for s = 1, #leased, 2 * CHUNK do
+    rcall('HSET', current, unpack(leased, s, math.min(s + 2 * CHUNK - 1, #leased)))
+  end
+  -- The bucket is read until the end of the next one; a minute of slack.
+  rcall('PEXPIREAT', current, (bucket + 2) * windowMs + 60000)
+end
+
+return { table.concat(status), bucket }

@@ -1,0 +1,110 @@
+--[[
+  Completes an invocation after its handler succeeded: every key it still holds becomes
+  COMPLETED (one HSET of its owner state), keys it must give back are released first, and the
+  completed keys' bits are set in the current Bloom generation. One call per batch.
+
+  Fencing: a key whose lease expired and was taken by another owner names that owner, so this
+  owner's state no longer applies to it.
+
+  Input:
+    KEYS[1]  base key of the consumer group ("mskguard:{group}").
+    ARGV[1]  owner: the id that claimed the keys.
+    ARGV[2]  bucket: the bucket claim-1 returned.
+    ARGV[3]  window length in ms (as in claim).
+    ARGV[4]  width of one id in bytes.
+    ARGV[5]  ids to release (leased by owner but not processed: after a partition's first
+             failure), concatenated; may be empty.
+    ARGV[6]  Bloom generation length in ms ("0": no distributed Bloom tier).
+    ARGV[7]  Bloom generations kept (sets the bitmap's expiry).
+    ARGV[8]  Bloom blocks of the completed ids, 16 hex digits per id (as in claim); may be empty.
+
+  Output: { completed, released }
+    completed  1 when the owner is now COMPLETED; 0 when its leases were gone (the bucket expired
+               or the owner was already released): nothing was marked.
+    released   the number of leases released.
+]]
+local rcall = redis.call
+local base, owner, bucket = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local windowMs, width, releaseIds = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local genMs, generations, blocks = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
+local CHUNK = 2000
+local key = base .. ':x:' .. bucket
+local marker = '#' .. owner
+
+local state = rcall('HGET', key, marker)
+if not state or state == 'R' then
+  return { 0, 0 }
+end
+
+-- Release first: once the owner is COMPLETED, every key still naming it is COMPLETED too.
+local released = 0
+local n = #releaseIds / width
+local mine = {}
+for s = 1, n, CHUNK do
+  local e = math.min(s + CHUNK - 1, n)
+  local fields = {}
+  for i = s, e do
+    fields[#fields + 1] = string.sub(releaseIds, (i - 1) * width + 1, i * width)
+  end
+  local r = rcall('HMGET', key, unpack(fields))
+  for j = 1, #r do
+    if r[j] == owner then
+      mine[#mine + 1] = fields[j]
+    end
+  end
+end
+for s = 1, #mine, CHUNK do
+  released = released + rcall('HDEL', key, unpack(mine, s, math.min(s + CHUNK - 1, #mine)))
+end
+rcall('HSET', key, marker, 'C')
+
+-- Bloom bits: OR each completed key's mask into its block of the current generation. Masks of
+-- keys sharing a block are merged first: one GET and one SET per distinct block.
+local m = #blocks / 16
+if genMs > 0 and m > 0 then
+  local time = rcall('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local generation = math.floor(now / genMs)
+  local bloom = base .. ':b:' .. generation
+  local merged, order = {}, {}
+  for i = 0, m - 1 do
+    local off = i * 16
+    local block = tonumber(string.sub(blocks, off + 1, off + 8), 16)
+    local mask = bit.tobit(tonumber(string.sub(blocks, off + 9, off + 16), 16))
+    local prior = merged[block]
+    if prior then
+      merged[block] = bit.bor(prior, mask)
+    else
+      merged[block] = mask
+      order[#order + 1] = block
+    end
+  end
+  local STEP = 1500
+  for s = 1, #order, STEP do
+    local e = math.min(s + STEP - 1, #order)
+    local gets = {}
+    for j = s, e do
+      local k = 3 * (j - s)
+      gets[k + 1] = 'GET'
+      gets[k + 2] = 'u32'
+      gets[k + 3] = '#' .. order[j]
+    end
+    local old = rcall('BITFIELD_RO', bloom, unpack(gets))
+    local sets = {}
+    for j = s, e do
+      local word = bit.bor(old[j - s + 1], merged[order[j]])
+      if word < 0 then
+        word = word + 4294967296
+      end
+      local k = 4 * (j - s)
+      sets[k + 1] = 'SET'
+      sets[k + 2] = 'u32'
+      sets[k + 3] = '#' .. order[j]
+      sets[k + 4] = word
+    end
+    rcall('BITFIELD', bloom, unpack(sets))
+  end
+  rcall('PEXPIREAT', bloom, (generation + generations) * genMs + 60000)
+end
+
+return { 1, released }

@@ -1,0 +1,68 @@
+import { Redis } from '@upstash/redis';
+import { CacheUnavailableError } from '#shared/errors.ts';
+import { isNoScript, type LuaScript, type ScriptRunner } from './script-runner.ts';
+
+/** Options of {@link UpstashScriptRunner}. */
+export interface UpstashRunnerOptions {
+  /** UPSTASH_REDIS_REST_URL. */
+  readonly url: string;
+  /** UPSTASH_REDIS_REST_TOKEN: read it from Secrets Manager, never from plain configuration. */
+  readonly token: string;
+  /**
+   * Retries on network errors before the call fails with CacheUnavailableError. Each try is one
+   * round trip, so this bounds the time an invocation waits on an unreachable cache.
+   * @default 1
+   */
+  readonly retries?: number;
+}
+
+/**
+ * Runs mskguard's scripts over the Upstash REST API with @upstash/redis: the default cache for
+ * functions outside a VPC. EVALSHA first (one HTTP request), EVAL when the server answers NOSCRIPT.
+ *
+ * @example
+ * ```ts
+ * const runner = new UpstashScriptRunner({ url: secret.url, token: secret.token });
+ * ```
+ */
+export class UpstashScriptRunner implements ScriptRunner {
+  public readonly kind = 'upstash';
+  readonly #redis: Redis;
+
+  public constructor(options: UpstashRunnerOptions) {
+    const retries = options.retries ?? 1;
+    this.#redis = new Redis({
+      url: options.url,
+      token: options.token,
+      // Results are our scripts' own strings and numbers; never JSON.parse them.
+      automaticDeserialization: false,
+      enableTelemetry: false,
+      retry: retries > 0 ? { retries, backoff: (n) => 25 * 2 ** n } : false,
+    });
+  }
+
+  public async run(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    try {
+      return await this.#redis.evalsha(script.sha1, [...keys], [...args]);
+    } catch (error) {
+      if (!isNoScript(error)) throw classify(error);
+    }
+    try {
+      return await this.#redis.eval(script.source, [...keys], [...args]);
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  public async close(): Promise<void> {}
+}
+
+/** An HTTP-level Redis error (UpstashError) is a script bug; anything else means the cache is unreachable. */
+function classify(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'UpstashError') return error;
+  return new CacheUnavailableError(
+    `The Upstash REST endpoint is unreachable (${(error as Error).message}). ` +
+      "Check UPSTASH_REDIS_REST_URL and the network; with onCacheUnavailable: 'degrade' the batch runs on the local filter.",
+    { cause: error },
+  );
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { scripts } from '#lua/scripts.generated.ts';
+import type { LuaScript, ScriptRunner } from '#shared/cache/script-runner.ts';
+import { ConfigurationError, MskGuardError } from '#shared/errors.ts';
+import {
+  type BloomBlock,
+  bloomBlockOf,
+  type DistributedBloomParams,
+  encodeBloomBlocks,
+} from './bloom-blocks.ts';
+
+/** Per-key result of a claim, as the claim script reports it. */
+export const ClaimStatus = {
+  /** Not seen: leased to this invocation, process it. */
+  New: 'N',
+  /** COMPLETED within the window: a proven duplicate, withhold it. */
+  Duplicate: 'D',
+  /** Another invocation holds a live lease: retry it after the lease. */
+  InProgress: 'I',
+  /** The Bloom tier has seen it, the exact tier has not (leased in exact mode). */
+  Probable: 'P',
+} as const;
+export type ClaimStatus = (typeof ClaimStatus)[keyof typeof ClaimStatus];
+
+/** A key as the Redis tier knows it: its id (the hash field) and the digest its Bloom bits come from. */
+export interface TierKey {
+  /** 22-character base64url form of the 16-byte digest. */
+  readonly id: string;
+  readonly digest: Uint8Array;
+}
+
+/** What claim hands back to complete and release: which owner leased what, and where. */
+export interface ClaimTicket {
+  readonly owner: string;
+  readonly bucket: number;
+}
+
+/** Options of {@link RedisDedupTier}. */
+export interface RedisDedupTierOptions {
+  readonly runner: ScriptRunner;
+  /** Base key of the consumer group, `mskguard:{group}` (hash tag = group). */
+  readonly baseKey: string;
+  /** Exact-tier window in ms: a COMPLETED key is recognised for at least this long. */
+  readonly windowMs: number;
+  /** The distributed Bloom tier; omitted = off. */
+  readonly bloom?: DistributedBloomParams;
+}
+
+/** The claim script answered something other than what it returns: a version skew or a bug. */
+export class UnexpectedScriptReplyError extends MskGuardError {}
+
+const ID_WIDTH = 22;
+
+/**
+ * The exact tier (and the distributed Bloom tier) in Redis: one script call per step per batch.
+ * claim → statuses + a ticket; after the handler: complete(ticket, released) or release(ticket).
+ * Completing or releasing is O(1) in Redis, plus O(released) and the Bloom bits of completed keys.
+ *
+ * @example
+ * ```ts
+ * const tier = new RedisDedupTier({ runner, baseKey: 'mskguard:{orders}', windowMs: 3_600_000 });
+ * const { statuses, ticket } = await tier.claim(keys, { leaseMs: context.getRemainingTimeInMillis() + 5000, mode: 'exact' });
+ * // ... process the keys whose status is New ...
+ * await tier.complete(ticket, completedKeys, releasedKeys);
+ * ```
+ */
+export class RedisDedupTier {
+  readonly #runner: ScriptRunner;
+  readonly #base: string;
+  readonly #windowMs: number;
+  readonly #bloom: DistributedBloomParams | undefined;
+
+  public constructor(options: RedisDedupTierOptions) {
+    if (!Number.isInteger(options.windowMs) || options.windowMs < 1000) {
+      throw new ConfigurationError(`windowMs must be a whole number of ms >= 1000, got ${options.windowMs}`);
+    }
+    this.#runner = options.runner;
+    this.#base = options.baseKey;
+    this.#windowMs = options.windowMs;
+    this.#bloom = options.bloom;
+  }
+
+  /** Claims every key in one round trip; ids must be unique within the call. */
+  public async claim(
+    keys: readonly TierKey[],
+    options: { leaseMs: number; mode: 'exact' | 'probabilistic'; owner?: string },
+  ): Promise<{ statuses: ClaimStatus[]; ticket: ClaimTicket }> {
+    const owner = options.owner ?? randomBytes(12).toString('base64url');
+    const leaseMs = Math.ceil(options.leaseMs);
+    if (leaseMs > this.#windowMs) {
+      throw new ConfigurationError(
+        `The lease (${leaseMs} ms) is longer than the dedup window (${this.#windowMs} ms): a live lease could ` +
+          'be forgotten. Raise the window above the function timeout.',
+      );
+    }
+    const bloom = this.#bloom;
+    const reply = await this.#run(scripts.claim, [
+      owner,
+      String(Math.max(1, leaseMs)),
+      String(this.#windowMs),
+      String(ID_WIDTH),
+      joinIds(keys),
+      options.mode,
+      String(bloom?.generationMs ?? 0),
+      String(bloom?.generations ?? 0),
+      bloom ? encodeBloomBlocks(keys.map((k) => this.#blockOf(k))) : '',
+    ]);
+    if (!Array.isArray(reply) || typeof reply[0] !== 'string' || reply[0].length !== keys.length) {
+      throw new UnexpectedScriptReplyError(`claim returned ${JSON.stringify(reply)?.slice(0, 200)}`);
+    }
+    return { statuses: [...reply[0]] as ClaimStatus[], ticket: { owner, bucket: Number(reply[1]) } };
+  }
+
+  /**
+   * Marks every key the ticket still holds COMPLETED, after releasing `released` (keys leased but
+   * not processed). Sets the Bloom bits of `completed`. One round trip.
+   * @returns whether the owner was marked; false when its leases were already gone.
+   */
+  public async complete(
+    ticket: ClaimTicket,
+    completed: readonly TierKey[],
+    released: readonly TierKey[] = [],
+  ): Promise<{ completed: boolean; released: number }> {
+    const bloom = this.#bloom;
+    const reply = (await this.#run(scripts.complete, [
+      ticket.owner,
+      String(ticket.bucket),
+      String(this.#windowMs),
+      String(ID_WIDTH),
+      joinIds(released),
+      String(bloom?.generationMs ?? 0),
+      String(bloom?.generations ?? 0),
+      bloom ? encodeBloomBlocks(completed.map((k) => this.#blockOf(k))) : '',
+    ])) as [number | string, number | string];
+    return { completed: Number(reply[0]) === 1, released: Number(reply[1]) };
+  }
+
+  /** Releases every lease of the ticket (the handler failed). One round trip, O(1) in Redis. */
+  public async release(ticket: ClaimTicket): Promise<boolean> {
+    return Number(await this.#run(scripts.release, [ticket.owner, String(ticket.bucket)])) === 1;
+  }
+
+  #blockOf(key: TierKey): BloomBlock {
+    return bloomBlockOf(key.digest, this.#bloom as DistributedBloomParams);
+  }
+
+  #run(script: LuaScript, args: string[]): Promise<unknown> {
+    return this.#runner.run(script, [this.#base], args);
+  }
+}
+
+function joinIds(keys: readonly TierKey[]): string {
+  let out = '';
+  for (const key of keys) {
+    if (key.id.length !== ID_WIDTH) throw new TypeError(`key id must be ${ID_WIDTH} characters: ${key.id}`);
+    out += key.id;
+  }
+  return out;
+}

@@ -1,0 +1,233 @@
+// G1 (a completed key is a duplicate), G4 (one owner per live lease), G5 (release and lease
+// expiry let a retry process), G2 (Bloom only ever says PROBABLE), against the real Redis through
+// both adapters (RESP and the Upstash REST endpoint).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis as IORedis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
+import { sizeDistributedBloom } from '#shared/dedup/bloom-blocks.ts';
+import { ClaimStatus, RedisDedupTier } from '#shared/dedup/redis-tier.ts';
+import { startUpstashRestServer } from '#shared/local/upstash-rest/server.ts';
+import { ADAPTERS, CountingRunner, randomKey } from '#test/support/runners.ts';
+import { stackEnv, uniqueName } from '#test/support/stack.ts';
+
+const { New, Duplicate, InProgress, Probable } = ClaimStatus;
+const HOUR = 3_600_000;
+
+describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTier over %s', (adapter) => {
+  const runner = new CountingRunner(ADAPTERS[adapter]());
+  const tier = (windowMs = HOUR, bloom?: ReturnType<typeof sizeDistributedBloom>) =>
+    new RedisDedupTier({ runner, baseKey: `mskguard:{${uniqueName('g')}}`, windowMs, bloom });
+  afterAll(() => runner.close());
+
+  it('leases new keys, and reports them as duplicates once completed (G1)', async () => {
+    // Prepare
+    const t = tier();
+    const keys = [randomKey(), randomKey(), randomKey()];
+
+    // Act
+    const first = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    const done = await t.complete(first.ticket, keys);
+    const again = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(first.statuses).toEqual([New, New, New]);
+    expect(done).toEqual({ completed: true, released: 0 });
+    expect(again.statuses).toEqual([Duplicate, Duplicate, Duplicate]);
+  });
+
+  it('gives a live lease to exactly one of two concurrent claims (G4)', async () => {
+    // Prepare
+    const t = tier();
+    const keys = Array.from({ length: 50 }, randomKey);
+
+    // Act
+    const [a, b] = await Promise.all([
+      t.claim(keys, { leaseMs: 60_000, mode: 'exact' }),
+      t.claim(keys, { leaseMs: 60_000, mode: 'exact' }),
+    ]);
+
+    // Assess
+    for (let i = 0; i < keys.length; i++) {
+      expect([a.statuses[i], b.statuses[i]].sort()).toEqual([InProgress, New].sort());
+    }
+    expect(new Set(a.statuses).size).toBe(1);
+  });
+
+  it('lets a retry process keys after a release, and only then (G5)', async () => {
+    // Prepare
+    const t = tier();
+    const keys = [randomKey(), randomKey()];
+    const failed = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    const whileHeld = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Act
+    const released = await t.release(failed.ticket);
+    const retry = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(whileHeld.statuses).toEqual([InProgress, InProgress]);
+    expect(released).toBe(true);
+    expect(retry.statuses).toEqual([New, New]);
+    expect(await t.release(failed.ticket)).toBe(false);
+  });
+
+  it("frees a crashed holder's keys when its lease expires (G5)", async () => {
+    // Prepare
+    const t = tier();
+    const keys = [randomKey()];
+    await t.claim(keys, { leaseMs: 300, mode: 'exact' });
+
+    // Act
+    const during = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    await sleep(400);
+    const after = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(during.statuses).toEqual([InProgress]);
+    expect(after.statuses).toEqual([New]);
+  });
+
+  it('fences a late complete: keys taken over after the lease expired stay with the new owner', async () => {
+    // Prepare
+    const t = tier();
+    const keys = [randomKey(), randomKey()];
+    const slow = await t.claim(keys, { leaseMs: 200, mode: 'exact' });
+    await sleep(300);
+    const takeover = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Act
+    await t.complete(slow.ticket, keys);
+    const whileNewOwnerWorks = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    await t.release(takeover.ticket);
+    const afterNewOwnerFailed = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(takeover.statuses).toEqual([New, New]);
+    expect(whileNewOwnerWorks.statuses).toEqual([InProgress, InProgress]);
+    expect(afterNewOwnerFailed.statuses).toEqual([New, New]);
+  });
+
+  it('completes what preceded a failure and releases the rest, in one call (partial batch)', async () => {
+    // Prepare
+    const t = tier();
+    const keys = Array.from({ length: 6 }, randomKey);
+    const claim = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    const calls = runner.calls.length;
+
+    // Act
+    const result = await t.complete(claim.ticket, keys.slice(0, 4), keys.slice(4));
+    const retry = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(runner.calls.length - calls).toBe(2);
+    expect(result).toEqual({ completed: true, released: 2 });
+    expect(retry.statuses).toEqual([Duplicate, Duplicate, Duplicate, Duplicate, New, New]);
+  });
+
+  it('recognises completed keys for at least one window and forgets them after two', async () => {
+    // Prepare
+    const t = tier(1000);
+    const keys = [randomKey()];
+    const claim = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
+    await t.complete(claim.ticket, keys);
+
+    // Act
+    const soon = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
+    await sleep(2100);
+    const later = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
+
+    // Assess
+    expect(soon.statuses).toEqual([Duplicate]);
+    expect(later.statuses).toEqual([New]);
+  });
+
+  it('says PROBABLE for a key the Bloom generations remember after the exact window (G2)', async () => {
+    // Prepare
+    const bloom = sizeDistributedBloom({ keysPerGeneration: 10_000, generationMs: HOUR, generations: 2 });
+    const t = tier(1000, bloom);
+    const keys = Array.from({ length: 20 }, randomKey);
+    const claim = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
+    await t.complete(claim.ticket, keys);
+    await sleep(2100);
+
+    // Act
+    const probabilistic = await t.claim(keys, { leaseMs: 500, mode: 'probabilistic' });
+    const exact = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
+    const exactAgain = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
+
+    // Assess
+    expect(probabilistic.statuses).toEqual(keys.map(() => Probable));
+    expect(exact.statuses).toEqual(keys.map(() => Probable));
+    // Exact mode leased them: a PROBABLE key is processed, never dropped.
+    expect(exactAgain.statuses).toEqual(keys.map(() => InProgress));
+  });
+
+  it('never says PROBABLE for keys it has not seen', async () => {
+    const bloom = sizeDistributedBloom({ keysPerGeneration: 100_000, generationMs: HOUR, generations: 2 });
+    const t = tier(HOUR, bloom);
+    const seen = Array.from({ length: 500 }, randomKey);
+    const claim = await t.claim(seen, { leaseMs: 60_000, mode: 'exact' });
+    await t.complete(claim.ticket, seen);
+    const fresh = await t.claim(Array.from({ length: 2000 }, randomKey), { leaseMs: 60_000, mode: 'exact' });
+    // 500 keys in a 100,000-key bitmap: a false positive among 2,000 fresh keys is possible but
+    // this rate would only be reached by a broken block or mask computation.
+    expect(fresh.statuses.filter((s) => s === Probable).length).toBeLessThan(5);
+  });
+
+  it('claims and completes 10,000 keys in one round trip each, with 17% duplicates', async () => {
+    // Prepare
+    const t = tier();
+    const keys = Array.from({ length: 10_000 }, randomKey);
+    const dupes = keys.slice(0, 1700);
+    const pre = await t.claim(dupes, { leaseMs: 60_000, mode: 'exact' });
+    await t.complete(pre.ticket, dupes);
+    const calls = runner.calls.length;
+
+    // Act
+    const claim = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    const fresh = keys.filter((_, i) => claim.statuses[i] === New);
+    await t.complete(claim.ticket, fresh);
+
+    // Assess
+    expect(runner.calls.length - calls).toBe(2);
+    expect(claim.statuses.filter((s) => s === Duplicate)).toHaveLength(1700);
+    expect(fresh).toHaveLength(8300);
+  });
+
+  it('loads the scripts again after SCRIPT FLUSH (NOSCRIPT fallback)', async () => {
+    // SCRIPT FLUSH empties the script cache of the shared Redis; every runner reloads on NOSCRIPT.
+    const direct = new IORedis(stackEnv().REDIS_URL);
+    await direct.script('FLUSH');
+    await direct.quit();
+    const t = tier();
+    const { statuses } = await t.claim([randomKey()], { leaseMs: 1000, mode: 'exact' });
+    expect(statuses).toEqual([New]);
+  });
+});
+
+describe('RedisDedupTier round trips at the Upstash endpoint', () => {
+  let endpoint: Awaited<ReturnType<typeof startUpstashRestServer>>;
+  beforeAll(async () => {
+    endpoint = await startUpstashRestServer({ redisUrl: stackEnv().REDIS_URL, token: 'count' });
+  });
+  afterAll(() => endpoint.close());
+
+  it('sends exactly one HTTP request for the claim and one for the complete of 10,000 keys', async () => {
+    // Prepare
+    const runner = new UpstashScriptRunner({ url: endpoint.url, token: 'count' });
+    const t = new RedisDedupTier({ runner, baseKey: `mskguard:{${uniqueName('rt')}}`, windowMs: HOUR });
+    // Warm: the first use of each script may cost a NOSCRIPT answer and an EVAL.
+    const warm = [randomKey()];
+    await t.complete((await t.claim(warm, { leaseMs: 1000, mode: 'exact' })).ticket, warm);
+    const keys = Array.from({ length: 10_000 }, randomKey);
+    const before = endpoint.stats().requests;
+
+    // Act
+    const claim = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    await t.complete(claim.ticket, keys);
+
+    // Assess
+    expect(endpoint.stats().requests - before).toBe(2);
+  });
+});
