@@ -1,0 +1,171 @@
+import { MissingIdempotencyKeyError } from '#shared/errors.ts';
+import type { ParsedRecord } from '#shared/msk/record.ts';
+import { DIGEST_BYTES, digestId, FrameHasher } from './digest.ts';
+import { materialReader, RecordContext } from './material.ts';
+import { createKeyNamespace, type KeyNamespace } from './namespace.ts';
+import {
+  type KeyDeriverOptions,
+  type KeySource,
+  type KeySourceType,
+  type ResolvedKeyOptions,
+  resolveKeyOptions,
+} from './options.ts';
+
+/** Which source produced a key: one of the configured source types, or the content-hash fallback. */
+export type KeyOrigin = KeySourceType | 'contentHash';
+
+/** A record with its idempotency key. */
+export interface DerivedKey {
+  readonly missing: false;
+  readonly record: ParsedRecord;
+  /**
+   * SHA-256 (truncated to 16 bytes) of the framed (group, epoch, key material). A read-only view
+   * into a buffer shared by the batch: copy it before mutating.
+   */
+  readonly digest: Buffer;
+  /** `digest` as base64url (22 characters), for Redis keys, hash fields and logs. */
+  readonly id: string;
+  readonly source: KeyOrigin;
+}
+
+/** A record no source had a key for (only with `fallback: 'none'`); `onMissingKey` decides. */
+export interface MissingKey {
+  readonly missing: true;
+  readonly record: ParsedRecord;
+}
+
+/** The key of one record, or the fact that it has none. */
+export type KeyResult = DerivedKey | MissingKey;
+
+/** Derives idempotency keys for records; built by {@link createKeyDeriver}. */
+export interface KeyDeriver {
+  /** One result per record, in the order given. Throws `KeyDerivationError` if a key function fails. */
+  (records: Iterable<ParsedRecord>): KeyResult[];
+  /** The validated options, defaults applied. */
+  readonly options: ResolvedKeyOptions;
+  /** The group's Redis namespace, `mskguard:{<group>}:`. */
+  readonly namespace: KeyNamespace;
+  /** The typed error for a missing key under `onMissingKey: 'reject'`, naming record and sources. */
+  missingKeyError(result: MissingKey): MissingIdempotencyKeyError;
+}
+
+/**
+ * Validates the options once and returns a function deriving the idempotency key of each record:
+ * the first configured source that yields a key wins; otherwise the fallback (a content hash, by
+ * default) or a {@link MissingKey}. Keys are hashed with the group and epoch, so equal material in
+ * two groups or two epochs never collides. ~2 µs per record (see the report for the measurement).
+ *
+ * @throws ConfigurationError at creation for invalid options (unknown source type, empty header
+ *   name, bad path, tracing header, missing or invalid group, bad epoch, contradictory policy).
+ * @example
+ * ```ts
+ * const derive = createKeyDeriver({
+ *   group: 'orders-consumer',
+ *   sources: [{ type: 'header' }, { type: 'jsonPath', path: 'order.id' }],
+ * });
+ * for (const key of derive(parseMskEvent(event).records)) {
+ *   if (!key.missing) console.log(key.record.coordinate, key.source, key.id);
+ * }
+ * ```
+ */
+export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
+  const resolved = resolveKeyOptions(options);
+  const namespace = createKeyNamespace(resolved.group);
+  const hasher = new FrameHasher(resolved.group, resolved.epoch);
+  const types = resolved.sources.map((source) => source.type);
+  const readers = resolved.sources.map(materialReader);
+  const contentHash = resolved.fallback === 'contentHash';
+  const labels = [...resolved.sources.map(describeSource), ...(contentHash ? ['contentHash'] : [])];
+
+  const derive = (records: Iterable<ParsedRecord>): KeyResult[] => {
+    const list = Array.isArray(records) ? (records as readonly ParsedRecord[]) : [...records];
+    // One allocation for every digest of the batch instead of one per record.
+    const slab = Buffer.allocUnsafe(list.length * DIGEST_BYTES);
+    const results: KeyResult[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const record = list[i]!;
+      const context = new RecordContext(record);
+      const at = i * DIGEST_BYTES;
+      let source: KeyOrigin | undefined;
+      for (let s = 0; s < readers.length && source === undefined; s++) {
+        const material = readers[s]!(context);
+        if (material !== undefined) {
+          hasher.businessKey(material, slab, at);
+          source = types[s]!;
+        }
+      }
+      if (source === undefined && contentHash) {
+        hasher.content(record.topic, record.key, record.value, slab, at);
+        source = 'contentHash';
+      }
+      results[i] =
+        source === undefined
+          ? { missing: true, record }
+          : new Key(record, slab.subarray(at, at + DIGEST_BYTES), source);
+    }
+    return results;
+  };
+  return Object.assign(derive, {
+    options: resolved,
+    namespace,
+    missingKeyError: (result: MissingKey) => new MissingIdempotencyKeyError(result.record.coordinate, labels),
+  });
+}
+
+// A class so that `id` (a base64url string) is only built when someone reads it.
+class Key implements DerivedKey {
+  public readonly missing = false;
+  #id: string | undefined;
+
+  public constructor(
+    public readonly record: ParsedRecord,
+    public readonly digest: Buffer,
+    public readonly source: KeyOrigin,
+  ) {}
+
+  public get id(): string {
+    this.#id ??= digestId(this.digest);
+    return this.#id;
+  }
+}
+
+/**
+ * One-off convenience: `createKeyDeriver(options)(records)`. Prefer a deriver created once per
+ * container, which validates the options once.
+ *
+ * @example
+ * ```ts
+ * const keys = deriveKeys(batch.records, { group: 'orders-consumer' });
+ * ```
+ */
+export function deriveKeys(records: Iterable<ParsedRecord>, options: KeyDeriverOptions): KeyResult[] {
+  return createKeyDeriver(options)(records);
+}
+
+/**
+ * The digests of `keys` back to back (16 bytes each, in order): one binary argument carrying a
+ * whole batch to a Lua script.
+ *
+ * @example
+ * ```ts
+ * const packed = packDigests(keys.filter((k) => !k.missing));
+ * ```
+ */
+export function packDigests(keys: readonly DerivedKey[]): Buffer {
+  const packed = Buffer.allocUnsafe(keys.length * DIGEST_BYTES);
+  keys.forEach((key, i) => {
+    key.digest.copy(packed, i * DIGEST_BYTES);
+  });
+  return packed;
+}
+
+function describeSource(source: KeySource): string {
+  switch (source.type) {
+    case 'header':
+      return `header "${source.name}"`;
+    case 'jsonPath':
+      return `jsonPath "${source.path}"`;
+    default:
+      return source.type;
+  }
+}

@@ -1,0 +1,147 @@
+import type { ParsedRecord } from '#shared/msk/record.ts';
+import { KeyDerivationError } from './errors.ts';
+import type { KeySource } from './options.ts';
+
+/** Per-record memo shared by the sources of one derivation (the value is parsed as JSON once). */
+export class RecordContext {
+  #json: unknown = NOT_PARSED;
+
+  public constructor(public readonly record: ParsedRecord) {}
+
+  /** The value parsed as JSON, or {@link NOT_JSON}. */
+  public json(): unknown {
+    if (this.#json === NOT_PARSED) {
+      const value = this.record.value;
+      try {
+        // Fatal decoding: lenient UTF-8 would turn distinct invalid bytes into the same U+FFFD
+        // and so give distinct records the same key.
+        this.#json = value === null ? NOT_JSON : JSON.parse(UTF8.decode(value));
+      } catch {
+        this.#json = NOT_JSON;
+      }
+    }
+    return this.#json;
+  }
+}
+
+const NOT_PARSED = Symbol('not parsed');
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// A lone surrogate (only possible in a string that is not well-formed UTF-16) becomes U+FFFD in
+// UTF-8, so two different such strings would share a key.
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Marks a value that is absent or not JSON. */
+export const NOT_JSON = Symbol('not JSON');
+
+/** Reads the key material of one source: bytes, or `undefined` when this source has no key. */
+export type MaterialReader = (context: RecordContext) => Uint8Array | undefined;
+
+/** Compiles a validated source into a reader (path split once, not per record). */
+export function materialReader(source: KeySource): MaterialReader {
+  switch (source.type) {
+    case 'header': {
+      const name = source.name!;
+      return ({ record }) => nonEmpty(record.lastHeader(name));
+    }
+    case 'recordKey':
+      return ({ record }) => nonEmpty(record.key);
+    case 'jsonPath': {
+      const segments = source.path.split('.');
+      return (context) => jsonMaterial(walk(context.json(), segments));
+    }
+    case 'function':
+      return ({ record }) => callKeyFunction(source.fn, record);
+  }
+}
+
+function nonEmpty(bytes: Uint8Array | null | undefined): Uint8Array | undefined {
+  return bytes === null || bytes === undefined || bytes.length === 0 ? undefined : bytes;
+}
+
+function walk(json: unknown, segments: readonly string[]): unknown {
+  let node = json;
+  for (const segment of segments) {
+    if (Array.isArray(node)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(segment)) return undefined;
+      node = node[Number(segment)];
+    } else if (typeof node === 'object' && node !== null && Object.hasOwn(node, segment)) {
+      node = (node as Record<string, unknown>)[segment];
+    } else {
+      return undefined;
+    }
+  }
+  return node;
+}
+
+function jsonMaterial(leaf: unknown): Uint8Array | undefined {
+  if (typeof leaf === 'string') {
+    return leaf === '' || LONE_SURROGATE.test(leaf) ? undefined : Buffer.from(leaf, 'utf8');
+  }
+  if (typeof leaf === 'number') return isExactNumber(leaf) ? Buffer.from(String(leaf), 'utf8') : undefined;
+  if (typeof leaf !== 'object' || leaf === null) return undefined;
+  if (Array.isArray(leaf) ? leaf.length === 0 : Object.keys(leaf).length === 0) return undefined;
+  const text = canonicalJson(leaf, 0);
+  return text === undefined ? undefined : Buffer.from(text, 'utf8');
+}
+
+// JSON.parse rounds integers beyond 2^53: two distinct 64-bit ids can become one number.
+function isExactNumber(n: number): boolean {
+  return Number.isFinite(n) && (!Number.isInteger(n) || Number.isSafeInteger(n));
+}
+
+const MAX_DEPTH = 64;
+
+/** JSON with object keys sorted at every level; `undefined` when a number is not exact or too deep. */
+export function canonicalJson(value: unknown, depth: number): string | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return isExactNumber(value) ? JSON.stringify(value) : undefined;
+  if (Array.isArray(value)) {
+    const items: string[] = [];
+    for (const item of value) {
+      const text = canonicalJson(item, depth + 1);
+      if (text === undefined) return undefined;
+      items.push(text);
+    }
+    return `[${items.join(',')}]`;
+  }
+  if (typeof value !== 'object') return undefined;
+  const entries: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const text = canonicalJson((value as Record<string, unknown>)[key], depth + 1);
+    if (text === undefined) return undefined;
+    entries.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${entries.join(',')}}`;
+}
+
+function callKeyFunction(
+  fn: (record: ParsedRecord) => string | Uint8Array | null | undefined,
+  record: ParsedRecord,
+): Uint8Array | undefined {
+  let result: unknown;
+  try {
+    result = fn(record);
+  } catch (error) {
+    throw new KeyDerivationError('The key function threw', { record: record.coordinate, cause: error });
+  }
+  if (result === undefined || result === null) return undefined;
+  if (typeof result === 'string') {
+    if (LONE_SURROGATE.test(result)) {
+      throw new KeyDerivationError(
+        'The key function returned a string with a lone surrogate (not valid UTF-16)',
+        {
+          record: record.coordinate,
+        },
+      );
+    }
+    return result === '' ? undefined : Buffer.from(result, 'utf8');
+  }
+  if (result instanceof Uint8Array) return nonEmpty(result);
+  const what = result instanceof Promise ? 'a Promise (key functions must be synchronous)' : typeof result;
+  throw new KeyDerivationError(
+    `The key function returned ${what}; expected a string, bytes, null or undefined`,
+    {
+      record: record.coordinate,
+    },
+  );
+}

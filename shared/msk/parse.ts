@@ -1,0 +1,295 @@
+import { InvalidEventError } from '#shared/errors.ts';
+import { ParsedRecord } from './record.ts';
+import {
+  type KafkaEvent,
+  KafkaEventSource,
+  type KafkaHeader,
+  type RawKafkaHeader,
+  type RawKafkaRecord,
+} from './types.ts';
+
+/** The records of one topic-partition, in ascending offset order. */
+export interface PartitionBatch {
+  /** `"<topic>-<partition>"`, the key this partition has in `event.records`. */
+  readonly partitionKey: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** Never empty; strictly ascending offsets. */
+  readonly records: readonly ParsedRecord[];
+}
+
+/** A validated Lambda Kafka event: every record parsed, grouped by partition in offset order. */
+export interface ParsedBatch {
+  readonly eventSource: KafkaEventSource;
+  /** The MSK cluster ARN (`aws:kafka` only). */
+  readonly eventSourceArn: string | undefined;
+  readonly bootstrapServers: string | undefined;
+  /** Partitions in the order of `event.records`; empty arrays in the event are left out. */
+  readonly partitions: readonly PartitionBatch[];
+  /** All records, partition by partition, each partition in ascending offset order. */
+  readonly records: readonly ParsedRecord[];
+  /** The event as received (same reference, never modified). */
+  readonly event: KafkaEvent;
+}
+
+const parsedBatches = new WeakSet<ParsedBatch>();
+
+/** Whether `value` is a batch returned by {@link parseMskEvent} (not a look-alike object). */
+export function isParsedBatch(value: unknown): value is ParsedBatch {
+  return typeof value === 'object' && value !== null && parsedBatches.has(value as ParsedBatch);
+}
+
+/**
+ * Validates a Lambda Kafka event (Amazon MSK `aws:kafka` or `SelfManagedKafka`) and parses every
+ * record. Partitions keep the event's order; records inside a partition are sorted by offset when
+ * the event is out of order.
+ *
+ * Rejected (an {@link InvalidEventError} naming the record and the reason): a non-object event,
+ * an unknown `eventSource`, `aws:kafka` without `eventSourceArn`, missing `records`, a record
+ * whose topic/partition does not match its `"topic-partition"` key, a partition or offset that is
+ * not a non-negative safe integer, bad base64 in key or value, header bytes outside -128..255, and
+ * two records with the same offset in one partition — Kafka never delivers that, so the event is
+ * corrupt, and a partial-batch response (keyed by offset) could not tell the two apart.
+ *
+ * @throws InvalidEventError
+ * @example
+ * ```ts
+ * const batch = parseMskEvent(event);
+ * for (const { partitionKey, records } of batch.partitions) console.log(partitionKey, records.length);
+ * ```
+ */
+export function parseMskEvent(event: unknown): ParsedBatch {
+  if (!isPlainObject(event)) {
+    throw new InvalidEventError(`Kafka event must be an object, got ${describe(event)}`);
+  }
+  const source = event.eventSource;
+  if (source !== KafkaEventSource.msk && source !== KafkaEventSource.selfManaged) {
+    throw new InvalidEventError(
+      `Not a Lambda Kafka event: eventSource is ${describe(source)}, expected 'aws:kafka' (Amazon MSK) ` +
+        `or 'SelfManagedKafka'. Is this function wired to a Kafka event source mapping?`,
+    );
+  }
+  const arn = event.eventSourceArn;
+  if (source === KafkaEventSource.msk && (typeof arn !== 'string' || arn === '')) {
+    throw new InvalidEventError(`An 'aws:kafka' event must carry eventSourceArn (the MSK cluster ARN)`);
+  }
+  if (arn !== undefined && typeof arn !== 'string') {
+    throw new InvalidEventError(`eventSourceArn must be a string, got ${describe(arn)}`);
+  }
+  const servers = event.bootstrapServers;
+  if (servers !== undefined && servers !== null && typeof servers !== 'string') {
+    throw new InvalidEventError(`bootstrapServers must be a string, got ${describe(servers)}`);
+  }
+  if (!isPlainObject(event.records)) {
+    throw new InvalidEventError(`Kafka event has no records object (got ${describe(event.records)})`);
+  }
+  const partitions: PartitionBatch[] = [];
+  const records: ParsedRecord[] = [];
+  for (const [partitionKey, group] of Object.entries(event.records)) {
+    const partition = parsePartition(partitionKey, group);
+    if (partition === undefined) continue;
+    partitions.push(partition);
+    for (const record of partition.records) records.push(record);
+  }
+  const batch: ParsedBatch = {
+    eventSource: source,
+    eventSourceArn: arn,
+    bootstrapServers: servers ?? undefined,
+    partitions,
+    records,
+    event: event as unknown as KafkaEvent,
+  };
+  parsedBatches.add(batch);
+  return batch;
+}
+
+function parsePartition(partitionKey: string, group: unknown): PartitionBatch | undefined {
+  if (!Array.isArray(group)) {
+    throw new InvalidEventError(`records["${partitionKey}"] must be an array, got ${describe(group)}`);
+  }
+  if (group.length === 0) return undefined;
+  const expected: Expected = { partitionKey, topic: undefined, partition: undefined };
+  const records = new Array<ParsedRecord>(group.length);
+  for (let i = 0; i < group.length; i++) records[i] = parseRecord(group[i], expected, i);
+  if (!isAscending(records)) records.sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < records.length; i++) {
+    if (records[i]!.offset === records[i - 1]!.offset) {
+      throw new InvalidEventError(
+        `Offset ${records[i]!.offset} appears twice in partition ${partitionKey}; Kafka offsets are unique ` +
+          `per partition, so the event is corrupt`,
+        { record: records[i]!.coordinate },
+      );
+    }
+  }
+  const first = records[0]!;
+  return { partitionKey, topic: first.topic, partition: first.partition, records };
+}
+
+/** The topic and partition every record under one key must carry, learnt from the first one. */
+interface Expected {
+  readonly partitionKey: string;
+  topic: string | undefined;
+  partition: number | undefined;
+}
+
+// Hot path (10,000 records): no per-record closures or strings unless a record is invalid.
+function parseRecord(raw: unknown, expected: Expected, index: number): ParsedRecord {
+  const { partitionKey } = expected;
+  if (!isPlainObject(raw)) {
+    throw new InvalidEventError(
+      `records["${partitionKey}"][${index}] must be an object, got ${describe(raw)}`,
+    );
+  }
+  const offset = raw.offset;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+    throw new InvalidEventError(
+      `records["${partitionKey}"][${index}].offset must be a non-negative safe integer, got ${describe(offset)}`,
+    );
+  }
+  const topic = raw.topic;
+  const partition = toPartitionNumber(raw.partition);
+  if (topic !== expected.topic || partition !== expected.partition) {
+    checkCoordinates(topic, partition, raw.partition, expected, offset);
+  }
+  const { timestamp, timestampType } = raw;
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
+    invalid(expected, offset, `timestamp must be a number (ms since the epoch), got ${describe(timestamp)}`);
+  }
+  if (typeof timestampType !== 'string') {
+    invalid(expected, offset, `timestampType must be a string, got ${describe(timestampType)}`);
+  }
+  return new ParsedRecord({
+    topic: topic as string,
+    partition: partition as number,
+    offset,
+    timestamp,
+    timestampType,
+    headers: parseHeaders(raw.headers, expected, offset),
+    raw: raw as unknown as RawKafkaRecord,
+    keyBase64: checkBase64(raw.key, 'key', expected, offset),
+    valueBase64: checkBase64(raw.value, 'value', expected, offset),
+  });
+}
+
+function checkCoordinates(
+  topic: unknown,
+  partition: number | undefined,
+  rawPartition: unknown,
+  expected: Expected,
+  offset: number,
+): void {
+  if (typeof topic !== 'string' || !TOPIC_NAME.test(topic)) {
+    invalid(
+      expected,
+      offset,
+      `topic must be a Kafka topic name (1-249 of [a-zA-Z0-9._-]), got ${describe(topic)}`,
+    );
+  }
+  if (partition === undefined) {
+    invalid(
+      expected,
+      offset,
+      `partition must be a non-negative 32-bit integer or its decimal string, got ${describe(rawPartition)}`,
+    );
+  }
+  if (`${topic}-${partition}` !== expected.partitionKey) {
+    invalid(
+      expected,
+      offset,
+      `record of ${topic}-${partition} is filed under "${expected.partitionKey}"; the key must be "<topic>-<partition>"`,
+    );
+  }
+  expected.topic = topic;
+  expected.partition = partition;
+}
+
+function invalid(expected: Expected, offset: number, reason: string): never {
+  throw new InvalidEventError(reason, { record: `${expected.partitionKey}@${offset}` });
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const PARTITION_STRING = /^(0|[1-9][0-9]{0,9})$/;
+const MAX_PARTITION = 2_147_483_647;
+
+function toPartitionNumber(value: unknown): number | undefined {
+  const n = typeof value === 'string' && PARTITION_STRING.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_PARTITION ? n : undefined;
+}
+
+// Standard alphabet with padding, as Lambda encodes; Buffer.from(…, 'base64') alone would
+// silently skip bad characters and hand the handler (and the content hash) different bytes.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function checkBase64(value: unknown, field: string, expected: Expected, offset: number): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') {
+    return invalid(expected, offset, `${field} must be a base64 string or null, got ${describe(value)}`);
+  }
+  if (value.length % 4 !== 0 || !BASE64.test(value)) {
+    const start = JSON.stringify(value.slice(0, 16));
+    return invalid(
+      expected,
+      offset,
+      `${field} is not valid base64 (${value.length} characters, starting ${start})`,
+    );
+  }
+  return value;
+}
+
+function parseHeaders(value: unknown, expected: Expected, offset: number): KafkaHeader[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value))
+    return invalid(expected, offset, `headers must be an array, got ${describe(value)}`);
+  const headers: KafkaHeader[] = [];
+  for (const entry of value as unknown[]) {
+    if (!isPlainObject(entry)) {
+      return invalid(
+        expected,
+        offset,
+        `each headers entry must be an object { name: bytes }, got ${describe(entry)}`,
+      );
+    }
+    for (const name in entry as RawKafkaHeader) {
+      if (!Object.hasOwn(entry, name)) continue;
+      headers.push({ name, value: parseHeaderBytes(name, entry[name], expected, offset) });
+    }
+  }
+  return headers;
+}
+
+function parseHeaderBytes(name: string, bytes: unknown, expected: Expected, offset: number): Buffer | null {
+  if (bytes === null) return null;
+  if (!Array.isArray(bytes)) {
+    return invalid(expected, offset, `header "${name}" must be an array of bytes, got ${describe(bytes)}`);
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    const b: unknown = bytes[i];
+    // Lambda's Java poller sends Java's signed bytes (-128..127); others send 0..255. Buffer.from
+    // maps both onto the same unsigned byte (b & 0xff).
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < -128 || b > 255) {
+      return invalid(
+        expected,
+        offset,
+        `header "${name}" byte ${i} is ${describe(b)}, expected an integer in -128..255`,
+      );
+    }
+  }
+  return Buffer.from(bytes as number[]);
+}
+
+function isAscending(records: readonly ParsedRecord[]): boolean {
+  for (let i = 1; i < records.length; i++) if (records[i]!.offset < records[i - 1]!.offset) return false;
+  return true;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

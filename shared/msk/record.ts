@@ -1,0 +1,102 @@
+import type { KafkaHeader, RawKafkaRecord } from './types.ts';
+
+/** The fields {@link ParsedRecord} is built from, all already validated by `parseMskEvent`. */
+export interface ParsedRecordInit {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly timestampType: string;
+  readonly headers: readonly KafkaHeader[];
+  readonly raw: RawKafkaRecord;
+  /** Validated base64 (or null) of the key and value; decoded on first access. */
+  readonly keyBase64: string | null;
+  readonly valueBase64: string | null;
+}
+
+/**
+ * One validated Kafka record of a Lambda event.
+ *
+ * Key and value are validated as base64 when the event is parsed but decoded lazily, on first
+ * access, and cached: a 10,000-record batch parses without copying payloads the caller may never
+ * read (key derivation from a header, for example, never touches the value).
+ *
+ * @example
+ * ```ts
+ * const batch = parseMskEvent(event);
+ * for (const record of batch.records) {
+ *   console.log(record.coordinate, record.value?.toString('utf8'), record.lastHeader('idempotency-key'));
+ * }
+ * ```
+ */
+export class ParsedRecord {
+  public readonly topic: string;
+  /** Partition number (normalised from a string when the event carried one). */
+  public readonly partition: number;
+  public readonly offset: number;
+  /** Milliseconds since the epoch, as Kafka stamped it (`timestampType` says by whom). */
+  public readonly timestamp: number;
+  public readonly timestampType: string;
+  /** Headers in record order; a name may appear more than once. */
+  public readonly headers: readonly KafkaHeader[];
+  /** The record object exactly as it appeared in the event (same reference). */
+  public readonly raw: RawKafkaRecord;
+  /** `"<topic>-<partition>"`: the key of `event.records` and of the partial-batch response. */
+  public readonly partitionKey: string;
+  /** `"<topic>-<partition>@<offset>"`: identifies this delivery in logs and errors. */
+  public readonly coordinate: string;
+
+  #keyBase64: string | null;
+  #valueBase64: string | null;
+  #key: Buffer | null | undefined;
+  #value: Buffer | null | undefined;
+
+  public constructor(init: ParsedRecordInit) {
+    this.topic = init.topic;
+    this.partition = init.partition;
+    this.offset = init.offset;
+    this.timestamp = init.timestamp;
+    this.timestampType = init.timestampType;
+    this.headers = init.headers;
+    this.raw = init.raw;
+    this.partitionKey = `${init.topic}-${init.partition}`;
+    this.coordinate = `${this.partitionKey}@${init.offset}`;
+    this.#keyBase64 = init.keyBase64;
+    this.#valueBase64 = init.valueBase64;
+  }
+
+  /** Key bytes, or `null` when the record has no key. */
+  public get key(): Buffer | null {
+    if (this.#key === undefined) {
+      this.#key = this.#keyBase64 === null ? null : Buffer.from(this.#keyBase64, 'base64');
+      this.#keyBase64 = null;
+    }
+    return this.#key;
+  }
+
+  /** Value bytes, or `null` for a tombstone. */
+  public get value(): Buffer | null {
+    if (this.#value === undefined) {
+      this.#value = this.#valueBase64 === null ? null : Buffer.from(this.#valueBase64, 'base64');
+      this.#valueBase64 = null;
+    }
+    return this.#value;
+  }
+
+  /**
+   * The value of the last header named `name` (exact, case-sensitive match, like Kafka's
+   * `Headers.lastHeader`): `undefined` when absent, `null` when present with a null value.
+   */
+  public lastHeader(name: string): Buffer | null | undefined {
+    for (let i = this.headers.length - 1; i >= 0; i--) {
+      const header = this.headers[i]!;
+      if (header.name === name) return header.value;
+    }
+    return undefined;
+  }
+
+  /** Every value of the headers named `name`, in record order. */
+  public headerValues(name: string): Array<Buffer | null> {
+    return this.headers.filter((h) => h.name === name).map((h) => h.value);
+  }
+}

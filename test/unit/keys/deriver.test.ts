@@ -1,0 +1,310 @@
+// Proves §3 record identity behind G1 and G2: the configured sources decide which records are the
+// same business event, distinct events never share a key by accident (absent, empty, imprecise or
+// boolean material yields no key rather than a shared one), and key function failures are typed (G6).
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { MissingIdempotencyKeyError } from '#shared/errors.ts';
+import {
+  createKeyDeriver,
+  type DerivedKey,
+  deriveKeys,
+  KeyDerivationError,
+  type KeyResult,
+  type KeySource,
+  packDigests,
+} from '#shared/keys/index.ts';
+import {
+  encodeKafkaEvent,
+  type KafkaRecordInput,
+  type ParsedRecord,
+  parseMskEvent,
+} from '#shared/msk/index.ts';
+
+let nextOffset = 0;
+const recordOf = (input: Partial<KafkaRecordInput>): ParsedRecord =>
+  parseMskEvent(encodeKafkaEvent([{ topic: 'orders', partition: 0, offset: nextOffset++, ...input }]))
+    .records[0]!;
+
+const keyOf = (result: KeyResult | undefined): DerivedKey => {
+  if (result === undefined || result.missing) throw new Error('expected a key');
+  return result;
+};
+
+const derive = (
+  sources: readonly KeySource[],
+  records: ParsedRecord[],
+  fallback: 'contentHash' | 'none' = 'none',
+) => createKeyDeriver({ group: 'orders-consumer', sources, fallback })(records);
+
+describe('createKeyDeriver', () => {
+  it('takes the first source that yields a key, in the configured order', () => {
+    // Prepare
+    const sources: KeySource[] = [
+      { type: 'header' },
+      { type: 'jsonPath', path: 'order.id' },
+      { type: 'recordKey' },
+    ];
+    const withHeader = recordOf({
+      key: 'k1',
+      value: '{"order":{"id":"o1"}}',
+      headers: [{ name: 'idempotency-key', value: 'h1' }],
+    });
+    const withJson = recordOf({ key: 'k2', value: '{"order":{"id":"o2"}}' });
+    const withKey = recordOf({ key: 'k3', value: 'not json' });
+    const withNothing = recordOf({ value: 'not json' });
+
+    // Act
+    const results = derive(sources, [withHeader, withJson, withKey, withNothing]);
+
+    // Assess
+    expect(results.map((r) => (r.missing ? 'missing' : r.source))).toEqual([
+      'header',
+      'jsonPath',
+      'recordKey',
+      'missing',
+    ]);
+    expect(results.map((r) => r.record)).toEqual([withHeader, withJson, withKey, withNothing]);
+  });
+
+  it('gives the same business id the same digest whichever source found it', () => {
+    // Prepare
+    const sources: KeySource[] = [
+      { type: 'header' },
+      { type: 'jsonPath', path: 'id' },
+      { type: 'recordKey' },
+    ];
+    const records = [
+      recordOf({ headers: [{ name: 'idempotency-key', value: '42' }] }),
+      recordOf({ value: '{"id":42}' }),
+      recordOf({ value: '{"id":"42"}' }),
+      recordOf({ key: '42' }),
+    ];
+
+    // Act
+    const ids = derive(sources, records).map((r) => keyOf(r).id);
+
+    // Assess
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  it('reads the last header of a repeated name and skips null or empty header values', () => {
+    // Prepare
+    const sources: KeySource[] = [{ type: 'header', name: 'event-id' }, { type: 'recordKey' }];
+    const repeated = recordOf({
+      headers: [
+        { name: 'event-id', value: 'a' },
+        { name: 'event-id', value: 'b' },
+      ],
+    });
+    const justB = recordOf({ headers: [{ name: 'event-id', value: 'b' }] });
+    const empty = recordOf({ key: 'k', headers: [{ name: 'event-id', value: '' }] });
+    const nulled = recordOf({ key: 'k', headers: [{ name: 'event-id', value: null }] });
+    const otherCase = recordOf({ key: 'k', headers: [{ name: 'Event-Id', value: 'x' }] });
+
+    // Act
+    const [a, b, c, d, e] = derive(sources, [repeated, justB, empty, nulled, otherCase]);
+
+    // Assess
+    expect(keyOf(a).id).toBe(keyOf(b).id);
+    expect([keyOf(c).source, keyOf(d).source, keyOf(e).source]).toEqual([
+      'recordKey',
+      'recordKey',
+      'recordKey',
+    ]);
+  });
+
+  it.each([
+    ['a missing path', '{"order":{}}'],
+    ['a value that is not JSON', '{"order":'],
+    ['a tombstone', null],
+    ['null', '{"order":{"id":null}}'],
+    ['a boolean', '{"order":{"id":true}}'],
+    ['an empty string', '{"order":{"id":""}}'],
+    ['an empty object', '{"order":{"id":{}}}'],
+    ['an integer beyond 2^53 (JSON.parse would round it)', '{"order":{"id":12345678901234567891}}'],
+    ['a path through a string', '{"order":"id"}'],
+    ['a non-index segment into an array', '{"order":[{"id":"x"}]}'],
+    ['a lone surrogate (U+FFFD would merge it with others)', '{"order":{"id":"\\ud800"}}'],
+    [
+      'invalid UTF-8 (U+FFFD would merge it with others)',
+      Buffer.from([...Buffer.from('{"order":{"id":"'), 0xff, ...Buffer.from('"}}')]),
+    ],
+  ])('yields no jsonPath key for %s', (_name, value) => {
+    // Prepare
+    const record = recordOf({ value });
+
+    // Act
+    const [result] = derive([{ type: 'jsonPath', path: 'order.id' }], [record]);
+
+    // Assess
+    expect(result).toEqual({ missing: true, record });
+  });
+
+  it('keys objects by canonical JSON, indexes arrays, and accepts exact numbers', () => {
+    // Prepare
+    const path = (p: string): KeySource[] => [{ type: 'jsonPath', path: p }];
+    const a = recordOf({ value: '{"k":{"b":1,"a":[2,{"y":1,"x":0}]}}' });
+    const b = recordOf({ value: '{"k":{"a":[2,{"x":0,"y":1}],"b":1}}' });
+    const c = recordOf({ value: '{"k":{"a":[2,{"x":0,"y":2}],"b":1}}' });
+    const arr = recordOf({ value: '{"items":[{"sku":"s-1"},{"sku":"s-2"}]}' });
+    const s2 = recordOf({ headers: [{ name: 'idempotency-key', value: 's-2' }] });
+    const float = recordOf({ value: '{"k":1.5}' });
+
+    // Act
+    const [ka, kb, kc] = derive(path('k'), [a, b, c]);
+    const [kArr] = derive(path('items.1.sku'), [arr]);
+    const [kS2] = derive([{ type: 'header' }], [s2]);
+    const [kFloat] = derive(path('k'), [float]);
+
+    // Assess
+    expect(keyOf(ka).id).toBe(keyOf(kb).id);
+    expect(keyOf(ka).id).not.toBe(keyOf(kc).id);
+    expect(keyOf(kArr).id).toBe(keyOf(kS2).id);
+    expect(keyOf(kFloat).source).toBe('jsonPath');
+  });
+
+  it('uses a key function returning strings or bytes, and falls through on undefined', () => {
+    // Prepare
+    const ids: Record<string, string | Uint8Array | undefined> = {
+      a: 'id-x',
+      b: new Uint8Array([105, 100, 45, 120]),
+    };
+    const fn = (r: ParsedRecord) => ids[r.value!.toString()];
+    const records = ['a', 'b', 'c'].map((value) => recordOf({ key: 'fallback', value }));
+
+    // Act
+    const [s, bytes, none] = derive([{ type: 'function', fn }, { type: 'recordKey' }], records);
+
+    // Assess
+    expect(keyOf(s).id).toBe(keyOf(bytes).id);
+    expect(keyOf(s).source).toBe('function');
+    expect(keyOf(none).source).toBe('recordKey');
+  });
+
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('no id');
+      },
+      'The key function threw',
+    ],
+    ['returns a Promise', async () => 'id', 'a Promise (key functions must be synchronous)'],
+    ['returns a number', () => 42 as unknown as string, 'returned number'],
+    ['returns a lone surrogate', () => '\ud800', 'lone surrogate'],
+  ])('raises KeyDerivationError naming the record when the function %s', (_name, fn, message) => {
+    // Prepare
+    const record = recordOf({ value: 'v' });
+    const deriver = createKeyDeriver({ group: 'g', sources: [{ type: 'function', fn: fn as () => string }] });
+
+    // Act
+    const act = () => deriver([record]);
+
+    // Assess
+    expect(act).toThrow(KeyDerivationError);
+    expect(act).toThrow(message);
+    expect(act).toThrow(record.coordinate);
+  });
+
+  it('falls back to a content hash over topic, key and value, null distinct from empty', () => {
+    // Prepare
+    const records = [
+      recordOf({ key: 'k', value: 'v' }),
+      recordOf({ key: 'k', value: 'v' }),
+      recordOf({ topic: 'payments', key: 'k', value: 'v' }),
+      recordOf({ key: null, value: null }),
+      recordOf({ key: '', value: null }),
+      recordOf({ key: null, value: '' }),
+      recordOf({ key: 'kv', value: '' }),
+      recordOf({ key: 'k', value: 'v', headers: [{ name: 'other', value: 'x' }] }),
+    ];
+
+    // Act
+    const keys = createKeyDeriver({ group: 'g' })(records).map(keyOf);
+
+    // Assess
+    expect(keys.every((k) => k.source === 'contentHash')).toBe(true);
+    expect(keys[0]!.id).toBe(keys[1]!.id);
+    expect(keys[0]!.id).toBe(keys[7]!.id);
+    expect(new Set(keys.slice(1, 7).map((k) => k.id)).size).toBe(6);
+  });
+
+  it('reports a missing key with the typed error naming record and sources', () => {
+    // Prepare
+    const deriver = createKeyDeriver({
+      group: 'g',
+      sources: [{ type: 'header' }, { type: 'jsonPath', path: 'id' }],
+      onMissingKey: 'reject',
+    });
+    const record = recordOf({ value: '{}' });
+
+    // Act
+    const [result] = deriver([record]);
+    const error = result?.missing ? deriver.missingKeyError(result) : undefined;
+
+    // Assess
+    expect(error).toBeInstanceOf(MissingIdempotencyKeyError);
+    expect(error?.record).toBe(record.coordinate);
+    expect(error?.message).toContain('header "idempotency-key", jsonPath "id"');
+  });
+
+  it('hashes the documented frame: SHA-256 of tag, group, epoch, kind and material, first 16 bytes', () => {
+    // Prepare
+    const record = recordOf({ headers: [{ name: 'idempotency-key', value: 'ord-1' }] });
+    const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+    const frame = Buffer.concat([
+      Buffer.from('mskguard.key.v1'),
+      u32(6),
+      Buffer.from('orders'),
+      Buffer.from([0, 0, 0, 0, 0, 0, 0, 7]),
+      Buffer.from([1]),
+      u32(5),
+      Buffer.from('ord-1'),
+    ]);
+    const expected = createHash('sha256').update(frame).digest().subarray(0, 16);
+
+    // Act
+    const key = keyOf(createKeyDeriver({ group: 'orders', epoch: 7 })([record])[0]);
+
+    // Assess
+    expect(key.digest).toEqual(expected);
+    expect(key.digest).toHaveLength(16);
+    expect(key.id).toBe(expected.toString('base64url'));
+    expect(key.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('gives other digests in another group or epoch, and the same ones from a fresh deriver', () => {
+    // Prepare
+    const records = [
+      recordOf({ key: 'a', value: 'b' }),
+      recordOf({ headers: [{ name: 'idempotency-key', value: 'x' }] }),
+    ];
+
+    // Act
+    const base = createKeyDeriver({ group: 'g1' })(records).map((r) => keyOf(r).id);
+    const again = deriveKeys(records, { group: 'g1' }).map((r) => keyOf(r).id);
+    const otherGroup = createKeyDeriver({ group: 'g2' })(records).map((r) => keyOf(r).id);
+    const otherEpoch = createKeyDeriver({ group: 'g1', epoch: 1 })(records).map((r) => keyOf(r).id);
+
+    // Assess
+    expect(again).toEqual(base);
+    for (let i = 0; i < records.length; i++) {
+      expect(otherGroup[i]).not.toBe(base[i]);
+      expect(otherEpoch[i]).not.toBe(base[i]);
+    }
+  });
+
+  it('packs digests back to back and exposes namespace and options', () => {
+    // Prepare
+    const deriver = createKeyDeriver({ group: 'orders-consumer', epoch: 3 });
+    const keys = deriver(new Set([recordOf({ value: 'a' }), recordOf({ value: 'b' })])).map(keyOf);
+
+    // Act
+    const packed = packDigests(keys);
+
+    // Assess
+    expect(packed).toEqual(Buffer.concat(keys.map((k) => k.digest)));
+    expect(deriver.namespace.prefix).toBe('mskguard:{orders-consumer}:');
+    expect(deriver.options.epoch).toBe(3);
+  });
+});
