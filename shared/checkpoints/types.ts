@@ -1,0 +1,78 @@
+/**
+ * The contract between the middleware (watermark tier, checkpoints after success), the restore
+ * engine and the DynamoDB implementation. Table layout: docs/decisions/0002-dynamodb-table-schema.md
+ * and cdk/constructs/checkpoint-tables.ts.
+ */
+
+/** A partition of a topic. */
+export interface PartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** The checkpoint of one (group, topic, partition): every record below `nextOffset` was processed. */
+export interface Checkpoint extends PartitionRef {
+  readonly group: string;
+  /** The first offset not yet known to be processed. */
+  readonly nextOffset: number;
+  /** The group's dedup epoch the checkpoint was written in (restore `reprocess` bumps it). */
+  readonly epoch: number;
+  /** ISO-8601 time of the write (the writer's clock: informational, never compared for safety). */
+  readonly updatedAt: string;
+  /** The Lambda request id (or restore id) that wrote it. */
+  readonly requestId: string;
+}
+
+/** What the middleware needs before deduplicating a batch, read in one round trip. */
+export interface WatermarkSnapshot {
+  /** The group's current dedup epoch (0 when never bumped). */
+  readonly epoch: number;
+  /**
+   * Current checkpoints by `topic-partition`, only those written in `epoch`: a checkpoint from an
+   * older epoch is no watermark (reprocess mode wants those records again).
+   */
+  readonly checkpoints: ReadonlyMap<string, Checkpoint>;
+}
+
+/** One partition's new checkpoint. */
+export interface CheckpointUpdate extends PartitionRef {
+  readonly nextOffset: number;
+}
+
+/** What `advance` did, per partition. */
+export interface AdvanceResult {
+  /** Partitions whose checkpoint moved forward. */
+  readonly advanced: readonly CheckpointUpdate[];
+  /** Partitions already at or past the update (a concurrent or later writer won): left as they are. */
+  readonly alreadyAhead: readonly CheckpointUpdate[];
+}
+
+/**
+ * Checkpoints in a durable store. Writes only move forward (G3).
+ *
+ * @example
+ * ```ts
+ * const snapshot = await store.load('orders', [{ topic: 'orders', partition: 0 }]);
+ * await store.advance('orders', [{ topic: 'orders', partition: 0, nextOffset: 42 }], { requestId, epoch: snapshot.epoch });
+ * ```
+ */
+export interface CheckpointStore {
+  /** Current checkpoints of these partitions and the group's epoch: at most one BatchGetItem. */
+  load(group: string, partitions: readonly PartitionRef[]): Promise<WatermarkSnapshot>;
+  /**
+   * Moves checkpoints forward and writes a history item per partition, in one TransactWriteItems
+   * per invocation (chunked at the service limit). A partition whose stored checkpoint is already
+   * at or past the update, in the same or a newer epoch, is left as it is and reported.
+   */
+  advance(
+    group: string,
+    updates: readonly CheckpointUpdate[],
+    meta: { readonly requestId: string; readonly epoch: number },
+  ): Promise<AdvanceResult>;
+  /** Every current checkpoint of a group (optionally of one topic), for restore. */
+  listCurrent(group: string, topic?: string): Promise<Checkpoint[]>;
+  /** Per partition, the last history item written at or before `at`, for restore `history --at`. */
+  historyAt(group: string, topic: string, at: Date): Promise<Checkpoint[]>;
+  /** Bumps the group's epoch (restore `reprocess`); returns the new epoch. */
+  bumpEpoch(group: string, meta: { readonly requestId: string }): Promise<number>;
+}
