@@ -11,5 +11,11 @@ export default defineConfig({
     // Integration suites share one broker and one Redis; files run in parallel on separate
     // namespaces (topics, groups, key prefixes), so no suite may FLUSHALL or delete another's state.
     pool: 'forks',
+    env: {
+      // The guarded functions log JSON and emit EMF on stdout; tests assert on behaviour, not on logs.
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 });

@@ -1,0 +1,71 @@
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { KafkaEvent } from '#shared/msk/index.ts';
+import { GuardEngine, type PreparedBatch } from './engine.ts';
+import type { MskGuardOptions } from './options.ts';
+
+const INTERNAL_KEY = 'mskguard';
+
+type GuardRequest = Request<KafkaEvent, unknown, Error, Context, Record<string, unknown>>;
+
+/**
+ * Middy middleware for Lambda functions triggered by an Amazon MSK or self-managed Kafka event
+ * source mapping. Before the handler it withholds proven duplicates (offset watermark, exact Redis
+ * tier, duplicates within the batch) and leases every key it hands on; the handler receives an
+ * event of the same shape holding only the records to process. After the handler it completes the
+ * keys of what succeeded, releases the rest, checkpoints each partition, and returns the Kafka
+ * partial-batch response. When the handler throws it releases every lease.
+ *
+ * Options are validated once, here: every mistake is a ConfigurationError at cold start.
+ *
+ * @example
+ * ```ts
+ * import middy from '@middy/core';
+ * import { mskGuard, UpstashScriptRunner, processRecordsInOrder } from 'mskguard';
+ *
+ * export const handler = middy()
+ *   .use(mskGuard({ consumerGroup: 'orders-consumer', cache: new UpstashScriptRunner({ url, token }), checkpoints }))
+ *   .handler(async (event) => (await processRecordsInOrder(event, handleOrder)).response);
+ * ```
+ */
+export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, unknown, Error, Context> {
+  const engine = new GuardEngine(options);
+
+  const mskGuardBefore = async (request: GuardRequest): Promise<unknown> => {
+    const prepared = await engine.prepare(request.event, request.context);
+    request.internal[INTERNAL_KEY] = prepared;
+    if (prepared.toProcess.length === 0) {
+      // Nothing for the handler: settle now and return early (Middy skips the handler and `after`).
+      const response = (await engine.settle(prepared, undefined)) ?? { batchItemFailures: [] };
+      engine.telemetry.flush();
+      return response;
+    }
+    request.event = prepared.handlerEvent;
+    return undefined;
+  };
+
+  const mskGuardAfter = async (request: GuardRequest): Promise<void> => {
+    const prepared = request.internal[INTERNAL_KEY] as PreparedBatch;
+    try {
+      request.response = await engine.settle(prepared, request.response);
+    } finally {
+      engine.telemetry.flush();
+    }
+  };
+
+  const mskGuardOnError = async (request: GuardRequest): Promise<void> => {
+    const prepared = request.internal[INTERNAL_KEY] as PreparedBatch | undefined;
+    // A response already set means a later middleware recovered; nothing of ours to undo.
+    if (request.response !== undefined || prepared === undefined) {
+      engine.telemetry.flush();
+      return;
+    }
+    engine.telemetry.logger.error('handler failed: releasing the batch for a retry', {
+      error: request.error as Error,
+    });
+    await engine.abandon(prepared);
+    engine.telemetry.flush();
+  };
+
+  return { before: mskGuardBefore, after: mskGuardAfter, onError: mskGuardOnError };
+}

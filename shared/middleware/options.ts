@@ -1,0 +1,166 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { ScriptRunner } from '#shared/cache/script-runner.ts';
+import type { CheckpointStore } from '#shared/checkpoints/types.ts';
+import { type DistributedBloomParams, sizeDistributedBloom } from '#shared/dedup/bloom-blocks.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+import {
+  createKeyDeriver,
+  type KeyFallback,
+  type KeySource,
+  type MissingKeyPolicy,
+} from '#shared/keys/index.ts';
+
+/** One record withheld into quarantine (probabilistic mode), with what is needed to replay it. */
+export interface QuarantineEntry {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Base64, as in the event; null when absent. */
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: readonly Record<string, number[] | null>[];
+  /** The idempotency key id (base64url digest). */
+  readonly idempotencyKey: string;
+  readonly reason: 'probable-duplicate';
+  readonly detail?: string;
+}
+
+/** Where quarantined records go (the DynamoDB quarantine table in production). */
+export interface QuarantineSink {
+  put(entries: readonly QuarantineEntry[]): Promise<unknown>;
+}
+
+/** Options of {@link mskGuard}. */
+export interface MskGuardOptions {
+  /** The event source mapping's consumerGroupId: namespaces every key and checkpoint. Required. */
+  readonly consumerGroup: string;
+  /**
+   * The exact tier's cache: a runner, or a function creating one on first use (e.g. after reading
+   * the Upstash token from Secrets Manager), so a cold start does no I/O before the first event.
+   */
+  readonly cache: ScriptRunner | (() => ScriptRunner | Promise<ScriptRunner>);
+  /** The watermark tier and checkpoints (DynamoDB). @default none: no watermark, no checkpoints */
+  readonly checkpoints?: CheckpointStore;
+  /** Where probable duplicates go in probabilistic mode. Required when mode is 'probabilistic'. */
+  readonly quarantine?: QuarantineSink;
+  /** Idempotency key sources, in order. @default [{ type: 'header', name: 'idempotency-key' }] */
+  readonly keySources?: readonly KeySource[];
+  /** @default 'contentHash' (or 'none' with onMissingKey 'reject') */
+  readonly keyFallback?: KeyFallback;
+  /** @default 'process' */
+  readonly onMissingKey?: MissingKeyPolicy;
+  /** `'exact'`: only proven duplicates are withheld. `'probabilistic'`: Bloom hits are quarantined. @default 'exact' */
+  readonly mode?: 'exact' | 'probabilistic';
+  /** A completed key is recognised as a duplicate for at least this long (and at most twice). @default 3_600_000 (1 h) */
+  readonly dedupWindowMs?: number;
+  /** Added to the Lambda's remaining time to form the lease, so a lease outlives its holder. @default 5000 */
+  readonly leaseMarginMs?: number;
+  /** When the cache is unreachable: `'fail'` the invocation (Lambda retries) or `'degrade'` to the local filter. @default 'fail' */
+  readonly onCacheUnavailable?: 'fail' | 'degrade';
+  /**
+   * The distributed Bloom tier (Redis generation bitmaps): remembers completed keys beyond the
+   * window at ~1–2 bytes/key. Costs about as much Redis time as the exact tier itself
+   * (docs/decisions/0004-dedup-tiers.md). @default on in probabilistic mode, off in exact mode
+   */
+  readonly distributedBloom?:
+    | false
+    | { keysPerGeneration: number; generationMs?: number; generations?: number; bytesPerKey?: number };
+  /** The in-container filter. @default { capacity: 200_000, falsePositiveRate: 0.001 } */
+  readonly localFilter?: { capacity: number; falsePositiveRate?: number };
+  /** Powertools Logger. @default a Logger with serviceName 'mskguard' */
+  readonly logger?: Logger;
+  /** Powertools Metrics. @default Metrics in namespace 'MskGuard' */
+  readonly metrics?: Metrics;
+}
+
+/** Options with defaults applied and validated. */
+export interface ResolvedOptions {
+  readonly consumerGroup: string;
+  readonly mode: 'exact' | 'probabilistic';
+  readonly dedupWindowMs: number;
+  readonly leaseMarginMs: number;
+  readonly onCacheUnavailable: 'fail' | 'degrade';
+  readonly onMissingKey: MissingKeyPolicy;
+  readonly bloom: DistributedBloomParams | undefined;
+  readonly localFilter: { capacity: number; falsePositiveRate: number };
+}
+
+const MIN_WINDOW_MS = 15 * 60_000;
+const DAY_MS = 86_400_000;
+
+/** Validates options once, at factory time (Middy style): every mistake is a ConfigurationError. */
+export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigurationError('mskGuard(options): options are required');
+  // The key deriver validates the group, sources and policies; build one now to fail early.
+  createKeyDeriver(keyOptions(options, 0));
+  if (options.cache === undefined) {
+    throw new ConfigurationError(
+      'mskGuard: `cache` is required (an UpstashScriptRunner or RespScriptRunner, or a function returning one)',
+    );
+  }
+  const mode = options.mode ?? 'exact';
+  if (mode !== 'exact' && mode !== 'probabilistic')
+    throw new ConfigurationError(`mskGuard: mode must be 'exact' or 'probabilistic', got ${String(mode)}`);
+  if (mode === 'probabilistic' && !options.quarantine) {
+    throw new ConfigurationError(
+      "mskGuard: mode 'probabilistic' needs `quarantine` (records are quarantined, never discarded)",
+    );
+  }
+  const dedupWindowMs = options.dedupWindowMs ?? 3_600_000;
+  if (!Number.isInteger(dedupWindowMs) || dedupWindowMs < MIN_WINDOW_MS) {
+    throw new ConfigurationError(
+      `mskGuard: dedupWindowMs must be a whole number >= ${MIN_WINDOW_MS} (15 min, the longest Lambda run, so a lease never outlives the window); got ${dedupWindowMs}`,
+    );
+  }
+  const leaseMarginMs = options.leaseMarginMs ?? 5000;
+  if (!Number.isInteger(leaseMarginMs) || leaseMarginMs < 0 || leaseMarginMs > 60_000) {
+    throw new ConfigurationError(
+      `mskGuard: leaseMarginMs must be an integer in [0, 60000], got ${leaseMarginMs}`,
+    );
+  }
+  const onCacheUnavailable = options.onCacheUnavailable ?? 'fail';
+  if (onCacheUnavailable !== 'fail' && onCacheUnavailable !== 'degrade') {
+    throw new ConfigurationError(
+      `mskGuard: onCacheUnavailable must be 'fail' or 'degrade', got ${String(onCacheUnavailable)}`,
+    );
+  }
+  const bloomOption =
+    options.distributedBloom ?? (mode === 'probabilistic' ? { keysPerGeneration: 1_000_000 } : false);
+  const bloom =
+    bloomOption === false
+      ? undefined
+      : sizeDistributedBloom({
+          keysPerGeneration: bloomOption.keysPerGeneration,
+          generationMs: bloomOption.generationMs ?? DAY_MS,
+          generations: bloomOption.generations ?? 2,
+          bytesPerKey: bloomOption.bytesPerKey ?? 2,
+        });
+  const localFilter = {
+    capacity: options.localFilter?.capacity ?? 200_000,
+    falsePositiveRate: options.localFilter?.falsePositiveRate ?? 0.001,
+  };
+  return {
+    consumerGroup: options.consumerGroup,
+    mode,
+    dedupWindowMs,
+    leaseMarginMs,
+    onCacheUnavailable,
+    onMissingKey: options.onMissingKey ?? 'process',
+    bloom,
+    localFilter,
+  };
+}
+
+/** The key deriver options for one epoch. */
+export function keyOptions(options: MskGuardOptions, epoch: number) {
+  return {
+    group: options.consumerGroup,
+    epoch,
+    ...(options.keySources ? { sources: options.keySources } : {}),
+    ...(options.keyFallback ? { fallback: options.keyFallback } : {}),
+    ...(options.onMissingKey ? { onMissingKey: options.onMissingKey } : {}),
+  };
+}

@@ -1,0 +1,162 @@
+// G1, G2, G4, G5, G6 for the Middy middleware on the real Redis, through both adapters: what the
+// handler is given, what it is never given twice, and what comes back to Lambda.
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigurationError, InvalidEventError } from '#shared/errors.ts';
+import { GuardEngine } from '#shared/middleware/engine.ts';
+import { mskGuard } from '#shared/middleware/mskGuard.ts';
+import { encodeKafkaEvent } from '#shared/msk/index.ts';
+import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
+import { ADAPTERS } from '#test/support/runners.ts';
+import { uniqueName } from '#test/support/stack.ts';
+
+describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over %s', (adapter) => {
+  const runner = ADAPTERS[adapter]();
+  afterAll(() => runner.close());
+  const consumer = (extra: Record<string, unknown> = {}) =>
+    guardedConsumer({ consumerGroup: uniqueName('grp'), cache: runner, ...extra });
+
+  it('hands a retried batch to the handler once (G1)', async () => {
+    const c = consumer();
+    const batch = [...orders('orders', 0, 0, ['a', 'b', 'c']), ...orders('orders', 1, 0, ['d', 'e'])];
+    const first = await c.invoke(batch);
+    const retry = await c.invoke(batch);
+    expect(c.effects.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(first).toEqual({ batchItemFailures: [] });
+    expect(retry).toEqual({ batchItemFailures: [] });
+  });
+
+  it('drops producer duplicates at other offsets and within one batch (G1)', async () => {
+    const c = consumer();
+    await c.invoke(orders('orders', 0, 0, ['a', 'b']));
+    await c.invoke([...orders('orders', 0, 2, ['b', 'x', 'x']), ...orders('orders', 2, 7, ['a', 'y'])]);
+    expect(c.effects.sort()).toEqual(['a', 'b', 'x', 'y']);
+  });
+
+  it('on partial failure completes what preceded the failure and lets the retry process the rest (G5)', async () => {
+    const c = consumer();
+    c.failOn.add('c');
+    const batch = orders('orders', 3, 10, ['a', 'b', 'c', 'd']);
+    const first = await c.invoke(batch);
+    c.failOn.clear();
+    const retry = await c.invoke(batch.slice(2));
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'orders-3', offset: 12 } }] });
+    expect(c.effects).toEqual(['a', 'b', 'c', 'd']);
+    expect(retry).toEqual({ batchItemFailures: [] });
+  });
+
+  it('releases everything when the handler throws, so the retry processes it all (G5)', async () => {
+    const c = consumer();
+    c.throwOnce(new Error('downstream unavailable'));
+    const batch = orders('orders', 0, 0, ['a', 'b']);
+    await expect(c.invoke(batch)).rejects.toThrow('downstream unavailable');
+    await c.invoke(batch);
+    expect(c.effects).toEqual(['a', 'b']);
+  });
+
+  it('lets exactly one of two concurrent deliveries of a key process it; the other retries (G4)', async () => {
+    const group = uniqueName('grp');
+    const a = guardedConsumer({ consumerGroup: group, cache: runner });
+    const b = guardedConsumer({ consumerGroup: group, cache: runner });
+    a.delay(200);
+    const [ra, rb] = await Promise.all([
+      a.invoke(orders('orders', 0, 5, ['k1', 'k2'])),
+      new Promise((r) => setTimeout(r, 50)).then(() => b.invoke(orders('orders', 1, 9, ['k1', 'k2']))),
+    ]);
+    expect(a.effects).toEqual(['k1', 'k2']);
+    expect(b.effects).toEqual([]);
+    expect(ra).toEqual({ batchItemFailures: [] });
+    expect(rb).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'orders-1', offset: 9 } }] });
+    // Lambda retries b's batch: a completed, so it is now a proven duplicate.
+    const retry = await b.invoke(orders('orders', 1, 9, ['k1', 'k2']));
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(b.effects).toEqual([]);
+  });
+
+  it('lets a retry process keys a crashed invocation held, once its lease has expired (G5)', async () => {
+    // Prepare: an invocation claims and dies (no settle, no release), with 300 ms left to live.
+    const group = uniqueName('grp');
+    const crashed = new GuardEngine({ consumerGroup: group, cache: runner, leaseMarginMs: 0 });
+    await crashed.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(300));
+    const c = guardedConsumer({ consumerGroup: group, cache: runner });
+
+    // Act
+    const during = await c.invoke(orders('orders', 0, 0, ['z']));
+    await new Promise((r) => setTimeout(r, 400));
+    const after = await c.invoke(orders('orders', 0, 0, ['z']));
+
+    // Assess
+    expect(during).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'orders-0', offset: 0 } }] });
+    expect(after).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['z']);
+  });
+
+  it('hands the handler an event of the same shape with only the records to process', async () => {
+    const group = uniqueName('grp');
+    const seen: unknown[] = [];
+    const middy = (await import('@middy/core')).default;
+    const handler = middy()
+      .use(mskGuard({ consumerGroup: group, cache: runner }))
+      .handler(async (event: unknown) => {
+        seen.push(event);
+      });
+    await handler(encodeKafkaEvent(orders('orders', 0, 0, ['a'])) as never, fakeContext());
+    const response = await handler(
+      encodeKafkaEvent([...orders('orders', 0, 0, ['a']), ...orders('orders', 0, 1, ['b'])]) as never,
+      fakeContext(),
+    );
+    expect(response).toBeUndefined();
+    const second = seen[1] as { eventSource: string; records: Record<string, { offset: number }[]> };
+    expect(second.eventSource).toBe('aws:kafka');
+    expect(Object.keys(second.records)).toEqual(['orders-0']);
+    expect(second.records['orders-0']?.map((r) => r.offset)).toEqual([1]);
+  });
+
+  it('skips the handler when every record is a duplicate, and answers success', async () => {
+    const c = consumer();
+    await c.invoke(orders('orders', 0, 0, ['a']));
+    const again = await c.invoke(orders('orders', 0, 0, ['a']));
+    expect(again).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['a']);
+  });
+
+  it("rejects a record without a key under onMissingKey 'reject', stopping only its partition (G6)", async () => {
+    const c = consumer({ keyFallback: 'none', onMissingKey: 'reject' });
+    const noKey = { topic: 'orders', partition: 1, offset: 4, value: 'x' };
+    const response = await c.invoke([
+      ...orders('orders', 0, 0, ['a']),
+      noKey,
+      ...orders('orders', 1, 5, ['b']),
+    ]);
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: 'orders-1', offset: 4 } }],
+    });
+    expect(c.effects).toEqual(['a']);
+  });
+
+  it('fails a malformed event with a typed error naming the record (G6)', async () => {
+    const c = consumer();
+    const middy = (await import('@middy/core')).default;
+    const handler = middy()
+      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner }))
+      .handler(async () => {});
+    const bad = {
+      eventSource: 'aws:kafka',
+      records: { 'orders-0': [{ topic: 'orders', partition: 0, offset: -1 }] },
+    };
+    await expect(handler(bad as never, fakeContext())).rejects.toBeInstanceOf(InvalidEventError);
+    expect(c.effects).toEqual([]);
+  });
+});
+
+describe('mskGuard options', () => {
+  it('refuses bad options at factory time with ConfigurationError', () => {
+    const cache = ADAPTERS.resp();
+    expect(() => mskGuard({ consumerGroup: '', cache })).toThrow(ConfigurationError);
+    expect(() => mskGuard({ consumerGroup: 'g', cache, dedupWindowMs: 1000 })).toThrow(/dedupWindowMs/);
+    expect(() => mskGuard({ consumerGroup: 'g', cache, mode: 'probabilistic' })).toThrow(/quarantine/);
+    expect(() =>
+      mskGuard({ consumerGroup: 'g', cache, keySources: [{ type: 'header', name: 'traceparent' }] }),
+    ).toThrow(ConfigurationError);
+    void cache.close();
+  });
+});

@@ -1,0 +1,90 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { mskGuard } from '#shared/middleware/mskGuard.ts';
+import type { MskGuardOptions } from '#shared/middleware/options.ts';
+import type { ParsedRecord } from '#shared/msk/index.ts';
+import {
+  encodeKafkaEvent,
+  type KafkaEvent,
+  type KafkaRecordInput,
+  parseMskEvent,
+  processRecordsInOrder,
+} from '#shared/msk/index.ts';
+
+/** A Lambda context whose remaining time is fixed (the lease length follows it). */
+export function fakeContext(
+  remainingMs = 60_000,
+  requestId = `req-${Math.random().toString(36).slice(2)}`,
+): Context {
+  return {
+    awsRequestId: requestId,
+    getRemainingTimeInMillis: () => remainingMs,
+    functionName: 'test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
+    memoryLimitInMB: '1024',
+    logGroupName: '/aws/lambda/test',
+    logStreamName: 'test',
+    callbackWaitsForEmptyEventLoop: false,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  } as Context;
+}
+
+/** Records of one topic-partition with a business key in the `idempotency-key` header. */
+export function orders(
+  topic: string,
+  partition: number,
+  firstOffset: number,
+  keys: readonly string[],
+): KafkaRecordInput[] {
+  return keys.map((key, i) => ({
+    topic,
+    partition,
+    offset: firstOffset + i,
+    key: `k-${key}`,
+    value: JSON.stringify({ orderId: key }),
+    headers: [{ name: 'idempotency-key', value: key }],
+  }));
+}
+
+/**
+ * A guarded handler that records every effect (the business key of each record it processed) and
+ * can be told to fail on some keys or throw. `effects` is what G1/G2 are checked against.
+ */
+export function guardedConsumer(options: MskGuardOptions) {
+  const effects: string[] = [];
+  const failOn = new Set<string>();
+  let throwNext: Error | undefined;
+  let delayMs = 0;
+  const handler = middy<KafkaEvent, unknown, Error, Context>()
+    .use(mskGuard(options))
+    .handler(async (event) => {
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      if (throwNext) {
+        const error = throwNext;
+        throwNext = undefined;
+        throw error;
+      }
+      return (
+        await processRecordsInOrder(parseMskEvent(event), (record: ParsedRecord) => {
+          const key = record.lastHeader('idempotency-key')?.toString() ?? '';
+          if (failOn.has(key)) throw new Error(`failing ${key}`);
+          effects.push(key);
+        })
+      ).response;
+    });
+  return {
+    effects,
+    failOn,
+    throwOnce: (error: Error) => {
+      throwNext = error;
+    },
+    delay: (ms: number) => {
+      delayMs = ms;
+    },
+    invoke: (records: KafkaRecordInput[], context = fakeContext()) =>
+      handler(encodeKafkaEvent(records), context),
+  };
+}
