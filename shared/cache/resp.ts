@@ -40,14 +40,17 @@ export class RespScriptRunner implements ScriptRunner {
     if (!options.url) throw new TypeError('RespScriptRunner needs a url or a client');
     const timeout = options.timeoutMs ?? 2000;
     const settings: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: true,
       connectTimeout: timeout,
       commandTimeout: timeout,
+      // A command waits for at most one reconnection attempt, then fails: onCacheUnavailable decides.
       maxRetriesPerRequest: 1,
-      retryStrategy: (times) => (times > 3 ? null : 50 * times),
+      // Never give up reconnecting: the cache must be used again as soon as it is back.
+      retryStrategy: (times) => Math.min(100 * times, 2000),
     };
     this.#redis = new Redis(options.url, settings);
+    // Connection errors reach callers as rejected commands (CacheUnavailableError); without a
+    // listener ioredis would also print each one as an unhandled error event.
+    this.#redis.on('error', () => {});
     this.#owned = true;
   }
 

@@ -1,0 +1,128 @@
+// G2 (probabilistic mode quarantines, exact mode never drops on a Bloom signal), G6 (an
+// unreachable cache fails the batch or degrades to the local filter, as configured), and the
+// cost contract: a 10,000-record batch costs one claim and one complete request at the endpoint.
+import { afterAll, describe, expect, it } from 'vitest';
+import { RespScriptRunner } from '#shared/cache/resp.ts';
+import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
+import { CacheUnavailableError } from '#shared/errors.ts';
+import type { QuarantineEntry } from '#shared/middleware/options.ts';
+import { guardedConsumer, orders } from '#test/support/guarded.ts';
+import { ADAPTERS } from '#test/support/runners.ts';
+import { stackEnv, uniqueName } from '#test/support/stack.ts';
+
+const unreachable = () => new RespScriptRunner({ url: 'redis://127.0.0.1:1', timeoutMs: 300 });
+
+describe('probabilistic mode', () => {
+  const runner = ADAPTERS.resp();
+  afterAll(() => runner.close());
+
+  it('quarantines a probable duplicate instead of handing it over or dropping it (G2)', async () => {
+    // Prepare: a completed key, remembered by the local filter of this container.
+    const quarantined: QuarantineEntry[] = [];
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('grp'),
+      cache: runner,
+      mode: 'probabilistic',
+      quarantine: { put: async (entries) => quarantined.push(...entries) },
+    });
+    await c.invoke(orders('orders', 0, 0, ['a']));
+
+    // Act: the same business key again, at another offset.
+    const response = await c.invoke(orders('orders', 0, 1, ['a', 'b']));
+
+    // Assess
+    expect(c.effects).toEqual(['a', 'b']);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(quarantined).toHaveLength(1);
+    expect(quarantined[0]).toMatchObject({
+      topic: 'orders',
+      partition: 0,
+      offset: 1,
+      reason: 'probable-duplicate',
+    });
+    expect(Buffer.from(quarantined[0]?.value ?? '', 'base64').toString()).toBe('{"orderId":"a"}');
+  });
+
+  it('fails the batch rather than withhold a record it could not quarantine (G2)', async () => {
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('grp'),
+      cache: runner,
+      mode: 'probabilistic',
+      quarantine: {
+        put: async () => {
+          throw new Error('quarantine table unavailable');
+        },
+      },
+    });
+    await c.invoke(orders('orders', 0, 0, ['a']));
+    await expect(c.invoke(orders('orders', 0, 1, ['a']))).rejects.toThrow('quarantine table unavailable');
+  });
+});
+
+describe('unreachable cache', () => {
+  it("fails the invocation with CacheUnavailableError under onCacheUnavailable 'fail' (G6)", async () => {
+    const c = guardedConsumer({ consumerGroup: uniqueName('grp'), cache: unreachable() });
+    await expect(c.invoke(orders('orders', 0, 0, ['a']))).rejects.toBeInstanceOf(CacheUnavailableError);
+    expect(c.effects).toEqual([]);
+  });
+
+  it("processes with the local filter under 'degrade': nothing is withheld without proof (G2)", async () => {
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('grp'),
+      cache: unreachable(),
+      onCacheUnavailable: 'degrade',
+    });
+    await c.invoke(orders('orders', 0, 0, ['a', 'b']));
+    const again = await c.invoke(orders('orders', 0, 0, ['a']));
+    // In exact mode a local-filter hit is only a probable duplicate: processed and counted.
+    expect(c.effects).toEqual(['a', 'b', 'a']);
+    expect(again).toEqual({ batchItemFailures: [] });
+  });
+
+  it("quarantines local-filter hits under 'degrade' in probabilistic mode", async () => {
+    const quarantined: QuarantineEntry[] = [];
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('grp'),
+      cache: unreachable(),
+      onCacheUnavailable: 'degrade',
+      mode: 'probabilistic',
+      quarantine: { put: async (entries) => quarantined.push(...entries) },
+    });
+    await c.invoke(orders('orders', 0, 0, ['a']));
+    await c.invoke(orders('orders', 0, 1, ['a']));
+    expect(c.effects).toEqual(['a']);
+    expect(quarantined.map((q) => q.offset)).toEqual([1]);
+  });
+});
+
+describe('round trips of a 10,000-record batch', () => {
+  it('costs one claim and one complete request at the Upstash endpoint', async () => {
+    // Prepare: a scope of its own on the stack's endpoint counts only this test's requests.
+    const env = stackEnv();
+    const scope = uniqueName('rt');
+    const runner = new UpstashScriptRunner({
+      url: `${env.UPSTASH_REDIS_REST_URL}/scope/${scope}`,
+      token: env.UPSTASH_REDIS_REST_TOKEN,
+    });
+    const c = guardedConsumer({ consumerGroup: uniqueName('grp'), cache: runner });
+    await c.invoke(orders('warm', 0, 0, ['warm'])); // loads the scripts (NOSCRIPT → EVAL) once
+    const keys = Array.from({ length: 10_000 }, (_, i) => `order-${i % 8300}`);
+    const stats = async () =>
+      (
+        (await (
+          await fetch(`${env.UPSTASH_REDIS_REST_URL}/__mskguard/stats?scope=${scope}`, {
+            headers: { authorization: `Bearer ${env.UPSTASH_REDIS_REST_TOKEN}` },
+          })
+        ).json()) as { requests: number }
+      ).requests;
+    const before = await stats();
+
+    // Act
+    const response = await c.invoke(orders('orders', 0, 0, keys));
+
+    // Assess
+    expect((await stats()) - before).toBe(2);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toHaveLength(8300 + 1);
+  });
+});
