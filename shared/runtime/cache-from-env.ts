@@ -1,0 +1,78 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { RespScriptRunner } from '#shared/cache/resp.ts';
+import type { ScriptRunner } from '#shared/cache/script-runner.ts';
+import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+
+/** Environment variables the functions read (the CDK stack sets them; values are names, never secrets). */
+export const RUNTIME_ENV = {
+  CONSUMER_GROUP: 'MSKGUARD_CONSUMER_GROUP',
+  CHECKPOINT_TABLE: 'MSKGUARD_CHECKPOINT_TABLE',
+  QUARANTINE_TABLE: 'MSKGUARD_QUARANTINE_TABLE',
+  AUDIT_TABLE: 'MSKGUARD_AUDIT_TABLE',
+  CACHE_BACKEND: 'MSKGUARD_CACHE_BACKEND',
+  UPSTASH_SECRET_ARN: 'MSKGUARD_UPSTASH_SECRET_ARN',
+  REDIS_HOST: 'MSKGUARD_REDIS_HOST',
+  REDIS_PORT: 'MSKGUARD_REDIS_PORT',
+  REDIS_TLS: 'MSKGUARD_REDIS_TLS',
+  MODE: 'MSKGUARD_MODE',
+  ON_CACHE_UNAVAILABLE: 'MSKGUARD_ON_CACHE_UNAVAILABLE',
+} as const;
+
+/** The minimal Secrets Manager client the cache factory needs (tests pass a stub). */
+export interface SecretReader {
+  send(command: GetSecretValueCommand): Promise<{ SecretString?: string }>;
+}
+
+/**
+ * A function creating the dedup cache's script runner from the environment, called on the first
+ * event (not at import), so a cold start does no network I/O before it has work:
+ * - `upstash`: the REST URL and token from the Secrets Manager secret named by
+ *   MSKGUARD_UPSTASH_SECRET_ARN (`{"url": "...", "token": "..."}`): never from plain env.
+ * - `elasticache`: RESP over TLS to MSKGUARD_REDIS_HOST:MSKGUARD_REDIS_PORT (IAM-free, in the VPC).
+ * - local development only: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN of the local stack
+ *   (`npm run stack:up`), when no backend is configured.
+ *
+ * @example
+ * ```ts
+ * mskGuard({ consumerGroup, cache: cacheFromEnv() });
+ * ```
+ */
+export function cacheFromEnv(env: NodeJS.ProcessEnv = process.env, secrets?: SecretReader): () => Promise<ScriptRunner> {
+  const backend = env[RUNTIME_ENV.CACHE_BACKEND];
+  if (backend === 'upstash') {
+    const secretId = env[RUNTIME_ENV.UPSTASH_SECRET_ARN];
+    if (!secretId) throw new ConfigurationError(`${RUNTIME_ENV.UPSTASH_SECRET_ARN} is not set: name the Upstash secret`);
+    return async () => {
+      const client = secrets ?? new SecretsManagerClient({});
+      const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const parsed = parseUpstashSecret(SecretString, secretId);
+      return new UpstashScriptRunner(parsed);
+    };
+  }
+  if (backend === 'elasticache') {
+    const host = env[RUNTIME_ENV.REDIS_HOST];
+    if (!host) throw new ConfigurationError(`${RUNTIME_ENV.REDIS_HOST} is not set: name the ElastiCache endpoint`);
+    const scheme = env[RUNTIME_ENV.REDIS_TLS] === 'false' ? 'redis' : 'rediss';
+    const url = `${scheme}://${host}:${env[RUNTIME_ENV.REDIS_PORT] ?? '6379'}`;
+    return async () => new RespScriptRunner({ url });
+  }
+  if (backend === undefined && env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN) {
+    const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token } = env;
+    return async () => new UpstashScriptRunner({ url, token });
+  }
+  throw new ConfigurationError(
+    `${RUNTIME_ENV.CACHE_BACKEND} must be 'upstash' or 'elasticache' (got ${String(backend)}); ` +
+      'for local runs, start the stack and load .local/stack/stack.env.',
+  );
+}
+
+function parseUpstashSecret(text: string | undefined, secretId: string): { url: string; token: string } {
+  try {
+    const value = JSON.parse(text ?? '') as { url?: unknown; token?: unknown };
+    if (typeof value.url === 'string' && typeof value.token === 'string') return { url: value.url, token: value.token };
+  } catch {
+    // fall through to the actionable error; the secret's text is never logged
+  }
+  throw new ConfigurationError(`Secret ${secretId} must be JSON {"url": "https://…upstash.io", "token": "…"}`);
+}
