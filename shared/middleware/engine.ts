@@ -101,7 +101,7 @@ export class GuardEngine {
         const leaseMs = context.getRemainingTimeInMillis() + this.#resolved.leaseMarginMs;
         const claimed = await tier.claim(claimKeys, { leaseMs, mode });
         ticket = claimed.ticket;
-        claimKeys.forEach((k, i) => claims.set(k.id, claimed.statuses[i] as ClaimStatus));
+        for (const [i, k] of claimKeys.entries()) claims.set(k.id, claimed.statuses[i] as ClaimStatus);
       } catch (error) {
         if (!(error instanceof CacheUnavailableError) || this.#resolved.onCacheUnavailable !== 'degrade') {
           this.#telemetry.cacheError(error);

@@ -38,11 +38,15 @@ export interface SecretReader {
  * mskGuard({ consumerGroup, cache: cacheFromEnv() });
  * ```
  */
-export function cacheFromEnv(env: NodeJS.ProcessEnv = process.env, secrets?: SecretReader): () => Promise<ScriptRunner> {
+export function cacheFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  secrets?: SecretReader,
+): () => Promise<ScriptRunner> {
   const backend = env[RUNTIME_ENV.CACHE_BACKEND];
   if (backend === 'upstash') {
     const secretId = env[RUNTIME_ENV.UPSTASH_SECRET_ARN];
-    if (!secretId) throw new ConfigurationError(`${RUNTIME_ENV.UPSTASH_SECRET_ARN} is not set: name the Upstash secret`);
+    if (!secretId)
+      throw new ConfigurationError(`${RUNTIME_ENV.UPSTASH_SECRET_ARN} is not set: name the Upstash secret`);
     return async () => {
       const client = secrets ?? new SecretsManagerClient({});
       const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -52,7 +56,8 @@ export function cacheFromEnv(env: NodeJS.ProcessEnv = process.env, secrets?: Sec
   }
   if (backend === 'elasticache') {
     const host = env[RUNTIME_ENV.REDIS_HOST];
-    if (!host) throw new ConfigurationError(`${RUNTIME_ENV.REDIS_HOST} is not set: name the ElastiCache endpoint`);
+    if (!host)
+      throw new ConfigurationError(`${RUNTIME_ENV.REDIS_HOST} is not set: name the ElastiCache endpoint`);
     const scheme = env[RUNTIME_ENV.REDIS_TLS] === 'false' ? 'redis' : 'rediss';
     const url = `${scheme}://${host}:${env[RUNTIME_ENV.REDIS_PORT] ?? '6379'}`;
     return async () => new RespScriptRunner({ url });
@@ -70,9 +75,12 @@ export function cacheFromEnv(env: NodeJS.ProcessEnv = process.env, secrets?: Sec
 function parseUpstashSecret(text: string | undefined, secretId: string): { url: string; token: string } {
   try {
     const value = JSON.parse(text ?? '') as { url?: unknown; token?: unknown };
-    if (typeof value.url === 'string' && typeof value.token === 'string') return { url: value.url, token: value.token };
+    if (typeof value.url === 'string' && typeof value.token === 'string')
+      return { url: value.url, token: value.token };
   } catch {
     // fall through to the actionable error; the secret's text is never logged
   }
-  throw new ConfigurationError(`Secret ${secretId} must be JSON {"url": "https://…upstash.io", "token": "…"}`);
+  throw new ConfigurationError(
+    `Secret ${secretId} must be JSON {"url": "https://…upstash.io", "token": "…"}`,
+  );
 }

@@ -87,23 +87,23 @@ describe('binary-safe values', () => {
   it.each([
     { encoding: 'base64', options: {} },
     { encoding: 'off', options: { responseEncoding: false as const } },
-  ])(
-    'round-trips every byte value, emoji and CJK text with encoding $encoding',
-    async ({ encoding, options }) => {
-      // Prepare
-      const redis = client({ ...options, automaticDeserialization: false });
-      const key = `${PREFIX}awkward:${encoding}`;
+  ])('round-trips every byte value, emoji and CJK text with encoding $encoding', async ({
+    encoding,
+    options,
+  }) => {
+    // Prepare
+    const redis = client({ ...options, automaticDeserialization: false });
+    const key = `${PREFIX}awkward:${encoding}`;
 
-      // Act
-      await redis.set(key, AWKWARD_TEXT);
-      const got = await redis.get(key);
-      const stored = await direct.getBuffer(key);
+    // Act
+    await redis.set(key, AWKWARD_TEXT);
+    const got = await redis.get(key);
+    const stored = await direct.getBuffer(key);
 
-      // Assess
-      expect(got).toBe(AWKWARD_TEXT);
-      expect(stored?.equals(Buffer.from(AWKWARD_TEXT, 'utf8'))).toBe(true);
-    },
-  );
+    // Assess
+    expect(got).toBe(AWKWARD_TEXT);
+    expect(stored?.equals(Buffer.from(AWKWARD_TEXT, 'utf8'))).toBe(true);
+  });
 
   it('sends the exact bytes of a non-UTF-8 value in base64 mode', async () => {
     // Prepare

@@ -38,28 +38,28 @@ async function firstLine(child: ChildProcess): Promise<string> {
 }
 
 describe('server.ts as a process', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)(
-    'announces its URL, serves requests and exits 0 on %s',
-    async (signal) => {
-      // Prepare
-      const token = `process-token-${randomUUID()}`;
-      const child = startProcess({ REDIS_URL, UPSTASH_REDIS_REST_TOKEN: token, UPSTASH_REST_PORT: '0' });
-      const exited = once(child, 'exit');
+  it.each([
+    'SIGTERM',
+    'SIGINT',
+  ] as const)('announces its URL, serves requests and exits 0 on %s', async (signal) => {
+    // Prepare
+    const token = `process-token-${randomUUID()}`;
+    const child = startProcess({ REDIS_URL, UPSTASH_REDIS_REST_TOKEN: token, UPSTASH_REST_PORT: '0' });
+    const exited = once(child, 'exit');
 
-      // Act
-      const listening = JSON.parse(await firstLine(child)) as { event: string; url: string; port: number };
-      const redis = new Redis({ url: listening.url, token, enableAutoPipelining: false, retry: false });
-      const echoed = await redis.echo('alive');
-      child.kill(signal);
-      const [code] = await exited;
+    // Act
+    const listening = JSON.parse(await firstLine(child)) as { event: string; url: string; port: number };
+    const redis = new Redis({ url: listening.url, token, enableAutoPipelining: false, retry: false });
+    const echoed = await redis.echo('alive');
+    child.kill(signal);
+    const [code] = await exited;
 
-      // Assess
-      expect(listening.event).toBe('listening');
-      expect(listening.url).toBe(`http://127.0.0.1:${listening.port}`);
-      expect(echoed).toBe('alive');
-      expect(code).toBe(0);
-    },
-  );
+    // Assess
+    expect(listening.event).toBe('listening');
+    expect(listening.url).toBe(`http://127.0.0.1:${listening.port}`);
+    expect(echoed).toBe('alive');
+    expect(code).toBe(0);
+  });
 
   it('exits 1 with a clear message when its configuration is missing', async () => {
     // Prepare
