@@ -3,9 +3,10 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { runCli } from './command.ts';
+import { quarantineCommands } from './commands/quarantine.ts';
 import { stackCommands } from './commands/stack.ts';
 
 /** Every command of the `mskguard` CLI. */
-export const commands = [...stackCommands];
+export const commands = [...stackCommands, ...quarantineCommands];
 
 process.exitCode = await runCli(commands, process.argv.slice(2));

@@ -21,7 +21,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.ts';
-import { planBatch, type RecordFate } from './plan.ts';
+import { isReplay, planBatch, type RecordFate } from './plan.ts';
 import { createTelemetry, type GuardTelemetry } from './telemetry.ts';
 
 /** The state of one invocation between `prepare` and `settle` / `abandon`. */
@@ -87,19 +87,24 @@ export class GuardEngine {
     const toClaim = new Map<string, DerivedKey>();
     for (const key of results) {
       if (key.missing || toClaim.has(key.id) || locallySeen.has(key.id)) continue;
-      if (mode === 'probabilistic' && this.#filter.has(key.digest)) locallySeen.add(key.id);
+      if (mode === 'probabilistic' && !isReplay(key.record) && this.#filter.has(key.digest))
+        locallySeen.add(key.id);
       else toClaim.set(key.id, key);
     }
 
     let ticket: ClaimTicket | undefined;
     let degraded = false;
+    let claimMode = mode;
     const claims = new Map<string, ClaimStatus>();
     if (toClaim.size > 0) {
       try {
         const tier = await this.#redisTier();
         const claimKeys = [...toClaim.values()];
         const leaseMs = context.getRemainingTimeInMillis() + this.#resolved.leaseMarginMs;
-        const claimed = await tier.claim(claimKeys, { leaseMs, mode });
+        // A replayed quarantined record must be leased even on a Bloom hit: claim in exact mode
+        // then (the planner quarantines the other probable keys and settle releases their leases).
+        claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
+        const claimed = await tier.claim(claimKeys, { leaseMs, mode: claimMode });
         ticket = claimed.ticket;
         for (const [i, k] of claimKeys.entries()) claims.set(k.id, claimed.statuses[i] as ClaimStatus);
       } catch (error) {
@@ -120,6 +125,7 @@ export class GuardEngine {
       claims,
       locallySeen,
       mode,
+      claimMode,
       degraded,
       onMissingKey: this.#resolved.onMissingKey,
       missingKeyError: (record) => deriver.missingKeyError({ missing: true, record }),
@@ -165,7 +171,7 @@ export class GuardEngine {
     const completed: DerivedKey[] = [];
     const released: DerivedKey[] = [];
     for (const [record, fate] of prepared.fates) {
-      if ((fate.kind === 'process' || fate.kind === 'deferred') && fate.key) {
+      if ((fate.kind === 'process' || fate.kind === 'deferred' || fate.kind === 'quarantine') && fate.key) {
         if (fate.kind === 'process' && succeeded.has(record)) completed.push(fate.key);
         else if (fate.leased) released.push(fate.key);
       }
@@ -243,7 +249,7 @@ export class GuardEngine {
         offset: record.offset,
         key: record.raw.key ?? null,
         value: record.raw.value ?? null,
-        headers: record.raw.headers ?? [],
+        headers: record.headers,
         idempotencyKey: fate.key.id,
         reason: 'probable-duplicate',
       });

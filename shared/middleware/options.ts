@@ -10,26 +10,14 @@ import {
   type KeySource,
   type MissingKeyPolicy,
 } from '#shared/keys/index.ts';
+import type { QuarantineInput } from '#shared/quarantine/types.ts';
 
 /** One record withheld into quarantine (probabilistic mode), with what is needed to replay it. */
-export interface QuarantineEntry {
-  readonly group: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  /** Base64, as in the event; null when absent. */
-  readonly key: string | null;
-  readonly value: string | null;
-  readonly headers: readonly Record<string, number[] | null>[];
-  /** The idempotency key id (base64url digest). */
-  readonly idempotencyKey: string;
-  readonly reason: 'probable-duplicate';
-  readonly detail?: string;
-}
+export type QuarantineEntry = QuarantineInput;
 
-/** Where quarantined records go (the DynamoDB quarantine table in production). */
+/** Where quarantined records go: a `QuarantineStore` (DynamoDB) in production. */
 export interface QuarantineSink {
-  put(entries: readonly QuarantineEntry[]): Promise<unknown>;
+  put(entries: readonly QuarantineInput[]): Promise<unknown>;
 }
 
 /** Options of {@link mskGuard}. */

@@ -2,6 +2,7 @@ import { ClaimStatus } from '#shared/dedup/redis-tier.ts';
 import type { DerivedKey, KeyResult } from '#shared/keys/index.ts';
 import type { ParsedBatch, ParsedRecord } from '#shared/msk/index.ts';
 import type { DuplicateTier } from '#shared/observability/metric-names.ts';
+import { REPLAY_HEADER } from '#shared/quarantine/replay.ts';
 
 /** What happens to one record of a batch. */
 export type RecordFate =
@@ -15,7 +16,7 @@ export type RecordFate =
   /** A proven duplicate: withheld, and done as far as the checkpoint is concerned. */
   | { readonly kind: 'withheld'; readonly tier: DuplicateTier }
   /** Probable duplicate in probabilistic mode: stored in quarantine, withheld. */
-  | { readonly kind: 'quarantine'; readonly key: DerivedKey; readonly leased: false }
+  | { readonly kind: 'quarantine'; readonly key: DerivedKey; readonly leased: boolean }
   /** Must be delivered again later: its partition stops here (reported as a batch item failure). */
   | { readonly kind: 'retry'; readonly reason: 'in-progress' | 'missing-key'; readonly error?: Error }
   /** Comes after a `retry` in its partition: not processed now; Lambda redelivers it. */
@@ -33,6 +34,8 @@ export interface PlanInputs {
   /** Key ids the local filter has seen (degraded mode and the probabilistic fast path). */
   readonly locallySeen: ReadonlySet<string>;
   readonly mode: 'exact' | 'probabilistic';
+  /** The mode the claim ran in: 'exact' also leases probable keys. */
+  readonly claimMode: 'exact' | 'probabilistic';
   /** True when the exact tier was unreachable and `onCacheUnavailable` is `'degrade'`. */
   readonly degraded: boolean;
   readonly onMissingKey: 'process' | 'reject';
@@ -80,7 +83,12 @@ function isLeasedBy(
   if (first.has(key.id) && first.get(key.id) !== record) return false;
   first.set(key.id, record);
   const status = inputs.claims.get(key.id);
-  return status === ClaimStatus.New || (status === ClaimStatus.Probable && inputs.mode === 'exact');
+  return status === ClaimStatus.New || (status === ClaimStatus.Probable && inputs.claimMode === 'exact');
+}
+
+/** Whether a record is a replay of a quarantined one: Bloom signals alone never quarantine it again. */
+export function isReplay(record: ParsedRecord): boolean {
+  return record.lastHeader(REPLAY_HEADER) !== undefined;
 }
 
 function fateOf(
@@ -98,12 +106,13 @@ function fateOf(
   if (owner !== undefined && owner !== record) return { kind: 'withheld', tier: 'batch' };
   first.set(key.id, record);
 
+  const quarantines = inputs.mode === 'probabilistic' && !isReplay(record);
   if (inputs.degraded) {
     const seen = inputs.locallySeen.has(key.id);
-    if (seen && inputs.mode === 'probabilistic') return { kind: 'quarantine', key, leased: false };
+    if (seen && quarantines) return { kind: 'quarantine', key, leased: false };
     return { kind: 'process', key, leased: false, probable: seen };
   }
-  if (inputs.mode === 'probabilistic' && inputs.locallySeen.has(key.id)) {
+  if (quarantines && inputs.locallySeen.has(key.id)) {
     return { kind: 'quarantine', key, leased: false };
   }
   switch (inputs.claims.get(key.id)) {
@@ -112,8 +121,8 @@ function fateOf(
     case ClaimStatus.InProgress:
       return { kind: 'retry', reason: 'in-progress' };
     case ClaimStatus.Probable:
-      return inputs.mode === 'probabilistic'
-        ? { kind: 'quarantine', key, leased: false }
+      return quarantines
+        ? { kind: 'quarantine', key, leased: inputs.claimMode === 'exact' }
         : { kind: 'process', key, leased: true, probable: true };
     case ClaimStatus.New:
       return { kind: 'process', key, leased: true, probable: false };

@@ -1,6 +1,7 @@
 // G2 (probabilistic mode quarantines, exact mode never drops on a Bloom signal), G6 (an
 // unreachable cache fails the batch or degrades to the local filter, as configured), and the
 // cost contract: a 10,000-record batch costs one claim and one complete request at the endpoint.
+import { Redis as IORedis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
@@ -124,5 +125,43 @@ describe('round trips of a 10,000-record batch', () => {
     expect((await stats()) - before).toBe(2);
     expect(response).toEqual({ batchItemFailures: [] });
     expect(c.effects).toHaveLength(8300 + 1);
+  });
+});
+
+describe('replayed quarantined records', () => {
+  const runner = ADAPTERS.resp();
+  afterAll(() => runner.close());
+
+  it('hands a replayed record to the handler even though the Bloom tiers remember its key (G2)', async () => {
+    // Prepare: 'a' completes; its exact-tier entry ages out of the window (deleted here), so when
+    // it comes again only the Bloom tiers remember it and it is quarantined as probable.
+    const quarantined: QuarantineEntry[] = [];
+    const group = uniqueName('grp');
+    const c = guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      mode: 'probabilistic',
+      quarantine: { put: async (entries) => quarantined.push(...entries) },
+    });
+    await c.invoke(orders('orders', 0, 0, ['a']));
+    const redis = new IORedis(stackEnv().REDIS_URL);
+    const exactTier = await redis.keys(`mskguard:{${group}}:x:*`);
+    await redis.del(...exactTier);
+    await redis.quit();
+    await c.invoke(orders('orders', 0, 1, ['a']));
+
+    // Act: an operator replays it; the record comes back with the replay header.
+    const [replayed] = orders('orders', 0, 2, ['a']);
+    const response = await c.invoke([
+      {
+        ...replayed!,
+        headers: [...(replayed?.headers ?? []), { name: 'mskguard-replay', value: 'grp/orders-0@1' }],
+      },
+    ]);
+
+    // Assess
+    expect(quarantined).toHaveLength(1);
+    expect(c.effects).toEqual(['a', 'a']);
+    expect(response).toEqual({ batchItemFailures: [] });
   });
 });

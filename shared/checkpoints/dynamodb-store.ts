@@ -1,0 +1,301 @@
+import {
+  GetItemCommand,
+  type GetItemCommandOutput,
+  QueryCommand,
+  type QueryCommandOutput,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { ConfigurationError } from '#shared/errors.ts';
+import { aheadOf, buildAdvanceTransaction, chunkUpdates, transactionFailure } from './advance-transaction.ts';
+import {
+  backoff,
+  batchGetAll,
+  cancellationReasons,
+  type DynamoDBSender,
+  type Failure,
+  type Item,
+  mapConcurrent,
+  type ResolvedRetry,
+  type RetryOptions,
+  resolveRetry,
+  withRetries,
+} from './dynamodb.ts';
+import { CheckpointReadError, CheckpointWriteError, InvalidCheckpointError } from './errors.ts';
+import {
+  CHECKPOINT_ATTRIBUTES as A,
+  CHECKPOINT_SORT_KEYS,
+  currentKey,
+  groupKey,
+  mergeUpdates,
+  parseRegistryMember,
+  partitionLabel,
+  partitionPk,
+  registryMember,
+  toCheckpoint,
+  validateAdvanceMeta,
+  validateGroup,
+  validatePartition,
+  validateTopic,
+  validateUpdate,
+} from './schema.ts';
+import type {
+  AdvanceResult,
+  Checkpoint,
+  CheckpointStore,
+  CheckpointUpdate,
+  PartitionRef,
+  WatermarkSnapshot,
+} from './types.ts';
+
+/** Options of {@link DynamoCheckpointStore}. */
+export interface DynamoCheckpointStoreOptions {
+  /**
+   * Days a HISTORY item lives (its `expiresAt` TTL): how far back `history --at` can restore.
+   * @default 30
+   */
+  readonly historyTtlDays?: number;
+  /** Bounded retries on throttling, conflicts and 5xx. @default { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 2000 } */
+  readonly retry?: RetryOptions;
+}
+
+const HISTORY_QUERY_CONCURRENCY = 16;
+const DAY_SECONDS = 86_400;
+/** Upper end of the offsets in history sort keys (20 digits). */
+const MAX_PADDED_OFFSET = '9'.repeat(20);
+
+/**
+ * {@link CheckpointStore} on the checkpoints table (cdk/constructs/checkpoint-tables.ts; item layout in
+ * docs/decisions/0002-dynamodb-table-schema.md). `load` is one BatchGetItem, `advance` one
+ * TransactWriteItems per 50 partitions, both with bounded, jittered retries.
+ *
+ * @example
+ * ```ts
+ * const store = new DynamoCheckpointStore(new DynamoDBClient({}), process.env.MSKGUARD_CHECKPOINT_TABLE!);
+ * const snapshot = await store.load('orders-svc', [{ topic: 'orders', partition: 0 }]);
+ * const { advanced, alreadyAhead } = await store.advance(
+ *   'orders-svc', [{ topic: 'orders', partition: 0, nextOffset: 42 }], { requestId: context.awsRequestId, epoch: snapshot.epoch });
+ * ```
+ */
+export class DynamoCheckpointStore implements CheckpointStore {
+  readonly #client: DynamoDBSender;
+  readonly #table: string;
+  readonly #historyTtlSeconds: number;
+  readonly #retry: ResolvedRetry;
+  /**
+   * Partition keys known to be in their GROUP item's registry (a CURRENT item exists): for those,
+   * `advance` leaves the GROUP item out of the transaction, so concurrent invocations on different
+   * partitions do not conflict on it. Lost on a cold start, which only costs a redundant ADD.
+   */
+  readonly #registered = new Set<string>();
+  readonly #readFailure: Failure;
+  readonly #writeFailure: Failure;
+
+  public constructor(client: DynamoDBSender, tableName: string, options: DynamoCheckpointStoreOptions = {}) {
+    if (typeof tableName !== 'string' || tableName.length === 0) {
+      throw new ConfigurationError(
+        'DynamoCheckpointStore needs the checkpoints table name (MSKGUARD_CHECKPOINT_TABLE).',
+      );
+    }
+    const days = options.historyTtlDays ?? 30;
+    if (!(days > 0)) throw new ConfigurationError(`historyTtlDays must be > 0, got ${days}`);
+    this.#client = client;
+    this.#table = tableName;
+    this.#historyTtlSeconds = Math.round(days * DAY_SECONDS);
+    this.#retry = resolveRetry(options.retry);
+    const tableFix =
+      'Deploy the stack that creates it (CheckpointTables), or point MSKGUARD_CHECKPOINT_TABLE (and the region) at ' +
+      'the right table; locally, ensureTables() of shared/local/tables.ts creates it.';
+    const failure = (Err: typeof CheckpointReadError): Failure => ({
+      table: tableName,
+      tableFix,
+      fail: (message, opts) => new Err(`Checkpoints table '${tableName}': ${message}`, opts),
+    });
+    this.#readFailure = failure(CheckpointReadError);
+    this.#writeFailure = failure(CheckpointWriteError);
+  }
+
+  public async load(group: string, partitions: readonly PartitionRef[]): Promise<WatermarkSnapshot> {
+    validateGroup(group);
+    for (const p of partitions) validatePartition(group, p);
+    const refs = [...new Map(partitions.map((p) => [registryMember(p), p])).values()];
+    const keys = [groupKey(group), ...refs.map((p) => currentKey(group, p))];
+    const items = await batchGetAll(this.#client, keys, {
+      retry: this.#retry,
+      failure: this.#readFailure,
+      consistentRead: true,
+    });
+    let epoch = 0;
+    const currents: Checkpoint[] = [];
+    for (const item of items) {
+      if (item[A.SORT_KEY]?.S === CHECKPOINT_SORT_KEYS.GROUP) epoch = Number(item[A.EPOCH]?.N ?? 0);
+      else currents.push(toCheckpoint(item));
+    }
+    const checkpoints = new Map<string, Checkpoint>();
+    for (const c of currents) {
+      this.#registered.add(partitionPk(group, c.topic, c.partition));
+      if (c.epoch >= epoch) checkpoints.set(partitionLabel(c), c);
+    }
+    return { epoch, checkpoints };
+  }
+
+  public async advance(
+    group: string,
+    updates: readonly CheckpointUpdate[],
+    meta: { readonly requestId: string; readonly epoch: number },
+  ): Promise<AdvanceResult> {
+    validateGroup(group);
+    for (const u of updates) validateUpdate(group, u);
+    validateAdvanceMeta(meta);
+    const result: { advanced: CheckpointUpdate[]; alreadyAhead: CheckpointUpdate[] } = {
+      advanced: [],
+      alreadyAhead: [],
+    };
+    // One clock reading per call: every item of the call carries the same updatedAt.
+    const updatedAt = new Date().toISOString();
+    for (const chunk of chunkUpdates(mergeUpdates(updates), (u) => this.#isRegistered(group, u))) {
+      await this.#advanceChunk(group, chunk, { ...meta, updatedAt }, result);
+    }
+    return result;
+  }
+
+  async #advanceChunk(
+    group: string,
+    chunk: readonly CheckpointUpdate[],
+    meta: { readonly requestId: string; readonly epoch: number; readonly updatedAt: string },
+    result: { advanced: CheckpointUpdate[]; alreadyAhead: CheckpointUpdate[] },
+  ): Promise<void> {
+    let pending = [...chunk];
+    for (let failures = 0; pending.length > 0; ) {
+      const { items, slots } = buildAdvanceTransaction({
+        table: this.#table,
+        group,
+        updates: pending,
+        meta,
+        historyTtlSeconds: this.#historyTtlSeconds,
+        isRegistered: (u) => this.#isRegistered(group, u),
+      });
+      try {
+        await this.#client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        result.advanced.push(...pending);
+        for (const u of pending) this.#registered.add(partitionPk(group, u.topic, u.partition));
+        return;
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        const ahead = reasons ? aheadOf(reasons, slots) : [];
+        if (ahead.length > 0) {
+          // Those partitions are at or past the update; the rest of the chunk goes in a new transaction.
+          result.alreadyAhead.push(...ahead);
+          for (const u of ahead) this.#registered.add(partitionPk(group, u.topic, u.partition));
+          pending = pending.filter((u) => !ahead.includes(u));
+          continue;
+        }
+        failures++;
+        const fatal = transactionFailure(error, reasons, failures, this.#retry, this.#writeFailure);
+        if (fatal) throw fatal;
+        await backoff(this.#retry, failures);
+      }
+    }
+  }
+
+  public async listCurrent(group: string, topic?: string): Promise<Checkpoint[]> {
+    validateGroup(group);
+    if (topic !== undefined) validateTopic(topic);
+    const refs = (await this.#registry(group)).filter((r) => topic === undefined || r.topic === topic);
+    const items = await batchGetAll(
+      this.#client,
+      refs.map((r) => currentKey(group, r)),
+      { retry: this.#retry, failure: this.#readFailure, consistentRead: true },
+    );
+    return items.map(toCheckpoint).sort(byPartition);
+  }
+
+  public async historyAt(group: string, topic: string, at: Date): Promise<Checkpoint[]> {
+    validateGroup(group);
+    validateTopic(topic);
+    if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
+      throw new InvalidCheckpointError(`historyAt needs a valid Date, got ${String(at)}`);
+    }
+    const refs = (await this.#registry(group)).filter((r) => r.topic === topic);
+    // Sort keys are HISTORY#{updatedAt}#{offset:020}; the upper bound includes writes at exactly `at`.
+    const upper = `${CHECKPOINT_SORT_KEYS.HISTORY_PREFIX}${at.toISOString()}#${MAX_PADDED_OFFSET}`;
+    const found = await mapConcurrent(refs, HISTORY_QUERY_CONCURRENCY, async (ref) => {
+      const out = await withRetries(
+        'Query (history)',
+        this.#retry,
+        this.#readFailure,
+        () =>
+          this.#client.send(
+            new QueryCommand({
+              TableName: this.#table,
+              KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+              ExpressionAttributeNames: { '#pk': A.PARTITION_KEY, '#sk': A.SORT_KEY },
+              ExpressionAttributeValues: {
+                ':pk': { S: partitionPk(group, ref.topic, ref.partition) },
+                ':lo': { S: CHECKPOINT_SORT_KEYS.HISTORY_PREFIX },
+                ':hi': { S: upper },
+              },
+              ScanIndexForward: false,
+              Limit: 1,
+            }),
+          ) as Promise<QueryCommandOutput>,
+      );
+      const item = out.Items?.[0];
+      return item ? toCheckpoint(item) : undefined;
+    });
+    return found.filter((c): c is Checkpoint => c !== undefined).sort(byPartition);
+  }
+
+  public async bumpEpoch(group: string, meta: { readonly requestId: string }): Promise<number> {
+    validateGroup(group);
+    const out = await withRetries(
+      'UpdateItem (bump epoch)',
+      this.#retry,
+      this.#writeFailure,
+      () =>
+        this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: groupKey(group),
+            UpdateExpression: 'ADD #epoch :one SET #by = :by, #at = :at',
+            ExpressionAttributeNames: {
+              '#epoch': A.EPOCH,
+              '#by': A.EPOCH_BUMPED_BY,
+              '#at': A.EPOCH_BUMPED_AT,
+            },
+            ExpressionAttributeValues: {
+              ':one': { N: '1' },
+              ':by': { S: meta.requestId },
+              ':at': { S: new Date().toISOString() },
+            },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ) as Promise<UpdateItemCommandOutput>,
+    );
+    return Number(out.Attributes?.[A.EPOCH]?.N);
+  }
+
+  #isRegistered(group: string, ref: PartitionRef): boolean {
+    return this.#registered.has(partitionPk(group, ref.topic, ref.partition));
+  }
+
+  /** The partitions ever checkpointed for `group` (the GROUP item's registry set). */
+  async #registry(group: string): Promise<PartitionRef[]> {
+    const out = await withRetries(
+      'GetItem (group)',
+      this.#retry,
+      this.#readFailure,
+      () =>
+        this.#client.send(
+          new GetItemCommand({ TableName: this.#table, Key: groupKey(group), ConsistentRead: true }),
+        ) as Promise<GetItemCommandOutput>,
+    );
+    const item: Item | undefined = out.Item;
+    return (item?.[A.PARTITIONS]?.SS ?? []).map(parseRegistryMember);
+  }
+}
+
+function byPartition(a: PartitionRef, b: PartitionRef): number {
+  return a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
+}

@@ -1,0 +1,35 @@
+import { MskGuardError } from '#shared/errors.ts';
+
+/**
+ * A record handed to the quarantine is not one (empty group, invalid topic, negative offset,
+ * payload that is not base64, ...), or an id is not a quarantine id. Not retriable.
+ *
+ * @example
+ * ```ts
+ * parseQuarantineId('orders-3'); // throws InvalidQuarantineRecordError: expected <group>/<topic>-<partition>@<offset>
+ * ```
+ */
+export class InvalidQuarantineRecordError extends MskGuardError {}
+
+/**
+ * Records could not be quarantined (throttling past the retry bound, or a refused write).
+ * `retriable` is true for throttling: fail the invocation so Lambda retries the batch; nothing is
+ * dropped silently (G2, G6).
+ */
+export class QuarantineWriteError extends MskGuardError {}
+
+/** The quarantine table could not be read (throttling past the retry bound, or a refused read). */
+export class QuarantineReadError extends MskGuardError {}
+
+/** A quarantine id names no stored record (never quarantined, or deleted by its TTL). */
+export class QuarantineRecordNotFoundError extends MskGuardError {
+  public readonly id: string;
+
+  public constructor(id: string) {
+    super(
+      `No quarantined record ${id} in the table: check the id with 'mskguard quarantine list --group <group>' ` +
+        '(records are deleted by TTL, 14 days after quarantine by default).',
+    );
+    this.id = id;
+  }
+}

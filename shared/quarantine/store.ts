@@ -1,0 +1,271 @@
+import {
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
+  GetItemCommand,
+  type GetItemCommandOutput,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateItemCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import {
+  backoff,
+  batchGetAll,
+  type DynamoDBSender,
+  type Failure,
+  type Item,
+  type ResolvedRetry,
+  type RetryOptions,
+  resolveRetry,
+  withRetries,
+} from '#shared/checkpoints/dynamodb.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+import { InvalidQuarantineRecordError, QuarantineReadError, QuarantineWriteError } from './errors.ts';
+import { parseQuarantineId, quarantineId } from './id.ts';
+import {
+  decodeRecord,
+  decodeSummary,
+  encodeRecord,
+  QUARANTINE_ATTRIBUTES as Q,
+  QUARANTINE_INDEX,
+  quarantineKey,
+  validateInput,
+} from './schema.ts';
+import {
+  type QuarantinedRecord,
+  type QuarantineInput,
+  type QuarantineListOptions,
+  type QuarantinePutResult,
+  QuarantineStatus,
+  type QuarantineSummary,
+} from './types.ts';
+
+/** Options of {@link QuarantineStore}. */
+export interface QuarantineStoreOptions {
+  /**
+   * Days a quarantined record is kept (its `expiresAt` TTL): the time an operator has to replay it.
+   * @default 14
+   */
+  readonly ttlDays?: number;
+  /** Bounded retries on throttling and 5xx. @default { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 2000 } */
+  readonly retry?: RetryOptions;
+}
+
+/** BatchWriteItem's limit of requests per call. */
+export const BATCH_WRITE_LIMIT = 25;
+const DAY_SECONDS = 86_400;
+
+/**
+ * Records withheld from the handler (probabilistic mode, missing-key policy), with their payload
+ * and reason, on the quarantine table; listed by group through the `byGroup` index, replayed by
+ * `mskguard quarantine replay`.
+ *
+ * @example
+ * ```ts
+ * const quarantine = new QuarantineStore(new DynamoDBClient({}), process.env.MSKGUARD_QUARANTINE_TABLE!);
+ * await quarantine.put([{ group, topic: r.topic, partition: r.partition, offset: r.offset, key: r.raw.key ?? null,
+ *   value: r.raw.value ?? null, headers: r.headers, idempotencyKey: id, reason: QuarantineReason.ProbableDuplicate }]);
+ * const waiting = await quarantine.list({ group, status: QuarantineStatus.Quarantined });
+ * ```
+ */
+export class QuarantineStore {
+  readonly #client: DynamoDBSender;
+  readonly #table: string;
+  readonly #ttlSeconds: number;
+  readonly #retry: ResolvedRetry;
+  readonly #readFailure: Failure;
+  readonly #writeFailure: Failure;
+
+  public constructor(client: DynamoDBSender, tableName: string, options: QuarantineStoreOptions = {}) {
+    if (typeof tableName !== 'string' || tableName.length === 0) {
+      throw new ConfigurationError(
+        'QuarantineStore needs the quarantine table name (MSKGUARD_QUARANTINE_TABLE).',
+      );
+    }
+    const days = options.ttlDays ?? 14;
+    if (!(days > 0)) throw new ConfigurationError(`ttlDays must be > 0, got ${days}`);
+    this.#client = client;
+    this.#table = tableName;
+    this.#ttlSeconds = Math.round(days * DAY_SECONDS);
+    this.#retry = resolveRetry(options.retry);
+    const tableFix =
+      'Deploy the stack that creates it (CheckpointTables), or pass the right name (--table or ' +
+      'MSKGUARD_QUARANTINE_TABLE, and the region); locally, ensureTables() of shared/local/tables.ts creates it.';
+    const failure = (Err: typeof QuarantineReadError): Failure => ({
+      table: tableName,
+      tableFix,
+      fail: (message, opts) => new Err(`Quarantine table '${tableName}': ${message}`, opts),
+    });
+    this.#readFailure = failure(QuarantineReadError);
+    this.#writeFailure = failure(QuarantineWriteError);
+  }
+
+  /**
+   * Stores records (overwriting an earlier quarantine of the same record): one BatchWriteItem per 25,
+   * unprocessed items retried with backoff. A record over the 400 KB item limit is stored truncated.
+   */
+  public async put(records: readonly QuarantineInput[]): Promise<QuarantinePutResult> {
+    for (const r of records) validateInput(r);
+    const now = new Date();
+    const quarantinedAt = now.toISOString();
+    const expiresAt = Math.floor(now.getTime() / 1000) + this.#ttlSeconds;
+    // BatchWriteItem refuses two requests for one key: the last quarantine of a record wins.
+    const byId = new Map(records.map((r) => [quarantineId(r), r]));
+    const truncated: string[] = [];
+    const requests: WriteRequest[] = [];
+    for (const [id, r] of byId) {
+      const encoded = encodeRecord(r, quarantinedAt, expiresAt);
+      if (encoded.truncated) truncated.push(id);
+      requests.push({ PutRequest: { Item: encoded.item } });
+    }
+    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
+      await this.#batchWrite(requests.slice(start, start + BATCH_WRITE_LIMIT));
+    }
+    return { ids: [...byId.keys()], truncated };
+  }
+
+  async #batchWrite(requests: WriteRequest[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 1; ; attempt++) {
+      const input = { RequestItems: { [this.#table]: pending } };
+      const out = await withRetries(
+        'BatchWriteItem',
+        this.#retry,
+        this.#writeFailure,
+        () => this.#client.send(new BatchWriteItemCommand(input)) as Promise<BatchWriteItemCommandOutput>,
+      );
+      pending = out.UnprocessedItems?.[this.#table] ?? [];
+      if (pending.length === 0) return;
+      if (attempt >= this.#retry.maxAttempts) {
+        throw this.#writeFailure.fail(
+          `BatchWriteItem left ${pending.length} records unwritten after ${attempt} tries (the table is throttled). ` +
+            'Fail the invocation so Lambda retries the batch; nothing was dropped.',
+          { cause: undefined, retriable: true },
+        );
+      }
+      await backoff(this.#retry, attempt);
+    }
+  }
+
+  /** A group's records by quarantine time (oldest first), through the `byGroup` index: no payloads. */
+  public async list(options: QuarantineListOptions): Promise<QuarantineSummary[]> {
+    const limit = options.limit ?? 100;
+    if (typeof options.group !== 'string' || options.group.length === 0) {
+      throw new InvalidQuarantineRecordError('list needs the consumer group.');
+    }
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new InvalidQuarantineRecordError(`list limit must be a whole number >= 1, got ${limit}`);
+    }
+    const names: Record<string, string> = { '#g': Q.GROUP_INDEX_PARTITION_KEY };
+    const values: Item = { ':g': { S: options.group } };
+    let condition = '#g = :g';
+    if (options.since) {
+      names['#t'] = Q.GROUP_INDEX_SORT_KEY;
+      values[':since'] = { S: options.since.toISOString() };
+      condition += ' AND #t >= :since';
+    }
+    if (options.status) {
+      names['#status'] = Q.STATUS;
+      values[':status'] = { S: options.status };
+    }
+    const found: QuarantineSummary[] = [];
+    let start: Item | undefined;
+    do {
+      const input = {
+        TableName: this.#table,
+        IndexName: QUARANTINE_INDEX,
+        KeyConditionExpression: condition,
+        ...(options.status ? { FilterExpression: '#status = :status' } : { Limit: limit - found.length }),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      };
+      const out = await withRetries(
+        'Query (byGroup)',
+        this.#retry,
+        this.#readFailure,
+        () => this.#client.send(new QueryCommand(input)) as Promise<QueryCommandOutput>,
+      );
+      found.push(...(out.Items ?? []).map(decodeSummary));
+      start = out.LastEvaluatedKey;
+    } while (start && found.length < limit);
+    return found.slice(0, limit);
+  }
+
+  /** One record with its payload (strongly consistent), or undefined. */
+  public async get(id: string): Promise<QuarantinedRecord | undefined> {
+    const out = await withRetries(
+      'GetItem',
+      this.#retry,
+      this.#readFailure,
+      () =>
+        this.#client.send(
+          new GetItemCommand({
+            TableName: this.#table,
+            Key: quarantineKey(parseQuarantineId(id)),
+            ConsistentRead: true,
+          }),
+        ) as Promise<GetItemCommandOutput>,
+    );
+    return out.Item ? decodeRecord(out.Item) : undefined;
+  }
+
+  /** Records with their payloads, in the order of `ids`; ids not found are left out. */
+  public async getMany(ids: readonly string[]): Promise<QuarantinedRecord[]> {
+    const unique = [...new Set(ids)];
+    const keys = unique.map((id) => quarantineKey(parseQuarantineId(id)));
+    const items = await batchGetAll(this.#client, keys, {
+      retry: this.#retry,
+      failure: this.#readFailure,
+      consistentRead: true,
+    });
+    const byId = new Map(items.map((item) => [decodeSummary(item).id, decodeRecord(item)]));
+    return unique.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /**
+   * Marks a record replayed, only if it is still QUARANTINED: returns false when it is not (replayed
+   * meanwhile, or gone), so a concurrent replay is reported rather than recorded twice.
+   */
+  public async markReplayed(
+    id: string,
+    meta: { readonly by: string; readonly to?: string },
+  ): Promise<boolean> {
+    const key = quarantineKey(parseQuarantineId(id));
+    try {
+      await withRetries('UpdateItem (replayed)', this.#retry, this.#writeFailure, () =>
+        this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: key,
+            UpdateExpression: `SET #status = :replayed, #at = :at, #by = :by${meta.to ? ', #to = :to' : ''}`,
+            ConditionExpression: 'attribute_exists(#pk) AND #status = :quarantined',
+            ExpressionAttributeNames: {
+              '#pk': Q.PARTITION_KEY,
+              '#status': Q.STATUS,
+              '#at': Q.REPLAYED_AT,
+              '#by': Q.REPLAYED_BY,
+              ...(meta.to ? { '#to': Q.REPLAYED_TO } : {}),
+            },
+            ExpressionAttributeValues: {
+              ':replayed': { S: QuarantineStatus.Replayed },
+              ':quarantined': { S: QuarantineStatus.Quarantined },
+              ':at': { S: new Date().toISOString() },
+              ':by': { S: meta.by },
+              ...(meta.to ? { ':to': { S: meta.to } } : {}),
+            },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (
+        error instanceof QuarantineWriteError &&
+        (error.cause as Error | undefined)?.name === 'ConditionalCheckFailedException'
+      ) {
+        return false;
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+import type { MskGuardOptions } from '#shared/middleware/options.ts';
+import { cacheFromEnv, RUNTIME_ENV } from './cache-from-env.ts';
+
+/**
+ * `mskGuard` options for a function deployed by the mskguard CDK stack (or run locally with the
+ * stack's env file): consumer group, cache, checkpoints and mode from the environment. Clients are
+ * created here (cheap, no I/O); the cache connects on the first event.
+ *
+ * @example
+ * ```ts
+ * export const handler = middy().use(mskGuard(guardOptionsFromEnv())).handler(...);
+ * ```
+ */
+export function guardOptionsFromEnv(
+  overrides: Partial<MskGuardOptions> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): MskGuardOptions {
+  const consumerGroup = overrides.consumerGroup ?? env[RUNTIME_ENV.CONSUMER_GROUP];
+  if (!consumerGroup) {
+    throw new ConfigurationError(
+      `${RUNTIME_ENV.CONSUMER_GROUP} is not set: it must equal the event source mapping's consumerGroupId`,
+    );
+  }
+  const checkpointTable = env[RUNTIME_ENV.CHECKPOINT_TABLE];
+  const dynamodb = new DynamoDBClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
+  const mode = env[RUNTIME_ENV.MODE];
+  const onCacheUnavailable = env[RUNTIME_ENV.ON_CACHE_UNAVAILABLE];
+  return {
+    consumerGroup,
+    cache: overrides.cache ?? cacheFromEnv(env),
+    ...(checkpointTable ? { checkpoints: new DynamoCheckpointStore(dynamodb, checkpointTable) } : {}),
+    ...(mode === 'exact' || mode === 'probabilistic' ? { mode } : {}),
+    ...(onCacheUnavailable === 'fail' || onCacheUnavailable === 'degrade' ? { onCacheUnavailable } : {}),
+    ...overrides,
+  };
+}
