@@ -1,0 +1,90 @@
+// G1 with an empty Redis (the DynamoDB watermark alone withholds redeliveries), G3 (checkpoints
+// move forward only, and only past records whose handler succeeded), and the epoch bump of
+// restore's reprocess mode, on DynamoDB Local and the real Redis.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Redis as IORedis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { LOCAL_AWS } from '#shared/local/services.ts';
+import { ensureTables } from '#shared/local/tables.ts';
+import { guardedConsumer, orders } from '#test/support/guarded.ts';
+import { ADAPTERS } from '#test/support/runners.ts';
+import { stackEnv, uniqueName } from '#test/support/stack.ts';
+
+describe('watermark tier and checkpoints', () => {
+  const env = stackEnv();
+  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
+  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
+  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
+  const runner = ADAPTERS.resp();
+  beforeAll(() => ensureTables(ddb, tables));
+  afterAll(async () => {
+    await runner.close();
+    ddb.destroy();
+  });
+  const consumer = (group = uniqueName('grp')) => ({
+    group,
+    ...guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: store }),
+  });
+  const checkpoint = async (group: string, topic: string) =>
+    Object.fromEntries((await store.listCurrent(group, topic)).map((c) => [c.partition, c.nextOffset]));
+
+  it('withholds redelivered offsets even after Redis lost every key (G1)', async () => {
+    // Prepare
+    const c = consumer();
+    const batch = [...orders('orders', 0, 0, ['a', 'b', 'c']), ...orders('orders', 1, 0, ['d'])];
+    await c.invoke(batch);
+    const redis = new IORedis(env.REDIS_URL);
+    await redis.del(...(await redis.keys(`mskguard:{${c.group}}:*`)));
+    await redis.quit();
+
+    // Act: a rebalance replays from offset 0, plus one new record.
+    const response = await c.invoke([...batch, ...orders('orders', 0, 3, ['e'])]);
+
+    // Assess
+    expect(c.effects.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await checkpoint(c.group, 'orders')).toEqual({ 0: 4, 1: 1 });
+  });
+
+  it('checkpoints a failed partition at its first failure, the others at their end (G3)', async () => {
+    const c = consumer();
+    c.failOn.add('b');
+    await c.invoke([...orders('orders', 0, 10, ['a', 'b', 'c']), ...orders('orders', 1, 20, ['d', 'e'])]);
+    expect(await checkpoint(c.group, 'orders')).toEqual({ 0: 11, 1: 22 });
+  });
+
+  it('checkpoints nothing when the handler throws (G3)', async () => {
+    const c = consumer();
+    c.throwOnce(new Error('boom'));
+    await expect(c.invoke(orders('orders', 0, 0, ['a']))).rejects.toThrow('boom');
+    expect(await checkpoint(c.group, 'orders')).toEqual({});
+  });
+
+  it('never moves a checkpoint back when an older batch settles late (G3)', async () => {
+    const c = consumer();
+    await c.invoke(orders('orders', 0, 100, ['x', 'y']));
+    await store.advance(c.group, [{ topic: 'orders', partition: 0, nextOffset: 50 }], {
+      requestId: 'late',
+      epoch: 0,
+    });
+    expect(await checkpoint(c.group, 'orders')).toEqual({ 0: 102 });
+  });
+
+  it('counts withheld duplicates as done: the checkpoint passes them', async () => {
+    const c = consumer();
+    await c.invoke(orders('orders', 2, 0, ['a']));
+    await c.invoke(orders('orders', 2, 1, ['a', 'a', 'b']));
+    expect(c.effects).toEqual(['a', 'b']);
+    expect(await checkpoint(c.group, 'orders')).toEqual({ 2: 4 });
+  });
+
+  it('hands records to the handler again after the epoch is bumped (restore reprocess mode)', async () => {
+    const c = consumer();
+    const batch = orders('orders', 0, 0, ['a', 'b']);
+    await c.invoke(batch);
+    await store.bumpEpoch(c.group, { requestId: 'restore-test' });
+    await c.invoke(batch);
+    expect(c.effects).toEqual(['a', 'b', 'a', 'b']);
+  });
+});
