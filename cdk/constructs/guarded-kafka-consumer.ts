@@ -1,0 +1,296 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  type EventSourceMapping,
+  type IEventSourceDlq,
+  type SourceAccessConfiguration,
+  SourceAccessConfigurationType,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { S3OnFailureDestination, SnsDlq, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { validateConsumerSettings } from '#cdk/consumer-validation.ts';
+import {
+  assertNoSecretsInEnvironment,
+  DEFAULT_LOG_RETENTION,
+  nodejsFunctionDefaults,
+} from '#cdk/function-defaults.ts';
+import { FUNCTION_ENV } from '#cdk/function-env.ts';
+import { grantConsumerTableAccess, grantEsmNetworking } from '#cdk/grants.ts';
+import { type KafkaCluster, kafkaResourceArns } from '#cdk/kafka-cluster.ts';
+import type { CheckpointTables } from './checkpoint-tables.ts';
+import type { DedupCache } from './dedup-cache.ts';
+
+/** Where records go once the bounded retries are exhausted. */
+export type OnFailureDestination =
+  | { readonly kind: 'sqs'; readonly queue?: IQueue }
+  | { readonly kind: 'sns'; readonly topic: ITopic }
+  | { readonly kind: 's3'; readonly bucket: IBucket };
+
+/** Provisioned-mode pollers of the event source mapping. */
+export interface ProvisionedPollers {
+  /** @default 1 */
+  readonly minimum?: number;
+  /** @default 3 */
+  readonly maximum?: number;
+  /** ESMs with the same group name share pollers. @default - dedicated pollers */
+  readonly pollerGroupName?: string;
+}
+
+/** Properties of {@link GuardedKafkaConsumer}. */
+export interface GuardedKafkaConsumerProps {
+  /** Handler file (absolute, or relative to the repository root). */
+  readonly entry: string;
+  /** Exported handler name. @default 'handler' */
+  readonly handler?: string;
+  /** Kafka consumer group id of the ESM. Always explicit: it names the offsets restore acts on. */
+  readonly consumerGroupId: string;
+  /** Topic to consume. */
+  readonly topic: string;
+  /** The cluster (ARN, auth, network). */
+  readonly cluster: KafkaCluster;
+  /** Checkpoint and quarantine tables. */
+  readonly tables: CheckpointTables;
+  /** The dedup cache. */
+  readonly cache: DedupCache;
+  /** Where a new consumer group starts. @default StartingPosition.TRIM_HORIZON */
+  readonly startingPosition?: StartingPosition;
+  /** Records per invocation (1–10,000). @default 500 */
+  readonly batchSize?: number;
+  /** How long the ESM gathers records before invoking. @default Duration.seconds(1) */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Provisioned pollers. Always on: Kafka retries, partial batch responses and on-failure
+   * destinations need provisioned mode.
+   * @default { minimum: 1, maximum: 3 }
+   */
+  readonly provisionedPollers?: ProvisionedPollers;
+  /** Retries of a failed batch before it goes to the on-failure destination (0–10,000; never infinite). @default 3 */
+  readonly retryAttempts?: number;
+  /** Records older than this go to the on-failure destination (60 s – 7 days). @default - no age limit */
+  readonly maxRecordAge?: Duration;
+  /** On-failure destination. @default - a new encrypted SQS queue with 14 days retention */
+  readonly onFailure?: OnFailureDestination;
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** Function timeout (Kafka ESMs allow at most 14 minutes). @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+  /** @default - unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** Extra environment (names and ARNs only; secret-looking names are rejected). @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** esbuild overrides. @default - {@link defaultBundling} */
+  readonly bundling?: BundlingOptions;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Whether the ESM polls. @default true */
+  readonly enabled?: boolean;
+}
+
+/**
+ * A Kafka-triggered Lambda function wired for mskguard: NodejsFunction (ARM64, nodejs22.x,
+ * source maps), an MSK event source mapping with an explicit consumer group, provisioned pollers,
+ * ReportBatchItemFailures, bounded retries and an on-failure destination, and least-privilege
+ * access to its topic, group, tables and cache.
+ *
+ * @example
+ * ```ts
+ * const orders = new GuardedKafkaConsumer(this, 'Orders', {
+ *   entry: 'functions/order-consumer.ts', consumerGroupId: 'orders-v1', topic: 'orders',
+ *   cluster, tables, cache, batchSize: 200, retryAttempts: 5,
+ * });
+ * ```
+ */
+export class GuardedKafkaConsumer extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly eventSourceMapping: EventSourceMapping;
+  public readonly consumerGroupId: string;
+  public readonly topic: string;
+  /** The function's timeout (alarms compare duration with it). */
+  public readonly timeout: Duration;
+  /** The on-failure SQS queue, when the destination is SQS. */
+  public readonly onFailureQueue: IQueue | undefined;
+  /** The on-failure SNS topic, when the destination is SNS. */
+  public readonly onFailureTopic: ITopic | undefined;
+  /** The on-failure bucket, when the destination is S3. */
+  public readonly onFailureBucket: IBucket | undefined;
+  /** Security group of the function, when it runs in the VPC (ElastiCache backend). */
+  public readonly securityGroup: SecurityGroup | undefined;
+
+  public constructor(scope: Construct, id: string, props: GuardedKafkaConsumerProps) {
+    super(scope, id);
+    const settings = validateConsumerSettings(props);
+    this.consumerGroupId = props.consumerGroupId;
+    this.topic = props.topic;
+    this.timeout = settings.timeout;
+    const extraEnv = props.environment ?? {};
+    assertNoSecretsInEnvironment(extraEnv, `GuardedKafkaConsumer ${id}`);
+
+    const defaults = nodejsFunctionDefaults(this, {
+      entry: props.entry,
+      handler: props.handler ?? 'handler',
+      ...(props.bundling ? { bundling: props.bundling } : {}),
+      logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
+    });
+    if (props.cache.requiresVpc) {
+      this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+        vpc: props.cluster.vpc,
+        description: `mskguard consumer ${props.consumerGroupId}: egress to cache, DynamoDB and AWS APIs`,
+      });
+    }
+    this.function = new NodejsFunction(this, 'Function', {
+      ...defaults,
+      description: `mskguard guarded consumer of ${props.topic} (group ${props.consumerGroupId})`,
+      memorySize: props.memorySize ?? 1024,
+      timeout: settings.timeout,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      ...(this.securityGroup
+        ? {
+            vpc: props.cluster.vpc,
+            vpcSubnets: { subnets: [...props.cluster.subnets] },
+            securityGroups: [this.securityGroup],
+          }
+        : {}),
+      environment: {
+        ...defaults.environment,
+        ...extraEnv,
+        ...props.cache.environment(),
+        [FUNCTION_ENV.CONSUMER_GROUP]: props.consumerGroupId,
+        [FUNCTION_ENV.TOPIC]: props.topic,
+        [FUNCTION_ENV.CHECKPOINT_TABLE]: props.tables.checkpoints.tableName,
+        [FUNCTION_ENV.QUARANTINE_TABLE]: props.tables.quarantine.tableName,
+      },
+    });
+
+    const destination = this.onFailureDestination(props.onFailure);
+    this.onFailureQueue = destination.queue;
+    this.onFailureTopic = destination.topic;
+    this.onFailureBucket = destination.bucket;
+
+    this.eventSourceMapping = this.function.addEventSourceMapping('KafkaEventSource', {
+      eventSourceArn: props.cluster.clusterArn,
+      kafkaTopic: props.topic,
+      kafkaConsumerGroupId: props.consumerGroupId,
+      startingPosition: props.startingPosition ?? StartingPosition.TRIM_HORIZON,
+      batchSize: settings.batchSize,
+      maxBatchingWindow: settings.maxBatchingWindow,
+      provisionedPollerConfig: settings.pollers,
+      retryAttempts: settings.retryAttempts,
+      reportBatchItemFailures: true,
+      onFailure: destination.dlq,
+      supportS3OnFailureDestination: true,
+      ...(props.maxRecordAge ? { maxRecordAge: props.maxRecordAge } : {}),
+      ...(props.enabled === undefined ? {} : { enabled: props.enabled }),
+      ...sourceAccess(props.cluster),
+    });
+
+    this.grantAccess(props);
+  }
+
+  private onFailureDestination(spec: OnFailureDestination | undefined): {
+    dlq: IEventSourceDlq;
+    queue?: IQueue;
+    topic?: ITopic;
+    bucket?: IBucket;
+  } {
+    if (spec?.kind === 'sns') return { dlq: new SnsDlq(spec.topic), topic: spec.topic };
+    if (spec?.kind === 's3') return { dlq: new S3OnFailureDestination(spec.bucket), bucket: spec.bucket };
+    const queue = spec?.queue ?? this.createOnFailureQueue();
+    return { dlq: new SqsDlq(queue), queue };
+  }
+
+  private createOnFailureQueue(): Queue {
+    const queue = new Queue(this, 'OnFailureQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      // The queue is itself the terminal dead-letter destination of the event source mapping.
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the on-failure destination (a DLQ) of the Kafka event source mapping; ' +
+        'its messages are inspected and replayed by an operator, so it has no DLQ of its own.',
+    });
+    return queue;
+  }
+
+  private grantAccess(props: GuardedKafkaConsumerProps): void {
+    const arns = kafkaResourceArns(props.cluster.clusterArn);
+    const fn = this.function;
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'MskClusterDiscovery',
+        actions: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
+        resources: [arns.cluster],
+      }),
+    );
+    if (props.cluster.auth.mechanism === 'iam') {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'KafkaClusterConnect',
+          actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
+          resources: [arns.cluster],
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'KafkaTopicRead',
+          actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+          resources: [arns.topic(props.topic)],
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'KafkaGroupCommit',
+          actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+          resources: [arns.group(props.consumerGroupId)],
+        }),
+      );
+    } else {
+      props.cluster.auth.secret.grantRead(fn);
+    }
+    grantEsmNetworking(fn);
+    grantConsumerTableAccess(fn, props.tables, props.consumerGroupId, props.topic);
+    props.cache.grantConnect(fn);
+    suppressManagedPolicies(fn, this.securityGroup !== undefined);
+  }
+}
+
+function sourceAccess(cluster: KafkaCluster): { sourceAccessConfigurations?: SourceAccessConfiguration[] } {
+  if (cluster.auth.mechanism !== 'scram') return {};
+  return {
+    sourceAccessConfigurations: [
+      { type: SourceAccessConfigurationType.SASL_SCRAM_512_AUTH, uri: cluster.auth.secret.secretArn },
+    ],
+  };
+}
+
+/** cdk-nag acknowledgements shared by every mskguard NodejsFunction (managed policies, runtime pin). */
+export function suppressManagedPolicies(fn: NodejsFunction, inVpc: boolean): void {
+  const managed = ['AWSLambdaBasicExecutionRole', ...(inVpc ? ['AWSLambdaVPCAccessExecutionRole'] : [])];
+  for (const policy of managed) {
+    Validations.of(fn).acknowledge({
+      // AWS-maintained log and ENI permissions; our own statements carry the data-plane scoping.
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+      reason:
+        `${policy} is the AWS-maintained minimum for a Lambda function (CloudWatch Logs, and ENIs when in a VPC); ` +
+        'all data access is granted by scoped inline statements.',
+    });
+  }
+  Validations.of(fn).acknowledge({
+    // Pinned by the design: the Lambda runtime of the project is nodejs22.x.
+    id: 'AwsSolutions-L1',
+    reason:
+      'The runtime is pinned to nodejs22.x by the design (docs/design.md) so that a CDK upgrade never ' +
+      'changes the runtime under a running consumer; moving to a newer runtime is a deliberate change.',
+  });
+}

@@ -1,0 +1,141 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import {
+  ALARM_RUNBOOKS,
+  type AlarmKind,
+  type AlarmSpec,
+  type ConsumerAlarmThresholds,
+  consumerAlarmSpecs,
+} from '#cdk/consumer-alarms.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
+import type { RestoreFunction } from './restore-function.ts';
+
+/** Folder of the runbooks, relative to the repository root; alarm descriptions point into it. */
+export const RUNBOOK_DIR = 'docs/runbooks';
+
+/** Properties of {@link OnCall}. */
+export interface OnCallProps {
+  /** Consumers to watch. */
+  readonly consumers: readonly GuardedKafkaConsumer[];
+  /** The restore function, to page when a restore fails. @default - no restore alarm */
+  readonly restore?: RestoreFunction;
+  /** Email addresses subscribed to the on-call topic. @default [] */
+  readonly emails?: readonly string[];
+  /** HTTPS endpoints (pager webhooks) subscribed to the on-call topic. @default [] */
+  readonly httpsEndpoints?: readonly string[];
+  /** Alarm thresholds applied to every consumer. @default - see {@link ConsumerAlarmThresholds} */
+  readonly thresholds?: ConsumerAlarmThresholds;
+  /**
+   * Customer-managed key for the topic (CloudWatch gets permission to use it). The AWS-managed
+   * SNS key cannot be used: CloudWatch alarms are not allowed to publish with it.
+   * @default - unencrypted topic (alarm notifications carry no record data)
+   */
+  readonly encryptionKey?: IKey;
+}
+
+/**
+ * The on-call surface: an SNS topic (email and HTTPS subscriptions) and, per consumer, alarms on
+ * errors, throttles, duration near the timeout, offset lag, duplicate-rate spikes, cache errors,
+ * degraded mode, checkpoint age, quarantine growth and on-failure messages. Each alarm description
+ * names its runbook (docs/runbooks/<alarm>.md) and explains its threshold.
+ *
+ * @example
+ * ```ts
+ * const onCall = new OnCall(this, 'OnCall', { consumers: [orders], restore, emails: ['oncall@example.com'] });
+ * ```
+ */
+export class OnCall extends Construct {
+  /** The topic every alarm notifies (ALARM and OK). */
+  public readonly topic: Topic;
+  /** Alarms by consumer group id, then by kind. */
+  public readonly consumerAlarms: Readonly<Record<string, Partial<Record<AlarmKind, Alarm>>>>;
+  /** The restore-failure alarm, when a restore function is watched. */
+  public readonly restoreAlarm: Alarm | undefined;
+  /** Every alarm of this construct. */
+  public readonly alarms: readonly Alarm[];
+
+  public constructor(scope: Construct, id: string, props: OnCallProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'mskguard on-call',
+      enforceSSL: true,
+      ...(props.encryptionKey ? { masterKey: props.encryptionKey } : {}),
+    });
+    props.encryptionKey?.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    for (const email of props.emails ?? []) {
+      if (!/^[^@\s]+@[^@\s]+$/.test(email))
+        throw new ConfigurationError(`OnCall: invalid email address ${email}.`);
+      this.topic.addSubscription(new EmailSubscription(email));
+    }
+    for (const url of props.httpsEndpoints ?? []) {
+      if (!url.startsWith('https://'))
+        throw new ConfigurationError(`OnCall: endpoint ${url} must use https://.`);
+      this.topic.addSubscription(new UrlSubscription(url, { protocol: SubscriptionProtocol.HTTPS }));
+    }
+
+    const all: Alarm[] = [];
+    const byGroup: Record<string, Partial<Record<AlarmKind, Alarm>>> = {};
+    props.consumers.forEach((consumer, index) => {
+      const alarms: Partial<Record<AlarmKind, Alarm>> = {};
+      for (const spec of consumerAlarmSpecs(consumer, props.thresholds)) {
+        const alarm = this.alarm(`Consumer${index}-${spec.kind}`, consumer.consumerGroupId, spec);
+        alarms[spec.kind] = alarm;
+        all.push(alarm);
+      }
+      byGroup[consumer.consumerGroupId] = alarms;
+    });
+    if (props.restore) {
+      this.restoreAlarm = this.alarm('Restore-restoreErrors', 'restore', {
+        kind: 'restoreErrors',
+        metric: props.restore.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        explanation:
+          'A restore run failed. Threshold: any failure, because a failed run may leave an event source mapping ' +
+          'disabled (the consumer stops, and OffsetLag stops reporting) or a group half-restored.',
+      });
+      all.push(this.restoreAlarm);
+    }
+    this.consumerAlarms = byGroup;
+    this.alarms = all;
+  }
+
+  private alarm(id: string, subject: string, spec: AlarmSpec): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmName: `${Stack.of(this).stackName}-${subject}-${spec.kind}`,
+      alarmDescription: alarmDescription(spec.kind, spec.explanation),
+      metric: spec.metric,
+      threshold: spec.threshold,
+      comparisonOperator: spec.comparisonOperator,
+      evaluationPeriods: spec.evaluationPeriods,
+      datapointsToAlarm: spec.datapointsToAlarm,
+      // Quiet topics emit no datapoints; silence is not an incident (lag and restore alarms cover stalls).
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    return alarm;
+  }
+}
+
+/** `Runbook: docs/runbooks/<file>. <explanation>` — capped at CloudWatch's 1024 characters. */
+export function alarmDescription(kind: AlarmKind, explanation: string): string {
+  const text = `Runbook: ${RUNBOOK_DIR}/${ALARM_RUNBOOKS[kind]}. ${explanation}`;
+  return text.length <= 1024 ? text : `${text.slice(0, 1021)}...`;
+}

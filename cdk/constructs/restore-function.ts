@@ -1,0 +1,156 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '#cdk/function-defaults.ts';
+import { FUNCTION_ENV, type RestoreTarget } from '#cdk/function-env.ts';
+import { grantRestoreTableAccess } from '#cdk/grants.ts';
+import { brokerPort, type KafkaCluster, kafkaResourceArns } from '#cdk/kafka-cluster.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+import type { CheckpointTables } from './checkpoint-tables.ts';
+import { type GuardedKafkaConsumer, suppressManagedPolicies } from './guarded-kafka-consumer.ts';
+
+/**
+ * The consumer group restore uses to read `__consumer_offsets` for `group` (kafkajs consumers
+ * always join a group). One fixed name per restored group keeps the IAM grant free of wildcards.
+ */
+export function restoreScratchGroup(group: string): string {
+  return `mskguard-restore.${group}`;
+}
+
+/** Properties of {@link RestoreFunction}. */
+export interface RestoreFunctionProps {
+  /** Handler file (absolute, or relative to the repository root). */
+  readonly entry: string;
+  /** Exported handler name. @default 'handler' */
+  readonly handler?: string;
+  /** The cluster whose consumer groups are restored. */
+  readonly cluster: KafkaCluster;
+  /** Checkpoint (read, epoch bump) and audit (write) tables. */
+  readonly tables: CheckpointTables;
+  /** The consumers it may restore: their groups, topics and event source mappings. */
+  readonly consumers: readonly GuardedKafkaConsumer[];
+  /**
+   * Function timeout: restore disables the ESM and waits for the group to become Empty.
+   * @default Duration.minutes(10)
+   */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** esbuild overrides. @default - {@link defaultBundling} */
+  readonly bundling?: BundlingOptions;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * The restore Lambda (design §7): runs the restore planner/executor inside the VPC, next to the
+ * brokers. It may disable/enable only the listed event source mappings, alter only their consumer
+ * groups' offsets, read their checkpoints, bump their dedup epoch and write audit items.
+ *
+ * @example
+ * ```ts
+ * new RestoreFunction(this, 'Restore', { entry: 'functions/restore.ts', cluster, tables, consumers: [orders] });
+ * ```
+ */
+export class RestoreFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly securityGroup: SecurityGroup;
+  /** The groups it may restore, as passed in MSKGUARD_RESTORE_TARGETS. */
+  public readonly targets: readonly RestoreTarget[];
+
+  public constructor(scope: Construct, id: string, props: RestoreFunctionProps) {
+    super(scope, id);
+    if (props.consumers.length === 0) throw new ConfigurationError('RestoreFunction: consumers is empty.');
+    const cluster = props.cluster;
+    this.targets = props.consumers.map((c) => ({
+      consumerGroupId: c.consumerGroupId,
+      topic: c.topic,
+      eventSourceMappingId: c.eventSourceMapping.eventSourceMappingId,
+      functionName: c.function.functionName,
+    }));
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      vpc: cluster.vpc,
+      description: 'mskguard restore: egress to the brokers, DynamoDB and the Lambda API',
+    });
+    cluster.securityGroup.connections.allowFrom(
+      this.securityGroup,
+      Port.tcp(brokerPort(cluster)),
+      'mskguard restore',
+    );
+    const defaults = nodejsFunctionDefaults(this, {
+      entry: props.entry,
+      handler: props.handler ?? 'handler',
+      ...(props.bundling ? { bundling: props.bundling } : {}),
+      logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
+    });
+    this.function = new NodejsFunction(this, 'Function', {
+      ...defaults,
+      description: 'mskguard restore: puts consumer-group offsets back (plan, execute, verify, audit)',
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.minutes(10),
+      // One restore at a time: two concurrent runs on one group would race on its offsets.
+      reservedConcurrentExecutions: 1,
+      vpc: cluster.vpc,
+      vpcSubnets: { subnets: [...cluster.subnets] },
+      securityGroups: [this.securityGroup],
+      environment: {
+        ...defaults.environment,
+        [FUNCTION_ENV.KAFKA_BROKERS]: cluster.bootstrapBrokers,
+        [FUNCTION_ENV.KAFKA_AUTH]: cluster.auth.mechanism,
+        ...(cluster.auth.mechanism === 'scram'
+          ? { [FUNCTION_ENV.KAFKA_SECRET_ARN]: cluster.auth.secret.secretArn }
+          : {}),
+        [FUNCTION_ENV.CHECKPOINT_TABLE]: props.tables.checkpoints.tableName,
+        [FUNCTION_ENV.AUDIT_TABLE]: props.tables.audit.tableName,
+        [FUNCTION_ENV.RESTORE_TARGETS]: Stack.of(this).toJsonString(this.targets),
+      },
+    });
+    this.grantAccess(props);
+  }
+
+  private grantAccess(props: RestoreFunctionProps): void {
+    const fn = this.function;
+    const groups = props.consumers.map((c) => c.consumerGroupId);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'EventSourceMappingToggle',
+        actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
+        resources: props.consumers.map((c) => c.eventSourceMapping.eventSourceMappingArn),
+      }),
+    );
+    grantRestoreTableAccess(fn, props.tables, groups);
+    const cluster = props.cluster;
+    if (cluster.auth.mechanism === 'scram') {
+      cluster.auth.secret.grantRead(fn);
+    } else {
+      const arns = kafkaResourceArns(cluster.clusterArn);
+      const topics = [...new Set(props.consumers.map((c) => c.topic)), '__consumer_offsets'];
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'KafkaClusterConnect',
+          actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+          resources: [arns.cluster],
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'KafkaTopicOffsets',
+          // ReadData only matters for __consumer_offsets (the consumer-offsets strategy decodes it).
+          actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+          resources: topics.map((t) => arns.topic(t)),
+        }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'KafkaGroupOffsets',
+          actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+          resources: groups.flatMap((g) => [arns.group(g), arns.group(restoreScratchGroup(g))]),
+        }),
+      );
+    }
+    suppressManagedPolicies(fn, true);
+  }
+}

@@ -1,0 +1,112 @@
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  type BundlingOptions,
+  type NodejsFunctionProps,
+  OutputFormat,
+  SourceMapMode,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ConfigurationError } from '#shared/errors.ts';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics.ts';
+import { entryPath, LOCK_FILE, REPO_ROOT } from './paths.ts';
+
+/**
+ * The Lambda runtime of every mskguard function. Fixed by the design (nodejs22.x) rather than
+ * "latest" so a CDK upgrade never changes the runtime under a running consumer.
+ */
+export const LAMBDA_RUNTIME: Runtime = Runtime.NODEJS_22_X;
+
+// ESM output needs a `require` for the CommonJS dependencies (kafkajs, ioredis) esbuild inlines.
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __mskguardCreateRequire } from 'node:module'; " +
+  'const require = __mskguardCreateRequire(import.meta.url);';
+
+/**
+ * esbuild options shared by all functions: ESM for Node 22, minified, external source maps
+ * (read at runtime thanks to `NODE_OPTIONS=--enable-source-maps`), AWS SDK v3 from the runtime.
+ *
+ * @example
+ * ```ts
+ * new NodejsFunction(this, 'Fn', { entry, bundling: defaultBundling({ minify: false }) });
+ * ```
+ */
+export function defaultBundling(overrides: BundlingOptions = {}): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: 'node22',
+    minify: true,
+    // Typed errors name themselves after their class (MskGuardError sets `name = new.target.name`).
+    keepNames: true,
+    sourceMap: true,
+    sourceMapMode: SourceMapMode.DEFAULT,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: ESM_REQUIRE_BANNER,
+    externalModules: ['@aws-sdk/*'],
+    ...overrides,
+  };
+}
+
+/** Inputs of {@link nodejsFunctionDefaults}. */
+export interface FunctionDefaultsInput {
+  /** Handler file, absolute or relative to the repository root. */
+  readonly entry: string;
+  /** Exported handler name. */
+  readonly handler: string;
+  readonly bundling?: BundlingOptions;
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * The props every mskguard NodejsFunction shares: ARM64, nodejs22.x, JSON logs into an explicit
+ * log group with a retention, source maps enabled, Powertools service and namespace.
+ */
+export function nodejsFunctionDefaults(scope: Construct, input: FunctionDefaultsInput): NodejsFunctionProps {
+  const logGroup = new LogGroup(scope, 'LogGroup', { retention: input.logRetention });
+  return {
+    entry: entryPath(input.entry),
+    handler: input.handler,
+    runtime: LAMBDA_RUNTIME,
+    architecture: Architecture.ARM_64,
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: LOCK_FILE,
+    bundling: defaultBundling(input.bundling),
+    loggingFormat: LoggingFormat.JSON,
+    logGroup,
+    environment: {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    },
+  };
+}
+
+/** Default log retention of function log groups. */
+export const DEFAULT_LOG_RETENTION: RetentionDays = RetentionDays.ONE_MONTH;
+
+const SECRET_LIKE = /(PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL|SECRET(?!_ARN$|_ID$|_NAME$))/i;
+
+/**
+ * Rejects extra environment variables whose name suggests a secret value: the stack's rule is
+ * that functions get names and ARNs only, and read secrets from Secrets Manager at runtime.
+ */
+export function assertNoSecretsInEnvironment(
+  environment: Readonly<Record<string, string>>,
+  where: string,
+): void {
+  const offending = Object.keys(environment).filter((name) => SECRET_LIKE.test(name));
+  if (offending.length > 0) {
+    throw new SecretInEnvironmentError(where, offending);
+  }
+}
+
+/** An environment variable name looks like it carries a secret value. */
+export class SecretInEnvironmentError extends ConfigurationError {
+  public constructor(where: string, names: readonly string[]) {
+    super(
+      `${where}: environment variable(s) ${names.join(', ')} look like secrets. Store the value in Secrets ` +
+        'Manager, pass its ARN (a name ending in _SECRET_ARN) and read it at runtime.',
+    );
+  }
+}

@@ -1,0 +1,122 @@
+import { Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CheckpointTables } from '#cdk/constructs/checkpoint-tables.ts';
+
+/**
+ * `dynamodb:LeadingKeys` condition: the caller may only touch items whose partition key matches
+ * one of the patterns. Keys follow docs/decisions/0002-dynamodb-table-schema.md.
+ */
+function leadingKeys(patterns: readonly string[]): Record<string, Record<string, string[]>> {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] } };
+}
+
+/**
+ * What the guarded consumer may do in DynamoDB, limited to its own group and topic:
+ * read the watermark and the group epoch, write checkpoints (TransactWriteItems is authorised
+ * per item as Put/Update/ConditionCheck), put quarantined records (BatchWriteItem or PutItem).
+ */
+export function grantConsumerTableAccess(
+  fn: IFunction,
+  tables: CheckpointTables,
+  consumerGroupId: string,
+  topic: string,
+): void {
+  const ownPartitions = `${consumerGroupId}#${topic}#*`;
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'CheckpointReadWrite',
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:ConditionCheckItem',
+      ],
+      resources: [tables.checkpoints.tableArn],
+      conditions: leadingKeys([ownPartitions, consumerGroupId]),
+    }),
+  );
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'QuarantinePut',
+      // The quarantine store writes with BatchWriteItem, its own IAM action (PutItem does not cover it).
+      actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+      resources: [tables.quarantine.tableArn],
+      conditions: leadingKeys([ownPartitions]),
+    }),
+  );
+  grantTableKey(fn, tables);
+}
+
+/**
+ * What the restore function may do in DynamoDB for the groups it restores: read current and
+ * history checkpoints, bump the group epoch item (reprocess mode; the pattern is the bare group
+ * id so checkpoint items stay read-only), and write its audit items.
+ */
+export function grantRestoreTableAccess(
+  fn: IFunction,
+  tables: CheckpointTables,
+  groups: readonly string[],
+): void {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'CheckpointRead',
+      actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+      resources: [tables.checkpoints.tableArn],
+      conditions: leadingKeys(groups.flatMap((g) => [`${g}#*`, g])),
+    }),
+  );
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'GroupEpochBump',
+      actions: ['dynamodb:UpdateItem'],
+      resources: [tables.checkpoints.tableArn],
+      conditions: leadingKeys(groups),
+    }),
+  );
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'AuditWrite',
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+      resources: [tables.audit.tableArn],
+      conditions: leadingKeys(groups),
+    }),
+  );
+  grantTableKey(fn, tables);
+}
+
+// Explicit actions instead of grantEncryptDecrypt, whose `kms:ReEncrypt*` wildcard cdk-nag rejects.
+function grantTableKey(fn: IFunction, tables: CheckpointTables): void {
+  tables.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+}
+
+/**
+ * ENI permissions the Kafka event source mapping uses (with the function's role) to reach the
+ * brokers in the cluster's subnets. EC2 Describe* and ENI creation accept no resource scoping.
+ */
+export function grantEsmNetworking(fn: IFunction): void {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'KafkaEsmNetworking',
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DescribeVpcs',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeSecurityGroups',
+      ],
+      resources: ['*'],
+    }),
+  );
+  if (fn instanceof LambdaFunction && fn.role) {
+    Validations.of(fn.role).acknowledge({
+      // EC2 network-interface calls of the ESM poller cannot be scoped to resources.
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The Kafka event source mapping creates and describes ENIs in the cluster subnets with the function ' +
+        'role; ec2:Describe* and ec2:CreateNetworkInterface/DeleteNetworkInterface do not support resource-level scoping.',
+    });
+  }
+}

@@ -1,0 +1,306 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import signer from 'aws-msk-iam-sasl-signer-js';
+import kafkajs, { type Admin, type SASLOptions } from 'kafkajs';
+import { ConfigurationError, MskGuardError } from '#shared/errors.ts';
+
+/**
+ * onEvent handler of the `Custom::MskGuardKafkaTopic` resource (cdk/constructs/kafka-topics.ts),
+ * used where AWS::MSK::Topic is unavailable (MSK Serverless, Kafka < 3.6). It runs in the VPC and
+ * talks to the brokers with kafkajs admin over TLS, authenticated with MSK IAM or SASL/SCRAM.
+ *
+ * - Create: creates the topic, or adopts an existing one and reconciles it.
+ * - Update: grows partitions and rewrites configs; refuses what Kafka cannot do in place.
+ * - Delete: deletes the topic only when `AllowDeletion` is true; otherwise leaves it in Kafka.
+ */
+
+const { Kafka, ConfigResourceTypes, logLevel } = kafkajs;
+
+/** The resource properties are invalid (fix the stack and deploy again). */
+export class TopicSpecError extends MskGuardError {}
+
+/** The requested change is impossible in place: fewer partitions or another replication factor. */
+export class TopicChangeNotSupportedError extends MskGuardError {}
+
+/** A Kafka admin call failed; `retriable` mirrors kafkajs' classification. */
+export class KafkaAdminError extends MskGuardError {}
+
+/** A topic as the resource declares it. */
+export interface TopicResourceSpec {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Readonly<Record<string, string>>;
+  readonly allowDeletion: boolean;
+}
+
+/** How to reach the brokers. */
+export interface BrokerConnection {
+  readonly brokers: readonly string[];
+  readonly auth: { readonly mechanism: 'iam' } | { readonly mechanism: 'scram'; readonly secretArn: string };
+}
+
+/** The admin calls the handler needs (a structural subset of kafkajs' Admin, so tests can fake it). */
+export type TopicAdmin = Pick<
+  Admin,
+  | 'listTopics'
+  | 'fetchTopicMetadata'
+  | 'createTopics'
+  | 'createPartitions'
+  | 'alterConfigs'
+  | 'deleteTopics'
+  | 'disconnect'
+>;
+
+/** What the Provider framework expects back. */
+export interface TopicResourceResponse {
+  readonly PhysicalResourceId: string;
+  readonly Data: { readonly TopicName: string; readonly Partitions: number; readonly Action: string };
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const CONFIG_NAME = /^[a-z0-9.]+$/;
+
+/**
+ * Validates and normalises the properties CloudFormation sends (every scalar arrives as a string).
+ *
+ * @example
+ * ```ts
+ * parseTopicProperties({ TopicName: 'orders', Partitions: '6', ReplicationFactor: '3', BootstrapBrokers: 'b-1:9098', AuthMechanism: 'iam' });
+ * ```
+ */
+export function parseTopicProperties(raw: Record<string, unknown> | undefined): {
+  topic: TopicResourceSpec;
+  connection: BrokerConnection;
+} {
+  const props = raw ?? {};
+  const name = String(props.TopicName ?? '');
+  if (!TOPIC_NAME.test(name) || name === '.' || name === '..') {
+    throw new TopicSpecError(`Invalid topic ${JSON.stringify(name)}: use 1–249 of [a-zA-Z0-9._-].`);
+  }
+  const partitions = positiveInteger(props.Partitions, `partitions of topic ${name}`);
+  const replicationFactor = positiveInteger(props.ReplicationFactor, `replication factor of topic ${name}`);
+  const configs = parseConfigs(props.Configs, name);
+  const brokers = String(props.BootstrapBrokers ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (brokers.length === 0) throw new TopicSpecError(`Topic ${name}: BootstrapBrokers is empty.`);
+  const mechanism = String(props.AuthMechanism ?? '');
+  let auth: BrokerConnection['auth'];
+  if (mechanism === 'iam') auth = { mechanism: 'iam' };
+  else if (mechanism === 'scram' && typeof props.ScramSecretArn === 'string' && props.ScramSecretArn !== '') {
+    auth = { mechanism: 'scram', secretArn: props.ScramSecretArn };
+  } else {
+    throw new TopicSpecError(`Topic ${name}: AuthMechanism must be iam, or scram with a ScramSecretArn.`);
+  }
+  const allowDeletion = String(props.AllowDeletion ?? 'false') === 'true';
+  return {
+    topic: { name, partitions, replicationFactor, configs, allowDeletion },
+    connection: { brokers, auth },
+  };
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new TopicSpecError(`Invalid ${what}: ${String(value)} (integer ≥ 1).`);
+  return n;
+}
+
+function parseConfigs(value: unknown, topic: string): Record<string, string> {
+  if (value === undefined || value === null || value === '') return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new TopicSpecError(`Topic ${topic}: Configs must be a map of config name to value.`);
+  }
+  const configs: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!CONFIG_NAME.test(key))
+      throw new TopicSpecError(`Topic ${topic}: invalid config name ${JSON.stringify(key)}.`);
+    configs[key] = String(v);
+  }
+  return configs;
+}
+
+/** Dependencies of {@link createTopicsProvider}. */
+export interface TopicsProviderDeps {
+  /** Opens a connected admin client. */
+  readonly connect: (connection: BrokerConnection) => Promise<TopicAdmin>;
+}
+
+/**
+ * Builds the onEvent handler around an admin factory (the default export wires kafkajs).
+ *
+ * @example
+ * ```ts
+ * const handler = createTopicsProvider({ connect: async () => fakeAdmin });
+ * ```
+ */
+export function createTopicsProvider(deps: TopicsProviderDeps) {
+  return async (event: CloudFormationCustomResourceEvent): Promise<TopicResourceResponse> => {
+    const { topic, connection } = parseTopicProperties(event.ResourceProperties);
+    const admin = await deps.connect(connection);
+    try {
+      if (event.RequestType === 'Delete') return respond(topic, await deleteTopic(admin, topic));
+      const previous =
+        event.RequestType === 'Update' ? parseTopicProperties(event.OldResourceProperties).topic : undefined;
+      const sameTopic = previous !== undefined && previous.name === topic.name;
+      return respond(topic, await ensureTopic(admin, topic, sameTopic ? previous : undefined));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  };
+}
+
+function respond(topic: TopicResourceSpec, action: string): TopicResourceResponse {
+  log('info', `topic ${topic.name}: ${action}`, { topic: topic.name, action });
+  return {
+    PhysicalResourceId: topic.name,
+    Data: { TopicName: topic.name, Partitions: topic.partitions, Action: action },
+  };
+}
+
+async function ensureTopic(
+  admin: TopicAdmin,
+  spec: TopicResourceSpec,
+  previous?: TopicResourceSpec,
+): Promise<string> {
+  const existing = await describeTopic(admin, spec.name);
+  if (!existing) {
+    await call(`create topic ${spec.name}`, () =>
+      admin.createTopics({
+        topics: [
+          {
+            topic: spec.name,
+            numPartitions: spec.partitions,
+            replicationFactor: spec.replicationFactor,
+            configEntries: configEntries(spec.configs),
+          },
+        ],
+        waitForLeaders: true,
+      }),
+    );
+    return 'created';
+  }
+  if (existing.replicationFactor !== spec.replicationFactor) {
+    throw new TopicChangeNotSupportedError(
+      `Topic ${spec.name} has replication factor ${existing.replicationFactor}, the stack asks ${spec.replicationFactor}: ` +
+        'changing it needs a partition reassignment. Keep the current value or create a new topic.',
+    );
+  }
+  if (existing.partitions > spec.partitions) {
+    throw new TopicChangeNotSupportedError(
+      `Topic ${spec.name} has ${existing.partitions} partitions, the stack asks ${spec.partitions}: Kafka cannot ` +
+        'remove partitions. Keep the current count or create a new topic.',
+    );
+  }
+  const actions: string[] = [];
+  if (existing.partitions < spec.partitions) {
+    await call(`grow partitions of ${spec.name}`, () =>
+      admin.createPartitions({ topicPartitions: [{ topic: spec.name, count: spec.partitions }] }),
+    );
+    actions.push(`partitions ${existing.partitions}->${spec.partitions}`);
+  }
+  // Configs are declarative: the declared set replaces the topic's dynamic configs when it changed
+  // (or when an existing topic is adopted with declared configs).
+  const configsChanged = previous
+    ? !sameConfigs(previous.configs, spec.configs)
+    : Object.keys(spec.configs).length > 0;
+  if (configsChanged) {
+    await call(`alter configs of ${spec.name}`, () =>
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: spec.name, configEntries: configEntries(spec.configs) },
+        ],
+      }),
+    );
+    actions.push('configs');
+  }
+  return actions.length === 0 ? 'unchanged' : `updated (${actions.join(', ')})`;
+}
+
+async function deleteTopic(admin: TopicAdmin, spec: TopicResourceSpec): Promise<string> {
+  if (!spec.allowDeletion) return 'retained (AllowDeletion is false)';
+  const topics = await call('list topics', () => admin.listTopics());
+  if (!topics.includes(spec.name)) return 'already absent';
+  await call(`delete topic ${spec.name}`, () => admin.deleteTopics({ topics: [spec.name] }));
+  return 'deleted';
+}
+
+async function describeTopic(
+  admin: TopicAdmin,
+  name: string,
+): Promise<{ partitions: number; replicationFactor: number } | undefined> {
+  const topics = await call('list topics', () => admin.listTopics());
+  if (!topics.includes(name)) return undefined;
+  const metadata = await call(`describe topic ${name}`, () => admin.fetchTopicMetadata({ topics: [name] }));
+  const partitions = metadata.topics.find((t) => t.name === name)?.partitions ?? [];
+  return { partitions: partitions.length, replicationFactor: partitions[0]?.replicas.length ?? 0 };
+}
+
+function configEntries(configs: Readonly<Record<string, string>>): { name: string; value: string }[] {
+  return Object.entries(configs).map(([name, value]) => ({ name, value }));
+}
+
+function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof MskGuardError) throw error;
+    const retriable =
+      typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new KafkaAdminError(`Kafka admin failed to ${what}: ${reason}`, { cause: error, retriable });
+  }
+}
+
+function log(level: 'info' | 'error', message: string, fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ level, message, ...fields }));
+}
+
+async function saslFor(auth: BrokerConnection['auth']): Promise<SASLOptions> {
+  const region = process.env.AWS_REGION;
+  if (!region) throw new ConfigurationError('AWS_REGION is not set: the MSK IAM signer needs the region.');
+  if (auth.mechanism === 'iam') {
+    return {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => ({ value: (await signer.generateAuthToken({ region })).token }),
+    };
+  }
+  const secret = await new SecretsManagerClient({ region }).send(
+    new GetSecretValueCommand({ SecretId: auth.secretArn }),
+  );
+  const parsed: unknown = JSON.parse(secret.SecretString ?? '{}');
+  const { username, password } = (parsed ?? {}) as { username?: unknown; password?: unknown };
+  if (typeof username !== 'string' || typeof password !== 'string') {
+    throw new TopicSpecError(
+      `Secret ${auth.secretArn} must hold {"username": "...", "password": "..."} for SASL/SCRAM.`,
+    );
+  }
+  return { mechanism: 'scram-sha-512', username, password };
+}
+
+async function connectKafkajs(connection: BrokerConnection): Promise<TopicAdmin> {
+  const kafka = new Kafka({
+    clientId: 'mskguard-topics-provider',
+    brokers: [...connection.brokers],
+    ssl: true,
+    sasl: await saslFor(connection.auth),
+    connectionTimeout: 10_000,
+    requestTimeout: 30_000,
+    retry: { retries: 5 },
+    logLevel: logLevel.WARN,
+  });
+  const admin = kafka.admin();
+  await call('connect to the brokers', () => admin.connect());
+  return admin;
+}
+
+/** The Lambda entry point. */
+export const handler = createTopicsProvider({ connect: connectKafkajs });
