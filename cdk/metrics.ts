@@ -1,5 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  type DuplicateTier,
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  type MSKGUARD_METRICS,
+} from '#shared/observability/metric-names.ts';
 
 /**
  * The custom metrics the alarms and the dashboard rely on. The functions emit them with
@@ -13,46 +20,17 @@ import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
  * metrics.addMetric(MSKGUARD_METRICS.RECORDS_IN, MetricUnit.Count, records.length);
  * ```
  */
-export const METRICS_NAMESPACE = 'MskGuard';
-
-/** Value of the `service` dimension Powertools adds to every metric (POWERTOOLS_SERVICE_NAME). */
-export const METRICS_SERVICE = 'mskguard';
-
-/** Dimension names. Every metric carries exactly {service, consumerGroup}; DuplicateWithheld adds tier. */
-export const METRIC_DIMENSIONS = {
-  SERVICE: 'service',
-  CONSUMER_GROUP: 'consumerGroup',
-  TIER: 'tier',
-} as const;
-
-/** Metric names emitted by the guarded consumer. */
-export const MSKGUARD_METRICS = {
-  RECORDS_IN: 'RecordsIn',
-  DUPLICATE_WITHHELD: 'DuplicateWithheld',
-  PROBABLE_DUPLICATE: 'ProbableDuplicate',
-  IN_PROGRESS_CONFLICT: 'InProgressConflict',
-  QUARANTINED: 'Quarantined',
-  CACHE_ERROR: 'CacheError',
-  DEGRADED_INVOCATION: 'DegradedInvocation',
-  DEDUP_LATENCY: 'DedupLatency',
-  CHECKPOINT_AGE_SECONDS: 'CheckpointAgeSeconds',
-  CHECKPOINT_WRITTEN: 'CheckpointWritten',
-} as const;
+export {
+  DUPLICATE_TIERS,
+  type DuplicateTier,
+  METRIC_DIMENSIONS,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  MSKGUARD_METRICS,
+} from '#shared/observability/metric-names.ts';
 
 /** Name of one metric in {@link MSKGUARD_METRICS}. */
 export type MskGuardMetricName = (typeof MSKGUARD_METRICS)[keyof typeof MSKGUARD_METRICS];
-
-/** Values of the `tier` dimension of DuplicateWithheld: the tier that proved the duplicate. */
-export const DUPLICATE_TIERS = {
-  WATERMARK: 'watermark',
-  /** The same key earlier in the same batch. */
-  BATCH: 'batch',
-  EXACT: 'exact',
-  BLOOM_LOCAL: 'bloom-local',
-} as const;
-
-/** One value of {@link DUPLICATE_TIERS}. */
-export type DuplicateTier = (typeof DUPLICATE_TIERS)[keyof typeof DUPLICATE_TIERS];
 
 /** Options of {@link mskGuardMetric}. */
 export interface MskGuardMetricOptions extends Omit<MetricOptions, 'dimensionsMap'> {

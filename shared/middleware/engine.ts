@@ -38,6 +38,8 @@ export interface PreparedBatch {
   readonly handlerEvent: KafkaEvent;
   readonly requestId: string;
   readonly dedupMs: number;
+  /** Age of the oldest checkpoint of the batch's partitions, seconds (by this machine's clock: a metric, never a decision). */
+  readonly checkpointAgeSeconds: number | undefined;
 }
 
 /**
@@ -143,6 +145,7 @@ export class GuardEngine {
       handlerEvent: buildMskEvent(batch.event as KafkaEvent, toProcess),
       requestId: context.awsRequestId,
       dedupMs: performance.now() - started,
+      checkpointAgeSeconds: oldestAgeSeconds([...snapshot.checkpoints.values()].map((c) => c.updatedAt)),
     };
     this.#telemetry.prepared(prepared);
     return prepared;
@@ -292,4 +295,9 @@ export class GuardEngine {
     });
     return this.#tier;
   }
+}
+
+function oldestAgeSeconds(times: readonly string[]): number | undefined {
+  const oldest = Math.min(...times.map((t) => Date.parse(t)).filter((t) => Number.isFinite(t)));
+  return Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : undefined;
 }

@@ -83,6 +83,13 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
       count(M.IN_PROGRESS_CONFLICT, c.inProgress);
       count(M.QUARANTINED, c.quarantined);
       if (batch.degraded) metrics.addMetric(M.DEGRADED_INVOCATION, MetricUnit.Count, 1);
+      if (batch.checkpointAgeSeconds !== undefined) {
+        metrics.addMetric(
+          M.CHECKPOINT_AGE_SECONDS,
+          MetricUnit.Seconds,
+          Math.round(batch.checkpointAgeSeconds),
+        );
+      }
       if (c.rejected > 0)
         logger.error('records without an idempotency key were rejected', { rejected: c.rejected });
       if (batch.degraded)

@@ -3,21 +3,7 @@ import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { ConfigurationError } from '#shared/errors.ts';
-
-/** Environment variables the functions read (the CDK stack sets them; values are names, never secrets). */
-export const RUNTIME_ENV = {
-  CONSUMER_GROUP: 'MSKGUARD_CONSUMER_GROUP',
-  CHECKPOINT_TABLE: 'MSKGUARD_CHECKPOINT_TABLE',
-  QUARANTINE_TABLE: 'MSKGUARD_QUARANTINE_TABLE',
-  AUDIT_TABLE: 'MSKGUARD_AUDIT_TABLE',
-  CACHE_BACKEND: 'MSKGUARD_CACHE_BACKEND',
-  UPSTASH_SECRET_ARN: 'MSKGUARD_UPSTASH_SECRET_ARN',
-  REDIS_HOST: 'MSKGUARD_REDIS_HOST',
-  REDIS_PORT: 'MSKGUARD_REDIS_PORT',
-  REDIS_TLS: 'MSKGUARD_REDIS_TLS',
-  MODE: 'MSKGUARD_MODE',
-  ON_CACHE_UNAVAILABLE: 'MSKGUARD_ON_CACHE_UNAVAILABLE',
-} as const;
+import { FUNCTION_ENV } from './function-env.ts';
 
 /** The minimal Secrets Manager client the cache factory needs (tests pass a stub). */
 export interface SecretReader {
@@ -42,11 +28,11 @@ export function cacheFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   secrets?: SecretReader,
 ): () => Promise<ScriptRunner> {
-  const backend = env[RUNTIME_ENV.CACHE_BACKEND];
+  const backend = env[FUNCTION_ENV.CACHE_BACKEND];
   if (backend === 'upstash') {
-    const secretId = env[RUNTIME_ENV.UPSTASH_SECRET_ARN];
+    const secretId = env[FUNCTION_ENV.UPSTASH_SECRET_ARN];
     if (!secretId)
-      throw new ConfigurationError(`${RUNTIME_ENV.UPSTASH_SECRET_ARN} is not set: name the Upstash secret`);
+      throw new ConfigurationError(`${FUNCTION_ENV.UPSTASH_SECRET_ARN} is not set: name the Upstash secret`);
     return async () => {
       const client = secrets ?? new SecretsManagerClient({});
       const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -55,11 +41,11 @@ export function cacheFromEnv(
     };
   }
   if (backend === 'elasticache') {
-    const host = env[RUNTIME_ENV.REDIS_HOST];
+    const host = env[FUNCTION_ENV.REDIS_HOST];
     if (!host)
-      throw new ConfigurationError(`${RUNTIME_ENV.REDIS_HOST} is not set: name the ElastiCache endpoint`);
-    const scheme = env[RUNTIME_ENV.REDIS_TLS] === 'false' ? 'redis' : 'rediss';
-    const url = `${scheme}://${host}:${env[RUNTIME_ENV.REDIS_PORT] ?? '6379'}`;
+      throw new ConfigurationError(`${FUNCTION_ENV.REDIS_HOST} is not set: name the ElastiCache endpoint`);
+    const scheme = env[FUNCTION_ENV.REDIS_TLS] === 'false' ? 'redis' : 'rediss';
+    const url = `${scheme}://${host}:${env[FUNCTION_ENV.REDIS_PORT] ?? '6379'}`;
     return async () => new RespScriptRunner({ url });
   }
   if (backend === undefined && env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN) {
@@ -67,7 +53,7 @@ export function cacheFromEnv(
     return async () => new UpstashScriptRunner({ url, token });
   }
   throw new ConfigurationError(
-    `${RUNTIME_ENV.CACHE_BACKEND} must be 'upstash' or 'elasticache' (got ${String(backend)}); ` +
+    `${FUNCTION_ENV.CACHE_BACKEND} must be 'upstash' or 'elasticache' (got ${String(backend)}); ` +
       'for local runs, start the stack and load .local/stack/stack.env.',
   );
 }

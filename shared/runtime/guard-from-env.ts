@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
-import { cacheFromEnv, RUNTIME_ENV } from './cache-from-env.ts';
+import { cacheFromEnv } from './cache-from-env.ts';
+import { FUNCTION_ENV } from './function-env.ts';
 
 /**
  * `mskGuard` options for a function deployed by the mskguard CDK stack (or run locally with the
@@ -18,16 +19,16 @@ export function guardOptionsFromEnv(
   overrides: Partial<MskGuardOptions> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): MskGuardOptions {
-  const consumerGroup = overrides.consumerGroup ?? env[RUNTIME_ENV.CONSUMER_GROUP];
+  const consumerGroup = overrides.consumerGroup ?? env[FUNCTION_ENV.CONSUMER_GROUP];
   if (!consumerGroup) {
     throw new ConfigurationError(
-      `${RUNTIME_ENV.CONSUMER_GROUP} is not set: it must equal the event source mapping's consumerGroupId`,
+      `${FUNCTION_ENV.CONSUMER_GROUP} is not set: it must equal the event source mapping's consumerGroupId`,
     );
   }
-  const checkpointTable = env[RUNTIME_ENV.CHECKPOINT_TABLE];
+  const checkpointTable = env[FUNCTION_ENV.CHECKPOINT_TABLE];
   const dynamodb = new DynamoDBClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
-  const mode = env[RUNTIME_ENV.MODE];
-  const onCacheUnavailable = env[RUNTIME_ENV.ON_CACHE_UNAVAILABLE];
+  const mode = env[FUNCTION_ENV.MODE];
+  const onCacheUnavailable = env[FUNCTION_ENV.ON_CACHE_UNAVAILABLE];
   return {
     consumerGroup,
     cache: overrides.cache ?? cacheFromEnv(env),

@@ -76,41 +76,42 @@ describe('ensureTables', () => {
     expect(second.created).toEqual([]);
   });
 
-  it.each(['checkpoints', 'quarantine', 'audit'] as const)(
-    'creates %s exactly as the CDK construct',
-    async (kind) => {
-      // Prepare
-      const cdk = cdkTables()[kind];
+  it.each([
+    'checkpoints',
+    'quarantine',
+    'audit',
+  ] as const)('creates %s exactly as the CDK construct', async (kind) => {
+    // Prepare
+    const cdk = cdkTables()[kind];
 
-      // Act
-      const { Table } = (await client.send(
-        new DescribeTableCommand({ TableName: names[kind] }),
-      )) as DescribeTableCommandOutput;
-      const ttl = (await client.send(
-        new DescribeTimeToLiveCommand({ TableName: names[kind] }),
-      )) as DescribeTimeToLiveCommandOutput;
+    // Act
+    const { Table } = (await client.send(
+      new DescribeTableCommand({ TableName: names[kind] }),
+    )) as DescribeTableCommandOutput;
+    const ttl = (await client.send(
+      new DescribeTimeToLiveCommand({ TableName: names[kind] }),
+    )) as DescribeTimeToLiveCommandOutput;
 
-      // Assess
-      expect(Table?.KeySchema).toEqual(cdk.KeySchema);
-      expect(sortByName(Table?.AttributeDefinitions ?? [])).toEqual(sortByName(cdk.AttributeDefinitions));
-      expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-      const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((g) => ({
-        IndexName: g.IndexName,
-        KeySchema: g.KeySchema,
-        Projection: g.Projection,
-      }));
-      expect(indexes).toEqual(cdk.GlobalSecondaryIndexes ?? []);
-      const description = ttl.TimeToLiveDescription;
-      if (cdk.TimeToLiveSpecification) {
-        expect(description).toMatchObject({
-          AttributeName: cdk.TimeToLiveSpecification.AttributeName,
-          TimeToLiveStatus: 'ENABLED',
-        });
-      } else {
-        expect(description?.TimeToLiveStatus).toBe('DISABLED');
-      }
-    },
-  );
+    // Assess
+    expect(Table?.KeySchema).toEqual(cdk.KeySchema);
+    expect(sortByName(Table?.AttributeDefinitions ?? [])).toEqual(sortByName(cdk.AttributeDefinitions));
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((g) => ({
+      IndexName: g.IndexName,
+      KeySchema: g.KeySchema,
+      Projection: g.Projection,
+    }));
+    expect(indexes).toEqual(cdk.GlobalSecondaryIndexes ?? []);
+    const description = ttl.TimeToLiveDescription;
+    if (cdk.TimeToLiveSpecification) {
+      expect(description).toMatchObject({
+        AttributeName: cdk.TimeToLiveSpecification.AttributeName,
+        TimeToLiveStatus: 'ENABLED',
+      });
+    } else {
+      expect(description?.TimeToLiveStatus).toBe('DISABLED');
+    }
+  });
 
   it("uses the construct's attribute names", () => {
     // Assess
