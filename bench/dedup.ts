@@ -1,0 +1,202 @@
+/**
+ * `npm run bench -- dedup`: what mskguard costs a batch, against the per-record peer, on the same
+ * Redis and the same records. Batches of 100, 1,000 and 10,000 records over 3 partitions with 17%
+ * duplicates (completed in an untimed earlier batch: half redeliveries at the same offsets, half
+ * producer duplicates at new offsets).
+ * - mskguard-resp / mskguard-upstash: one invocation of a Middy handler wrapped by `mskGuard`
+ *   whose handler does nothing: parse, keys, claim, plan, complete. `roundTrips` counts the
+ *   script calls (each one HTTP request or one RESP command).
+ * - powertools: `makeIdempotent` from @aws-lambda-powertools/idempotency with its cache
+ *   persistence layer on @redis/client, called once per record, as the per-record peer does.
+ * The local stack must be running, or is started and stopped around the run.
+ */
+
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
+import middy from '@middy/core';
+import { createClient } from '@redis/client';
+import { RespScriptRunner } from '#shared/cache/resp.ts';
+import type { ScriptRunner } from '#shared/cache/script-runner.ts';
+import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
+import { runningStackEndpoints, stackDown, stackUp } from '#shared/local/stack.ts';
+import type { StackEndpoints } from '#shared/local/stack-config.ts';
+import { mskGuard } from '#shared/middleware/mskGuard.ts';
+import type { MskGuardOptions } from '#shared/middleware/options.ts';
+import { encodeKafkaEvent, type KafkaRecordInput } from '#shared/msk/index.ts';
+import { fakeContext } from '#test/support/guarded.ts';
+import { CountingRunner } from '#test/support/runners.ts';
+import type { BenchContext } from './main.ts';
+import { median, type Row, type Table } from './table.ts';
+
+const BATCHES = [100, 1_000, 10_000] as const;
+const DUPLICATE_SHARE = 0.17;
+const PARTITIONS = 3;
+
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_IDEMPOTENCY_DISABLED = 'false';
+
+/** One batch's records: `seed` completes the duplicates' keys beforehand (untimed). */
+function workload(size: number, run: string): { seed: KafkaRecordInput[]; batch: KafkaRecordInput[] } {
+  const dupes = Math.round(size * DUPLICATE_SHARE);
+  const record = (key: string, partition: number, offset: number): KafkaRecordInput => ({
+    topic: 'orders',
+    partition,
+    offset,
+    key: key,
+    value: JSON.stringify({ orderId: key, amount: 42 }),
+    headers: [{ name: 'idempotency-key', value: key }],
+  });
+  const seed: KafkaRecordInput[] = [];
+  const batch: KafkaRecordInput[] = [];
+  for (let i = 0; i < size; i++) {
+    const partition = i % PARTITIONS;
+    const offset = 1_000_000 + Math.floor(i / PARTITIONS);
+    const key = `${run}-${i < dupes ? `dup-${i}` : `new-${i}`}`;
+    batch.push(record(key, partition, offset));
+    // Half the duplicates were delivered before at these same offsets, half at other offsets.
+    if (i < dupes) seed.push(record(key, partition, i % 2 === 0 ? offset : offset - 500_000));
+  }
+  return { seed, batch };
+}
+
+async function benchGuard(
+  impl: string,
+  makeRunner: () => ScriptRunner,
+  size: number,
+  ctx: BenchContext,
+  extra: Partial<MskGuardOptions> = {},
+): Promise<Row> {
+  const samples: number[] = [];
+  let roundTrips = 0;
+  const runner = new CountingRunner(makeRunner());
+  for (let rep = 0; rep < ctx.warmup + ctx.repetitions; rep++) {
+    const run = `${impl}-${size}-${Date.now().toString(36)}-${rep}`;
+    const handler = middy()
+      .use(mskGuard({ consumerGroup: `bench-${run}`, cache: runner, ...extra }))
+      .handler(async () => {});
+    const { seed, batch } = workload(size, run);
+    await handler(encodeKafkaEvent(seed) as never, fakeContext());
+    const event = encodeKafkaEvent(batch);
+    const calls = runner.calls.length;
+    const start = performance.now();
+    await handler(event as never, fakeContext());
+    const elapsed = performance.now() - start;
+    if (rep >= ctx.warmup) {
+      samples.push(elapsed);
+      roundTrips = runner.calls.length - calls;
+    }
+  }
+  await runner.close();
+  return { impl, batch: size, ms: round(median(samples)), roundTrips };
+}
+
+async function benchPowertools(redisUrl: string, size: number, ctx: BenchContext): Promise<Row> {
+  const client = await createClient({ url: redisUrl }).connect();
+  const persistenceStore = new CachePersistenceLayer({ client: client as never });
+  const samples: number[] = [];
+  // The per-record peer is slow: fewer repetitions for the largest batch.
+  const repetitions = size >= 10_000 ? Math.min(ctx.repetitions, 3) : ctx.repetitions;
+  for (let rep = 0; rep < ctx.warmup + repetitions; rep++) {
+    const run = `pt-${size}-${Date.now().toString(36)}-${rep}`;
+    const processRecord = makeIdempotent(async (_record: { key: string }) => true, {
+      persistenceStore,
+      config: new IdempotencyConfig({ eventKeyJmesPath: 'key', expiresAfterSeconds: 3600 }),
+    });
+    const { seed, batch } = workload(size, run);
+    for (const r of seed) await processRecord({ key: String(r.key) });
+    const start = performance.now();
+    for (const r of batch) {
+      await processRecord({ key: String(r.key) }).catch(() => undefined);
+    }
+    const elapsed = performance.now() - start;
+    if (rep >= ctx.warmup) samples.push(elapsed);
+  }
+  await client.quit();
+  // Powertools: a GET, then a SET NX of the in-progress record, then a SET of the completed one for
+  // a new record; a GET for a duplicate. Counted, not estimated, would need a proxy: this is its design.
+  const dupes = Math.round(size * DUPLICATE_SHARE);
+  return {
+    impl: 'powertools',
+    batch: size,
+    ms: round(median(samples)),
+    roundTrips: (size - dupes) * 2 + dupes,
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+async function endpoints(ctx: BenchContext): Promise<{ env: StackEndpoints; stop: () => Promise<void> }> {
+  const running = runningStackEndpoints();
+  if (running) return { env: running, stop: async () => {} };
+  ctx.log('starting the local stack for the benchmark');
+  const { endpoints: env } = await stackUp({ log: ctx.log });
+  return { env, stop: async () => void (await stackDown({ log: ctx.log })) };
+}
+
+/** Runs the dedup benchmark; see the module comment. */
+export async function run(ctx: BenchContext): Promise<readonly Table[]> {
+  const { env, stop } = await endpoints(ctx);
+  const rows: Row[] = [];
+  try {
+    for (const size of BATCHES) {
+      ctx.log(`dedup: ${size} records, mskguard over RESP`);
+      rows.push(
+        await benchGuard('mskguard-resp', () => new RespScriptRunner({ url: env.REDIS_URL }), size, ctx),
+      );
+      ctx.log(`dedup: ${size} records, mskguard over RESP with the distributed Bloom tier`);
+      rows.push(
+        await benchGuard(
+          'mskguard-resp+bloom',
+          () => new RespScriptRunner({ url: env.REDIS_URL }),
+          size,
+          ctx,
+          {
+            distributedBloom: { keysPerGeneration: 1_000_000 },
+          },
+        ),
+      );
+      ctx.log(`dedup: ${size} records, mskguard over the Upstash REST endpoint`);
+      rows.push(
+        await benchGuard(
+          'mskguard-upstash',
+          () =>
+            new UpstashScriptRunner({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }),
+          size,
+          ctx,
+        ),
+      );
+      ctx.log(`dedup: ${size} records, powertools makeIdempotent per record`);
+      rows.push(await benchPowertools(env.REDIS_URL, size, ctx));
+    }
+  } finally {
+    await stop();
+  }
+  const ratio = (size: number) => {
+    const peer = rows.find((r) => r.impl === 'powertools' && r.batch === size)?.ms as number;
+    const ours = rows.find((r) => r.impl === 'mskguard-resp' && r.batch === size)?.ms as number;
+    return Math.round(peer / ours);
+  };
+  return [
+    {
+      title: `dedup: ms per batch (median), ${DUPLICATE_SHARE * 100}% duplicates, ${PARTITIONS} partitions, no-op handler`,
+      columns: [
+        { key: 'impl', header: 'impl' },
+        { key: 'batch', header: 'batch', align: 'right' },
+        { key: 'ms', header: 'ms', align: 'right' },
+        { key: 'roundTrips', header: 'round trips', align: 'right' },
+      ],
+      rows,
+    },
+    {
+      title: 'dedup: powertools / mskguard-resp',
+      columns: [
+        { key: 'batch', header: 'batch', align: 'right' },
+        { key: 'speedup', header: 'times faster', align: 'right' },
+      ],
+      rows: BATCHES.map((batch) => ({ batch, speedup: ratio(batch) })),
+    },
+  ];
+}

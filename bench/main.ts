@@ -1,0 +1,129 @@
+/**
+ * `npm run bench -- [name ...] [--json FILE]`: runs the named benchmarks (all when none is
+ * named), prints one aligned table per result and optionally writes every row as JSON.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatTable, type Row, type Table, writeJsonRows } from './table.ts';
+
+/** What every benchmark receives. */
+export interface BenchContext {
+  /** Untimed runs before the timed ones. */
+  readonly warmup: number;
+  /** Timed runs; tables report their median. */
+  readonly repetitions: number;
+  /** Progress lines, to stderr so stdout holds only tables. */
+  readonly log: (line: string) => void;
+}
+
+/** A benchmark module exports `run`; its tables are printed in order. */
+export interface BenchmarkModule {
+  run(context: BenchContext): Promise<readonly Table[]>;
+}
+
+interface Registration {
+  readonly description: string;
+  readonly load: () => Promise<BenchmarkModule>;
+}
+
+/** Registered benchmarks: add one with a line here and a module exporting `run`. */
+export const BENCHMARKS: Readonly<Record<string, Registration>> = {
+  bloom: {
+    description: 'local Bloom filter vs bloom-filters: add/has ops/s, FPR',
+    load: () => import('./bloom.ts'),
+  },
+  dedup: {
+    description: 'mskguard per batch (RESP, Upstash) vs per-record Powertools idempotency, 17% duplicates',
+    load: () => import('./dedup.ts'),
+  },
+};
+
+const USAGE = `Usage: npm run bench -- [name ...] [--json FILE] [--repetitions N] [--warmup N]
+
+Runs the named benchmarks, or all of them when none is named, and prints a table each.
+Times are medians of N timed repetitions after the warm-up runs.
+
+Options:
+  --json FILE        also write {"rows":[...]} (every row, with "bench" and "table") to FILE
+  --repetitions N    timed repetitions per measurement (default 5)
+  --warmup N         untimed warm-up runs per measurement (default 1)
+  -h, --help         show this help
+
+Benchmarks:
+${Object.entries(BENCHMARKS)
+  .map(([name, r]) => `  ${name.padEnd(18)} ${r.description}`)
+  .join('\n')}
+`;
+
+function countOption(value: string | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${value}`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+/** Parses arguments, runs the benchmarks, prints tables; returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const context: BenchContext = {
+    warmup: parsed.warmup,
+    repetitions: parsed.repetitions,
+    log: (line) => process.stderr.write(`${line}\n`),
+  };
+  const rows: Row[] = [];
+  for (const name of parsed.names) {
+    context.log(`[bench] ${name}: running (warm-up ${context.warmup}, repetitions ${context.repetitions})`);
+    const module = await BENCHMARKS[name]!.load();
+    for (const table of await module.run(context)) {
+      process.stdout.write(`\n${formatTable(table)}`);
+      rows.push(...table.rows.map((row) => ({ bench: name, table: table.title, ...row })));
+    }
+  }
+  if (parsed.json) {
+    await writeJsonRows(parsed.json, rows);
+    context.log(`[bench] wrote ${rows.length} rows to ${parsed.json}`);
+  }
+  return 0;
+}
+
+function parseCli(argv: readonly string[]) {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      json: { type: 'string' },
+      repetitions: { type: 'string' },
+      warmup: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const unknown = positionals.filter((name) => !Object.hasOwn(BENCHMARKS, name));
+  if (unknown.length > 0) throw new UsageError(`Unknown benchmark: ${unknown.join(', ')}`);
+  return {
+    help: values.help === true,
+    json: values.json,
+    names: positionals.length > 0 ? [...new Set(positionals)] : Object.keys(BENCHMARKS),
+    repetitions: countOption(values.repetitions, 'repetitions', 5, 1),
+    warmup: countOption(values.warmup, 'warmup', 1, 0),
+  };
+}
+
+// Run only as the entry point, so other modules can import the types and the registry.
+const entry = process.argv[1];
+if (entry && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))) {
+  process.exitCode = await main(process.argv.slice(2));
+}
