@@ -9,6 +9,7 @@ import { FUNCTION_ENV, type RestoreTarget } from '#cdk/function-env.ts';
 import { grantRestoreTableAccess } from '#cdk/grants.ts';
 import { brokerPort, type KafkaCluster, kafkaResourceArns } from '#cdk/kafka-cluster.ts';
 import { ConfigurationError } from '#shared/errors.ts';
+import { scratchGroupFor } from '#shared/restore/consumer-offsets-reader.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import { type GuardedKafkaConsumer, suppressManagedPolicies } from './guarded-kafka-consumer.ts';
 
@@ -17,7 +18,7 @@ import { type GuardedKafkaConsumer, suppressManagedPolicies } from './guarded-ka
  * always join a group). One fixed name per restored group keeps the IAM grant free of wildcards.
  */
 export function restoreScratchGroup(group: string): string {
-  return `mskguard-restore.${group}`;
+  return scratchGroupFor(group);
 }
 
 /** Properties of {@link RestoreFunction}. */

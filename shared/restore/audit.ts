@@ -1,0 +1,88 @@
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBSender } from '#shared/checkpoints/dynamodb.ts';
+import type { RestorePlan, RestoreResult } from './types.ts';
+
+/**
+ * The restore audit trail: one item per executed restore, written before anything changes (so a
+ * crash half way still leaves a trace) and completed with the result.
+ *
+ * @example
+ * ```ts
+ * const key = await audit.start(plan, startedAt);
+ * await audit.finish(key, result);
+ * ```
+ */
+export interface AuditStore {
+  /** Records that `plan` starts executing now; returns the item's key. Fails if it cannot write. */
+  start(plan: RestorePlan, startedAt: string): Promise<AuditKey>;
+  /** Records how it ended. */
+  finish(key: AuditKey, result: RestoreResult): Promise<void>;
+}
+
+/** Key of an audit item: pk = group, sk = `{startedAt ISO-8601}#{restoreId}` (design: checkpoint-tables.ts). */
+export interface AuditKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** The audit item's sort key. */
+export function auditSortKey(startedAt: string, restoreId: string): string {
+  return `${startedAt}#${restoreId}`;
+}
+
+/**
+ * {@link AuditStore} on the DynamoDB audit table. Plan and result are stored as JSON strings: they
+ * are read by people and tools, never queried by field, and a string keeps a 1,000-partition plan
+ * well under the item size limit.
+ *
+ * @example
+ * ```ts
+ * const audit = new DynamoAuditStore(new DynamoDBClient({}), process.env.MSKGUARD_AUDIT_TABLE!);
+ * ```
+ */
+export class DynamoAuditStore implements AuditStore {
+  public constructor(
+    private readonly client: DynamoDBSender,
+    private readonly tableName: string,
+  ) {}
+
+  public async start(plan: RestorePlan, startedAt: string): Promise<AuditKey> {
+    const key = { pk: plan.group, sk: auditSortKey(startedAt, plan.restoreId) };
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: { S: key.pk },
+          sk: { S: key.sk },
+          restoreId: { S: plan.restoreId },
+          topic: { S: plan.topic },
+          strategy: { S: plan.strategy },
+          mode: { S: plan.mode },
+          requestedBy: { S: plan.requestedBy },
+          startedAt: { S: startedAt },
+          status: { S: 'running' },
+          plan: { S: JSON.stringify(plan) },
+        },
+        // A restore id is random; never overwrite another run's trail.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return key;
+  }
+
+  public async finish(key: AuditKey, result: RestoreResult): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+        UpdateExpression: 'SET #status = :status, finishedAt = :finishedAt, #result = :result',
+        ExpressionAttributeNames: { '#status': 'status', '#result': 'result' },
+        ExpressionAttributeValues: {
+          ':status': { S: result.status },
+          ':finishedAt': { S: result.finishedAt },
+          ':result': { S: JSON.stringify(result) },
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,108 @@
+import { RESTORE_EXIT_CODES as E } from './errors.ts';
+import type { RestoreStrategy } from './types.ts';
+
+/** What each strategy reads, in one line (the command list) and in a paragraph (its --help). */
+export const STRATEGY_TEXT: Readonly<
+  Record<RestoreStrategy, { summary: string; about: string; example: string }>
+> = {
+  checkpoint: {
+    summary: 'restore to the DynamoDB checkpoints (the watermark of processed records)',
+    about: `Targets each partition's current checkpoint (nextOffset): every record below it was processed by the
+guarded handler. The exact choice after lost offsets when the checkpoints are intact.`,
+    example: 'mskguard restore checkpoint --group orders-svc --topic orders',
+  },
+  history: {
+    summary: 'restore to the checkpoints as they were at --at',
+    about: `Targets, per partition, the last checkpoint history item written at or before --at (history items
+live 30 days by default). For "the consumer was fine at 09:00, then a bad deploy skipped records".`,
+    example: 'mskguard restore history --group orders-svc --topic orders --at 2025-03-01T09:00:00Z',
+  },
+  timestamp: {
+    summary: 'restore to the first record produced at or after --at (broker time index)',
+    about: `Targets, per partition, the first offset whose record timestamp is >= --at (ListOffsets by time).
+Knows when records were produced, not whether they were processed: use it when no checkpoint or
+commit is left. An --at before the earliest retained record targets the log start (and says so).`,
+    example: 'mskguard restore timestamp --group orders-svc --topic orders --at=-2h',
+  },
+  'consumer-offsets': {
+    summary: "restore to the group's own last commits at or before --at (decodes __consumer_offsets)",
+    about: `Scans the __consumer_offsets partition that holds the group, from its start to the high watermark
+read at start, decodes the OffsetCommit records (tombstones and group metadata are skipped) and
+targets, per partition, the group's last commit at or before --at (default: now, i.e. the last
+commits before the loss, while compaction has not removed them). Progress goes to stderr.`,
+    example: 'mskguard restore consumer-offsets --group orders-svc --topic orders --at=-30m',
+  },
+  auto: {
+    summary: 'pick the best available source per partition, and say why',
+    about: `Per partition, the first source whose target lies within the broker's [low, high] wins, in this
+order: checkpoint, history --at, consumer-offsets --at, timestamp --at. A source is consulted only
+while some partition is still open (so __consumer_offsets is not scanned when the checkpoints cover
+every partition). Without --at, history and timestamp are skipped (timestamp "now" would
+skip every unprocessed record) and consumer-offsets reads up to now. The "why" section lists every
+source considered per partition, what it said and why it was chosen or rejected.`,
+    example: 'mskguard restore auto --group orders-svc --topic orders --at=-1h',
+  },
+};
+
+const OPTIONS = `Options:
+  --group ID              consumer group whose offsets are restored (required)
+  --topic NAME            topic (required)
+  --at TIME               ISO-8601 (2025-03-01T12:00:00Z; no offset = UTC) or relative, in the past:
+                          --at=-30m, --at 2h, --at=-1d ('--at -2h' would read as an option).
+                          Up to 5 minutes in the future is taken as clock skew (now, with a warning);
+                          further ahead is refused.
+  --mode MODE             recover (default): records between the restored offset and the checkpoint are
+                          delivered again and the watermark withholds those already processed: no
+                          duplicate effects. reprocess: also bumps the group's dedup epoch, so the
+                          handler processes them again (for a handler bug fixed since).
+  --clamp                 clamp targets outside the broker's [low, high] into it (shown in the table)
+                          instead of refusing
+  --execute               apply the plan (default: dry run, changes nothing)
+  --esm-uuid UUID         Lambda event source mapping consuming as this group: --execute disables it,
+                          waits until it is Disabled and the group Empty, and re-enables it afterwards.
+                          Without it the group must already have no members.
+  --json                  print the plan/result as JSON (progress and summary stay on stderr)
+  --via-lambda NAME       run in the restore Lambda (inside the VPC) and print its answer
+  --brokers LIST          comma-separated bootstrap brokers (env KAFKA_BROKERS)
+  --checkpoint-table T    checkpoints table (env MSKGUARD_CHECKPOINT_TABLE)
+  --audit-table T         audit table, required by --execute (env MSKGUARD_AUDIT_TABLE)
+  --region R              AWS region (env AWS_REGION)
+Environment: KAFKA_AUTH=none|iam|scram (MSK IAM / SCRAM over TLS), MSKGUARD_KAFKA_SECRET_ARN (scram),
+  DYNAMODB_ENDPOINT (DynamoDB Local).
+
+Execute = disable the ESM (if any) → wait Disabled → wait until the group is Empty → setOffsets →
+  verify with fetchOffsets → bump the epoch (reprocess) → re-enable the ESM → complete the audit item.
+  A failure after the offsets may have changed leaves the ESM DISABLED on purpose (the message says
+  what to check and how to enable it); a failure before that re-enables it.
+
+Exit codes: ${E.ok} done (or dry run executable), ${E.usage} usage, ${E.refused} refused (nothing changed; a dry run that
+  would be refused too), ${E.failed} failed while executing (read the message), ${E.error} unexpected error.`;
+
+/** The full `--help` of `mskguard restore <strategy>`. */
+export function strategyHelp(strategy: RestoreStrategy): string {
+  const text = STRATEGY_TEXT[strategy];
+  const at = strategy === 'history' || strategy === 'timestamp' ? ' --at TIME' : ' [--at TIME]';
+  return `Usage: mskguard restore ${strategy} --group ID --topic NAME${at} [options]
+
+${text.about}
+
+${OPTIONS}
+
+Examples:
+  ${text.example}                      # dry run: the table, nothing changed
+  ${text.example} --execute --esm-uuid 6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88
+  ${text.example} --json
+  ${text.example} --via-lambda mskguard-restore
+`;
+}
+
+/** `--help` of the bare `mskguard restore`. */
+export const RESTORE_HELP = `Usage: mskguard restore <strategy> --group ID --topic NAME [options]
+
+Puts a consumer group's committed offsets back after they were lost or went wrong. Prints a
+dry-run table (partition, committed, low..high, target, delta, source) unless --execute is given.
+
+Strategies:
+${(Object.keys(STRATEGY_TEXT) as RestoreStrategy[]).map((s) => `  ${s.padEnd(17)} ${STRATEGY_TEXT[s].summary}`).join('\n')}
+
+Run 'mskguard restore <strategy> --help' for its options and examples. Runbook: docs/runbooks/restore.md`;

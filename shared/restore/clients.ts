@@ -1,0 +1,140 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import signer from 'aws-msk-iam-sasl-signer-js';
+import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { ConfigurationError } from '#shared/errors.ts';
+import { DynamoAuditStore } from './audit.ts';
+import { KafkaConsumerOffsetsReader } from './consumer-offsets-reader.ts';
+import type { RestoreDeps } from './engine.ts';
+import { EventSourceMappingToggle } from './esm.ts';
+import type { ProgressSink } from './types.ts';
+
+/** How restore reaches the brokers. */
+export interface KafkaConnectionOptions {
+  readonly brokers: readonly string[];
+  /** `none` (plaintext, local), `iam` (MSK IAM over SASL/OAUTHBEARER) or `scram` (SASL/SCRAM-SHA-512). @default 'none' */
+  readonly auth?: 'none' | 'iam' | 'scram';
+  /** Needed by `iam` (token signing) and `scram` (Secrets Manager). */
+  readonly region?: string;
+  /** Secret holding `{"username","password"}` when auth is `scram`. */
+  readonly scramSecretArn?: string;
+  /** @default 'mskguard-restore' */
+  readonly clientId?: string;
+}
+
+/** Where the tables and the Lambda API are. */
+export interface RestoreClientsConfig extends KafkaConnectionOptions {
+  readonly checkpointTable: string;
+  /** Required to execute; a dry run needs none. */
+  readonly auditTable?: string;
+  /** DynamoDB Local and the like; fake credentials are used when none are configured. */
+  readonly dynamodbEndpoint?: string;
+  /** Create the Lambda client (only when an ESM is to be toggled). */
+  readonly withLambda?: boolean;
+  readonly progress?: ProgressSink;
+}
+
+/** The engine's dependencies, and how to release them. */
+export interface RestoreClients {
+  readonly deps: RestoreDeps;
+  close(): Promise<void>;
+}
+
+async function saslFor(options: KafkaConnectionOptions): Promise<SASLOptions | undefined> {
+  const auth = options.auth ?? 'none';
+  if (auth === 'none') return undefined;
+  const region = options.region;
+  if (!region) throw new ConfigurationError(`Kafka auth ${auth} needs the AWS region (AWS_REGION).`);
+  if (auth === 'iam') {
+    return {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => ({ value: (await signer.generateAuthToken({ region })).token }),
+    };
+  }
+  if (!options.scramSecretArn)
+    throw new ConfigurationError('Kafka auth scram needs the secret ARN (MSKGUARD_KAFKA_SECRET_ARN).');
+  const secrets = new SecretsManagerClient({ region });
+  try {
+    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: options.scramSecretArn }));
+    const { username, password } = JSON.parse(secret.SecretString ?? '{}') as {
+      username?: unknown;
+      password?: unknown;
+    };
+    if (typeof username !== 'string' || typeof password !== 'string') {
+      throw new ConfigurationError(
+        `Secret ${options.scramSecretArn} must hold {"username": "...", "password": "..."}.`,
+      );
+    }
+    return { mechanism: 'scram-sha-512', username, password };
+  } finally {
+    secrets.destroy();
+  }
+}
+
+/**
+ * A kafkajs client for restore: plaintext for local brokers, TLS + MSK IAM (OAUTHBEARER tokens from
+ * aws-msk-iam-sasl-signer-js) or TLS + SCRAM for MSK.
+ *
+ * @example
+ * ```ts
+ * const kafka = await createRestoreKafka({ brokers: ['b-1:9098'], auth: 'iam', region: 'eu-west-1' });
+ * ```
+ */
+export async function createRestoreKafka(options: KafkaConnectionOptions): Promise<Kafka> {
+  if (options.brokers.length === 0)
+    throw new ConfigurationError('No Kafka brokers: pass --brokers or set KAFKA_BROKERS.');
+  const sasl = await saslFor(options);
+  const config: KafkaConfig = {
+    clientId: options.clientId ?? 'mskguard-restore',
+    brokers: [...options.brokers],
+    connectionTimeout: 10_000,
+    requestTimeout: 30_000,
+    retry: { retries: 5 },
+    logLevel: logLevel.NOTHING,
+    ...(sasl ? { ssl: true, sasl } : {}),
+  };
+  return new Kafka(config);
+}
+
+/**
+ * Connects everything the engine needs: kafkajs admin, the checkpoint store, the consumer-offsets
+ * reader, the audit store and (optionally) the Lambda client for the ESM.
+ *
+ * @example
+ * ```ts
+ * const clients = await openRestoreClients({ brokers, checkpointTable, auditTable, region });
+ * try { await runRestore(request, clients.deps); } finally { await clients.close(); }
+ * ```
+ */
+export async function openRestoreClients(config: RestoreClientsConfig): Promise<RestoreClients> {
+  const kafka = await createRestoreKafka(config);
+  const admin = kafka.admin();
+  await admin.connect();
+  const local = config.dynamodbEndpoint && !process.env.AWS_ACCESS_KEY_ID;
+  const dynamodb = new DynamoDBClient({
+    ...(config.region ? { region: config.region } : local ? { region: 'us-east-1' } : {}),
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+  const lambda = config.withLambda
+    ? new LambdaClient(config.region ? { region: config.region } : {})
+    : undefined;
+  const deps: RestoreDeps = {
+    admin,
+    checkpoints: new DynamoCheckpointStore(dynamodb, config.checkpointTable),
+    consumerOffsets: new KafkaConsumerOffsetsReader(kafka, admin),
+    ...(config.auditTable ? { audit: new DynamoAuditStore(dynamodb, config.auditTable) } : {}),
+    ...(lambda ? { esm: new EventSourceMappingToggle(lambda) } : {}),
+    ...(config.progress ? { progress: config.progress } : {}),
+  };
+  return {
+    deps,
+    close: async () => {
+      await admin.disconnect();
+      dynamodb.destroy();
+      lambda?.destroy();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { MskGuardError } from '#shared/errors.ts';
+
+/**
+ * Exit codes of `mskguard restore` (and the `kind` of a failed Lambda answer). Distinct so a script
+ * can tell "nothing was done because it was unsafe" from "something broke half way".
+ */
+export const RESTORE_EXIT_CODES = {
+  ok: 0,
+  /** An unexpected error (a bug, or a client error before anything was planned). */
+  error: 1,
+  /** Bad command line or event. */
+  usage: 2,
+  /** Refused for safety: nothing was changed. */
+  refused: 3,
+  /** Failed while executing: read the message, offsets or the ESM may need attention. */
+  failed: 4,
+} as const;
+
+/** How a restore ended when it did not succeed. */
+export type RestoreErrorKind = 'usage' | 'refused' | 'failed';
+
+/** Base of every restore error: the `kind` decides the exit code. */
+export abstract class RestoreError extends MskGuardError {
+  public abstract readonly kind: RestoreErrorKind;
+}
+
+/** The request itself is invalid (unknown strategy, missing group, unparsable `--at`...). */
+export class RestoreUsageError extends RestoreError {
+  public readonly kind = 'usage' as const;
+}
+
+/**
+ * The restore was refused for safety and changed nothing: active members in the group, a target
+ * outside [low, high] without `--clamp`, a partition no source can place, `--at` too far ahead.
+ */
+export class RestoreRefusedError extends RestoreError {
+  public readonly kind = 'refused' as const;
+}
+
+/** The group still has members (a consumer, or ESM pollers) where it must be Empty. */
+export class GroupActiveError extends RestoreRefusedError {
+  public constructor(
+    message: string,
+    public readonly members: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Execution started but did not complete; the message says what state things were left in. */
+export class RestoreFailedError extends RestoreError {
+  public readonly kind = 'failed' as const;
+}
+
+/** After setOffsets, the offsets the broker reports differ from the targets. */
+export class OffsetsVerificationError extends RestoreFailedError {
+  public constructor(
+    message: string,
+    public readonly mismatches: readonly {
+      readonly partition: number;
+      readonly expected: number;
+      readonly actual: number | null;
+    }[],
+  ) {
+    super(message);
+  }
+}
+
+/** The event source mapping did not reach the wanted state in time, or the Lambda API refused. */
+export class EventSourceMappingError extends RestoreFailedError {}
+
+/** A `__consumer_offsets` record could not be decoded (a schema this decoder does not know). */
+export class ConsumerOffsetsDecodeError extends MskGuardError {}
+
+/** Maps any thrown value to the exit code of `mskguard restore`. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof RestoreError) return RESTORE_EXIT_CODES[error.kind];
+  return RESTORE_EXIT_CODES.error;
+}

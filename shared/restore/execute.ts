@@ -1,0 +1,267 @@
+import type { CheckpointStore } from '#shared/checkpoints/types.ts';
+import type { AuditKey, AuditStore } from './audit.ts';
+import {
+  GroupActiveError,
+  OffsetsVerificationError,
+  RestoreError,
+  RestoreFailedError,
+  RestoreRefusedError,
+} from './errors.ts';
+import type { EventSourceMappingToggle } from './esm.ts';
+import { formatDuration } from './time.ts';
+import type { EsmOutcome, ProgressSink, RestoreAdmin, RestorePlan, RestoreResult } from './types.ts';
+
+/** What turns the event source mapping off and on. */
+export type EsmControl = Pick<EventSourceMappingToggle, 'state' | 'disable' | 'enable'>;
+
+/** What `--execute` writes to. */
+export interface ExecuteDeps {
+  readonly admin: RestoreAdmin;
+  readonly checkpoints: CheckpointStore;
+  /** Required when the plan names an ESM. */
+  readonly esm?: EsmControl;
+  /** Without it the run is not audited (library use); the CLI and the Lambda always pass one. */
+  readonly audit?: AuditStore;
+  readonly progress?: ProgressSink;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+  /** Bound of the wait for the group to become Empty after the ESM is disabled. @default 180_000 */
+  readonly groupEmptyTimeoutMs?: number;
+  /** @default 2000 */
+  readonly groupPollMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface RunState {
+  applied: { partition: number; offset: number }[];
+  verified: boolean;
+  epoch: number | null;
+  esm: EsmOutcome | null;
+  /** Past this point the group's offsets may differ from before: failures leave the ESM disabled. */
+  offsetsTouched: boolean;
+}
+
+/**
+ * Applies a plan: disable the ESM (if any) and wait until it is Disabled, wait until the group is
+ * Empty, setOffsets, verify with fetchOffsets, bump the epoch (`reprocess`), re-enable the ESM,
+ * audit. Never throws for a restore failure: the result says what happened, and `error` why.
+ *
+ * A failure after the offsets may have changed leaves the ESM disabled on purpose: re-enabling it
+ * would let the consumer run from offsets nobody checked. A failure before that re-enables it.
+ *
+ * @example
+ * ```ts
+ * const result = await executePlan(plan, { admin, checkpoints, esm, audit });
+ * if (result.status !== 'succeeded') process.exitCode = 4;
+ * ```
+ */
+export async function executePlan(plan: RestorePlan, deps: ExecuteDeps): Promise<RestoreResult> {
+  const clock = deps.clock ?? (() => new Date());
+  const startedAt = clock().toISOString();
+  const t0 = performance.now();
+  const steps: string[] = [];
+  const step = (line: string) => {
+    const stamped = `+${((performance.now() - t0) / 1000).toFixed(1)}s ${line}`;
+    steps.push(stamped);
+    deps.progress?.(stamped);
+  };
+  const run: RunState = { applied: [], verified: false, epoch: null, esm: null, offsetsTouched: false };
+  const result = (
+    status: RestoreResult['status'],
+    error: unknown,
+    audit: RestoreResult['audit'],
+  ): RestoreResult => ({
+    restoreId: plan.restoreId,
+    status,
+    startedAt,
+    finishedAt: clock().toISOString(),
+    elapsedMs: Math.round(performance.now() - t0),
+    applied: run.applied,
+    verified: run.verified,
+    esm: run.esm,
+    epoch: run.epoch,
+    audit,
+    steps,
+    error: error === null ? null : describeError(error),
+  });
+
+  if (plan.refusals.length > 0) {
+    return result(
+      'refused',
+      new RestoreRefusedError(`Restore refused, nothing was changed: ${plan.refusals.join(' | ')}`),
+      'skipped',
+    );
+  }
+  if (plan.esmUuid && !deps.esm)
+    throw new RestoreFailedError('The plan names an ESM but no Lambda client was given.');
+  let auditKey: AuditKey | null = null;
+  if (deps.audit) {
+    try {
+      auditKey = await deps.audit.start(plan, startedAt);
+      step(`audit item ${auditKey.pk} / ${auditKey.sk} written (running)`);
+    } catch (error) {
+      const failure = new RestoreFailedError(
+        `Could not write the audit item, so nothing was changed: ${(error as Error).message}. Check --audit-table and the ` +
+          'caller’s dynamodb:PutItem permission.',
+        { cause: error },
+      );
+      return result('failed', failure, 'failed');
+    }
+  }
+  const outcome = await apply(plan, deps, run, step).then(
+    () => result('succeeded', null, auditKey ? 'written' : 'skipped'),
+    (error: unknown) =>
+      result(
+        error instanceof RestoreRefusedError ? 'refused' : 'failed',
+        error,
+        auditKey ? 'written' : 'skipped',
+      ),
+  );
+  if (!auditKey || !deps.audit) return outcome;
+  try {
+    await deps.audit.finish(auditKey, outcome);
+    return outcome;
+  } catch (error) {
+    // The offsets are what the result says; a lost audit update must not hide that.
+    step(`WARNING: the audit item ${auditKey.sk} could not be completed: ${(error as Error).message}`);
+    return { ...outcome, audit: 'failed', steps };
+  }
+}
+
+async function apply(plan: RestorePlan, deps: ExecuteDeps, run: RunState, step: ProgressSink): Promise<void> {
+  const uuid = plan.esmUuid;
+  let disabledByRestore = false;
+  try {
+    if (uuid && deps.esm) {
+      const initialState = await deps.esm.state(uuid);
+      run.esm = { uuid, initialState, disabledByRestore: false, reenabled: false, leftDisabled: false };
+      if (initialState === 'Disabled')
+        step(`event source mapping ${uuid} is already Disabled: it stays so afterwards`);
+      else {
+        await deps.esm.disable(uuid, step);
+        disabledByRestore = true;
+        run.esm = { ...run.esm, disabledByRestore };
+      }
+    }
+    await waitGroupEmpty(plan, deps, step);
+    const partitions = plan.rows.map((r) => ({ partition: r.partition, offset: String(r.target) }));
+    run.offsetsTouched = true;
+    step(`setting ${partitions.length} offset(s) of group ${plan.group} on ${plan.topic}`);
+    await deps.admin.setOffsets({ groupId: plan.group, topic: plan.topic, partitions });
+    run.applied = plan.rows.map((r) => ({ partition: r.partition, offset: r.target! }));
+    await verify(plan, deps);
+    run.verified = true;
+    step(`verified: fetchOffsets reports every target of group ${plan.group}`);
+    if (plan.mode === 'reprocess') {
+      run.epoch = await deps.checkpoints.bumpEpoch(plan.group, { requestId: plan.restoreId });
+      step(`reprocess: dedup epoch of group ${plan.group} bumped to ${run.epoch}`);
+    }
+  } catch (error) {
+    if (!disabledByRestore || !uuid || !deps.esm) throw error;
+    if (!run.offsetsTouched) {
+      try {
+        await deps.esm.enable(uuid, step);
+      } catch (enableError) {
+        run.esm = { ...run.esm!, leftDisabled: true };
+        throw new RestoreFailedError(
+          `${messageOf(error)} Nothing was changed, but re-enabling event source mapping ${uuid} failed too: ` +
+            `${messageOf(enableError)} Enable it with: aws lambda update-event-source-mapping --uuid ${uuid} --enabled`,
+          { cause: error },
+        );
+      }
+      run.esm = { ...run.esm!, reenabled: true };
+      step(`event source mapping ${uuid} re-enabled: nothing was changed`);
+      throw error;
+    }
+    run.esm = { ...run.esm!, leftDisabled: true };
+    throw new RestoreFailedError(`${messageOf(error)} ${leftDisabledAdvice(plan, uuid)}`, { cause: error });
+  }
+  if (disabledByRestore && uuid && deps.esm) {
+    try {
+      await deps.esm.enable(uuid, step);
+      run.esm = { ...run.esm!, reenabled: true };
+    } catch (error) {
+      run.esm = { ...run.esm!, leftDisabled: true };
+      throw new RestoreFailedError(
+        `Offsets were restored and verified, but re-enabling the event source mapping failed: ${messageOf(error)} ` +
+          `Enable it with: aws lambda update-event-source-mapping --uuid ${uuid} --enabled`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+async function waitGroupEmpty(plan: RestorePlan, deps: ExecuteDeps, step: ProgressSink): Promise<void> {
+  const bound = plan.esmUuid ? (deps.groupEmptyTimeoutMs ?? 180_000) : 0;
+  const pollMs = deps.groupPollMs ?? 2000;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = Date.now() + bound;
+  for (;;) {
+    const { groups } = await deps.admin.describeGroups([plan.group]);
+    const group = groups.find((g) => g.groupId === plan.group);
+    const state = group?.state ?? 'Dead';
+    const members = (group?.members ?? []).map((m) => `${m.clientId}@${m.clientHost}`);
+    if ((state === 'Empty' || state === 'Dead') && members.length === 0) {
+      step(`group ${plan.group} is ${state}`);
+      return;
+    }
+    if (Date.now() >= deadline) throw groupActive(plan, state, members, bound);
+    step(`group ${plan.group} is ${state} with ${members.length} member(s); waiting until it is Empty`);
+    await sleep(pollMs);
+  }
+}
+
+function groupActive(
+  plan: RestorePlan,
+  state: string,
+  members: string[],
+  waitedMs: number,
+): GroupActiveError {
+  const who = `${members.length} member(s) (${members.join(', ') || 'rebalancing'}), state ${state}`;
+  if (!plan.esmUuid) {
+    return new GroupActiveError(
+      `Group ${plan.group} has ${who}: offsets cannot be moved under a running consumer (its next commit would ` +
+        'overwrite them). Stop the consumer, or pass --esm-uuid so the restore disables the event source mapping, and retry.',
+      members,
+    );
+  }
+  return new GroupActiveError(
+    `Group ${plan.group} still has ${who} ${formatDuration(waitedMs)} after event source mapping ${plan.esmUuid} was ` +
+      'disabled: another consumer uses this group. Stop it and retry.',
+    members,
+  );
+}
+
+async function verify(plan: RestorePlan, deps: ExecuteDeps): Promise<void> {
+  const [entry] = await deps.admin.fetchOffsets({ groupId: plan.group, topics: [plan.topic] });
+  const actual = new Map((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  const mismatches = plan.rows
+    .map((r) => ({ partition: r.partition, expected: r.target!, actual: actual.get(r.partition) ?? null }))
+    .filter((m) => m.actual !== m.expected);
+  if (mismatches.length === 0) return;
+  const list = mismatches
+    .map((m) => `${m.partition}: expected ${m.expected}, found ${m.actual ?? 'none'}`)
+    .join('; ');
+  throw new OffsetsVerificationError(
+    `After setOffsets, group ${plan.group} reports other offsets on ${plan.topic}: ${list}.`,
+    mismatches,
+  );
+}
+
+function leftDisabledAdvice(plan: RestorePlan, uuid: string): string {
+  return (
+    `Event source mapping ${uuid} was LEFT DISABLED on purpose: the offsets of group ${plan.group} may be partly ` +
+    `changed. Next: run the same restore without --execute to compare committed and target offsets, rerun it with ` +
+    `--execute, then (only when the offsets are right) enable the mapping: aws lambda update-event-source-mapping ` +
+    `--uuid ${uuid} --enabled`
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeError(error: unknown): NonNullable<RestoreResult['error']> {
+  const kind = error instanceof RestoreError ? error.kind : 'failed';
+  return { name: error instanceof Error ? error.name : 'Error', kind, message: messageOf(error) };
+}

@@ -1,0 +1,102 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type KafkaConnectionOptions, openRestoreClients } from './clients.ts';
+import { type RestoreResponse, runRestore, toResponse } from './engine.ts';
+import { RestoreRefusedError } from './errors.ts';
+import { summaryLine } from './format.ts';
+import { parseRestoreRequest } from './request.ts';
+import type { RestoreRequest } from './types.ts';
+
+/** A group the function may restore (the stack's MSKGUARD_RESTORE_TARGETS entries). */
+export interface RestoreLambdaTarget {
+  readonly consumerGroupId: string;
+  readonly topic: string;
+  readonly eventSourceMappingId: string;
+}
+
+/** What the restore Lambda is wired with (functions/restore.ts reads it from the environment). */
+export interface RestoreLambdaConfig extends KafkaConnectionOptions {
+  readonly checkpointTable: string;
+  readonly auditTable: string;
+  /** When set, only these group/topic pairs may be restored, each with its own ESM. */
+  readonly targets: readonly RestoreLambdaTarget[] | null;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** @default openRestoreClients */
+  readonly openClients?: typeof openRestoreClients;
+}
+
+/** The subset of the Lambda context the handler uses. */
+export interface RestoreLambdaContext {
+  readonly awsRequestId?: string;
+  readonly functionName?: string;
+}
+
+/**
+ * Checks the request against the function's targets and fills in the target's ESM: the function
+ * exists to restore the stack's own consumers, whose pollers must be stopped first.
+ */
+export function applyTargets(
+  request: RestoreRequest,
+  targets: RestoreLambdaConfig['targets'],
+): RestoreRequest {
+  if (!targets) return request;
+  const target = targets.find((t) => t.consumerGroupId === request.group && t.topic === request.topic);
+  if (!target) {
+    const allowed = targets.map((t) => `${t.consumerGroupId}/${t.topic}`).join(', ');
+    throw new RestoreRefusedError(
+      `This restore function may not restore ${request.group}/${request.topic}; it restores: ${allowed}. ` +
+        'Use the CLI with credentials for that group, or add the consumer to the RestoreFunction.',
+    );
+  }
+  if (request.esmUuid && request.esmUuid !== target.eventSourceMappingId) {
+    throw new RestoreRefusedError(
+      `esmUuid ${request.esmUuid} is not the event source mapping of ${request.group} (${target.eventSourceMappingId}). ` +
+        'Omit esmUuid: the function uses its own.',
+    );
+  }
+  return { ...request, esmUuid: target.eventSourceMappingId };
+}
+
+/**
+ * The restore engine as a Lambda handler: event = a {@link RestoreRequest} as JSON, answer = a
+ * {@link RestoreResponse} (never thrown: the CLI's `--via-lambda` prints the same table from it).
+ *
+ * @example
+ * ```ts
+ * export const handler = createRestoreHandler({ brokers, auth: 'iam', region, checkpointTable, auditTable, targets, logger });
+ * ```
+ */
+export function createRestoreHandler(config: RestoreLambdaConfig) {
+  const open = config.openClients ?? openRestoreClients;
+  const log = config.logger;
+  return async (event: unknown, context: RestoreLambdaContext = {}): Promise<RestoreResponse> => {
+    const started = performance.now();
+    let response: RestoreResponse;
+    try {
+      const parsed = parseRestoreRequest(event);
+      const request = applyTargets(
+        { ...parsed, requestedBy: parsed.requestedBy ?? `lambda:${context.functionName ?? 'restore'}` },
+        config.targets,
+      );
+      log.info('restore requested', { request });
+      const clients = await open({
+        ...config,
+        withLambda: request.esmUuid !== undefined,
+        progress: (line) => log.info(line, { group: request.group, topic: request.topic }),
+      });
+      try {
+        response = toResponse(await runRestore(request, clients.deps));
+      } finally {
+        await clients.close();
+      }
+    } catch (error) {
+      response = toResponse({ error });
+    }
+    const elapsedMs = performance.now() - started;
+    const summary = response.plan ? summaryLine(response.plan, response.result, elapsedMs).trim() : 'no plan';
+    const fields = { exitCode: response.exitCode, error: response.error, elapsedMs: Math.round(elapsedMs) };
+    if (response.ok) log.info(summary, fields);
+    else
+      log.error(summary, { ...fields, restoreId: response.plan?.restoreId, result: response.result?.status });
+    return response;
+  };
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { decideAuto, rangeProblem } from './auto.ts';
+import { RestoreUsageError } from './errors.ts';
+import { parseRestoreRequest } from './request.ts';
+import { SOURCES, type SourceContext, type SourceQuery } from './sources.ts';
+import { resolveAt } from './time.ts';
+import type {
+  Candidate,
+  Consideration,
+  PartitionRange,
+  PlanRow,
+  RestorePlan,
+  RestoreRequest,
+} from './types.ts';
+
+/** What planning reads from; nothing here is written to. */
+export interface PlanDeps extends SourceContext {
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+  /** @default randomUUID */
+  readonly newId?: () => string;
+}
+
+/** The chosen candidate per partition, plus whatever explains the choice. */
+interface Targets {
+  readonly chosen: ReadonlyMap<number, Candidate>;
+  readonly fallback: ReadonlyMap<number, Candidate>;
+  readonly unresolved: ReadonlyMap<number, string>;
+  readonly considered: readonly Consideration[];
+  readonly notes: readonly string[];
+}
+
+/**
+ * Computes what a restore would do, changing nothing: the broker's [low, high] per partition, the
+ * group's committed offsets and members, the target per partition from the strategy, clamping,
+ * and every reason `--execute` would be refused.
+ *
+ * @example
+ * ```ts
+ * const plan = await planRestore({ group: 'orders', topic: 'orders', strategy: 'auto', at: '-2h' }, deps);
+ * process.stdout.write(formatPlan(plan));
+ * ```
+ */
+export async function planRestore(input: RestoreRequest, deps: PlanDeps): Promise<RestorePlan> {
+  const request = parseRestoreRequest(input);
+  const now = (deps.clock ?? (() => new Date()))();
+  const warnings: string[] = [];
+  const resolved = request.at === undefined ? null : resolveAt(request.at, now);
+  if (resolved?.warning) warnings.push(resolved.warning);
+  const progress = deps.progress ?? (() => {});
+
+  progress(`reading the offsets of ${request.topic} and of group ${request.group}`);
+  const partitions = await topicRanges(deps, request.topic);
+  const committed = await committedOffsets(deps, request.group, request.topic);
+  const group = await describe(deps, request.group);
+  const query: SourceQuery = {
+    group: request.group,
+    topic: request.topic,
+    partitions,
+    at: resolved?.at ?? null,
+    now,
+  };
+
+  progress(`planning with strategy ${request.strategy}`);
+  const targets =
+    request.strategy === 'auto' ? await decideAuto(deps, query) : await single(deps, query, request);
+  warnings.push(...targets.notes);
+  const rows = partitions.map((range) =>
+    row(range, committed.get(range.partition) ?? null, targets, request.clamp === true),
+  );
+  const refusals = refusalsOf(rows, group.members, request.esmUuid);
+  if (group.members.length > 0 && request.esmUuid) {
+    warnings.push(
+      `group has ${group.members.length} member(s): --execute disables the ESM and waits until it is Empty`,
+    );
+  }
+  return {
+    restoreId: (deps.newId ?? randomUUID)(),
+    group: request.group,
+    topic: request.topic,
+    strategy: request.strategy,
+    mode: request.mode ?? 'recover',
+    at: resolved ? resolved.at.toISOString() : null,
+    clamp: request.clamp === true,
+    esmUuid: request.esmUuid ?? null,
+    requestedBy: request.requestedBy ?? 'unknown',
+    plannedAt: now.toISOString(),
+    groupState: group.state,
+    members: group.members,
+    rows,
+    considered: targets.considered,
+    warnings,
+    refusals,
+  };
+}
+
+async function topicRanges(deps: PlanDeps, topic: string): Promise<PartitionRange[]> {
+  // Asked first: for an unknown topic kafkajs retries for seconds and then names no topic.
+  if (!(await deps.admin.listTopics()).includes(topic)) {
+    throw new RestoreUsageError(
+      `Topic ${topic} does not exist on these brokers: check --topic and --brokers.`,
+    );
+  }
+  const offsets = await deps.admin.fetchTopicOffsets(topic);
+  return offsets
+    .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+    .sort((a, b) => a.partition - b.partition);
+}
+
+async function committedOffsets(deps: PlanDeps, group: string, topic: string): Promise<Map<number, number>> {
+  const [entry] = await deps.admin.fetchOffsets({ groupId: group, topics: [topic] });
+  const result = new Map<number, number>();
+  for (const p of entry?.partitions ?? [])
+    if (Number(p.offset) >= 0) result.set(p.partition, Number(p.offset));
+  return result;
+}
+
+async function describe(deps: PlanDeps, group: string): Promise<{ state: string; members: string[] }> {
+  const { groups } = await deps.admin.describeGroups([group]);
+  const described = groups.find((g) => g.groupId === group);
+  return {
+    state: described?.state ?? 'Dead',
+    members: (described?.members ?? []).map((m) => `${m.clientId}@${m.clientHost}`),
+  };
+}
+
+async function single(deps: PlanDeps, query: SourceQuery, request: RestoreRequest): Promise<Targets> {
+  const source = request.strategy as Exclude<RestoreRequest['strategy'], 'auto'>;
+  const answer = await SOURCES[source](deps, query);
+  const chosen = new Map<number, Candidate>();
+  const fallback = new Map<number, Candidate>();
+  const considered: Consideration[] = [];
+  for (const candidate of answer.candidates) {
+    const range = query.partitions.find((r) => r.partition === candidate.partition)!;
+    const problem = rangeProblem(candidate.offset, range);
+    (problem ? fallback : chosen).set(candidate.partition, candidate);
+    const verdict = problem ? 'rejected' : 'chosen';
+    considered.push({
+      partition: candidate.partition,
+      source,
+      offset: candidate.offset,
+      verdict,
+      reason: problem ?? candidate.detail,
+    });
+  }
+  for (const [partition, reason] of answer.missing) {
+    considered.push({ partition, source, offset: null, verdict: 'rejected', reason });
+  }
+  const notes = answer.notes.map((n) => `${source}: ${n}`);
+  return { chosen, fallback, unresolved: answer.missing, considered, notes };
+}
+
+function row(range: PartitionRange, committed: number | null, targets: Targets, clamp: boolean): PlanRow {
+  const base = { partition: range.partition, committed, low: range.low, high: range.high };
+  const chosen = targets.chosen.get(range.partition);
+  if (chosen) return { ...base, ...target(chosen, chosen.offset, committed), clamped: false, problem: null };
+  const outOfRange = targets.fallback.get(range.partition);
+  if (outOfRange) {
+    const problem = rangeProblem(outOfRange.offset, range)!;
+    if (clamp) {
+      const clamped = Math.min(Math.max(outOfRange.offset, range.low), range.high);
+      return { ...base, ...target(outOfRange, clamped, committed), clamped: true, problem: null };
+    }
+    return {
+      ...base,
+      proposed: outOfRange.offset,
+      target: null,
+      delta: null,
+      source: outOfRange.source,
+      detail: outOfRange.detail,
+      clamped: false,
+      problem: `${problem}; rerun with --clamp to use ${outOfRange.offset < range.low ? range.low : range.high}`,
+    };
+  }
+  const reason = targets.unresolved.get(range.partition) ?? 'no source has a target';
+  return {
+    ...base,
+    proposed: null,
+    target: null,
+    delta: null,
+    source: null,
+    detail: '',
+    clamped: false,
+    problem: reason,
+  };
+}
+
+function target(candidate: Candidate, offset: number, committed: number | null) {
+  return {
+    proposed: candidate.offset,
+    target: offset,
+    delta: committed === null ? null : offset - committed,
+    source: candidate.source,
+    detail: candidate.detail,
+  };
+}
+
+function refusalsOf(
+  rows: readonly PlanRow[],
+  members: readonly string[],
+  esmUuid: string | undefined,
+): string[] {
+  const refusals: string[] = [];
+  const blocked = rows.filter((r) => r.problem !== null);
+  if (blocked.length > 0) {
+    refusals.push(
+      `${blocked.length} partition(s) have no usable target: ${blocked.map((r) => `${r.partition} (${r.problem})`).join('; ')}`,
+    );
+  }
+  if (members.length > 0 && !esmUuid) {
+    refusals.push(
+      `group has ${members.length} active member(s) (${members.join(', ')}): stop them (or pass --esm-uuid so the ` +
+        'restore disables the event source mapping) and retry',
+    );
+  }
+  return refusals;
+}

@@ -1,0 +1,81 @@
+import type {
+  AdvanceResult,
+  Checkpoint,
+  CheckpointStore,
+  CheckpointUpdate,
+  PartitionRef,
+  WatermarkSnapshot,
+} from '#shared/checkpoints/types.ts';
+
+const label = (topic: string, partition: number) => `${topic}-${partition}`;
+
+/**
+ * An in-memory {@link CheckpointStore} for unit tests of code that programs against the interface
+ * (the restore engine). Same semantics as the DynamoDB store where restore depends on them:
+ * forward-only current items, a history entry per write, `historyAt` = last entry at or before.
+ * `clock` lets a test write history at chosen times.
+ */
+export class MemoryCheckpointStore implements CheckpointStore {
+  public readonly current = new Map<string, Checkpoint>();
+  public readonly history: Checkpoint[] = [];
+  public readonly epochs = new Map<string, number>();
+  public readonly bumps: { group: string; requestId: string }[] = [];
+
+  public constructor(public clock: () => Date = () => new Date()) {}
+
+  public async load(group: string, partitions: readonly PartitionRef[]): Promise<WatermarkSnapshot> {
+    const epoch = this.epochs.get(group) ?? 0;
+    const checkpoints = new Map<string, Checkpoint>();
+    for (const p of partitions) {
+      const c = this.current.get(`${group}#${label(p.topic, p.partition)}`);
+      if (c && c.epoch >= epoch) checkpoints.set(label(p.topic, p.partition), c);
+    }
+    return { epoch, checkpoints };
+  }
+
+  public async advance(
+    group: string,
+    updates: readonly CheckpointUpdate[],
+    meta: { readonly requestId: string; readonly epoch: number },
+  ): Promise<AdvanceResult> {
+    const advanced: CheckpointUpdate[] = [];
+    const alreadyAhead: CheckpointUpdate[] = [];
+    const updatedAt = this.clock().toISOString();
+    for (const u of updates) {
+      const key = `${group}#${label(u.topic, u.partition)}`;
+      const stored = this.current.get(key);
+      if (stored && stored.epoch >= meta.epoch && stored.nextOffset >= u.nextOffset) {
+        alreadyAhead.push(u);
+        continue;
+      }
+      const checkpoint: Checkpoint = { group, ...u, epoch: meta.epoch, updatedAt, requestId: meta.requestId };
+      this.current.set(key, checkpoint);
+      this.history.push(checkpoint);
+      advanced.push(u);
+    }
+    return { advanced, alreadyAhead };
+  }
+
+  public async listCurrent(group: string, topic?: string): Promise<Checkpoint[]> {
+    return [...this.current.values()]
+      .filter((c) => c.group === group && (topic === undefined || c.topic === topic))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  public async historyAt(group: string, topic: string, at: Date): Promise<Checkpoint[]> {
+    const last = new Map<number, Checkpoint>();
+    for (const c of this.history) {
+      if (c.group !== group || c.topic !== topic || Date.parse(c.updatedAt) > at.getTime()) continue;
+      const kept = last.get(c.partition);
+      if (!kept || kept.updatedAt <= c.updatedAt) last.set(c.partition, c);
+    }
+    return [...last.values()].sort((a, b) => a.partition - b.partition);
+  }
+
+  public async bumpEpoch(group: string, meta: { readonly requestId: string }): Promise<number> {
+    const epoch = (this.epochs.get(group) ?? 0) + 1;
+    this.epochs.set(group, epoch);
+    this.bumps.push({ group, requestId: meta.requestId });
+    return epoch;
+  }
+}
