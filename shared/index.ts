@@ -10,10 +10,12 @@
 export { type RespRunnerOptions, RespScriptRunner } from './cache/resp.ts';
 export type { LuaScript, ScriptRunner } from './cache/script-runner.ts';
 export { type UpstashRunnerOptions, UpstashScriptRunner } from './cache/upstash.ts';
+export { DynamoCheckpointStore } from './checkpoints/dynamodb-store.ts';
 export type { Checkpoint, CheckpointStore, CheckpointUpdate, PartitionRef } from './checkpoints/types.ts';
 export { ClaimStatus, RedisDedupTier } from './dedup/redis-tier.ts';
 export * from './errors.ts';
 export type { KeySource } from './keys/index.ts';
+export { stageEffects } from './middleware/effects.ts';
 export { mskGuard } from './middleware/mskGuard.ts';
 export type { MskGuardOptions, QuarantineEntry, QuarantineSink } from './middleware/options.ts';
 export {
@@ -24,3 +26,4 @@ export {
   parseMskEvent,
   processRecordsInOrder,
 } from './msk/index.ts';
+export { QuarantineStore } from './quarantine/store.ts';

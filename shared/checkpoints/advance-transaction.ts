@@ -25,7 +25,7 @@ export const TRANSACTION_ITEM_LIMIT = 100;
 
 /** What one item of a transaction is, so a cancellation reason maps back to its partition. */
 export interface TxSlot {
-  readonly kind: 'current' | 'history' | 'registry';
+  readonly kind: 'current' | 'history' | 'registry' | 'effect';
   readonly update?: CheckpointUpdate;
 }
 
@@ -40,10 +40,11 @@ export type IsRegistered = (ref: PartitionRef) => boolean;
 export function chunkUpdates(
   updates: readonly CheckpointUpdate[],
   isRegistered: IsRegistered,
+  reserved = 0,
 ): CheckpointUpdate[][] {
   const chunks: CheckpointUpdate[][] = [];
   let chunk: CheckpointUpdate[] = [];
-  let items = 0;
+  let items = reserved;
   let hasRegistry = false;
   for (const update of updates) {
     const fresh = !isRegistered(update);

@@ -1,14 +1,22 @@
 import {
+  type CancellationReason,
   GetItemCommand,
   type GetItemCommandOutput,
   QueryCommand,
   type QueryCommandOutput,
+  type TransactWriteItem,
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { ConfigurationError } from '#shared/errors.ts';
-import { aheadOf, buildAdvanceTransaction, chunkUpdates, transactionFailure } from './advance-transaction.ts';
+import {
+  aheadOf,
+  buildAdvanceTransaction,
+  chunkUpdates,
+  type TxSlot,
+  transactionFailure,
+} from './advance-transaction.ts';
 import {
   backoff,
   batchGetAll,
@@ -22,7 +30,14 @@ import {
   resolveRetry,
   withRetries,
 } from './dynamodb.ts';
-import { CheckpointReadError, CheckpointWriteError, InvalidCheckpointError } from './errors.ts';
+import {
+  CheckpointConflictError,
+  CheckpointReadError,
+  CheckpointWriteError,
+  InvalidCheckpointError,
+  StagedEffectRejectedError,
+  StagedEffectsTooLargeError,
+} from './errors.ts';
 import {
   CHECKPOINT_ATTRIBUTES as A,
   CHECKPOINT_SORT_KEYS,
@@ -41,6 +56,7 @@ import {
   validateUpdate,
 } from './schema.ts';
 import type {
+  AdvanceMeta,
   AdvanceResult,
   Checkpoint,
   CheckpointStore,
@@ -143,19 +159,34 @@ export class DynamoCheckpointStore implements CheckpointStore {
   public async advance(
     group: string,
     updates: readonly CheckpointUpdate[],
-    meta: { readonly requestId: string; readonly epoch: number },
+    meta: AdvanceMeta,
   ): Promise<AdvanceResult> {
     validateGroup(group);
     for (const u of updates) validateUpdate(group, u);
     validateAdvanceMeta(meta);
+    const effects = meta.effects ?? [];
     const result: { advanced: CheckpointUpdate[]; alreadyAhead: CheckpointUpdate[] } = {
       advanced: [],
       alreadyAhead: [],
     };
     // One clock reading per call: every item of the call carries the same updatedAt.
     const updatedAt = new Date().toISOString();
-    for (const chunk of chunkUpdates(mergeUpdates(updates), (u) => this.#isRegistered(group, u))) {
-      await this.#advanceChunk(group, chunk, { ...meta, updatedAt }, result);
+    const chunks = chunkUpdates(mergeUpdates(updates), (u) => this.#isRegistered(group, u), effects.length);
+    if (effects.length > 0 && chunks.length > 1) {
+      throw new StagedEffectsTooLargeError(
+        `${effects.length} staged effects and ${updates.length} partition checkpoints do not fit in one ` +
+          'TransactWriteItems (100 items, 2 per partition): stage fewer items per batch (lower the batch size) ' +
+          'or write the rest of the effects idempotently yourself.',
+      );
+    }
+    for (const chunk of chunks.length > 0 ? chunks : [[]]) {
+      await this.#advanceChunk(
+        group,
+        chunk,
+        { requestId: meta.requestId, epoch: meta.epoch, updatedAt },
+        result,
+        effects,
+      );
     }
     return result;
   }
@@ -165,9 +196,10 @@ export class DynamoCheckpointStore implements CheckpointStore {
     chunk: readonly CheckpointUpdate[],
     meta: { readonly requestId: string; readonly epoch: number; readonly updatedAt: string },
     result: { advanced: CheckpointUpdate[]; alreadyAhead: CheckpointUpdate[] },
+    effects: readonly TransactWriteItem[] = [],
   ): Promise<void> {
     let pending = [...chunk];
-    for (let failures = 0; pending.length > 0; ) {
+    for (let failures = 0; pending.length > 0 || effects.length > 0; ) {
       const { items, slots } = buildAdvanceTransaction({
         table: this.#table,
         group,
@@ -176,6 +208,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
         historyTtlSeconds: this.#historyTtlSeconds,
         isRegistered: (u) => this.#isRegistered(group, u),
       });
+      items.push(...effects);
+      slots.push(...effects.map(() => ({ kind: 'effect' as const })));
       try {
         await this.#client.send(new TransactWriteItemsCommand({ TransactItems: items }));
         result.advanced.push(...pending);
@@ -184,6 +218,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
       } catch (error) {
         const reasons = cancellationReasons(error);
         const ahead = reasons ? aheadOf(reasons, slots) : [];
+        if (effects.length > 0) stagedEffectsFailure(reasons, slots, ahead, error);
         if (ahead.length > 0) {
           // Those partitions are at or past the update; the rest of the chunk goes in a new transaction.
           result.alreadyAhead.push(...ahead);
@@ -298,4 +333,35 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
 function byPartition(a: PartitionRef, b: PartitionRef): number {
   return a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
+}
+
+/**
+ * With staged effects a partial retry is wrong: the effects belong to the whole batch. A partition
+ * already ahead means its records were processed elsewhere; a failed effect condition is the
+ * handler's own verdict. Both end the call with nothing written.
+ */
+function stagedEffectsFailure(
+  reasons: readonly CancellationReason[] | undefined,
+  slots: readonly TxSlot[],
+  ahead: readonly CheckpointUpdate[],
+  error: unknown,
+): void {
+  if (ahead.length > 0) {
+    throw new CheckpointConflictError(
+      `Partitions ${ahead.map((u) => `${u.topic}-${u.partition}`).join(', ')} were already checkpointed past this ` +
+        'batch by another invocation: its staged effects were not applied. Fail the invocation; on the retry the ' +
+        'watermark withholds what was done.',
+      { cause: error },
+    );
+  }
+  const rejected = (reasons ?? []).findIndex(
+    (r, i) => r.Code === 'ConditionalCheckFailed' && slots[i]?.kind === 'effect',
+  );
+  if (rejected >= 0) {
+    const index = rejected - slots.findIndex((s) => s.kind === 'effect');
+    throw new StagedEffectRejectedError(
+      `Staged effect #${index} failed its ConditionExpression: nothing of the batch's effects or checkpoints was written.`,
+      { cause: error },
+    );
+  }
 }

@@ -25,3 +25,21 @@ export class CheckpointReadError extends MskGuardError {}
  * ```
  */
 export class InvalidCheckpointError extends MskGuardError {}
+
+/**
+ * Effects staged by the handler (`stageEffects`) were not written because another writer had
+ * already moved a partition's checkpoint past this batch: the records were processed elsewhere, so
+ * applying their effects again would duplicate them. Retriable: fail the invocation; on Lambda's
+ * retry the watermark withholds what was done and the rest is processed (and staged) again.
+ */
+export class CheckpointConflictError extends MskGuardError {
+  public constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retriable: true });
+  }
+}
+
+/** The staged effects (with the checkpoint items) do not fit in one TransactWriteItems (100 items). */
+export class StagedEffectsTooLargeError extends MskGuardError {}
+
+/** A staged effect's own ConditionExpression failed: nothing of the transaction was written. */
+export class StagedEffectRejectedError extends MskGuardError {}

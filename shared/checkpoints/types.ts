@@ -1,3 +1,5 @@
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
+
 /**
  * The contract between the middleware (watermark tier, checkpoints after success), the restore
  * engine and the DynamoDB implementation. Table layout: docs/decisions/0002-dynamodb-table-schema.md
@@ -47,6 +49,17 @@ export interface AdvanceResult {
   readonly alreadyAhead: readonly CheckpointUpdate[];
 }
 
+/** Who writes a checkpoint, in which epoch, and what the handler staged to commit with it. */
+export interface AdvanceMeta {
+  readonly requestId: string;
+  readonly epoch: number;
+  /**
+   * Items the handler staged (`stageEffects`): written in the same TransactWriteItems as the
+   * checkpoints, so a batch's effects are applied exactly when its checkpoints move forward.
+   */
+  readonly effects?: readonly TransactWriteItem[];
+}
+
 /**
  * Checkpoints in a durable store. Writes only move forward (G3).
  *
@@ -64,11 +77,7 @@ export interface CheckpointStore {
    * per invocation (chunked at the service limit). A partition whose stored checkpoint is already
    * at or past the update, in the same or a newer epoch, is left as it is and reported.
    */
-  advance(
-    group: string,
-    updates: readonly CheckpointUpdate[],
-    meta: { readonly requestId: string; readonly epoch: number },
-  ): Promise<AdvanceResult>;
+  advance(group: string, updates: readonly CheckpointUpdate[], meta: AdvanceMeta): Promise<AdvanceResult>;
   /** Every current checkpoint of a group (optionally of one topic), for restore. */
   listCurrent(group: string, topic?: string): Promise<Checkpoint[]>;
   /** Per partition, the last history item written at or before `at`, for restore `history --at`. */

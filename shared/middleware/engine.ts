@@ -1,3 +1,4 @@
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { LocalBloomFilter } from '#shared/bloom/local-filter.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
@@ -14,6 +15,7 @@ import {
   parseMskEvent,
   toBatchItemFailures,
 } from '#shared/msk/index.ts';
+import { openStaging } from './effects.ts';
 import {
   keyOptions,
   type MskGuardOptions,
@@ -38,6 +40,8 @@ export interface PreparedBatch {
   readonly handlerEvent: KafkaEvent;
   readonly requestId: string;
   readonly dedupMs: number;
+  /** DynamoDB writes the handler staged (`stageEffects`): committed with the checkpoints. */
+  readonly effects: readonly TransactWriteItem[];
   /** Age of the oldest checkpoint of the batch's partitions, seconds (by this machine's clock: a metric, never a decision). */
   readonly checkpointAgeSeconds: number | undefined;
 }
@@ -67,10 +71,7 @@ export class GuardEngine {
     return this.#telemetry;
   }
 
-  public async prepare(
-    event: unknown,
-    context: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>,
-  ): Promise<PreparedBatch> {
+  public async prepare(event: unknown, context: Context): Promise<PreparedBatch> {
     const started = performance.now();
     const { consumerGroup, mode } = this.#resolved;
     const batch = parseMskEvent(event);
@@ -144,6 +145,7 @@ export class GuardEngine {
       toProcess,
       handlerEvent: buildMskEvent(batch.event as KafkaEvent, toProcess),
       requestId: context.awsRequestId,
+      effects: this.#options.checkpoints ? openStaging(context, batch.partitions.length) : [],
       dedupMs: performance.now() - started,
       checkpointAgeSeconds: oldestAgeSeconds([...snapshot.checkpoints.values()].map((c) => c.updatedAt)),
     };
@@ -180,7 +182,14 @@ export class GuardEngine {
       }
     }
     const updates = this.#checkpointUpdates(prepared, retry);
-    await Promise.all([this.#complete(prepared, completed, released), this.#checkpoint(prepared, updates)]);
+    if (prepared.effects.length > 0) {
+      // Effects commit with the checkpoints: complete only after they are durable, or a crash in
+      // between would leave keys COMPLETED whose effects were never written.
+      await this.#checkpoint(prepared, updates);
+      await this.#complete(prepared, completed, released);
+    } else {
+      await Promise.all([this.#complete(prepared, completed, released), this.#checkpoint(prepared, updates)]);
+    }
     for (const key of completed) this.#filter.add(key.digest);
     this.#telemetry.settled(prepared, {
       completed: completed.length,
@@ -231,10 +240,11 @@ export class GuardEngine {
 
   async #checkpoint(prepared: PreparedBatch, updates: CheckpointUpdate[]): Promise<void> {
     const store = this.#options.checkpoints;
-    if (!store || updates.length === 0) return;
+    if (!store || (updates.length === 0 && prepared.effects.length === 0)) return;
     await store.advance(this.#resolved.consumerGroup, updates, {
       requestId: prepared.requestId,
       epoch: prepared.epoch,
+      effects: prepared.effects,
     });
   }
 

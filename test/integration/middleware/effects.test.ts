@@ -1,0 +1,121 @@
+// Exactly-once effects in DynamoDB: what a handler stages is written in the checkpoints'
+// transaction. Crashes before the commit write nothing, redeliveries are withheld by the watermark,
+// and a batch another invocation already checkpointed writes nothing (G1, G3), on DynamoDB Local.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { CheckpointConflictError, StagedEffectsTooLargeError } from '#shared/checkpoints/errors.ts';
+import { LOCAL_AWS } from '#shared/local/services.ts';
+import { ensureTables } from '#shared/local/tables.ts';
+import { stageEffects } from '#shared/middleware/effects.ts';
+import { GuardEngine } from '#shared/middleware/engine.ts';
+import { mskGuard } from '#shared/middleware/mskGuard.ts';
+import {
+  encodeKafkaEvent,
+  type KafkaEvent,
+  parseMskEvent,
+  processRecordsInOrder,
+} from '#shared/msk/index.ts';
+import { EffectsLedger } from '#test/support/effects-ledger.ts';
+import { fakeContext, orders } from '#test/support/guarded.ts';
+import { ADAPTERS } from '#test/support/runners.ts';
+import { stackEnv, uniqueName } from '#test/support/stack.ts';
+
+describe('stageEffects: effects commit with the checkpoints', () => {
+  const env = stackEnv();
+  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
+  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
+  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
+  const runner = ADAPTERS.resp();
+  let ledger: EffectsLedger;
+  beforeAll(async () => {
+    await ensureTables(ddb, tables);
+    ledger = new EffectsLedger(ddb, uniqueName('effects'));
+    await ledger.create();
+  });
+  afterAll(async () => {
+    await runner.close();
+    ddb.destroy();
+  });
+
+  const options = (group: string) => ({
+    consumerGroup: group,
+    cache: runner,
+    checkpoints: store,
+    leaseMarginMs: 0,
+  });
+  const handler = (group: string) =>
+    middy<KafkaEvent, unknown, Error, Context>()
+      .use(mskGuard(options(group)))
+      .handler(async (event, context) => {
+        const result = await processRecordsInOrder(parseMskEvent(event), (record) => {
+          const key = record.lastHeader('idempotency-key')?.toString() ?? '';
+          stageEffects(context, [ledger.effect(`${group}:${key}`, record.coordinate)]);
+        });
+        return result.response;
+      });
+  const countsOf = async (group: string) =>
+    Object.fromEntries(
+      [...(await ledger.counts())]
+        .filter(([k]) => k.startsWith(`${group}:`))
+        .map(([k, n]) => [k.slice(group.length + 1), n]),
+    );
+
+  it('writes each effect once, across a redelivery of the whole batch', async () => {
+    const group = uniqueName('grp');
+    const batch = [...orders('orders', 0, 0, ['a', 'b']), ...orders('orders', 1, 0, ['c'])];
+    await handler(group)(encodeKafkaEvent(batch), fakeContext());
+    await handler(group)(encodeKafkaEvent(batch), fakeContext());
+    expect(await countsOf(group)).toEqual({ a: 1, b: 1, c: 1 });
+  });
+
+  it('writes nothing when the invocation dies after the handler, and once on the retry', async () => {
+    // Prepare: the handler ran and staged, then the process died before settle (no commit, no release).
+    const group = uniqueName('grp');
+    const crashed = new GuardEngine(options(group));
+    const context = fakeContext(300);
+    const prepared = await crashed.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
+    stageEffects(context, [ledger.effect(`${group}:a`, 'crashed')]);
+    expect(prepared.effects).toHaveLength(1);
+    const before = await countsOf(group);
+
+    // Act: Lambda retries after the lease (300 ms) expired.
+    await new Promise((r) => setTimeout(r, 400));
+    await handler(group)(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), fakeContext());
+
+    // Assess
+    expect(before).toEqual({});
+    expect(await countsOf(group)).toEqual({ a: 1 });
+  });
+
+  it('refuses to apply effects of a batch another invocation already checkpointed', async () => {
+    // Prepare: a slow invocation prepares and stages; meanwhile a rebalance let another one finish.
+    const group = uniqueName('grp');
+    const slow = new GuardEngine(options(group));
+    const context = fakeContext();
+    const prepared = await slow.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
+    stageEffects(context, [ledger.effect(`${group}:a`, 'slow')]);
+    await store.advance(group, [{ topic: 'orders', partition: 0, nextOffset: 1 }], {
+      requestId: 'other',
+      epoch: 0,
+    });
+
+    // Act
+    const settle = slow.settle(prepared, undefined);
+
+    // Assess
+    await expect(settle).rejects.toBeInstanceOf(CheckpointConflictError);
+    expect(await countsOf(group)).toEqual({});
+  });
+
+  it('refuses more staged items than one transaction holds', async () => {
+    const group = uniqueName('grp');
+    const engine = new GuardEngine(options(group));
+    const context = fakeContext();
+    await engine.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
+    const items = Array.from({ length: 98 }, (_, i) => ledger.effect(`${group}:x${i}`, 'bulk'));
+    expect(() => stageEffects(context, items)).toThrow(StagedEffectsTooLargeError);
+  });
+});
