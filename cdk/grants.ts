@@ -23,6 +23,8 @@ export function grantConsumerTableAccess(
   topic: string,
 ): void {
   const ownPartitions = `${consumerGroupId}#${topic}#*`;
+  // Commit markers of the group's invocations (docs/decisions/0006-in-doubt-leases.md).
+  const ownCommitMarkers = `${consumerGroupId}#OWNER#*`;
   fn.addToRolePolicy(
     new PolicyStatement({
       sid: 'CheckpointReadWrite',
@@ -34,7 +36,7 @@ export function grantConsumerTableAccess(
         'dynamodb:ConditionCheckItem',
       ],
       resources: [tables.checkpoints.tableArn],
-      conditions: leadingKeys([ownPartitions, consumerGroupId]),
+      conditions: leadingKeys([ownPartitions, ownCommitMarkers, consumerGroupId]),
     }),
   );
   fn.addToRolePolicy(

@@ -25,14 +25,18 @@
     ARGV[8]  Bloom generations to test (the current one and the ones before it).
     ARGV[9]  Bloom blocks, 16 hex digits per id: 8 for the 32-bit block index, 8 for the mask.
 
-  Output: { statuses, bucket }
+  Output: { statuses, bucket, doubts }
     statuses  a string of n characters, in id order:
       N  new: leased to owner
       D  duplicate: COMPLETED within the window
       I  in progress: another owner's lease is live
       P  probable duplicate: the Bloom tier has seen it and the exact tier has not. In "exact"
          mode it is leased to owner like N; in "probabilistic" mode it is not leased.
+      E  in doubt: its last owner's lease expired without complete or release (that invocation
+         died). Leased to owner like N; the caller asks the durable store whether the dead
+         owner's checkpoint committed (then it is a duplicate) before processing it.
     bucket    the bucket the leases were written to (complete and release take it back).
+    doubts    for each E: "<1-based index>:<dead owner>".
 ]]
 local rcall = redis.call
 local base, owner = KEYS[1], ARGV[1]
@@ -52,7 +56,11 @@ for i = 1, n do
   fields[i] = string.sub(ids, (i - 1) * width + 1, i * width)
 end
 
--- State of each key in one bucket: 'D' completed, 'I' live foreign lease, nil otherwise.
+-- State of each key across the two buckets, strongest first: 'D' completed, 'I' a live foreign
+-- lease, 'E' the lease of an owner that never completed nor released and has expired (crashed: in
+-- doubt, its checkpoint may have committed; the caller asks the durable store), nil otherwise.
+local RANK = { D = 3, I = 2, E = 1 }
+local doubtOwner = {}
 local function lookup(key, out)
   if rcall('EXISTS', key) == 0 then
     return
@@ -62,21 +70,27 @@ local function lookup(key, out)
     local r = rcall('HMGET', key, unpack(fields, s, math.min(s + CHUNK - 1, n)))
     for j = 1, #r do
       local o = r[j]
-      if o and o ~= owner and out[s + j - 1] ~= 'D' then
+      local i = s + j - 1
+      if o and o ~= owner and out[i] ~= 'D' then
         local state = owners[o]
         if state == nil then
           local v = rcall('HGET', key, '#' .. o)
           if v == 'C' then
             state = 'D'
-          elseif v and v ~= 'R' and tonumber(v) > now then
+          elseif v == 'R' or not v then
+            state = false
+          elseif tonumber(v) > now then
             state = 'I'
           else
-            state = false
+            state = 'E'
           end
           owners[o] = state
         end
-        if state then
-          out[s + j - 1] = state
+        if state and (out[i] == nil or RANK[state] > RANK[out[i]]) then
+          out[i] = state
+          if state == 'E' then
+            doubtOwner[i] = o
+          end
         end
       end
     end
@@ -87,10 +101,13 @@ local found = {}
 lookup(base .. ':x:' .. bucket, found)
 lookup(base .. ':x:' .. (bucket - 1), found)
 
-local status, candidates = {}, {}
+local status, candidates, doubts = {}, {}, {}
 for i = 1, n do
   local s = found[i]
-  if s then
+  if s == 'E' then
+    status[i] = 'E'
+    doubts[#doubts + 1] = i .. ':' .. doubtOwner[i]
+  elseif s then
     status[i] = s
   else
     status[i] = 'N'
@@ -137,7 +154,7 @@ local current = base .. ':x:' .. bucket
 local leased = {}
 for i = 1, n do
   local s = status[i]
-  if s == 'N' or (s == 'P' and mode == 'exact') then
+  if s == 'N' or s == 'E' or (s == 'P' and mode == 'exact') then
     leased[#leased + 1] = fields[i]
     leased[#leased + 1] = owner
   end
@@ -151,4 +168,4 @@ if #leased > 0 then
   rcall('PEXPIREAT', current, (bucket + 2) * windowMs + 60000)
 end
 
-return { table.concat(status), bucket }
+return { table.concat(status), bucket, doubts }

@@ -41,6 +41,7 @@ import {
 import {
   CHECKPOINT_ATTRIBUTES as A,
   CHECKPOINT_SORT_KEYS,
+  commitMarkerKey,
   currentKey,
   groupKey,
   mergeUpdates,
@@ -171,7 +172,18 @@ export class DynamoCheckpointStore implements CheckpointStore {
     };
     // One clock reading per call: every item of the call carries the same updatedAt.
     const updatedAt = new Date().toISOString();
-    const chunks = chunkUpdates(mergeUpdates(updates), (u) => this.#isRegistered(group, u), effects.length);
+    const extra: TransactWriteItem[] = [...effects];
+    if (meta.owner) {
+      // The marker rides in the first chunk: it commits exactly when the batch's checkpoints do.
+      const expiresAt = Math.floor(Date.parse(updatedAt) / 1000) + this.#historyTtlSeconds;
+      extra.push({
+        Put: {
+          TableName: this.#table,
+          Item: { ...commitMarkerKey(group, meta.owner), [A.TTL]: { N: String(expiresAt) } },
+        },
+      });
+    }
+    const chunks = chunkUpdates(mergeUpdates(updates), (u) => this.#isRegistered(group, u), extra.length);
     if (effects.length > 0 && chunks.length > 1) {
       throw new StagedEffectsTooLargeError(
         `${effects.length} staged effects and ${updates.length} partition checkpoints do not fit in one ` +
@@ -179,13 +191,14 @@ export class DynamoCheckpointStore implements CheckpointStore {
           'or write the rest of the effects idempotently yourself.',
       );
     }
-    for (const chunk of chunks.length > 0 ? chunks : [[]]) {
+    for (const [i, chunk] of (chunks.length > 0 ? chunks : [[]]).entries()) {
       await this.#advanceChunk(
         group,
         chunk,
         { requestId: meta.requestId, epoch: meta.epoch, updatedAt },
         result,
-        effects,
+        i === 0 ? extra : [],
+        effects.length > 0,
       );
     }
     return result;
@@ -196,10 +209,11 @@ export class DynamoCheckpointStore implements CheckpointStore {
     chunk: readonly CheckpointUpdate[],
     meta: { readonly requestId: string; readonly epoch: number; readonly updatedAt: string },
     result: { advanced: CheckpointUpdate[]; alreadyAhead: CheckpointUpdate[] },
-    effects: readonly TransactWriteItem[] = [],
+    extra: readonly TransactWriteItem[] = [],
+    staged = false,
   ): Promise<void> {
     let pending = [...chunk];
-    for (let failures = 0; pending.length > 0 || effects.length > 0; ) {
+    for (let failures = 0; pending.length > 0 || extra.length > 0; ) {
       const { items, slots } = buildAdvanceTransaction({
         table: this.#table,
         group,
@@ -208,8 +222,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
         historyTtlSeconds: this.#historyTtlSeconds,
         isRegistered: (u) => this.#isRegistered(group, u),
       });
-      items.push(...effects);
-      slots.push(...effects.map(() => ({ kind: 'effect' as const })));
+      items.push(...extra);
+      slots.push(...extra.map(() => ({ kind: 'effect' as const })));
       try {
         await this.#client.send(new TransactWriteItemsCommand({ TransactItems: items }));
         result.advanced.push(...pending);
@@ -218,7 +232,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
       } catch (error) {
         const reasons = cancellationReasons(error);
         const ahead = reasons ? aheadOf(reasons, slots) : [];
-        if (effects.length > 0) stagedEffectsFailure(reasons, slots, ahead, error);
+        if (staged) stagedEffectsFailure(reasons, slots, ahead, error);
         if (ahead.length > 0) {
           // Those partitions are at or past the update; the rest of the chunk goes in a new transaction.
           result.alreadyAhead.push(...ahead);
@@ -232,6 +246,18 @@ export class DynamoCheckpointStore implements CheckpointStore {
         await backoff(this.#retry, failures);
       }
     }
+  }
+
+  public async committedOwners(group: string, owners: readonly string[]): Promise<Set<string>> {
+    validateGroup(group);
+    if (owners.length === 0) return new Set();
+    const items = await batchGetAll(
+      this.#client,
+      [...new Set(owners)].map((o) => commitMarkerKey(group, o)),
+      { retry: this.#retry, failure: this.#readFailure, consistentRead: true },
+    );
+    const prefix = `${group}#OWNER#`;
+    return new Set(items.map((item) => (item[A.PARTITION_KEY]?.S ?? '').slice(prefix.length)));
   }
 
   public async listCurrent(group: string, topic?: string): Promise<Checkpoint[]> {

@@ -73,6 +73,14 @@ export function groupKey(group: string): Item {
   return { [A.PARTITION_KEY]: { S: group }, [A.SORT_KEY]: { S: 'GROUP' } };
 }
 
+/**
+ * Key of an invocation's commit marker, written in its checkpoint transaction: a later claim that
+ * finds the invocation's lease expired (it died) asks whether its checkpoint committed.
+ */
+export function commitMarkerKey(group: string, owner: string): Item {
+  return { [A.PARTITION_KEY]: { S: `${group}#OWNER#${owner}` }, [A.SORT_KEY]: { S: 'COMMIT' } };
+}
+
 /** Sort key of a HISTORY item; sorts by write time, then offset. */
 export function historySk(updatedAt: string, nextOffset: number): string {
   return `${CHECKPOINT_SORT_KEYS.HISTORY_PREFIX}${updatedAt}#${pad20(nextOffset)}`;

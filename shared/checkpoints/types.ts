@@ -58,6 +58,11 @@ export interface AdvanceMeta {
    * checkpoints, so a batch's effects are applied exactly when its checkpoints move forward.
    */
   readonly effects?: readonly TransactWriteItem[];
+  /**
+   * The invocation's lease owner id: a commit marker for it is written in the same transaction,
+   * so a claim that finds this owner's lease expired can tell whether its batch committed.
+   */
+  readonly owner?: string;
 }
 
 /**
@@ -82,6 +87,8 @@ export interface CheckpointStore {
   listCurrent(group: string, topic?: string): Promise<Checkpoint[]>;
   /** Per partition, the last history item written at or before `at`, for restore `history --at`. */
   historyAt(group: string, topic: string, at: Date): Promise<Checkpoint[]>;
+  /** Which of these lease owners committed a checkpoint transaction (one BatchGetItem). */
+  committedOwners(group: string, owners: readonly string[]): Promise<Set<string>>;
   /** Bumps the group's epoch (restore `reprocess`); returns the new epoch. */
   bumpEpoch(group: string, meta: { readonly requestId: string }): Promise<number>;
 }

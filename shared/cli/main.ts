@@ -3,11 +3,12 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { runCli } from './command.ts';
+import { localCommand } from './commands/local.ts';
 import { quarantineCommands } from './commands/quarantine.ts';
 import { restoreCommands } from './commands/restore.ts';
 import { stackCommands } from './commands/stack.ts';
 
 /** Every command of the `mskguard` CLI. */
-export const commands = [...stackCommands, ...restoreCommands, ...quarantineCommands];
+export const commands = [...stackCommands, localCommand, ...restoreCommands, ...quarantineCommands];
 
 process.exitCode = await runCli(commands, process.argv.slice(2));

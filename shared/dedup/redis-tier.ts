@@ -19,6 +19,11 @@ export const ClaimStatus = {
   InProgress: 'I',
   /** The Bloom tier has seen it, the exact tier has not (leased in exact mode). */
   Probable: 'P',
+  /**
+   * Its last owner died holding the lease (expired, never completed nor released). Leased to this
+   * invocation; whether it is a duplicate depends on whether the dead owner's checkpoint committed.
+   */
+  InDoubt: 'E',
 } as const;
 export type ClaimStatus = (typeof ClaimStatus)[keyof typeof ClaimStatus];
 
@@ -84,7 +89,7 @@ export class RedisDedupTier {
   public async claim(
     keys: readonly TierKey[],
     options: { leaseMs: number; mode: 'exact' | 'probabilistic'; owner?: string },
-  ): Promise<{ statuses: ClaimStatus[]; ticket: ClaimTicket }> {
+  ): Promise<{ statuses: ClaimStatus[]; ticket: ClaimTicket; inDoubt: { key: TierKey; owner: string }[] }> {
     const owner = options.owner ?? randomBytes(12).toString('base64url');
     const leaseMs = Math.ceil(options.leaseMs);
     if (leaseMs > this.#windowMs) {
@@ -108,7 +113,11 @@ export class RedisDedupTier {
     if (!Array.isArray(reply) || typeof reply[0] !== 'string' || reply[0].length !== keys.length) {
       throw new UnexpectedScriptReplyError(`claim returned ${JSON.stringify(reply)?.slice(0, 200)}`);
     }
-    return { statuses: [...reply[0]] as ClaimStatus[], ticket: { owner, bucket: Number(reply[1]) } };
+    const inDoubt = (Array.isArray(reply[2]) ? (reply[2] as string[]) : []).map((entry) => {
+      const colon = entry.indexOf(':');
+      return { key: keys[Number(entry.slice(0, colon)) - 1] as TierKey, owner: entry.slice(colon + 1) };
+    });
+    return { statuses: [...reply[0]] as ClaimStatus[], ticket: { owner, bucket: Number(reply[1]) }, inDoubt };
   }
 
   /**

@@ -43,7 +43,7 @@ export function stageEffects(context: Context, items: readonly TransactWriteItem
   }
   if (staging.items.length + items.length > staging.budget) {
     throw new StagedEffectsTooLargeError(
-      `This batch can stage at most ${staging.budget} items (100 per transaction, minus 2 per partition for the ` +
+      `This batch can stage at most ${staging.budget} items (100 per transaction, minus 2 per partition and 2 more for the ` +
         `checkpoints); ${staging.items.length + items.length} were staged. Lower the batch size or stage fewer items per record.`,
     );
   }
@@ -53,6 +53,6 @@ export function stageEffects(context: Context, items: readonly TransactWriteItem
 /** Opens the staging area of one invocation; `partitions` checkpoints take 2 items each (+1 registry). */
 export function openStaging(context: Context, partitions: number): TransactWriteItem[] {
   const items: TransactWriteItem[] = [];
-  (context as WithStaging)[STAGED] = { items, budget: Math.max(0, TRANSACTION_LIMIT - 2 * partitions - 1) };
+  (context as WithStaging)[STAGED] = { items, budget: Math.max(0, TRANSACTION_LIMIT - 2 * partitions - 2) };
   return items;
 }

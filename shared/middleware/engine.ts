@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { LocalBloomFilter } from '#shared/bloom/local-filter.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointUpdate } from '#shared/checkpoints/types.ts';
-import { type ClaimStatus, type ClaimTicket, RedisDedupTier } from '#shared/dedup/redis-tier.ts';
+import { ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from '#shared/dedup/redis-tier.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
 import { createKeyDeriver, type DerivedKey, type KeyDeriver, type KeyResult } from '#shared/keys/index.ts';
 import {
@@ -40,6 +40,8 @@ export interface PreparedBatch {
   readonly handlerEvent: KafkaEvent;
   readonly requestId: string;
   readonly dedupMs: number;
+  /** Keys a dead invocation had committed (in doubt, then proven): leased here only to be completed. */
+  readonly repaired: readonly DerivedKey[];
   /** DynamoDB writes the handler staged (`stageEffects`): committed with the checkpoints. */
   readonly effects: readonly TransactWriteItem[];
   /** Age of the oldest checkpoint of the batch's partitions, seconds (by this machine's clock: a metric, never a decision). */
@@ -98,6 +100,7 @@ export class GuardEngine {
     let ticket: ClaimTicket | undefined;
     let degraded = false;
     let claimMode = mode;
+    const repaired: DerivedKey[] = [];
     const claims = new Map<string, ClaimStatus>();
     if (toClaim.size > 0) {
       try {
@@ -110,6 +113,7 @@ export class GuardEngine {
         const claimed = await tier.claim(claimKeys, { leaseMs, mode: claimMode });
         ticket = claimed.ticket;
         for (const [i, k] of claimKeys.entries()) claims.set(k.id, claimed.statuses[i] as ClaimStatus);
+        repaired.push(...(await this.#settleDoubts(claimed.inDoubt, claims)));
       } catch (error) {
         if (!(error instanceof CacheUnavailableError) || this.#resolved.onCacheUnavailable !== 'degrade') {
           this.#telemetry.cacheError(error);
@@ -146,6 +150,7 @@ export class GuardEngine {
       handlerEvent: buildMskEvent(batch.event as KafkaEvent, toProcess),
       requestId: context.awsRequestId,
       effects: this.#options.checkpoints ? openStaging(context, batch.partitions.length) : [],
+      repaired,
       dedupMs: performance.now() - started,
       checkpointAgeSeconds: oldestAgeSeconds([...snapshot.checkpoints.values()].map((c) => c.updatedAt)),
     };
@@ -181,6 +186,7 @@ export class GuardEngine {
         else if (fate.leased) released.push(fate.key);
       }
     }
+    completed.push(...prepared.repaired);
     const updates = this.#checkpointUpdates(prepared, retry);
     if (prepared.effects.length > 0) {
       // Effects commit with the checkpoints: complete only after they are durable, or a crash in
@@ -245,6 +251,7 @@ export class GuardEngine {
       requestId: prepared.requestId,
       epoch: prepared.epoch,
       effects: prepared.effects,
+      ...(prepared.ticket ? { owner: prepared.ticket.owner } : {}),
     });
   }
 
@@ -275,6 +282,36 @@ export class GuardEngine {
       if (ticket) await (await this.#redisTier()).release(ticket).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Keys whose last owner died holding the lease (claim status InDoubt): a duplicate if that
+   * owner's checkpoint transaction committed (its commit marker exists), new otherwise. One
+   * BatchGetItem, only when a crash left such keys. Without a checkpoint store there is no durable
+   * record to ask, and they are processed.
+   */
+  async #settleDoubts(
+    inDoubt: readonly { key: TierKey; owner: string }[],
+    claims: Map<string, ClaimStatus>,
+  ): Promise<DerivedKey[]> {
+    if (inDoubt.length === 0) return [];
+    const store = this.#options.checkpoints;
+    const committed = store
+      ? await store.committedOwners(
+          this.#resolved.consumerGroup,
+          inDoubt.map((d) => d.owner),
+        )
+      : new Set<string>();
+    const repaired: DerivedKey[] = [];
+    for (const { key, owner } of inDoubt) {
+      if (committed.has(owner)) {
+        claims.set(key.id, ClaimStatus.Duplicate);
+        repaired.push(key as DerivedKey);
+      } else {
+        claims.set(key.id, ClaimStatus.New);
+      }
+    }
+    return repaired;
   }
 
   #deriver(epoch: number): KeyDeriver {

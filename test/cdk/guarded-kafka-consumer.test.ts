@@ -114,7 +114,9 @@ describe('GuardedKafkaConsumer (defaults)', () => {
           'dynamodb:UpdateItem',
         ],
         Condition: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['orders-v1#orders#*', 'orders-v1'] },
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': ['orders-v1#orders#*', 'orders-v1#OWNER#*', 'orders-v1'],
+          },
         },
       }),
       expect.objectContaining({

@@ -36,11 +36,12 @@ export class MemoryCheckpointStore implements CheckpointStore {
   public async advance(
     group: string,
     updates: readonly CheckpointUpdate[],
-    meta: { readonly requestId: string; readonly epoch: number },
+    meta: { readonly requestId: string; readonly epoch: number; readonly owner?: string },
   ): Promise<AdvanceResult> {
     const advanced: CheckpointUpdate[] = [];
     const alreadyAhead: CheckpointUpdate[] = [];
     const updatedAt = this.clock().toISOString();
+    if (meta.owner) this.committed.add(`${group}#${meta.owner}`);
     for (const u of updates) {
       const key = `${group}#${label(u.topic, u.partition)}`;
       const stored = this.current.get(key);
@@ -70,6 +71,13 @@ export class MemoryCheckpointStore implements CheckpointStore {
       if (!kept || kept.updatedAt <= c.updatedAt) last.set(c.partition, c);
     }
     return [...last.values()].sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Owners whose advance carried `meta.owner` (the commit markers). */
+  public readonly committed = new Set<string>();
+
+  public async committedOwners(group: string, owners: readonly string[]): Promise<Set<string>> {
+    return new Set(owners.filter((o) => this.committed.has(`${group}#${o}`)));
   }
 
   public async bumpEpoch(group: string, meta: { readonly requestId: string }): Promise<number> {

@@ -11,7 +11,7 @@ import { startUpstashRestServer } from '#shared/local/upstash-rest/server.ts';
 import { ADAPTERS, CountingRunner, randomKey } from '#test/support/runners.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
-const { New, Duplicate, InProgress, Probable } = ClaimStatus;
+const { New, Duplicate, InProgress, Probable, InDoubt } = ClaimStatus;
 const HOUR = 3_600_000;
 
 describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTier over %s', (adapter) => {
@@ -83,9 +83,11 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     await sleep(400);
     const after = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
 
-    // Assess
+    // Assess: leased to the new claimer, flagged in doubt (did the dead holder commit?) with its owner.
     expect(during.statuses).toEqual([InProgress]);
-    expect(after.statuses).toEqual([New]);
+    expect(after.statuses).toEqual([InDoubt]);
+    expect(after.inDoubt.map((d) => d.key.id)).toEqual([keys[0]?.id]);
+    expect((await t.claim(keys, { leaseMs: 60_000, mode: 'exact' })).statuses).toEqual([InProgress]);
   });
 
   it('fences a late complete: keys taken over after the lease expired stay with the new owner', async () => {
@@ -103,7 +105,8 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     const afterNewOwnerFailed = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
 
     // Assess
-    expect(takeover.statuses).toEqual([New, New]);
+    expect(takeover.statuses).toEqual([InDoubt, InDoubt]);
+    expect(new Set(takeover.inDoubt.map((d) => d.owner))).toEqual(new Set([slow.ticket.owner]));
     expect(whileNewOwnerWorks.statuses).toEqual([InProgress, InProgress]);
     expect(afterNewOwnerFailed.statuses).toEqual([New, New]);
   });

@@ -1,0 +1,109 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { MskGuardError } from '#shared/errors.ts';
+import type { KeySource } from '#shared/keys/index.ts';
+import { mskGuard } from '#shared/middleware/mskGuard.ts';
+import type { MskGuardOptions } from '#shared/middleware/options.ts';
+import {
+  type KafkaEvent,
+  type ParsedRecord,
+  parseMskEvent,
+  processRecordsInOrder,
+} from '#shared/msk/index.ts';
+import { type GuardTotals, MetricsRecorder } from './metrics.ts';
+
+/** The key sources of the reference consumer (functions/order-consumer.ts): header, then `orderId`. */
+export const ORDER_KEY_SOURCES: readonly KeySource[] = [
+  { type: 'header' },
+  { type: 'jsonPath', path: 'orderId' },
+];
+
+/** A fault the local run injects into the handler; never thrown by mskguard itself. */
+export class SimulatedFaultError extends MskGuardError {}
+
+/** The local stand-in for the reference consumer, and what it observed. */
+export interface LocalConsumer {
+  /** The guarded handler (Middy + mskGuard), to hand to the poller. */
+  readonly handler: (event: KafkaEvent, context: Context) => Promise<unknown>;
+  /** Business key → how many times the handler's effect ran for it. */
+  readonly effects: Map<string, number>;
+  /** The guard's metrics, summed. */
+  readonly totals: GuardTotals;
+  /** The next invocation throws before it touches a record (a dependency is down): Lambda retries the batch. */
+  failNextInvocation(): void;
+  /** In the next invocation of at least two records, the middle record throws once (a per-record failure). */
+  failRecordMidBatch(): void;
+  /** Faults armed and not yet fired. */
+  pendingFaults(): number;
+}
+
+/**
+ * The reference order consumer's logic behind the real middleware, counting its effect per
+ * business key: the same key sources and validation as `handleOrder` in functions/order-consumer.ts
+ * (whose module builds its guard from the environment at import, so one process could host only one
+ * group), plus the faults the local run injects.
+ *
+ * @example
+ * ```ts
+ * const consumer = createLocalConsumer({ consumerGroup: 'orders', cache, checkpoints });
+ * const poller = new LambdaKafkaPoller({ ..., handler: consumer.handler });
+ * ```
+ */
+export function createLocalConsumer(guard: Omit<MskGuardOptions, 'keySources' | 'metrics'>): LocalConsumer {
+  const effects = new Map<string, number>();
+  const metrics = new MetricsRecorder();
+  // The guard logs JSON per batch; a local run shows its own progress instead unless asked.
+  const logger = process.env.POWERTOOLS_LOG_LEVEL
+    ? new Logger({ serviceName: 'mskguard' })
+    : new Logger({ serviceName: 'mskguard', logLevel: 'SILENT' });
+  let throwNext = false;
+  let failRecord = false;
+
+  const handler = middy<KafkaEvent, unknown, Error, Context>()
+    .use(mskGuard({ logger, ...guard, keySources: ORDER_KEY_SOURCES, metrics }))
+    .handler(async (event) => {
+      if (throwNext) {
+        throwNext = false;
+        throw new SimulatedFaultError('simulated fault: the order database is unreachable');
+      }
+      const batch = parseMskEvent(event);
+      let failing: ParsedRecord | undefined;
+      if (failRecord && batch.records.length >= 2) {
+        failRecord = false;
+        failing = batch.records[Math.floor(batch.records.length / 2)];
+      }
+      const result = await processRecordsInOrder(batch, (record) => {
+        if (record === failing)
+          throw new SimulatedFaultError(`simulated fault: ${record.coordinate} timed out`);
+        const orderId = readOrderId(record);
+        effects.set(orderId, (effects.get(orderId) ?? 0) + 1);
+      });
+      return result.response;
+    });
+
+  return {
+    handler,
+    effects,
+    totals: metrics.totals,
+    failNextInvocation: () => {
+      throwNext = true;
+    },
+    failRecordMidBatch: () => {
+      failRecord = true;
+    },
+    pendingFaults: () => Number(throwNext) + Number(failRecord),
+  };
+}
+
+/** Validates an order event as `handleOrder` does and returns its business key. */
+function readOrderId(record: ParsedRecord): string {
+  const order = JSON.parse(record.value?.toString('utf8') ?? 'null') as {
+    orderId?: unknown;
+    amount?: unknown;
+  } | null;
+  if (!order || typeof order.orderId !== 'string' || typeof order.amount !== 'number') {
+    throw new Error(`record ${record.coordinate} is not an order event`);
+  }
+  return order.orderId;
+}
