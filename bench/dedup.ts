@@ -79,6 +79,8 @@ async function benchGuard(
     await handler(encodeKafkaEvent(seed) as never, fakeContext());
     const event = encodeKafkaEvent(batch);
     const calls = runner.calls.length;
+    // Collect the garbage of building the event now, so it is not billed to the middleware.
+    (globalThis as { gc?: () => void }).gc?.();
     const start = performance.now();
     await handler(event as never, fakeContext());
     const elapsed = performance.now() - start;

@@ -65,7 +65,10 @@ export function defineServices(config: StackConfig, endpoints: StackEndpoints): 
         { log: log('redis'), marker },
       );
     },
-    probe: () => redisPing(host, config.redisPort),
+    probe: () => {
+      const url = new URL(endpoints.REDIS_URL);
+      return redisPing(url.hostname, Number(url.port));
+    },
   };
 
   const dynamodb: ServiceDefinition = {

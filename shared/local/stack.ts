@@ -165,7 +165,10 @@ export async function stackDown(options: { log?: Log; config?: StackConfig } = {
 /** Whether each service is running (our pid alive) and answering a real request. */
 export async function stackStatus(config: StackConfig = loadStackConfig()): Promise<ServiceStatus[]> {
   const pids = readPids(config.paths.pidsFile);
-  const services = defineServices(config, endpointsFor(config));
+  // Probe where the running stack really is: its env file, written by the `up` that started it
+  // (possibly with other MSKGUARD_*_PORT values than this shell has).
+  const written = readEnvFile(config.paths.envFile) as StackEndpoints | undefined;
+  const services = defineServices(config, written ?? endpointsFor(config));
   return Promise.all(
     services.map(async (service) => {
       const proc = pids[service.name];
