@@ -58,9 +58,11 @@ export function guardedConsumer(options: MskGuardOptions) {
   const failOn = new Set<string>();
   let throwNext: Error | undefined;
   let delayMs = 0;
+  let onStart: (() => void) | undefined;
   const handler = middy<KafkaEvent, unknown, Error, Context>()
     .use(mskGuard(options))
     .handler(async (event) => {
+      onStart?.();
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
       if (throwNext) {
         const error = throwNext;
@@ -84,6 +86,11 @@ export function guardedConsumer(options: MskGuardOptions) {
     delay: (ms: number) => {
       delayMs = ms;
     },
+    /** Resolves when the handler next begins (the middleware has claimed its keys by then). */
+    nextHandlerStart: () =>
+      new Promise<void>((resolve) => {
+        onStart = resolve;
+      }),
     invoke: (records: KafkaRecordInput[], context = fakeContext()) =>
       handler(encodeKafkaEvent(records), context),
   };

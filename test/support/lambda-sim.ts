@@ -19,7 +19,7 @@ export type InvocationOutcome = 'success' | 'partial' | 'threw' | 'timed-out';
 export interface SimulatorOptions {
   /** Records per partition per invocation. @default 20 */
   readonly batchSize?: number;
-  /** The invocation's time budget: a handler still running then "timed out" (a crash). @default 400 */
+  /** The invocation's time budget: a handler still running then "timed out" (a crash). @default 1500 */
   readonly timeoutMs?: number;
   /** Invocations before giving up (a stuck pipeline fails the test instead of hanging). @default 200 */
   readonly maxInvocations?: number;
@@ -46,7 +46,7 @@ export class LambdaSimulator {
     options: SimulatorOptions = {},
   ) {
     this.#batchSize = options.batchSize ?? 20;
-    this.#timeoutMs = options.timeoutMs ?? 400;
+    this.#timeoutMs = options.timeoutMs ?? 1500;
     this.#maxInvocations = options.maxInvocations ?? 200;
   }
 

@@ -76,11 +76,11 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     // Prepare
     const t = tier();
     const keys = [randomKey()];
-    await t.claim(keys, { leaseMs: 300, mode: 'exact' });
+    await t.claim(keys, { leaseMs: 1500, mode: 'exact' });
 
     // Act
     const during = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
-    await sleep(400);
+    await sleep(1600);
     const after = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
 
     // Assess: leased to the new claimer, flagged in doubt (did the dead holder commit?) with its owner.
@@ -130,14 +130,15 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
 
   it('recognises completed keys for at least one window and forgets them after two', async () => {
     // Prepare
-    const t = tier(1000);
+    // A 2 s window: the "soon" claim must land within it even on a loaded machine.
+    const t = tier(2000);
     const keys = [randomKey()];
     const claim = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
     await t.complete(claim.ticket, keys);
 
     // Act
     const soon = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
-    await sleep(2100);
+    await sleep(4100);
     const later = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
 
     // Assess
@@ -156,8 +157,8 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
 
     // Act
     const probabilistic = await t.claim(keys, { leaseMs: 500, mode: 'probabilistic' });
-    const exact = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
-    const exactAgain = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
+    const exact = await t.claim(keys, { leaseMs: 1000, mode: 'exact' });
+    const exactAgain = await t.claim(keys, { leaseMs: 1000, mode: 'exact' });
 
     // Assess
     expect(probabilistic.statuses).toEqual(keys.map(() => Probable));

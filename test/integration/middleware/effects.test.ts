@@ -75,14 +75,14 @@ describe('stageEffects: effects commit with the checkpoints', () => {
     // Prepare: the handler ran and staged, then the process died before settle (no commit, no release).
     const group = uniqueName('grp');
     const crashed = new GuardEngine(options(group));
-    const context = fakeContext(300);
+    const context = fakeContext(1000);
     const prepared = await crashed.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
     stageEffects(context, [ledger.effect(`${group}:a`, 'crashed')]);
     expect(prepared.effects).toHaveLength(1);
     const before = await countsOf(group);
 
-    // Act: Lambda retries after the lease (300 ms) expired.
-    await new Promise((r) => setTimeout(r, 400));
+    // Act: Lambda retries after the lease (1 s) expired.
+    await new Promise((r) => setTimeout(r, 1100));
     await handler(group)(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), fakeContext());
 
     // Assess

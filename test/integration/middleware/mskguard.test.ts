@@ -57,10 +57,12 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     const group = uniqueName('grp');
     const a = guardedConsumer({ consumerGroup: group, cache: runner });
     const b = guardedConsumer({ consumerGroup: group, cache: runner });
-    a.delay(200);
+    // a holds the keys while b's delivery arrives: b starts once a's handler has begun.
+    const aStarted = a.nextHandlerStart();
+    a.delay(300);
     const [ra, rb] = await Promise.all([
       a.invoke(orders('orders', 0, 5, ['k1', 'k2'])),
-      new Promise((r) => setTimeout(r, 50)).then(() => b.invoke(orders('orders', 1, 9, ['k1', 'k2']))),
+      aStarted.then(() => b.invoke(orders('orders', 1, 9, ['k1', 'k2']))),
     ]);
     expect(a.effects).toEqual(['k1', 'k2']);
     expect(b.effects).toEqual([]);
@@ -73,15 +75,15 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
   });
 
   it('lets a retry process keys a crashed invocation held, once its lease has expired (G5)', async () => {
-    // Prepare: an invocation claims and dies (no settle, no release), with 300 ms left to live.
+    // Prepare: an invocation claims and dies (no settle, no release), with 1.5 s left to live.
     const group = uniqueName('grp');
     const crashed = new GuardEngine({ consumerGroup: group, cache: runner, leaseMarginMs: 0 });
-    await crashed.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(300));
+    await crashed.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(1500));
     const c = guardedConsumer({ consumerGroup: group, cache: runner });
 
     // Act
     const during = await c.invoke(orders('orders', 0, 0, ['z']));
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1600));
     const after = await c.invoke(orders('orders', 0, 0, ['z']));
 
     // Assess
