@@ -181,8 +181,9 @@ describe('LambdaKafkaPoller', () => {
 
     // Act
     const { groupId, invoked, commits } = await startPoller(topic, handler, { batchSize: 10 });
+    // The broker may show the commit before the poller's `committed` event has fired: wait for both.
     await waitUntil(
-      async () => (await committed(groupId, topic)).get(0) === 10,
+      async () => (await committed(groupId, topic)).get(0) === 10 && commits.at(-1) === 10,
       'the partition is committed',
     );
 
@@ -213,7 +214,10 @@ describe('LambdaKafkaPoller', () => {
     });
     const retried: number[] = [];
     poller.on('retried', (r) => retried.push(r.attempt));
-    await waitUntil(async () => (await committed(groupId, topic)).get(0) === 4, 'the partition is committed');
+    await waitUntil(
+      async () => (await committed(groupId, topic)).get(0) === 4 && commits.at(-1) === 4,
+      'the partition is committed',
+    );
 
     // Assess
     expect(invoked.map((i) => [i.firstOffset, i.attempt, i.outcome])).toEqual([
