@@ -37,6 +37,7 @@ export const BENCHMARKS: Readonly<Record<string, Registration>> = {
     description: 'mskguard per batch (RESP, Upstash) vs per-record Powertools idempotency, 17% duplicates',
     load: () => import('./dedup.ts'),
   },
+  e2e: { description: 'records/s end to end: mskguard, bare, powertools', load: () => import('./e2e.ts') },
 };
 
 const USAGE = `Usage: npm run bench -- [name ...] [--json FILE] [--repetitions N] [--warmup N]

@@ -1,0 +1,249 @@
+/**
+ * `npm run bench -- e2e`: records per second through the whole local pipeline. A topic of N orders
+ * (17% of them producer duplicates: an earlier order produced again, up to 3,000 records later) is
+ * produced once per partition count; then every implementation reads all of it, each run in a new
+ * consumer group, through the Lambda Kafka poller emulator (shared/local/poller):
+ * - `mskguard`: the handler wrapped by `mskGuard` (RESP to the local Redis, DynamoDB Local checkpoints);
+ * - `bare`: the same handler without mskguard (the ceiling: poller, Kafka and the handler only);
+ * - `powertools`: the same handler calling `makeIdempotent` once per record (Redis cache layer).
+ * A run is timed from the poller joining the group (its first fetch follows) to the commit of the
+ * last record; the table shows the median of the timed runs. Every run's effects are checked: once
+ * per order for mskguard and powertools, once per record for bare.
+ *
+ * Options (`npx tsx bench/e2e.ts --help`; `npm run bench -- e2e` runs the defaults): `--records`,
+ * `--batch-size`, `--partitions`, `--impls`, `--no-profile`, and main's `--json`, `--repetitions`,
+ * `--warmup`. The local stack must be running, or is started and stopped around the run.
+ */
+import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { createTopic, highWatermarks, produceOrders } from '#shared/local/pipeline/kafka.ts';
+import { PRODUCER_DUPLICATE_SHARE, planWorkload } from '#shared/local/pipeline/workload.ts';
+import { LOCAL_AWS } from '#shared/local/services.ts';
+import { runningStackEndpoints, stackDown, stackUp } from '#shared/local/stack.ts';
+import { PROJECT_ROOT, type StackEndpoints } from '#shared/local/stack-config.ts';
+import { ensureTables, type TableNames } from '#shared/local/tables.ts';
+import { E2E_DEFAULTS, type E2eOptions, runE2eCli } from './e2e-cli.ts';
+import type { E2eImpl } from './e2e-consumers.ts';
+import { type E2eResult, e2eTables } from './e2e-report.ts';
+import type { WorkerAnswer, WorkerSpec } from './e2e-worker.ts';
+import type { BenchContext } from './main.ts';
+import { runInFreshProcess, type Table } from './table.ts';
+
+/** Tables of the benchmark: keys and checkpoints are namespaced by consumer group, so runs share them. */
+const BENCH_TABLES: TableNames = {
+  checkpoints: 'mskguard-bench-checkpoints',
+  quarantine: 'mskguard-bench-quarantine',
+  audit: 'mskguard-bench-audit',
+};
+
+const WORKER = new URL('./e2e-worker.ts', import.meta.url).href;
+/** Where the profiled run's `.cpuprofile` goes (git-ignored). */
+const RESULTS_DIR = join(PROJECT_ROOT, 'bench', 'results');
+
+async function endpoints(ctx: BenchContext): Promise<{ env: StackEndpoints; stop: () => Promise<void> }> {
+  const running = runningStackEndpoints();
+  if (running) return { env: running, stop: async () => {} };
+  ctx.log('e2e: starting the local stack for the benchmark');
+  const { endpoints: env } = await stackUp({ log: ctx.log });
+  return { env, stop: async () => void (await stackDown({ log: ctx.log })) };
+}
+
+interface PreparedTopic {
+  readonly partitions: number;
+  readonly topic: string;
+  readonly highs: [number, number][];
+}
+
+async function produceTopics(
+  admin: Admin,
+  brokers: string,
+  options: E2eOptions,
+  runId: string,
+  ctx: BenchContext,
+) {
+  const plan = planWorkload({
+    records: options.records,
+    duplicateRate: options.duplicateShare / PRODUCER_DUPLICATE_SHARE,
+    keyPrefix: `e2e-${runId}`,
+  });
+  const kafka = new Kafka({ clientId: 'mskguard-bench', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const topics: PreparedTopic[] = [];
+  try {
+    for (const partitions of options.partitions) {
+      const topic = `bench-e2e-${runId}-p${partitions}`;
+      ctx.log(`e2e: producing ${options.records} records (${plan.unique} distinct orders) to ${topic}`);
+      await createTopic(admin, topic, partitions);
+      await produceOrders(producer, topic, plan.records);
+      topics.push({ partitions, topic, highs: [...(await highWatermarks(admin, topic))] });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return { topics, unique: plan.unique };
+}
+
+/**
+ * Deletes the run's Redis keys: Powertools writes one per record (300,000 for the defaults) that
+ * would otherwise hold the shared Redis's memory for the hour of their TTL. Every key of a run
+ * names its consumer group, and every group the run id.
+ */
+async function deleteRunKeys(url: string, runId: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*bench-e2e-${runId}*`, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+/** Fails the benchmark when a run's effects show a lost or duplicated record: its speed would mean nothing. */
+function checkEffects(impl: E2eImpl, answer: WorkerAnswer, records: number, unique: number): void {
+  for (const s of answer.samples) {
+    const ok =
+      impl === 'bare'
+        ? s.effects.runs === records
+        : s.effects.keys === unique && s.effects.runs === unique && s.effects.maxPerKey === 1;
+    if (!ok || s.failedInvocations > 0) {
+      throw new Error(
+        `e2e: ${impl} ran ${s.effects.runs} effects for ${s.effects.keys} orders (expected ${impl === 'bare' ? records : unique}), ` +
+          `${s.failedInvocations} failed invocations; problems: ${s.problems.join('; ') || 'none'}`,
+      );
+    }
+  }
+}
+
+/** What every measurement of one benchmark run shares. */
+interface RunContext {
+  readonly env: StackEndpoints;
+  readonly runId: string;
+  readonly options: E2eOptions;
+  readonly ctx: BenchContext;
+  /** Distinct orders in the topic. */
+  readonly unique: number;
+}
+
+/** Times `impl` on `topic` in a worker process; with `profile`, profiles one more run in another. */
+async function measureImpl(
+  run: RunContext,
+  impl: E2eImpl,
+  { partitions, topic, highs }: PreparedTopic,
+  profile: boolean,
+): Promise<E2eResult> {
+  const { env, options, ctx } = run;
+  ctx.log(`e2e: ${impl}, ${partitions} partition(s), batch size ${options.batchSize}`);
+  const spec: WorkerSpec = {
+    impl,
+    partitions,
+    topic,
+    highs,
+    batchSize: options.batchSize,
+    warmup: ctx.warmup,
+    repetitions: ctx.repetitions,
+    runId: run.runId,
+    brokers: env.KAFKA_BROKERS,
+    dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
+    redisUrl: env.REDIS_URL,
+    checkpointTable: BENCH_TABLES.checkpoints,
+    stallTimeoutMs: options.stallTimeoutMs,
+  };
+  const answer = await runInFreshProcess<WorkerAnswer>(WORKER, spec);
+  checkEffects(impl, answer, options.records, run.unique);
+  ctx.log(`e2e: ${impl} p${partitions}: ${answer.samples.map((s) => s.seconds.toFixed(2)).join(', ')} s`);
+  if (!profile) return { impl, partitions, answer, profileFile: undefined };
+
+  // A process of its own: the profiler and source maps must not slow the timed runs.
+  const profileFile = join(RESULTS_DIR, `e2e-${impl}-p${partitions}.cpuprofile`);
+  ctx.log(`e2e: ${impl} p${partitions}: one more run under the CPU profiler`);
+  const profiled = await runInFreshProcess<WorkerAnswer>(WORKER, {
+    ...spec,
+    runId: `${run.runId}-prof`,
+    warmup: Math.max(1, ctx.warmup),
+    repetitions: 0,
+    profileFile,
+  } satisfies WorkerSpec);
+  return {
+    impl,
+    partitions,
+    answer: { ...answer, ...(profiled.profile && { profile: profiled.profile }) },
+    profileFile,
+  };
+}
+
+/**
+ * Runs the benchmark with `options` and returns its tables (throughput, phases, hot spots).
+ *
+ * @example
+ * ```ts
+ * const tables = await runE2e({ ...E2E_DEFAULTS, records: 20_000 }, ctx);
+ * ```
+ */
+export async function runE2e(options: E2eOptions, ctx: BenchContext): Promise<readonly Table[]> {
+  const load = loadavg();
+  const { env, stop } = await endpoints(ctx);
+  const runId = `${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
+  const kafka = new Kafka({
+    clientId: 'mskguard-bench',
+    brokers: [env.KAFKA_BROKERS],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  const dynamodb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
+  const results: E2eResult[] = [];
+  let topics: PreparedTopic[] = [];
+  try {
+    await admin.connect();
+    await ensureTables(dynamodb, BENCH_TABLES);
+    const produced = await produceTopics(admin, env.KAFKA_BROKERS, options, runId, ctx);
+    topics = produced.topics;
+    const profiled = options.profile ? Math.max(...options.partitions) : undefined;
+    if (profiled !== undefined) await mkdir(RESULTS_DIR, { recursive: true });
+    const run: RunContext = { env, runId, options, ctx, unique: produced.unique };
+    for (const topic of topics) {
+      for (const impl of options.impls) {
+        results.push(
+          await measureImpl(run, impl, topic, impl === 'mskguard' && topic.partitions === profiled),
+        );
+      }
+    }
+  } finally {
+    await admin.deleteTopics({ topics: topics.map((t) => t.topic) }).catch(() => undefined);
+    await deleteRunKeys(env.REDIS_URL, runId).then(
+      (n) => ctx.log(`e2e: deleted the run's ${n} Redis keys`),
+      (error: Error) => ctx.log(`e2e: could not delete the run's Redis keys: ${error.message}`),
+    );
+    await admin.disconnect();
+    dynamodb.destroy();
+    await stop();
+  }
+  return e2eTables(results, { ...options, loadBefore: load, loadAfter: loadavg() });
+}
+
+export { E2E_DEFAULTS, type E2eOptions } from './e2e-cli.ts';
+
+/** Runs the benchmark with {@link E2E_DEFAULTS}; see the module comment. */
+export function run(ctx: BenchContext): Promise<readonly Table[]> {
+  return runE2e(E2E_DEFAULTS, ctx);
+}
+
+// `npx tsx bench/e2e.ts [options]`: main's CLI takes no per-benchmark options, this entry does.
+const entry = process.argv[1];
+if (entry && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))) {
+  process.exitCode = await runE2eCli(process.argv.slice(2), runE2e);
+}
