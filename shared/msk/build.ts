@@ -1,5 +1,6 @@
+import { type PartitionBatch, rememberParsed } from './parse.ts';
 import type { ParsedRecord } from './record.ts';
-import type { RawKafkaRecord } from './types.ts';
+import { type KafkaEvent, KafkaEventSource, type RawKafkaRecord } from './types.ts';
 
 /** Anything shaped like a Lambda Kafka event (`MSKEvent`, `SelfManagedKafkaEvent`, {@link KafkaEvent}). */
 export interface KafkaEventLike {
@@ -34,12 +35,28 @@ export function buildMskEvent<E extends KafkaEventLike>(original: E, keep: Itera
     offsets.set(record.offset, record);
   }
   const records: Record<string, RawKafkaRecord[]> = {};
+  const partitions: PartitionBatch[] = [];
   const add = (partitionKey: string): void => {
     const offsets = byPartition.get(partitionKey);
     if (offsets === undefined || partitionKey in records) return;
-    records[partitionKey] = [...offsets.values()].sort((a, b) => a.offset - b.offset).map((r) => r.raw);
+    const sorted = [...offsets.values()].sort((a, b) => a.offset - b.offset);
+    records[partitionKey] = sorted.map((r) => r.raw);
+    const first = sorted[0] as ParsedRecord;
+    partitions.push({ partitionKey, topic: first.topic, partition: first.partition, records: sorted });
   };
   for (const partitionKey of Object.keys(original.records)) add(partitionKey);
   for (const partitionKey of byPartition.keys()) add(partitionKey);
-  return { ...original, records };
+  const built = { ...original, records };
+  const source = (original as { eventSource?: unknown }).eventSource;
+  if (source === KafkaEventSource.msk || source === KafkaEventSource.selfManaged) {
+    // The handler's parseMskEvent(built) is then a lookup: these records are parsed already.
+    rememberParsed(built as unknown as KafkaEvent, {
+      eventSource: source,
+      eventSourceArn: (original as { eventSourceArn?: string }).eventSourceArn,
+      bootstrapServers: (original as { bootstrapServers?: string }).bootstrapServers ?? undefined,
+      partitions,
+      records: partitions.flatMap((p) => p.records),
+    });
+  }
+  return built;
 }

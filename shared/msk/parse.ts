@@ -34,6 +34,40 @@ export interface ParsedBatch {
 
 const parsedBatches = new WeakSet<ParsedBatch>();
 
+/**
+ * Events built by `buildMskEvent` from records already parsed, with the batch they make: the
+ * middleware builds one per invocation and the handler parses it again, so the second parse is a
+ * lookup. `arrays` pins the exact record arrays: an event whose records were changed since is
+ * parsed afresh.
+ */
+const rebuiltEvents = new WeakMap<
+  object,
+  { batch: ParsedBatch; records: object; arrays: readonly unknown[][] }
+>();
+
+/** Remembers `batch` as the parse of `event` (built from already-validated records). */
+export function rememberParsed(event: KafkaEvent, batch: Omit<ParsedBatch, 'event'>): void {
+  const records = event.records as Record<string, unknown[]>;
+  const full: ParsedBatch = { ...batch, event };
+  parsedBatches.add(full);
+  rebuiltEvents.set(event, { batch: full, records, arrays: Object.values(records).map((a) => [...a]) });
+}
+
+function rememberedParse(event: object): ParsedBatch | undefined {
+  const entry = rebuiltEvents.get(event);
+  if (!entry) return undefined;
+  const records = (event as { records?: unknown }).records as Record<string, unknown[]> | undefined;
+  if (records !== entry.records) return undefined;
+  const arrays = Object.values(records);
+  if (arrays.length !== entry.arrays.length) return undefined;
+  for (let i = 0; i < arrays.length; i++) {
+    const now = arrays[i] as unknown[];
+    const then = entry.arrays[i] as unknown[];
+    if (now.length !== then.length || now.some((r, j) => r !== then[j])) return undefined;
+  }
+  return entry.batch;
+}
+
 /** Whether `value` is a batch returned by {@link parseMskEvent} (not a look-alike object). */
 export function isParsedBatch(value: unknown): value is ParsedBatch {
   return typeof value === 'object' && value !== null && parsedBatches.has(value as ParsedBatch);
@@ -59,6 +93,8 @@ export function isParsedBatch(value: unknown): value is ParsedBatch {
  * ```
  */
 export function parseMskEvent(event: unknown): ParsedBatch {
+  const remembered = typeof event === 'object' && event !== null ? rememberedParse(event) : undefined;
+  if (remembered) return remembered;
   if (!isPlainObject(event)) {
     throw new InvalidEventError(`Kafka event must be an object, got ${describe(event)}`);
   }

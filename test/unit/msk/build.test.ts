@@ -90,3 +90,30 @@ describe('buildMskEvent', () => {
     );
   });
 });
+
+describe('parseMskEvent of an event built by buildMskEvent', () => {
+  it('returns the already-parsed records without parsing again, and parses afresh once the event changed', () => {
+    // Prepare
+    const event = encodeKafkaEvent([
+      { topic: 'orders', partition: 0, offset: 1, value: 'a' },
+      { topic: 'orders', partition: 0, offset: 2, value: 'b' },
+      { topic: 'orders', partition: 1, offset: 7, value: 'c' },
+    ]);
+    const batch = parseMskEvent(event);
+    const keep = batch.records.filter((r) => r.offset !== 2);
+
+    // Act
+    const built = buildMskEvent(event, keep);
+    const reparsed = parseMskEvent(built);
+    built.records['orders-0'] = [];
+    const changed = parseMskEvent(built);
+
+    // Assess
+    expect(reparsed.records).toEqual(keep);
+    expect(reparsed.records[0]).toBe(keep[0]);
+    expect(reparsed.partitions.map((p) => p.partitionKey)).toEqual(['orders-0', 'orders-1']);
+    expect(reparsed.event).toBe(built);
+    expect(changed.records.map((r) => r.offset)).toEqual([7]);
+    expect(changed.records[0]).not.toBe(keep[1]);
+  });
+});
