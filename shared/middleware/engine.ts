@@ -2,7 +2,7 @@ import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { LocalBloomFilter } from '#shared/bloom/local-filter.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
-import type { CheckpointUpdate } from '#shared/checkpoints/types.ts';
+import type { CheckpointUpdate, WatermarkSnapshot } from '#shared/checkpoints/types.ts';
 import { ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from '#shared/dedup/redis-tier.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
 import { createKeyDeriver, type DerivedKey, type KeyDeriver, type KeyResult } from '#shared/keys/index.ts';
@@ -61,6 +61,8 @@ export class GuardEngine {
   readonly #derivers = new Map<number, KeyDeriver>();
   readonly #telemetry: GuardTelemetry;
   #tier: Promise<RedisDedupTier> | undefined;
+  /** The group's dedup epoch as last read: keys are derived with it while the read is in flight. */
+  #epoch = 0;
 
   public constructor(options: MskGuardOptions) {
     this.#resolved = resolveOptions(options);
@@ -78,52 +80,39 @@ export class GuardEngine {
     const { consumerGroup, mode } = this.#resolved;
     const batch = parseMskEvent(event);
     const partitions = batch.partitions.map(({ topic, partition }) => ({ topic, partition }));
-    const snapshot = this.#options.checkpoints
-      ? await this.#options.checkpoints.load(consumerGroup, partitions)
-      : { epoch: 0, checkpoints: new Map() };
+    // The watermark read and the claim go out together: keys are derived with the epoch this
+    // container saw last (it changes only on a `reprocess` restore, then the claim is redone).
+    const claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
+    let epoch = this.#epoch;
+    let keyed = this.#keyBatch(batch, epoch);
+    const [loaded, claimed] = await Promise.allSettled([
+      this.#options.checkpoints
+        ? this.#options.checkpoints.load(consumerGroup, partitions)
+        : Promise.resolve<WatermarkSnapshot>({ epoch: 0, checkpoints: new Map() }),
+      this.#claim(keyed.toClaim, context, claimMode),
+    ]);
+    let claim = claimed.status === 'fulfilled' ? claimed.value : undefined;
+    if (loaded.status === 'rejected') {
+      if (claim?.ticket) await this.#releaseQuietly(claim.ticket);
+      throw loaded.reason;
+    }
+    if (claimed.status === 'rejected') throw claimed.reason;
+    const snapshot = loaded.value;
+    if (snapshot.epoch !== epoch) {
+      if (claim?.ticket) await this.#releaseQuietly(claim.ticket);
+      epoch = snapshot.epoch;
+      keyed = this.#keyBatch(batch, epoch);
+      claim = await this.#claim(keyed.toClaim, context, claimMode);
+    }
+    this.#epoch = epoch;
+    const deriver = this.#deriver(epoch);
     const watermarks = new Map([...snapshot.checkpoints].map(([k, c]) => [k, c.nextOffset]));
-
-    const fresh = batch.records.filter((r) => r.offset >= (watermarks.get(r.partitionKey) ?? -1));
-    const deriver = this.#deriver(snapshot.epoch);
-    const results = deriver(fresh);
-    const keys = new Map<ParsedRecord, KeyResult>(results.map((k) => [k.record, k]));
-
-    const locallySeen = new Set<string>();
-    const toClaim = new Map<string, DerivedKey>();
-    for (const key of results) {
-      if (key.missing || toClaim.has(key.id) || locallySeen.has(key.id)) continue;
-      if (mode === 'probabilistic' && !isReplay(key.record) && this.#filter.has(key.digest))
-        locallySeen.add(key.id);
-      else toClaim.set(key.id, key);
-    }
-
-    let ticket: ClaimTicket | undefined;
-    let degraded = false;
-    let claimMode = mode;
-    const repaired: DerivedKey[] = [];
-    const claims = new Map<string, ClaimStatus>();
-    if (toClaim.size > 0) {
-      try {
-        const tier = await this.#redisTier();
-        const claimKeys = [...toClaim.values()];
-        const leaseMs = context.getRemainingTimeInMillis() + this.#resolved.leaseMarginMs;
-        // A replayed quarantined record must be leased even on a Bloom hit: claim in exact mode
-        // then (the planner quarantines the other probable keys and settle releases their leases).
-        claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
-        const claimed = await tier.claim(claimKeys, { leaseMs, mode: claimMode });
-        ticket = claimed.ticket;
-        for (const [i, k] of claimKeys.entries()) claims.set(k.id, claimed.statuses[i] as ClaimStatus);
-        repaired.push(...(await this.#settleDoubts(claimed.inDoubt, claims)));
-      } catch (error) {
-        if (!(error instanceof CacheUnavailableError) || this.#resolved.onCacheUnavailable !== 'degrade') {
-          this.#telemetry.cacheError(error);
-          throw error;
-        }
-        this.#telemetry.cacheError(error);
-        degraded = true;
-        for (const key of toClaim.values()) if (this.#filter.has(key.digest)) locallySeen.add(key.id);
-      }
-    }
+    const { keys, locallySeen } = keyed;
+    const ticket = claim?.ticket;
+    const degraded = claim?.degraded ?? false;
+    const claims = claim?.claims ?? new Map<string, ClaimStatus>();
+    if (degraded) for (const key of keyed.toClaim) if (this.#filter.has(key.digest)) locallySeen.add(key.id);
+    const repaired = claim ? await this.#settleDoubts(claim.inDoubt, claims) : [];
 
     const fates = planBatch({
       batch,
@@ -209,13 +198,9 @@ export class GuardEngine {
 
   /** The handler threw (or its response is unusable): release every lease so a retry can process. */
   public async abandon(prepared: PreparedBatch): Promise<void> {
-    if (!prepared.ticket) return;
-    try {
-      await (await this.#redisTier()).release(prepared.ticket);
-    } catch (error) {
-      // Leases then expire on their own (lease = remaining time + margin): a retry waits, never duplicates.
-      this.#telemetry.cacheError(error);
-    }
+    // Should the release fail, the leases expire on their own (remaining time + margin): a retry
+    // waits, it never duplicates.
+    if (prepared.ticket) await this.#releaseQuietly(prepared.ticket);
   }
 
   #checkpointUpdates(prepared: PreparedBatch, retry: ReadonlyMap<string, number>): CheckpointUpdate[] {
@@ -281,6 +266,57 @@ export class GuardEngine {
       // A record is withheld only once it is stored (G2): give the leases back and fail the batch.
       if (ticket) await (await this.#redisTier()).release(ticket).catch(() => undefined);
       throw error;
+    }
+  }
+
+  /** Keys of every record (the watermark is not known yet) and the first occurrences to claim. */
+  #keyBatch(batch: ParsedBatch, epoch: number) {
+    const results = this.#deriver(epoch)(batch.records);
+    const keys = new Map<ParsedRecord, KeyResult>();
+    const locallySeen = new Set<string>();
+    const claimed = new Set<string>();
+    const toClaim: DerivedKey[] = [];
+    const fastPath = this.#resolved.mode === 'probabilistic';
+    for (const key of results) {
+      keys.set(key.record, key);
+      if (key.missing || claimed.has(key.id) || locallySeen.has(key.id)) continue;
+      if (fastPath && !isReplay(key.record) && this.#filter.has(key.digest)) locallySeen.add(key.id);
+      else {
+        claimed.add(key.id);
+        toClaim.push(key);
+      }
+    }
+    return { keys, locallySeen, toClaim };
+  }
+
+  /**
+   * One claim round trip for the batch. Keys of records the watermark will withhold are claimed
+   * too (the watermark is read at the same time); they were processed, so the `complete` that
+   * marks this invocation's owner COMPLETED states the truth for them as well.
+   * An unreachable cache under `onCacheUnavailable: 'degrade'` yields `degraded` instead of a throw.
+   */
+  async #claim(toClaim: readonly DerivedKey[], context: Context, mode: 'exact' | 'probabilistic') {
+    const claims = new Map<string, ClaimStatus>();
+    if (toClaim.length === 0) return { claims, ticket: undefined, inDoubt: [], degraded: false };
+    try {
+      const tier = await this.#redisTier();
+      const leaseMs = context.getRemainingTimeInMillis() + this.#resolved.leaseMarginMs;
+      const claimed = await tier.claim(toClaim, { leaseMs, mode });
+      for (const [i, k] of toClaim.entries()) claims.set(k.id, claimed.statuses[i] as ClaimStatus);
+      return { claims, ticket: claimed.ticket, inDoubt: claimed.inDoubt, degraded: false };
+    } catch (error) {
+      this.#telemetry.cacheError(error);
+      if (!(error instanceof CacheUnavailableError) || this.#resolved.onCacheUnavailable !== 'degrade')
+        throw error;
+      return { claims, ticket: undefined, inDoubt: [], degraded: true };
+    }
+  }
+
+  async #releaseQuietly(ticket: ClaimTicket): Promise<void> {
+    try {
+      await (await this.#redisTier()).release(ticket);
+    } catch (error) {
+      this.#telemetry.cacheError(error);
     }
   }
 
