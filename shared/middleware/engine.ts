@@ -159,19 +159,21 @@ export class GuardEngine {
       await this.abandon(prepared);
       return response;
     }
-    const retry = new Map<string, number>(outcome.retryFrom);
+    // One pass: a processed record succeeded unless Lambda will redeliver its partition from it.
+    const handlerRetry = outcome.retryFrom;
+    const retry = new Map<string, number>(handlerRetry);
+    const completed: DerivedKey[] = [];
+    const released: DerivedKey[] = [];
     for (const [record, fate] of prepared.fates) {
       if (fate.kind === 'retry') {
         const current = retry.get(record.partitionKey);
         if (current === undefined || record.offset < current) retry.set(record.partitionKey, record.offset);
-      }
-    }
-    const succeeded = new Set(outcome.succeeded);
-    const completed: DerivedKey[] = [];
-    const released: DerivedKey[] = [];
-    for (const [record, fate] of prepared.fates) {
-      if ((fate.kind === 'process' || fate.kind === 'deferred' || fate.kind === 'quarantine') && fate.key) {
-        if (fate.kind === 'process' && succeeded.has(record)) completed.push(fate.key);
+      } else if (
+        (fate.kind === 'process' || fate.kind === 'deferred' || fate.kind === 'quarantine') &&
+        fate.key
+      ) {
+        const from = handlerRetry.get(record.partitionKey);
+        if (fate.kind === 'process' && (from === undefined || record.offset < from)) completed.push(fate.key);
         else if (fate.leased) released.push(fate.key);
       }
     }

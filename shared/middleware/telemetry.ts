@@ -60,6 +60,8 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
   const metrics =
     options.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
   metrics.setDefaultDimensions({ [METRIC_DIMENSIONS.CONSUMER_GROUP]: group });
+  // Counted once per batch, when it is prepared; `settled` logs the same counts.
+  const counted = new WeakMap<PreparedBatch, ReturnType<typeof countFates>>();
   const count = (name: string, value: number) => {
     if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
   };
@@ -75,6 +77,7 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
     metrics,
     prepared(batch) {
       const c = countFates(batch);
+      counted.set(batch, c);
       metrics.addMetric(M.RECORDS_IN, MetricUnit.Count, batch.batch.records.length);
       withheld('watermark', c.watermark);
       withheld('batch', c.batch);
@@ -96,7 +99,7 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
         logger.warn('cache unreachable: deduplicating with the local filter only', { group });
     },
     settled(batch, result) {
-      const c = countFates(batch);
+      const c = counted.get(batch) ?? countFates(batch);
       metrics.addMetric(M.DEDUP_LATENCY, MetricUnit.Milliseconds, batch.dedupMs + result.ms);
       count(M.CHECKPOINT_WRITTEN, result.updates.length);
       logger.info('batch settled', {
