@@ -304,5 +304,5 @@ export async function run(context: BenchContext): Promise<readonly Table[]> {
 const spec = freshProcessSpec<{ index: number; warmup: number; repetitions: number }>();
 if (spec) {
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  await answerFromFreshProcess(await tasks()[spec.index]!.run({ ...spec, log }));
+  await answerFromFreshProcess(await tasks()[spec.index]!.run({ ...spec, log, options: {} }));
 }

@@ -18,14 +18,13 @@ import { createClient } from '@redis/client';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
-import { runningStackEndpoints, stackDown, stackUp } from '#shared/local/stack.ts';
-import type { StackEndpoints } from '#shared/local/stack-config.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { encodeKafkaEvent, type KafkaRecordInput } from '#shared/msk/index.ts';
 import { fakeContext } from '#test/support/guarded.ts';
 import { CountingRunner } from '#test/support/runners.ts';
 import type { BenchContext } from './main.ts';
+import { benchStack } from './stack.ts';
 import { median, type Row, type Table } from './table.ts';
 
 const BATCHES = [100, 1_000, 10_000] as const;
@@ -130,17 +129,9 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-async function endpoints(ctx: BenchContext): Promise<{ env: StackEndpoints; stop: () => Promise<void> }> {
-  const running = runningStackEndpoints();
-  if (running) return { env: running, stop: async () => {} };
-  ctx.log('starting the local stack for the benchmark');
-  const { endpoints: env } = await stackUp({ log: ctx.log });
-  return { env, stop: async () => void (await stackDown({ log: ctx.log })) };
-}
-
 /** Runs the dedup benchmark; see the module comment. */
 export async function run(ctx: BenchContext): Promise<readonly Table[]> {
-  const { env, stop } = await endpoints(ctx);
+  const { env, stop } = await benchStack(ctx);
   const rows: Row[] = [];
   try {
     for (const size of BATCHES) {

@@ -1,11 +1,13 @@
 /**
- * The e2e benchmark's options, their defaults, and `npx tsx bench/e2e.ts [options]`: the bench
- * runner's CLI (`npm run bench -- e2e`) takes no per-benchmark options and runs the defaults.
+ * The e2e benchmark's own options and their defaults. `npm run bench -- e2e --records N ...`
+ * parses them (bench/main.ts) and `e2eOptionsFrom` validates them.
  */
-import { parseArgs } from 'node:util';
-import { E2E_IMPLS, type E2eImpl } from './e2e-consumers.ts';
-import type { BenchContext } from './main.ts';
-import { formatTable, type Row, type Table, writeJsonRows } from './table.ts';
+import type { ParseArgsConfig } from 'node:util';
+
+/** The implementations the e2e benchmark compares. */
+export const E2E_IMPLS = ['mskguard', 'bare', 'powertools'] as const;
+/** One of {@link E2E_IMPLS}. */
+export type E2eImpl = (typeof E2E_IMPLS)[number];
 
 /** Options of `runE2e` (bench/e2e.ts). */
 export interface E2eOptions {
@@ -38,116 +40,52 @@ export const E2E_DEFAULTS: E2eOptions = {
   stallTimeoutMs: 120_000,
 };
 
-const USAGE = `Usage: npx tsx bench/e2e.ts [options]
+/** The options `npm run bench -- e2e` accepts besides the runner's own. */
+export const E2E_OPTIONS: ParseArgsConfig['options'] = {
+  records: { type: 'string' },
+  'batch-size': { type: 'string' },
+  partitions: { type: 'string' },
+  impls: { type: 'string' },
+  'no-profile': { type: 'boolean' },
+};
 
-Records per second through the local pipeline (Kafka, the Lambda poller emulator, Redis, DynamoDB
-Local) for mskguard, the bare consumer and per-record Powertools idempotency.
+/** Help lines for {@link E2E_OPTIONS}. */
+export const E2E_USAGE = `    --records N        records in the topic, ${Math.round(E2E_DEFAULTS.duplicateShare * 100)}% of them duplicates (default ${E2E_DEFAULTS.records})
+    --batch-size N     records per invocation, 1-10000 (default ${E2E_DEFAULTS.batchSize})
+    --partitions LIST  partition counts, e.g. 1,3 (default ${E2E_DEFAULTS.partitions.join(',')})
+    --impls LIST       of ${E2E_IMPLS.join(',')} (default all; overhead needs bare)
+    --no-profile       skip the extra CPU-profiled mskguard run`;
 
-Options:
-  --records N        records in the topic, ${Math.round(E2E_DEFAULTS.duplicateShare * 100)}% of them duplicates (default ${E2E_DEFAULTS.records})
-  --batch-size N     records per invocation, 1-10000 (default ${E2E_DEFAULTS.batchSize})
-  --partitions LIST  partition counts, e.g. 1,3 (default ${E2E_DEFAULTS.partitions.join(',')})
-  --impls LIST       of ${E2E_IMPLS.join(',')} (default all; overhead needs bare)
-  --no-profile       skip the extra CPU-profiled mskguard run
-  --json FILE        also write {"rows":[...]} to FILE
-  --repetitions N    timed runs per measurement (default 5)
-  --warmup N         untimed runs first (default 1)
-  -h, --help         show this help
-`;
+/** A bad e2e option; the runner prints it with the usage. */
+export class E2eUsageError extends Error {}
 
-class UsageError extends Error {}
-
-function integer(
-  value: string | undefined,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
+function integer(value: unknown, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got ${value}`);
+    throw new E2eUsageError(`--${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
   return n;
 }
 
-function list<T>(value: string | undefined, fallback: readonly T[], parse: (item: string) => T): T[] {
-  if (value === undefined) return [...fallback];
+function list<T>(value: unknown, fallback: readonly T[], parse: (item: string) => T): T[] {
+  if (typeof value !== 'string') return [...fallback];
   return [...new Set(value.split(',').map((item) => parse(item.trim())))];
 }
 
-function parse(argv: readonly string[]) {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      records: { type: 'string' },
-      'batch-size': { type: 'string' },
-      partitions: { type: 'string' },
-      impls: { type: 'string' },
-      'no-profile': { type: 'boolean' },
-      json: { type: 'string' },
-      repetitions: { type: 'string' },
-      warmup: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const options: E2eOptions = {
+/** Validated e2e options from the parsed command line (defaults for what is absent). */
+export function e2eOptionsFrom(values: Readonly<Record<string, unknown>>): E2eOptions {
+  return {
     ...E2E_DEFAULTS,
     records: integer(values.records, 'records', E2E_DEFAULTS.records, 100, 10_000_000),
     batchSize: integer(values['batch-size'], 'batch-size', E2E_DEFAULTS.batchSize, 1, 10_000),
     partitions: list(values.partitions, E2E_DEFAULTS.partitions, (p) => integer(p, 'partitions', 1, 1, 64)),
     impls: list(values.impls, E2E_DEFAULTS.impls, (impl) => {
       if (!(E2E_IMPLS as readonly string[]).includes(impl))
-        throw new UsageError(`--impls: unknown implementation ${impl}; choose from ${E2E_IMPLS.join(', ')}`);
+        throw new E2eUsageError(
+          `--impls: unknown implementation ${impl}; choose from ${E2E_IMPLS.join(', ')}`,
+        );
       return impl as E2eImpl;
     }),
     profile: values['no-profile'] !== true,
   };
-  return {
-    help: values.help === true,
-    json: values.json,
-    options,
-    repetitions: integer(values.repetitions, 'repetitions', 5, 1, 1000),
-    warmup: integer(values.warmup, 'warmup', 1, 0, 1000),
-  };
-}
-
-/**
- * Parses `argv`, runs the benchmark, prints its tables; returns the exit code.
- *
- * @example
- * ```ts
- * process.exitCode = await runE2eCli(['--records', '20000', '--partitions', '3'], runE2e);
- * ```
- */
-export async function runE2eCli(
-  argv: readonly string[],
-  runE2e: (options: E2eOptions, ctx: BenchContext) => Promise<readonly Table[]>,
-): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const ctx: BenchContext = {
-    warmup: parsed.warmup,
-    repetitions: parsed.repetitions,
-    log: (line) => process.stderr.write(`${line}\n`),
-  };
-  const rows: Row[] = [];
-  for (const table of await runE2e(parsed.options, ctx)) {
-    process.stdout.write(`\n${formatTable(table)}`);
-    rows.push(...table.rows.map((row) => ({ bench: 'e2e', table: table.title, ...row })));
-  }
-  if (parsed.json) {
-    await writeJsonRows(parsed.json, rows);
-    ctx.log(`[bench] wrote ${rows.length} rows to ${parsed.json}`);
-  }
-  return 0;
 }

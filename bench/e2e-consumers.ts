@@ -13,10 +13,10 @@ import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache'
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { ORDER_KEY_SOURCES, readOrder } from '#functions/orders.ts';
 import type { LuaScript, ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { DynamoDBSender } from '#shared/checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { ORDER_KEY_SOURCES } from '#shared/local/pipeline/consumer.ts';
 import { MetricsRecorder } from '#shared/local/pipeline/metrics.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import {
@@ -25,11 +25,11 @@ import {
   parseMskEvent,
   processRecordsInOrder,
 } from '#shared/msk/index.ts';
+import type { E2eImpl } from './e2e-cli.ts';
 
 /** The implementations, in table order. */
-export const E2E_IMPLS = ['mskguard', 'bare', 'powertools'] as const;
-/** One of {@link E2E_IMPLS}. */
-export type E2eImpl = (typeof E2E_IMPLS)[number];
+
+export { E2E_IMPLS, type E2eImpl } from './e2e-cli.ts';
 
 /**
  * Accumulated milliseconds and counts per named phase: `prepare` / `handler` / `settle` of the
@@ -104,18 +104,6 @@ export interface BenchConsumer {
 
 type Effect = (orderId: string) => void;
 
-/** Decodes an order as the reference consumer does; its id is the business key. */
-function readOrderId(record: ParsedRecord): string {
-  const order = JSON.parse(record.value?.toString('utf8') ?? 'null') as {
-    orderId?: unknown;
-    amount?: unknown;
-  } | null;
-  if (!order || typeof order.orderId !== 'string' || typeof order.amount !== 'number') {
-    throw new Error(`record ${record.coordinate} is not an order event`);
-  }
-  return order.orderId;
-}
-
 /** The idempotency key as mskguard's key sources find it: the header, else the order id. */
 function businessKey(record: ParsedRecord, orderId: string): string {
   return record.lastHeader('idempotency-key')?.toString('utf8') ?? orderId;
@@ -158,7 +146,8 @@ type Body = (event: KafkaEvent, context: Context) => Promise<unknown>;
 /** The bare handler: every record's effect, in order per partition. */
 function bareBody(effect: Effect): Body {
   return async (event) =>
-    (await processRecordsInOrder(parseMskEvent(event), (record) => effect(readOrderId(record)))).response;
+    (await processRecordsInOrder(parseMskEvent(event), (record) => effect(readOrder(record).orderId)))
+      .response;
 }
 
 /** The per-record peer: `makeIdempotent` around each record's effect, keys prefixed by the group. */
@@ -179,7 +168,7 @@ function powertoolsBody(effect: Effect, group: string, deps: ConsumerDeps): Body
     // As Powertools asks of a handler: the in-progress record then expires with the invocation.
     config.registerLambdaContext(context);
     const result = await processRecordsInOrder(parseMskEvent(event), async (record) => {
-      const orderId = readOrderId(record);
+      const orderId = readOrder(record).orderId;
       await idempotent({ key: businessKey(record, orderId), orderId });
     });
     return result.response;

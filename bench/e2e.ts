@@ -15,25 +15,23 @@
  * `--warmup`. The local stack must be running, or is started and stopped around the run.
  */
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createTopic, highWatermarks, produceOrders } from '#shared/local/pipeline/kafka.ts';
 import { PRODUCER_DUPLICATE_SHARE, planWorkload } from '#shared/local/pipeline/workload.ts';
 import { LOCAL_AWS } from '#shared/local/services.ts';
-import { runningStackEndpoints, stackDown, stackUp } from '#shared/local/stack.ts';
 import { PROJECT_ROOT, type StackEndpoints } from '#shared/local/stack-config.ts';
 import { ensureTables, type TableNames } from '#shared/local/tables.ts';
-import { E2E_DEFAULTS, type E2eOptions, runE2eCli } from './e2e-cli.ts';
+import { type E2eOptions, e2eOptionsFrom } from './e2e-cli.ts';
 import type { E2eImpl } from './e2e-consumers.ts';
 import { type E2eResult, e2eTables } from './e2e-report.ts';
 import type { WorkerAnswer, WorkerSpec } from './e2e-worker.ts';
 import type { BenchContext } from './main.ts';
+import { benchStack } from './stack.ts';
 import { runInFreshProcess, type Table } from './table.ts';
 
 /** Tables of the benchmark: keys and checkpoints are namespaced by consumer group, so runs share them. */
@@ -46,14 +44,6 @@ const BENCH_TABLES: TableNames = {
 const WORKER = new URL('./e2e-worker.ts', import.meta.url).href;
 /** Where the profiled run's `.cpuprofile` goes (git-ignored). */
 const RESULTS_DIR = join(PROJECT_ROOT, 'bench', 'results');
-
-async function endpoints(ctx: BenchContext): Promise<{ env: StackEndpoints; stop: () => Promise<void> }> {
-  const running = runningStackEndpoints();
-  if (running) return { env: running, stop: async () => {} };
-  ctx.log('e2e: starting the local stack for the benchmark');
-  const { endpoints: env } = await stackUp({ log: ctx.log });
-  return { env, stop: async () => void (await stackDown({ log: ctx.log })) };
-}
 
 interface PreparedTopic {
   readonly partitions: number;
@@ -196,7 +186,7 @@ async function measureImpl(
  */
 export async function runE2e(options: E2eOptions, ctx: BenchContext): Promise<readonly Table[]> {
   const load = loadavg();
-  const { env, stop } = await endpoints(ctx);
+  const { env, stop } = await benchStack(ctx);
   const runId = `${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   const kafka = new Kafka({
     clientId: 'mskguard-bench',
@@ -237,13 +227,7 @@ export async function runE2e(options: E2eOptions, ctx: BenchContext): Promise<re
 
 export { E2E_DEFAULTS, type E2eOptions } from './e2e-cli.ts';
 
-/** Runs the benchmark with {@link E2E_DEFAULTS}; see the module comment. */
+/** Runs the benchmark with the options given on the command line; see the module comment. */
 export function run(ctx: BenchContext): Promise<readonly Table[]> {
-  return runE2e(E2E_DEFAULTS, ctx);
-}
-
-// `npx tsx bench/e2e.ts [options]`: main's CLI takes no per-benchmark options, this entry does.
-const entry = process.argv[1];
-if (entry && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))) {
-  process.exitCode = await runE2eCli(process.argv.slice(2), runE2e);
+  return runE2e(e2eOptionsFrom(ctx.options), ctx);
 }

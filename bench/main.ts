@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- [name ...] [--json FILE]`: runs the named benchmarks (all when none is
+ * `npm run bench -- [name ...] [--json FILE] [benchmark options]`: runs the named benchmarks (all when none is
  * named), prints one aligned table per result and optionally writes every row as JSON.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { E2E_OPTIONS, E2E_USAGE, e2eOptionsFrom } from './e2e-cli.ts';
 import { formatTable, type Row, type Table, writeJsonRows } from './table.ts';
 
 /** What every benchmark receives. */
@@ -15,6 +16,8 @@ export interface BenchContext {
   readonly repetitions: number;
   /** Progress lines, to stderr so stdout holds only tables. */
   readonly log: (line: string) => void;
+  /** Values of the benchmark's own options (its registration's `options`), as parseArgs gave them. */
+  readonly options: Readonly<Record<string, string | boolean | undefined>>;
 }
 
 /** A benchmark module exports `run`; its tables are printed in order. */
@@ -25,6 +28,12 @@ export interface BenchmarkModule {
 interface Registration {
   readonly description: string;
   readonly load: () => Promise<BenchmarkModule>;
+  /** Options only this benchmark takes (parsed by main, handed over in `context.options`). */
+  readonly options?: ParseArgsConfig['options'];
+  /** Help lines for those options. */
+  readonly usage?: string;
+  /** Checks those options before anything runs; throws with the reason. */
+  readonly validate?: (values: Readonly<Record<string, unknown>>) => unknown;
 }
 
 /** Registered benchmarks: add one with a line here and a module exporting `run`. */
@@ -37,7 +46,13 @@ export const BENCHMARKS: Readonly<Record<string, Registration>> = {
     description: 'mskguard per batch (RESP, Upstash) vs per-record Powertools idempotency, 17% duplicates',
     load: () => import('./dedup.ts'),
   },
-  e2e: { description: 'records/s end to end: mskguard, bare, powertools', load: () => import('./e2e.ts') },
+  e2e: {
+    description: 'records/s end to end: mskguard, bare, powertools',
+    load: () => import('./e2e.ts'),
+    options: E2E_OPTIONS,
+    usage: E2E_USAGE,
+    validate: e2eOptionsFrom,
+  },
 };
 
 const USAGE = `Usage: npm run bench -- [name ...] [--json FILE] [--repetitions N] [--warmup N]
@@ -53,7 +68,7 @@ Options:
 
 Benchmarks:
 ${Object.entries(BENCHMARKS)
-  .map(([name, r]) => `  ${name.padEnd(18)} ${r.description}`)
+  .map(([name, r]) => `  ${name.padEnd(18)} ${r.description}${r.usage ? `\n${r.usage}` : ''}`)
   .join('\n')}
 `;
 
@@ -84,6 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     warmup: parsed.warmup,
     repetitions: parsed.repetitions,
     log: (line) => process.stderr.write(`${line}\n`),
+    options: parsed.options,
   };
   const rows: Row[] = [];
   for (const name of parsed.names) {
@@ -102,24 +118,39 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 function parseCli(argv: readonly string[]) {
-  const { values, positionals } = parseArgs({
+  const own: NonNullable<ParseArgsConfig['options']> = Object.assign(
+    {},
+    ...Object.values(BENCHMARKS).map((r) => r.options ?? {}),
+  );
+  const parsed = parseArgs({
     args: [...argv],
     allowPositionals: true,
     options: {
+      ...own,
       json: { type: 'string' },
       repetitions: { type: 'string' },
       warmup: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const { positionals } = parsed;
   const unknown = positionals.filter((name) => !Object.hasOwn(BENCHMARKS, name));
   if (unknown.length > 0) throw new UsageError(`Unknown benchmark: ${unknown.join(', ')}`);
+  for (const name of positionals) {
+    try {
+      BENCHMARKS[name]?.validate?.(values);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   return {
     help: values.help === true,
-    json: values.json,
+    json: typeof values.json === 'string' ? values.json : undefined,
     names: positionals.length > 0 ? [...new Set(positionals)] : Object.keys(BENCHMARKS),
-    repetitions: countOption(values.repetitions, 'repetitions', 5, 1),
-    warmup: countOption(values.warmup, 'warmup', 1, 0),
+    repetitions: countOption(values.repetitions as string | undefined, 'repetitions', 5, 1),
+    warmup: countOption(values.warmup as string | undefined, 'warmup', 1, 0),
+    options: values,
   };
 }
 

@@ -13,28 +13,15 @@ import {
   processRecordsInOrder,
 } from '#shared/msk/index.ts';
 import { guardOptionsFromEnv } from '#shared/runtime/guard-from-env.ts';
-
-/** An order event as producers write it (JSON value). */
-export interface OrderEvent {
-  readonly orderId: string;
-  readonly amount: number;
-  readonly currency?: string;
-}
+import { ORDER_KEY_SOURCES, readOrder } from './orders.ts';
 
 /** The effect of one order: replace with your own (write to a database, call an API, ...). */
 export async function handleOrder(record: ParsedRecord): Promise<void> {
-  const order = JSON.parse(record.value?.toString('utf8') ?? 'null') as OrderEvent | null;
-  if (!order || typeof order.orderId !== 'string' || typeof order.amount !== 'number') {
-    // Thrown errors stop this partition here; Lambda redelivers from this record.
-    throw new Error(`record ${record.coordinate} is not an order event`);
-  }
+  const order = readOrder(record);
   // ... the side effect happens here, once per order ...
+  void order;
 }
 
 export const handler = middy<KafkaEvent, unknown, Error, Context>()
-  .use(
-    mskGuard(
-      guardOptionsFromEnv({ keySources: [{ type: 'header' }, { type: 'jsonPath', path: 'orderId' }] }),
-    ),
-  )
+  .use(mskGuard(guardOptionsFromEnv({ keySources: ORDER_KEY_SOURCES })))
   .handler(async (event) => (await processRecordsInOrder(parseMskEvent(event), handleOrder)).response);

@@ -177,10 +177,13 @@ export function decodeOffsetCommitValue(buffer: Buffer): OffsetCommitValue {
 export function decodeOffsetCommitRecord(
   key: Buffer | null,
   value: Buffer | null,
+  accept: (key: OffsetCommitKey) => boolean = () => true,
 ): OffsetCommitRecord | null {
   if (!key || !value) return null;
   const decodedKey = decodeOffsetCommitKey(key);
-  if (!decodedKey) return null;
+  // `accept` filters on the key before the value is decoded, so another group's record in an
+  // unknown value format cannot fail a scan for this group.
+  if (!decodedKey || !accept(decodedKey)) return null;
   const decoded = decodeOffsetCommitValue(value);
   return {
     ...decodedKey,

@@ -3,8 +3,7 @@ import { MskGuardError } from '#shared/errors.ts';
 import {
   CONSUMER_OFFSETS_TOPIC,
   consumerOffsetsPartitionFor,
-  decodeOffsetCommitKey,
-  decodeOffsetCommitValue,
+  decodeOffsetCommitRecord,
   type OffsetCommitRecord,
 } from './consumer-offsets-codec.ts';
 import type { ProgressSink } from './types.ts';
@@ -205,19 +204,7 @@ export class KafkaConsumerOffsetsReader implements ConsumerOffsetsReader {
     // Tombstones (null value) mark deleted or expired offsets: the commits before them are what
     // restore wants back. Only this group's keys are decoded further, so another group's record in
     // an unknown format cannot fail the scan.
-    if (!key || !value) return null;
-    const decodedKey = decodeOffsetCommitKey(key);
-    if (!decodedKey || decodedKey.group !== s.group || decodedKey.topic !== s.topic) return null;
-    const decoded = decodeOffsetCommitValue(value);
-    if (decoded.commitTimestamp > s.atMs) return null;
-    return {
-      ...decodedKey,
-      offset: decoded.offset,
-      leaderEpoch: decoded.leaderEpoch,
-      metadata: decoded.metadata,
-      commitTimestamp: decoded.commitTimestamp,
-      expireTimestamp: decoded.expireTimestamp,
-      valueVersion: decoded.version,
-    };
+    const record = decodeOffsetCommitRecord(key, value, (k) => k.group === s.group && k.topic === s.topic);
+    return record && record.commitTimestamp <= s.atMs ? record : null;
   }
 }

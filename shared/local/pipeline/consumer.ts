@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { ORDER_KEY_SOURCES, readOrder } from '#functions/orders.ts';
 import { MskGuardError } from '#shared/errors.ts';
-import type { KeySource } from '#shared/keys/index.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import {
@@ -13,11 +13,6 @@ import {
 } from '#shared/msk/index.ts';
 import { type GuardTotals, MetricsRecorder } from './metrics.ts';
 
-/** The key sources of the reference consumer (functions/order-consumer.ts): header, then `orderId`. */
-export const ORDER_KEY_SOURCES: readonly KeySource[] = [
-  { type: 'header' },
-  { type: 'jsonPath', path: 'orderId' },
-];
 
 /** A fault the local run injects into the handler; never thrown by mskguard itself. */
 export class SimulatedFaultError extends MskGuardError {}
@@ -76,7 +71,7 @@ export function createLocalConsumer(guard: Omit<MskGuardOptions, 'keySources' | 
       const result = await processRecordsInOrder(batch, (record) => {
         if (record === failing)
           throw new SimulatedFaultError(`simulated fault: ${record.coordinate} timed out`);
-        const orderId = readOrderId(record);
+        const orderId = readOrder(record).orderId;
         effects.set(orderId, (effects.get(orderId) ?? 0) + 1);
       });
       return result.response;
@@ -94,16 +89,4 @@ export function createLocalConsumer(guard: Omit<MskGuardOptions, 'keySources' | 
     },
     pendingFaults: () => Number(throwNext) + Number(failRecord),
   };
-}
-
-/** Validates an order event as `handleOrder` does and returns its business key. */
-function readOrderId(record: ParsedRecord): string {
-  const order = JSON.parse(record.value?.toString('utf8') ?? 'null') as {
-    orderId?: unknown;
-    amount?: unknown;
-  } | null;
-  if (!order || typeof order.orderId !== 'string' || typeof order.amount !== 'number') {
-    throw new Error(`record ${record.coordinate} is not an order event`);
-  }
-  return order.orderId;
 }
