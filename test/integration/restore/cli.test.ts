@@ -4,38 +4,26 @@
 // prints a dry-run table that changes nothing, and exits 3 when refused. The 12-partition run's
 // duration is printed for the record ([measure] on stderr), never asserted.
 
-import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import {
   GetEventSourceMappingCommand,
   LambdaClient,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import type { RestoreResponse } from '#shared/restore/engine.ts';
-import { stackEnv, uniqueName } from '#test/support/stack.ts';
+import { restoreFixture } from '#test/support/restore-fixture.ts';
+import { uniqueName } from '#test/support/stack.ts';
 
-const env = stackEnv();
 const UUID = '6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88';
 const PARTITIONS = 12;
-const kafka = new Kafka({ brokers: [env.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-const observer = kafka.admin();
-const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-const tables = {
-  checkpoints: uniqueName('ckpt'),
-  quarantine: uniqueName('quar'),
-  audit: uniqueName('audit'),
-};
-const checkpoints = new DynamoCheckpointStore(ddb, tables.checkpoints);
+const fx = restoreFixture('restore-cli');
+const { env, kafka, observer, ddb, tables, checkpoints, topic, commit, committed } = fx;
 const lambda = mockClient(LambdaClient);
-const topic = uniqueName('restore-cli');
 const targets = Array.from({ length: PARTITIONS }, (_, p) => 5 + p);
 
 function cli() {
@@ -63,56 +51,18 @@ function cli() {
   return { out, run };
 }
 
-async function commit(group: string, offsets: readonly number[]): Promise<void> {
-  const consumer = kafka.consumer({
-    groupId: group,
-    sessionTimeout: 6000,
-    heartbeatInterval: 500,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatch: async () => {} });
-  consumer.pause([{ topic }]);
-  await consumer.commitOffsets(offsets.map((o, partition) => ({ topic, partition, offset: String(o) })));
-  await consumer.disconnect();
-}
-
-async function committed(group: string): Promise<number[]> {
-  const [entry] = await observer.fetchOffsets({ groupId: group, topics: [topic] });
-  return (entry?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
-}
-
 async function groupWithCheckpoints(): Promise<string> {
   const group = uniqueName('g-cli');
-  await checkpoints.advance(
-    group,
-    targets.map((nextOffset, partition) => ({ topic, partition, nextOffset })),
-    { requestId: 'seed', epoch: 0 },
-  );
+  await fx.advance(group, targets, 'seed');
   await commit(group, targets);
   return group;
 }
 
 beforeAll(async () => {
-  await Promise.all([observer.connect(), ensureTables(ddb, tables)]);
-  await observer.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-  const producer = kafka.producer();
-  await producer.connect();
-  await producer.send({
-    topic,
-    messages: Array.from({ length: PARTITIONS * 20 }, (_, n) => ({
-      partition: n % PARTITIONS,
-      value: `v${n}`,
-    })),
-  });
-  await producer.disconnect();
+  await fx.open(PARTITIONS);
+  await fx.produce(PARTITIONS, PARTITIONS * 20, Date.now());
 });
-afterAll(async () => {
-  await observer.deleteTopics({ topics: [topic] }).catch(() => {});
-  await observer.disconnect();
-  ddb.destroy();
-});
+afterAll(() => fx.close());
 
 describe('mskguard restore on the local stack', () => {
   it('restores a 12-partition group after its offsets were deleted (--execute, mocked ESM) and audits it', async () => {

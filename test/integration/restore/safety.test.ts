@@ -4,44 +4,27 @@
 // (Lambda API mocked with aws-sdk-client-mock) around the change and leaves it disabled when a
 // failure may have left offsets half done; reprocess bumps the dedup epoch in DynamoDB Local.
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   GetEventSourceMappingCommand,
   LambdaClient,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { DynamoAuditStore } from '#shared/restore/audit.ts';
 import { KafkaConsumerOffsetsReader } from '#shared/restore/consumer-offsets-reader.ts';
 import { type RestoreDeps, runRestore } from '#shared/restore/engine.ts';
 import { RestoreRefusedError } from '#shared/restore/errors.ts';
 import { EventSourceMappingToggle } from '#shared/restore/esm.ts';
 import type { RestoreRequest } from '#shared/restore/types.ts';
-import { stackEnv, uniqueName } from '#test/support/stack.ts';
+import { restoreFixture } from '#test/support/restore-fixture.ts';
+import { uniqueName } from '#test/support/stack.ts';
 
-const env = stackEnv();
 const UUID = '6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88';
-const kafka = new Kafka({ brokers: [env.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-const observer = new Kafka({
-  brokers: [env.KAFKA_BROKERS],
-  logLevel: logLevel.NOTHING,
-  clientId: 'observer',
-}).admin();
-const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-const tables = {
-  checkpoints: uniqueName('ckpt'),
-  quarantine: uniqueName('quar'),
-  audit: uniqueName('audit'),
-};
-const checkpoints = new DynamoCheckpointStore(ddb, tables.checkpoints);
+const fx = restoreFixture('restore-safety');
+const { kafka, admin, ddb, tables, checkpoints, topic, commit, committed } = fx;
 const lambda = mockClient(LambdaClient);
-const topic = uniqueName('restore-safety');
 const BASE = Date.now() - 3_600_000;
 const deps: RestoreDeps = {
   admin,
@@ -56,39 +39,8 @@ const deps: RestoreDeps = {
   groupEmptyTimeoutMs: 3000,
 };
 
-async function commit(group: string, offsets: readonly number[]): Promise<void> {
-  const consumer = kafka.consumer({
-    groupId: group,
-    sessionTimeout: 6000,
-    heartbeatInterval: 500,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatch: async () => {} });
-  consumer.pause([{ topic }]);
-  await consumer.commitOffsets(offsets.map((o, partition) => ({ topic, partition, offset: String(o) })));
-  await consumer.disconnect();
-}
-
 /** A consumer that stays in the group (a running service) until disconnected. */
-async function activeConsumer(group: string): Promise<Consumer> {
-  const consumer = kafka.consumer({
-    groupId: group,
-    sessionTimeout: 6000,
-    heartbeatInterval: 500,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: false });
-  await consumer.run({ autoCommit: false, eachBatch: async () => {} });
-  return consumer;
-}
-
-async function committed(group: string): Promise<number[]> {
-  const [entry] = await observer.fetchOffsets({ groupId: group, topics: [topic] });
-  return (entry?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
-}
+const activeConsumer = (group: string): Promise<Consumer> => fx.member(group, false);
 
 async function prepared(offsets: readonly number[], committedNow: readonly number[]): Promise<string> {
   const group = uniqueName('g-safe');
@@ -118,27 +70,14 @@ function esmStates(...states: string[]): void {
 }
 
 beforeAll(async () => {
-  await Promise.all([admin.connect(), observer.connect(), ensureTables(ddb, tables)]);
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-  const producer = kafka.producer();
-  await producer.connect();
-  const messages = Array.from({ length: 30 }, (_, n) => ({
-    partition: n % 3,
-    value: `v${n}`,
-    timestamp: String(BASE + Math.floor(n / 3) * 1000),
-  }));
-  await producer.send({ topic, messages });
-  await producer.disconnect();
+  await fx.open(3);
+  await fx.produce(3, 30, BASE);
   // Retention ate the start of partition 0: its low is 5. (deleteTopicRecords needs the leaders cached.)
   await admin.fetchTopicMetadata({ topics: [topic] });
   await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '5' }] });
 });
 afterEach(() => lambda.reset());
-afterAll(async () => {
-  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-  await Promise.all([admin.disconnect(), observer.disconnect()]);
-  ddb.destroy();
-});
+afterAll(() => fx.close());
 
 describe('restore refuses while the group is active', () => {
   it('refuses and changes nothing while a real consumer is in the group', async () => {

@@ -3,34 +3,17 @@
 // result is read back with a separate admin client. Checkpoints live in DynamoDB Local
 // (DynamoCheckpointStore); commits are made by real kafkajs consumers.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
-import { Kafka, logLevel } from 'kafkajs';
+import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { DynamoAuditStore } from '#shared/restore/audit.ts';
 import { KafkaConsumerOffsetsReader } from '#shared/restore/consumer-offsets-reader.ts';
 import { type RestoreDeps, runRestore } from '#shared/restore/engine.ts';
 import type { RestoreRequest } from '#shared/restore/types.ts';
-import { stackEnv, uniqueName } from '#test/support/stack.ts';
+import { restoreFixture } from '#test/support/restore-fixture.ts';
+import { uniqueName } from '#test/support/stack.ts';
 
-const env = stackEnv();
-const kafka = new Kafka({ brokers: [env.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-const observer = new Kafka({
-  brokers: [env.KAFKA_BROKERS],
-  logLevel: logLevel.NOTHING,
-  clientId: 'observer',
-}).admin();
-const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-const tables = {
-  checkpoints: uniqueName('ckpt'),
-  quarantine: uniqueName('quar'),
-  audit: uniqueName('audit'),
-};
-const checkpoints = new DynamoCheckpointStore(ddb, tables.checkpoints);
-const topic = uniqueName('restore-strategies');
+const fx = restoreFixture('restore-strategies');
+const { kafka, admin, ddb, tables, checkpoints, topic, commit, committed, advance } = fx;
 const PARTITIONS = 3;
 const PER_PARTITION = 10;
 /** Record i of every partition is produced with timestamp BASE + i seconds. */
@@ -42,56 +25,14 @@ const deps: RestoreDeps = {
   audit: new DynamoAuditStore(ddb, tables.audit),
 };
 
-/** Commits offsets as a real group member would: join, commit, leave. */
-async function commit(group: string, offsets: readonly number[]): Promise<void> {
-  const consumer = kafka.consumer({
-    groupId: group,
-    sessionTimeout: 6000,
-    heartbeatInterval: 500,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatch: async () => {} });
-  consumer.pause([{ topic }]);
-  await consumer.commitOffsets(offsets.map((o, partition) => ({ topic, partition, offset: String(o) })));
-  await consumer.disconnect();
-}
-
-/** The group's committed offsets per partition, read by a client restore does not share. */
-async function committed(group: string): Promise<number[]> {
-  const [entry] = await observer.fetchOffsets({ groupId: group, topics: [topic] });
-  return (entry?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
-}
-
 const restore = (group: string, r: Partial<RestoreRequest>) =>
   runRestore({ group, topic, strategy: 'checkpoint', execute: true, requestedBy: 'it', ...r }, deps);
-const advance = (group: string, offsets: readonly number[]) =>
-  checkpoints.advance(
-    group,
-    offsets.map((nextOffset, partition) => ({ topic, partition, nextOffset })),
-    { requestId: uniqueName('req'), epoch: 0 },
-  );
-
 beforeAll(async () => {
-  await Promise.all([admin.connect(), observer.connect(), ensureTables(ddb, tables)]);
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-  const producer = kafka.producer();
-  await producer.connect();
-  const messages = Array.from({ length: PARTITIONS * PER_PARTITION }, (_, n) => ({
-    partition: n % PARTITIONS,
-    value: `v${n}`,
-    timestamp: String(BASE + Math.floor(n / PARTITIONS) * 1000),
-  }));
-  await producer.send({ topic, messages });
-  await producer.disconnect();
+  await fx.open(PARTITIONS);
+  await fx.produce(PARTITIONS, PARTITIONS * PER_PARTITION, BASE);
 });
 
-afterAll(async () => {
-  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-  await Promise.all([admin.disconnect(), observer.disconnect()]);
-  ddb.destroy();
-});
+afterAll(() => fx.close());
 
 describe('restore checkpoint', () => {
   it('puts back the checkpoints after the group was deleted, and audits the run', async () => {
