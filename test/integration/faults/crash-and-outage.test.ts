@@ -155,9 +155,14 @@ describe('fault injection: one effect per key, nothing lost', () => {
       }) as unknown as (event: unknown, context: Context) => Promise<unknown>;
   }
 
-  async function verify(scenario: string, group: string, sim: LambdaSimulator, unique: readonly string[]) {
-    const counts = await ledger.counts();
-    const effects = unique.map((k) => counts.get(`${group}:${k}`) ?? 0);
+  /** Records the scenario's row and asserts one effect per unique key, none lost. */
+  function tally(
+    scenario: string,
+    sim: LambdaSimulator,
+    unique: readonly string[],
+    effectsOf: (key: string) => number,
+  ) {
+    const effects = unique.map(effectsOf);
     const row: Row = {
       scenario,
       invocations: sim.outcomes.length,
@@ -171,6 +176,12 @@ describe('fault injection: one effect per key, nothing lost', () => {
     table.push(row);
     expect(row).toMatchObject({ minEffects: 1, maxEffects: 1, lost: 0 });
     return row;
+  }
+
+  /** {@link tally} with the effects the ledger in DynamoDB holds for the group. */
+  async function verify(scenario: string, group: string, sim: LambdaSimulator, unique: readonly string[]) {
+    const counts = await ledger.counts();
+    return tally(scenario, sim, unique, (k) => counts.get(`${group}:${k}`) ?? 0);
   }
 
   const crashes: [string, CrashPoint][] = [
@@ -221,19 +232,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
     await sim.drain(handler, (i) => {
       if (i === 1) faults.crashAt = 'after-complete';
     });
-    const effects = unique.map((k) => seen.get(k) ?? 0);
-    table.push({
-      scenario: 'crash after complete, before the checkpoint',
-      invocations: sim.outcomes.length,
-      crashed: sim.outcomes.filter((o) => o === 'timed-out').length,
-      failed: sim.outcomes.filter((o) => o === 'threw' || o === 'partial').length,
-      keys: unique.length,
-      minEffects: Math.min(...effects),
-      maxEffects: Math.max(...effects),
-      lost: effects.filter((n) => n === 0).length,
-    });
-    expect(Math.min(...effects)).toBe(1);
-    expect(Math.max(...effects)).toBe(1);
+    tally('crash after complete, before the checkpoint', sim, unique, (k) => seen.get(k) ?? 0);
   });
 
   it('handler errors and partial failures', async () => {
