@@ -27,3 +27,15 @@ export function stackEnv(): StackEndpoints {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
+
+/** One endpoint of the local stack (for suites that need only that service), with the fix when unset. */
+export function stackVar(name: keyof StackEndpoints): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set: this suite needs the local stack. Run it with \`npm test\` (which brings the ` +
+        `stack up), or start it with \`npm run stack:up\`, or set ${name} by hand.`,
+    );
+  }
+  return value;
+}

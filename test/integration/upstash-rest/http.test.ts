@@ -8,14 +8,9 @@ import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StackError } from '#shared/errors.ts';
 import { startUpstashRestServer, type UpstashRestServer } from '#shared/local/upstash-rest/server.ts';
+import { stackVar } from '#test/support/stack.ts';
 
-const REDIS_URL = process.env.REDIS_URL;
-if (!REDIS_URL) {
-  throw new Error(
-    'REDIS_URL is not set: the Upstash REST tests need a real redis-server. The global test setup ' +
-      'provides one; by hand: REDIS_URL=redis://127.0.0.1:6379 npx vitest run test/integration/upstash-rest',
-  );
-}
+const REDIS_URL = stackVar('REDIS_URL');
 
 const TOKEN = `test-token-${randomUUID()}`;
 const PREFIX = `mskguard:test:upstash-rest:http:${randomUUID()}:`;

@@ -8,14 +8,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Redis } from '@upstash/redis';
 import { describe, expect, it } from 'vitest';
+import { stackVar } from '#test/support/stack.ts';
 
-const REDIS_URL = process.env.REDIS_URL;
-if (!REDIS_URL) {
-  throw new Error(
-    'REDIS_URL is not set: the Upstash REST tests need a real redis-server. The global test setup ' +
-      'provides one; by hand: REDIS_URL=redis://127.0.0.1:6379 npx vitest run test/integration/upstash-rest',
-  );
-}
+const REDIS_URL = stackVar('REDIS_URL');
 
 const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli');
 const SERVER = fileURLToPath(new URL('../../../shared/local/upstash-rest/server.ts', import.meta.url));
