@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { LOCAL_AWS } from '#shared/local/services.ts';
 import { ensureTables } from '#shared/local/tables.ts';
 import { guardedConsumer, orders } from '#test/support/guarded.ts';
@@ -86,5 +87,47 @@ describe('watermark tier and checkpoints', () => {
     await store.bumpEpoch(c.group, { requestId: 'restore-test' });
     await c.invoke(batch);
     expect(c.effects).toEqual(['a', 'b', 'a', 'b']);
+  });
+});
+
+describe('an unreachable checkpoint table', () => {
+  const env = stackEnv();
+  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
+  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
+  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
+  const runner = ADAPTERS.resp();
+  beforeAll(() => ensureTables(ddb, tables));
+  afterAll(async () => {
+    await runner.close();
+    ddb.destroy();
+  });
+
+  it('fails the invocation and gives back the keys it claimed meanwhile, so the retry processes at once (G5, G6)', async () => {
+    // Prepare: the watermark read fails once; the claim went out in parallel and succeeded.
+    let down = true;
+    const flaky: CheckpointStore = {
+      load: async (group, partitions) => {
+        if (down) throw new Error('injected: DynamoDB unreachable');
+        return store.load(group, partitions);
+      },
+      advance: (group, updates, meta) => store.advance(group, updates, meta),
+      listCurrent: (group, topic) => store.listCurrent(group, topic),
+      historyAt: (group, topic, at) => store.historyAt(group, topic, at),
+      committedOwners: (group, owners) => store.committedOwners(group, owners),
+      bumpEpoch: (group, meta) => store.bumpEpoch(group, meta),
+    };
+    const group = uniqueName('grp');
+    const c = guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: flaky });
+    const batch = orders('orders', 0, 0, ['a', 'b']);
+
+    // Act
+    const failed = c.invoke(batch);
+    await expect(failed).rejects.toThrow('DynamoDB unreachable');
+    down = false;
+    const retry = await c.invoke(batch);
+
+    // Assess: had the leases stayed, the retry would report the partition in progress.
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['a', 'b']);
   });
 });
