@@ -42,6 +42,7 @@ import {
   CHECKPOINT_ATTRIBUTES as A,
   CHECKPOINT_SORT_KEYS,
   commitMarkerKey,
+  commitMarkerPrefix,
   currentKey,
   groupKey,
   mergeUpdates,
@@ -256,7 +257,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
       [...new Set(owners)].map((o) => commitMarkerKey(group, o)),
       { retry: this.#retry, failure: this.#readFailure, consistentRead: true },
     );
-    const prefix = `${group}#OWNER#`;
+    const prefix = commitMarkerPrefix(group);
     return new Set(items.map((item) => (item[A.PARTITION_KEY]?.S ?? '').slice(prefix.length)));
   }
 

@@ -78,7 +78,12 @@ export function groupKey(group: string): Item {
  * finds the invocation's lease expired (it died) asks whether its checkpoint committed.
  */
 export function commitMarkerKey(group: string, owner: string): Item {
-  return { [A.PARTITION_KEY]: { S: `${group}#OWNER#${owner}` }, [A.SORT_KEY]: { S: 'COMMIT' } };
+  return { [A.PARTITION_KEY]: { S: `${commitMarkerPrefix(group)}${owner}` }, [A.SORT_KEY]: { S: 'COMMIT' } };
+}
+
+/** The partition-key prefix of a group's commit markers (the owner id follows it). */
+export function commitMarkerPrefix(group: string): string {
+  return `${group}#OWNER#`;
 }
 
 /** Sort key of a HISTORY item; sorts by write time, then offset. */
