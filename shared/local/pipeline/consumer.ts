@@ -13,7 +13,6 @@ import {
 } from '#shared/msk/index.ts';
 import { type GuardTotals, MetricsRecorder } from './metrics.ts';
 
-
 /** A fault the local run injects into the handler; never thrown by mskguard itself. */
 export class SimulatedFaultError extends MskGuardError {}
 
