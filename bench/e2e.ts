@@ -10,7 +10,7 @@
  * last record; the table shows the median of the timed runs. Every run's effects are checked: once
  * per order for mskguard and powertools, once per record for bare.
  *
- * Options (`npx tsx bench/e2e.ts --help`; `npm run bench -- e2e` runs the defaults): `--records`,
+ * Options (`npm run bench -- --help` lists them; `npm run bench -- e2e --records 20000`): `--records`,
  * `--batch-size`, `--partitions`, `--impls`, `--no-profile`, and main's `--json`, `--repetitions`,
  * `--warmup`. The local stack must be running, or is started and stopped around the run.
  */
