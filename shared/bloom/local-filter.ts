@@ -125,14 +125,28 @@ export class LocalBloomFilter {
     return this.#current.byteLength + this.#previous.byteLength;
   }
 
-  #positionsOf(digest: Uint8Array): Uint32Array {
-    if (digest.length !== BLOOM_DIGEST_BYTES) {
+  #positionsOf(digest: Uint8Array, at: number, exact: boolean): Uint32Array {
+    if (
+      exact ? digest.length !== BLOOM_DIGEST_BYTES : !(at >= 0 && at + BLOOM_DIGEST_BYTES <= digest.length)
+    ) {
       throw new MskGuardError(
-        `LocalBloomFilter needs ${BLOOM_DIGEST_BYTES}-byte key digests, got ${digest.length} bytes.`,
+        exact
+          ? `LocalBloomFilter needs ${BLOOM_DIGEST_BYTES}-byte key digests, got ${digest.length} bytes.`
+          : `No ${BLOOM_DIGEST_BYTES}-byte digest at ${at} in ${digest.length} bytes.`,
       );
     }
-    writeBloomPositions(digest, this.#bits, this.#hashes, this.#positions);
+    writeBloomPositions(digest, this.#bits, this.#hashes, this.#positions, at);
     return this.#positions;
+  }
+
+  /** {@link LocalBloomFilter.add} of the 16-byte digest at `at` in `digests` (a batch's digests packed back to back). */
+  public addAt(digests: Uint8Array, at: number): boolean {
+    return this.#add(this.#positionsOf(digests, at, false));
+  }
+
+  /** {@link LocalBloomFilter.has} of the 16-byte digest at `at` in `digests`. */
+  public hasAt(digests: Uint8Array, at: number): boolean {
+    return this.#has(this.#positionsOf(digests, at, false));
   }
 
   /**
@@ -141,8 +155,11 @@ export class LocalBloomFilter {
    * `capacity`, so re-adding a key does not hasten rotation.
    */
   public add(digest: Uint8Array): boolean {
+    return this.#add(this.#positionsOf(digest, 0, true));
+  }
+
+  #add(positions: Uint32Array): boolean {
     if (this.#currentCount >= this.#capacity) this.rotate();
-    const positions = this.#positionsOf(digest);
     const words = this.#current;
     let changed = false;
     for (let i = 0; i < this.#hashes; i++) {
@@ -161,7 +178,10 @@ export class LocalBloomFilter {
 
   /** False when `digest` was certainly not added since the last-but-one rotation; true means "probably". */
   public has(digest: Uint8Array): boolean {
-    const positions = this.#positionsOf(digest);
+    return this.#has(this.#positionsOf(digest, 0, true));
+  }
+
+  #has(positions: Uint32Array): boolean {
     return (
       LocalBloomFilter.#allSet(this.#current, positions, this.#hashes) ||
       (this.#previousCount > 0 && LocalBloomFilter.#allSet(this.#previous, positions, this.#hashes))

@@ -24,6 +24,8 @@ const TWO_POW_32 = 0x1_0000_0000;
  * below 2m ≤ 2^33, again exact. When h2 ≡ 0 (mod m), all k positions coincide (probability
  * 1/m); the key is still found, only its false-positive protection weakens.
  *
+ * `at`: where the digest starts in `digest` (a batch's digests packed back to back).
+ *
  * @internal Use {@link bloomPositions} unless you validated the inputs once for many calls.
  */
 export function writeBloomPositions(
@@ -31,13 +33,15 @@ export function writeBloomPositions(
   bits: number,
   hashes: number,
   out: Uint32Array,
+  at = 0,
 ): void {
+  const d = digest;
   const h1 =
-    ((digest[0]! | (digest[1]! << 8) | (digest[2]! << 16) | (digest[3]! << 24)) >>> 0) +
-    (digest[4]! | (digest[5]! << 8)) * TWO_POW_32;
+    ((d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0) +
+    (d[at + 4]! | (d[at + 5]! << 8)) * TWO_POW_32;
   const h2 =
-    ((digest[6]! | (digest[7]! << 8) | (digest[8]! << 16) | (digest[9]! << 24)) >>> 0) +
-    (digest[10]! | (digest[11]! << 8)) * TWO_POW_32;
+    ((d[at + 6]! | (d[at + 7]! << 8) | (d[at + 8]! << 16) | (d[at + 9]! << 24)) >>> 0) +
+    (d[at + 10]! | (d[at + 11]! << 8)) * TWO_POW_32;
   let position = h1 % bits;
   const step = h2 % bits;
   for (let i = 0; i < hashes; i++) {

@@ -89,7 +89,12 @@ export class RedisDedupTier {
   public async claim(
     keys: readonly TierKey[],
     options: { leaseMs: number; mode: 'exact' | 'probabilistic'; owner?: string },
-  ): Promise<{ statuses: ClaimStatus[]; ticket: ClaimTicket; inDoubt: { key: TierKey; owner: string }[] }> {
+  ): Promise<{
+    statuses: ClaimStatus[];
+    ticket: ClaimTicket;
+    /** Keys claimed InDoubt, with their position in `keys` and the dead owner. */
+    inDoubt: { key: TierKey; index: number; owner: string }[];
+  }> {
     const owner = options.owner ?? randomBytes(12).toString('base64url');
     const leaseMs = Math.ceil(options.leaseMs);
     if (leaseMs > this.#windowMs) {
@@ -115,7 +120,8 @@ export class RedisDedupTier {
     }
     const inDoubt = (Array.isArray(reply[2]) ? (reply[2] as string[]) : []).map((entry) => {
       const colon = entry.indexOf(':');
-      return { key: keys[Number(entry.slice(0, colon)) - 1] as TierKey, owner: entry.slice(colon + 1) };
+      const index = Number(entry.slice(0, colon)) - 1;
+      return { key: keys[index] as TierKey, index, owner: entry.slice(colon + 1) };
     });
     return { statuses: [...reply[0]] as ClaimStatus[], ticket: { owner, bucket: Number(reply[1]) }, inDoubt };
   }

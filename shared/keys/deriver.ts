@@ -1,6 +1,6 @@
 import { MissingIdempotencyKeyError } from '#shared/errors.ts';
 import type { ParsedRecord } from '#shared/msk/record.ts';
-import { DIGEST_BYTES, digestId, FrameHasher } from './digest.ts';
+import { DIGEST_BYTES, FrameHasher } from './digest.ts';
 import { materialReader, RecordContext } from './material.ts';
 import { createKeyNamespace, type KeyNamespace } from './namespace.ts';
 import {
@@ -23,6 +23,10 @@ export interface DerivedKey {
    * into a buffer shared by the batch: copy it before mutating.
    */
   readonly digest: Buffer;
+  /** The buffer shared by the batch that holds `digest` at {@link DerivedKey.at} (no view needed). */
+  readonly slab: Buffer;
+  /** Where `digest` starts in {@link DerivedKey.slab}. */
+  readonly at: number;
   /** `digest` as base64url (22 characters), for Redis keys, hash fields and logs. */
   readonly id: string;
   readonly source: KeyOrigin;
@@ -98,10 +102,7 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
         hasher.content(record.topic, record.key, record.value, slab, at);
         source = 'contentHash';
       }
-      results[i] =
-        source === undefined
-          ? { missing: true, record }
-          : new Key(record, slab.subarray(at, at + DIGEST_BYTES), source);
+      results[i] = source === undefined ? { missing: true, record } : new Key(record, slab, at, source);
     }
     return results;
   };
@@ -112,19 +113,28 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
   });
 }
 
-// A class so that `id` (a base64url string) is only built when someone reads it.
+// A class so that `id` (a base64url string) and the `digest` view are only built when read:
+// a 10,000-record batch needs every id but, usually, no digest view at all.
 class Key implements DerivedKey {
   public readonly missing = false;
   #id: string | undefined;
+  #digest: Buffer | undefined;
 
   public constructor(
     public readonly record: ParsedRecord,
-    public readonly digest: Buffer,
+    public readonly slab: Buffer,
+    public readonly at: number,
     public readonly source: KeyOrigin,
   ) {}
 
+  public get digest(): Buffer {
+    this.#digest ??= this.slab.subarray(this.at, this.at + DIGEST_BYTES);
+    return this.#digest;
+  }
+
   public get id(): string {
-    this.#id ??= digestId(this.digest);
+    // Same as digestId(this.digest), without creating the view.
+    this.#id ??= this.slab.toString('base64url', this.at, this.at + DIGEST_BYTES);
     return this.#id;
   }
 }

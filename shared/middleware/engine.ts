@@ -5,13 +5,14 @@ import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointUpdate, WatermarkSnapshot } from '#shared/checkpoints/types.ts';
 import { ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from '#shared/dedup/redis-tier.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import { createKeyDeriver, type DerivedKey, type KeyDeriver, type KeyResult } from '#shared/keys/index.ts';
+import { createKeyDeriver, type DerivedKey, type KeyDeriver } from '#shared/keys/index.ts';
 import {
-  buildMskEvent,
+  buildMskEventFromPartitions,
   interpretBatchResponse,
   type KafkaEvent,
   type ParsedBatch,
   type ParsedRecord,
+  type PartitionBatch,
   parseMskEvent,
   toBatchItemFailures,
 } from '#shared/msk/index.ts';
@@ -29,7 +30,8 @@ import { createTelemetry, type GuardTelemetry } from './telemetry.ts';
 /** The state of one invocation between `prepare` and `settle` / `abandon`. */
 export interface PreparedBatch {
   readonly batch: ParsedBatch;
-  readonly fates: ReadonlyMap<ParsedRecord, RecordFate>;
+  /** The fate of each record, aligned with `batch.records`. */
+  readonly fates: readonly RecordFate[];
   readonly epoch: number;
   readonly watermarks: ReadonlyMap<string, number>;
   readonly ticket: ClaimTicket | undefined;
@@ -89,36 +91,47 @@ export class GuardEngine {
       this.#options.checkpoints
         ? this.#options.checkpoints.load(consumerGroup, partitions)
         : Promise.resolve<WatermarkSnapshot>({ epoch: 0, checkpoints: new Map() }),
-      this.#claim(keyed.toClaim, context, claimMode),
+      this.#claim(keyed.toClaim, keyed.slotKeys, context, claimMode),
     ]);
-    let claim = claimed.status === 'fulfilled' ? claimed.value : undefined;
     if (loaded.status === 'rejected') {
-      if (claim?.ticket) await this.#releaseQuietly(claim.ticket);
+      if (claimed.status === 'fulfilled' && claimed.value.ticket)
+        await this.#releaseQuietly(claimed.value.ticket);
       throw loaded.reason;
     }
     if (claimed.status === 'rejected') throw claimed.reason;
+    let claim = claimed.value;
     const snapshot = loaded.value;
     if (snapshot.epoch !== epoch) {
-      if (claim?.ticket) await this.#releaseQuietly(claim.ticket);
+      if (claim.ticket) await this.#releaseQuietly(claim.ticket);
       epoch = snapshot.epoch;
       keyed = this.#keyBatch(batch, epoch);
-      claim = await this.#claim(keyed.toClaim, context, claimMode);
+      claim = await this.#claim(keyed.toClaim, keyed.slotKeys, context, claimMode);
     }
     this.#epoch = epoch;
     const deriver = this.#deriver(epoch);
-    const watermarks = new Map([...snapshot.checkpoints].map(([k, c]) => [k, c.nextOffset]));
-    const { keys, locallySeen } = keyed;
-    const ticket = claim?.ticket;
-    const degraded = claim?.degraded ?? false;
-    const claims = claim?.claims ?? new Map<string, ClaimStatus>();
-    if (degraded) for (const key of keyed.toClaim) if (this.#filter.has(key.digest)) locallySeen.add(key.id);
-    const repaired = claim ? await this.#settleDoubts(claim.inDoubt, claims) : [];
+    const watermarks = new Map<string, number>();
+    for (const [partitionKey, checkpoint] of snapshot.checkpoints)
+      watermarks.set(partitionKey, checkpoint.nextOffset);
+    const { keys, slots, slotKeys, locallySeen, toClaim } = keyed;
+    const ticket = claim.ticket;
+    const degraded = claim.degraded;
+    // Claim status per slot (distinct key of the batch).
+    const statuses = new Array<ClaimStatus | undefined>(slotKeys.length);
+    for (let c = 0; c < toClaim.length; c++) statuses[toClaim[c]!] = claim.statuses[c];
+    if (degraded) {
+      for (const slot of toClaim) {
+        const key = slotKeys[slot]!;
+        if (this.#filter.hasAt(key.slab, key.at)) locallySeen[slot] = 1;
+      }
+    }
+    const repaired = await this.#settleDoubts(claim.inDoubt, toClaim, statuses);
 
     const fates = planBatch({
       batch,
       watermarks,
       keys,
-      claims,
+      slots,
+      statuses,
       locallySeen,
       mode,
       claimMode,
@@ -126,8 +139,8 @@ export class GuardEngine {
       onMissingKey: this.#resolved.onMissingKey,
       missingKeyError: (record) => deriver.missingKeyError({ missing: true, record }),
     });
-    await this.#quarantine(fates, ticket);
-    const toProcess = batch.records.filter((r) => fates.get(r)?.kind === 'process');
+    await this.#quarantine(batch, fates, ticket);
+    const { toProcess, partitions: kept } = processedPartitions(batch, fates);
     const prepared: PreparedBatch = {
       batch,
       fates,
@@ -136,7 +149,7 @@ export class GuardEngine {
       ticket,
       degraded,
       toProcess,
-      handlerEvent: buildMskEvent(batch.event as KafkaEvent, toProcess),
+      handlerEvent: buildMskEventFromPartitions(batch.event as KafkaEvent, kept),
       requestId: context.awsRequestId,
       effects: this.#options.checkpoints ? openStaging(context, batch.partitions.length) : [],
       repaired,
@@ -164,7 +177,10 @@ export class GuardEngine {
     const retry = new Map<string, number>(handlerRetry);
     const completed: DerivedKey[] = [];
     const released: DerivedKey[] = [];
-    for (const [record, fate] of prepared.fates) {
+    const { fates, batch } = prepared;
+    for (let i = 0; i < fates.length; i++) {
+      const fate = fates[i]!;
+      const record = batch.records[i]!;
       if (fate.kind === 'retry') {
         const current = retry.get(record.partitionKey);
         if (current === undefined || record.offset < current) retry.set(record.partitionKey, record.offset);
@@ -187,7 +203,7 @@ export class GuardEngine {
     } else {
       await Promise.all([this.#complete(prepared, completed, released), this.#checkpoint(prepared, updates)]);
     }
-    for (const key of completed) this.#filter.add(key.digest);
+    for (const key of completed) this.#filter.addAt(key.slab, key.at);
     this.#telemetry.settled(prepared, {
       completed: completed.length,
       released: released.length,
@@ -243,12 +259,15 @@ export class GuardEngine {
   }
 
   async #quarantine(
-    fates: ReadonlyMap<ParsedRecord, RecordFate>,
+    batch: ParsedBatch,
+    fates: readonly RecordFate[],
     ticket: ClaimTicket | undefined,
   ): Promise<void> {
     const entries: QuarantineEntry[] = [];
-    for (const [record, fate] of fates) {
+    for (let i = 0; i < fates.length; i++) {
+      const fate = fates[i]!;
       if (fate.kind !== 'quarantine') continue;
+      const record = batch.records[i]!;
       entries.push({
         group: this.#resolved.consumerGroup,
         topic: record.topic,
@@ -271,24 +290,38 @@ export class GuardEngine {
     }
   }
 
-  /** Keys of every record (the watermark is not known yet) and the first occurrences to claim. */
+  /**
+   * Keys of every record (the watermark is not known yet), grouped into slots (one per distinct
+   * key id, first occurrence first), and the slots to claim. Arrays, not maps, on this path.
+   */
   #keyBatch(batch: ParsedBatch, epoch: number) {
-    const results = this.#deriver(epoch)(batch.records);
-    const keys = new Map<ParsedRecord, KeyResult>();
-    const locallySeen = new Set<string>();
-    const claimed = new Set<string>();
-    const toClaim: DerivedKey[] = [];
-    const fastPath = this.#resolved.mode === 'probabilistic';
-    for (const key of results) {
-      keys.set(key.record, key);
-      if (key.missing || claimed.has(key.id) || locallySeen.has(key.id)) continue;
-      if (fastPath && !isReplay(key.record) && this.#filter.has(key.digest)) locallySeen.add(key.id);
-      else {
-        claimed.add(key.id);
-        toClaim.push(key);
+    const keys = this.#deriver(epoch)(batch.records);
+    const slots = new Int32Array(keys.length);
+    const slotKeys: DerivedKey[] = [];
+    const slotOf = new Map<string, number>();
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (key.missing) {
+        slots[i] = -1;
+        continue;
       }
+      let slot = slotOf.get(key.id);
+      if (slot === undefined) {
+        slot = slotKeys.length;
+        slotOf.set(key.id, slot);
+        slotKeys.push(key);
+      }
+      slots[i] = slot;
     }
-    return { keys, locallySeen, toClaim };
+    const locallySeen = new Uint8Array(slotKeys.length);
+    const toClaim: number[] = [];
+    const fastPath = this.#resolved.mode === 'probabilistic';
+    for (let slot = 0; slot < slotKeys.length; slot++) {
+      const key = slotKeys[slot]!;
+      if (fastPath && !isReplay(key.record) && this.#filter.hasAt(key.slab, key.at)) locallySeen[slot] = 1;
+      else toClaim.push(slot);
+    }
+    return { keys, slots, slotKeys, locallySeen, toClaim };
   }
 
   /**
@@ -297,20 +330,31 @@ export class GuardEngine {
    * marks this invocation's owner COMPLETED states the truth for them as well.
    * An unreachable cache under `onCacheUnavailable: 'degrade'` yields `degraded` instead of a throw.
    */
-  async #claim(toClaim: readonly DerivedKey[], context: Context, mode: 'exact' | 'probabilistic') {
-    const claims = new Map<string, ClaimStatus>();
-    if (toClaim.length === 0) return { claims, ticket: undefined, inDoubt: [], degraded: false };
+  async #claim(
+    toClaim: readonly number[],
+    slotKeys: readonly DerivedKey[],
+    context: Context,
+    mode: 'exact' | 'probabilistic',
+  ) {
+    const none = { statuses: [] as ClaimStatus[], ticket: undefined, inDoubt: [], degraded: false };
+    if (toClaim.length === 0) return none;
     try {
       const tier = await this.#redisTier();
       const leaseMs = context.getRemainingTimeInMillis() + this.#resolved.leaseMarginMs;
-      const claimed = await tier.claim(toClaim, { leaseMs, mode });
-      for (const [i, k] of toClaim.entries()) claims.set(k.id, claimed.statuses[i] as ClaimStatus);
-      return { claims, ticket: claimed.ticket, inDoubt: claimed.inDoubt, degraded: false };
+      const keys = new Array<DerivedKey>(toClaim.length);
+      for (let c = 0; c < toClaim.length; c++) keys[c] = slotKeys[toClaim[c]!]!;
+      const claimed = await tier.claim(keys, { leaseMs, mode });
+      return {
+        statuses: claimed.statuses,
+        ticket: claimed.ticket,
+        inDoubt: claimed.inDoubt,
+        degraded: false,
+      };
     } catch (error) {
       this.#telemetry.cacheError(error);
       if (!(error instanceof CacheUnavailableError) || this.#resolved.onCacheUnavailable !== 'degrade')
         throw error;
-      return { claims, ticket: undefined, inDoubt: [], degraded: true };
+      return { ...none, degraded: true };
     }
   }
 
@@ -329,8 +373,9 @@ export class GuardEngine {
    * record to ask, and they are processed.
    */
   async #settleDoubts(
-    inDoubt: readonly { key: TierKey; owner: string }[],
-    claims: Map<string, ClaimStatus>,
+    inDoubt: readonly { key: TierKey; index: number; owner: string }[],
+    toClaim: readonly number[],
+    statuses: (ClaimStatus | undefined)[],
   ): Promise<DerivedKey[]> {
     if (inDoubt.length === 0) return [];
     const store = this.#options.checkpoints;
@@ -341,12 +386,13 @@ export class GuardEngine {
         )
       : new Set<string>();
     const repaired: DerivedKey[] = [];
-    for (const { key, owner } of inDoubt) {
+    for (const { key, index, owner } of inDoubt) {
+      const slot = toClaim[index]!;
       if (committed.has(owner)) {
-        claims.set(key.id, ClaimStatus.Duplicate);
+        statuses[slot] = ClaimStatus.Duplicate;
         repaired.push(key as DerivedKey);
       } else {
-        claims.set(key.id, ClaimStatus.New);
+        statuses[slot] = ClaimStatus.New;
       }
     }
     return repaired;
@@ -385,4 +431,26 @@ export class GuardEngine {
 function oldestAgeSeconds(times: readonly string[]): number | undefined {
   const oldest = Math.min(...times.map((t) => Date.parse(t)).filter((t) => Number.isFinite(t)));
   return Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : undefined;
+}
+
+/** The records the handler gets, flat and per partition (batch order, offsets ascending). */
+function processedPartitions(batch: ParsedBatch, fates: readonly RecordFate[]) {
+  const toProcess: ParsedRecord[] = [];
+  const partitions: PartitionBatch[] = [];
+  let i = 0;
+  for (const part of batch.partitions) {
+    const kept: ParsedRecord[] = [];
+    for (const record of part.records) {
+      if (fates[i++]!.kind === 'process') kept.push(record);
+    }
+    if (kept.length === 0) continue;
+    for (const record of kept) toProcess.push(record);
+    partitions.push({
+      partitionKey: part.partitionKey,
+      topic: part.topic,
+      partition: part.partition,
+      records: kept,
+    });
+  }
+  return { toProcess, partitions };
 }

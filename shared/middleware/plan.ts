@@ -27,12 +27,17 @@ export interface PlanInputs {
   readonly batch: ParsedBatch;
   /** nextOffset per `topic-partition` from the watermark tier. */
   readonly watermarks: ReadonlyMap<string, number>;
-  /** Key of every record not below its watermark, in `batch.records` order of those records. */
-  readonly keys: ReadonlyMap<ParsedRecord, KeyResult>;
-  /** Claim status per key id (only keys that were claimed). */
-  readonly claims: ReadonlyMap<string, ClaimStatus>;
-  /** Key ids the local filter has seen (degraded mode and the probabilistic fast path). */
-  readonly locallySeen: ReadonlySet<string>;
+  /** Key of every record, aligned with `batch.records`. */
+  readonly keys: readonly KeyResult[];
+  /**
+   * Distinct key ("slot") of every record, aligned with `batch.records`: records with the same
+   * key id share a slot; -1 for a record without a key.
+   */
+  readonly slots: Int32Array;
+  /** Claim status per slot; undefined for a slot that was not claimed. */
+  readonly statuses: readonly (ClaimStatus | undefined)[];
+  /** Per slot, 1 when the local filter has seen the key (degraded mode and the probabilistic fast path). */
+  readonly locallySeen: Uint8Array;
   readonly mode: 'exact' | 'probabilistic';
   /** The mode the claim ran in: 'exact' also leases probable keys. */
   readonly claimMode: 'exact' | 'probabilistic';
@@ -48,41 +53,49 @@ export interface PlanInputs {
  * then Bloom signals. A record that must wait (IN_PROGRESS elsewhere, or rejected for a missing
  * key) stops its partition: everything after it is deferred, because Lambda redelivers a Kafka
  * partition from the first failed offset.
+ *
+ * @returns the fate of each record, aligned with `batch.records` (arrays, not maps: a batch holds
+ *   up to 10,000 records and this runs on every invocation).
  */
-export function planBatch(inputs: PlanInputs): Map<ParsedRecord, RecordFate> {
-  const fates = new Map<ParsedRecord, RecordFate>();
-  const firstOwner = new Map<string, ParsedRecord>();
-  for (const part of inputs.batch.partitions) {
+export function planBatch(inputs: PlanInputs): RecordFate[] {
+  const { batch, slots } = inputs;
+  const fates = new Array<RecordFate>(batch.records.length);
+  // Per slot, the index of the record that owns its key in this batch (-1: none yet).
+  const owners = new Int32Array(inputs.statuses.length).fill(-1);
+  let i = 0;
+  for (const part of batch.partitions) {
     let stopped = false;
     const watermark = inputs.watermarks.get(part.partitionKey) ?? -1;
     for (const record of part.records) {
+      if (batch.records[i] !== record) throw new Error('planBatch: batch.records is not partition-ordered');
+      const slot = slots[i]!;
       if (record.offset < watermark) {
-        fates.set(record, { kind: 'withheld', tier: 'watermark' });
-        continue;
+        fates[i] = WITHHELD_WATERMARK;
+      } else if (stopped) {
+        const key = inputs.keys[i];
+        const leased = slot >= 0 && isLeasedBy(inputs, i, slot, owners);
+        fates[i] = { kind: 'deferred', key: key?.missing ? undefined : key, leased };
+      } else {
+        const fate = fateOf(inputs, i, record, slot, owners);
+        fates[i] = fate;
+        if (fate.kind === 'retry') stopped = true;
       }
-      const key = inputs.keys.get(record);
-      if (stopped) {
-        const leased = key !== undefined && !key.missing && isLeasedBy(inputs, record, key, firstOwner);
-        fates.set(record, { kind: 'deferred', key: key?.missing ? undefined : key, leased });
-        continue;
-      }
-      const fate = fateOf(inputs, record, key, firstOwner);
-      fates.set(record, fate);
-      if (fate.kind === 'retry') stopped = true;
+      i++;
     }
   }
   return fates;
 }
 
-function isLeasedBy(
-  inputs: PlanInputs,
-  record: ParsedRecord,
-  key: DerivedKey,
-  first: Map<string, ParsedRecord>,
-) {
-  if (first.has(key.id) && first.get(key.id) !== record) return false;
-  first.set(key.id, record);
-  const status = inputs.claims.get(key.id);
+const WITHHELD_WATERMARK: RecordFate = { kind: 'withheld', tier: 'watermark' };
+const WITHHELD_BATCH: RecordFate = { kind: 'withheld', tier: 'batch' };
+const WITHHELD_EXACT: RecordFate = { kind: 'withheld', tier: 'exact' };
+const RETRY_IN_PROGRESS: RecordFate = { kind: 'retry', reason: 'in-progress' };
+
+function isLeasedBy(inputs: PlanInputs, index: number, slot: number, owners: Int32Array): boolean {
+  const owner = owners[slot]!;
+  if (owner >= 0 && owner !== index) return false;
+  owners[slot] = index;
+  const status = inputs.statuses[slot];
   return status === ClaimStatus.New || (status === ClaimStatus.Probable && inputs.claimMode === 'exact');
 }
 
@@ -93,33 +106,35 @@ export function isReplay(record: ParsedRecord): boolean {
 
 function fateOf(
   inputs: PlanInputs,
+  index: number,
   record: ParsedRecord,
-  key: KeyResult | undefined,
-  first: Map<string, ParsedRecord>,
+  slot: number,
+  owners: Int32Array,
 ): RecordFate {
-  if (key === undefined || key.missing) {
+  const key = inputs.keys[index];
+  if (slot < 0 || key === undefined || key.missing) {
     return inputs.onMissingKey === 'reject'
       ? { kind: 'retry', reason: 'missing-key', error: inputs.missingKeyError(record) }
       : { kind: 'process', key: undefined, leased: false, probable: false };
   }
-  const owner = first.get(key.id);
-  if (owner !== undefined && owner !== record) return { kind: 'withheld', tier: 'batch' };
-  first.set(key.id, record);
+  const owner = owners[slot]!;
+  if (owner >= 0 && owner !== index) return WITHHELD_BATCH;
+  owners[slot] = index;
 
   const quarantines = inputs.mode === 'probabilistic' && !isReplay(record);
+  const seen = inputs.locallySeen[slot] === 1;
   if (inputs.degraded) {
-    const seen = inputs.locallySeen.has(key.id);
     if (seen && quarantines) return { kind: 'quarantine', key, leased: false };
     return { kind: 'process', key, leased: false, probable: seen };
   }
-  if (quarantines && inputs.locallySeen.has(key.id)) {
+  if (quarantines && seen) {
     return { kind: 'quarantine', key, leased: false };
   }
-  switch (inputs.claims.get(key.id)) {
+  switch (inputs.statuses[slot]) {
     case ClaimStatus.Duplicate:
-      return { kind: 'withheld', tier: 'exact' };
+      return WITHHELD_EXACT;
     case ClaimStatus.InProgress:
-      return { kind: 'retry', reason: 'in-progress' };
+      return RETRY_IN_PROGRESS;
     case ClaimStatus.Probable:
       return quarantines
         ? { kind: 'quarantine', key, leased: inputs.claimMode === 'exact' }

@@ -34,18 +34,40 @@ export function buildMskEvent<E extends KafkaEventLike>(original: E, keep: Itera
     }
     offsets.set(record.offset, record);
   }
-  const records: Record<string, RawKafkaRecord[]> = {};
   const partitions: PartitionBatch[] = [];
   const add = (partitionKey: string): void => {
     const offsets = byPartition.get(partitionKey);
-    if (offsets === undefined || partitionKey in records) return;
+    if (offsets === undefined) return;
+    byPartition.delete(partitionKey);
     const sorted = [...offsets.values()].sort((a, b) => a.offset - b.offset);
-    records[partitionKey] = sorted.map((r) => r.raw);
     const first = sorted[0] as ParsedRecord;
     partitions.push({ partitionKey, topic: first.topic, partition: first.partition, records: sorted });
   };
   for (const partitionKey of Object.keys(original.records)) add(partitionKey);
-  for (const partitionKey of byPartition.keys()) add(partitionKey);
+  for (const partitionKey of [...byPartition.keys()]) add(partitionKey);
+  return buildMskEventFromPartitions(original, partitions);
+}
+
+/**
+ * {@link buildMskEvent} for records already grouped: `partitions` in the order the event should
+ * list them, each non-empty and in ascending offset order (the caller guarantees it; nothing is
+ * sorted or checked). The middleware's hot path: one pass, no maps.
+ */
+export function buildMskEventFromPartitions<E extends KafkaEventLike>(
+  original: E,
+  partitions: readonly PartitionBatch[],
+): E {
+  const records: Record<string, RawKafkaRecord[]> = {};
+  const all: ParsedRecord[] = [];
+  for (const part of partitions) {
+    const raws = new Array<RawKafkaRecord>(part.records.length);
+    for (let i = 0; i < raws.length; i++) {
+      const record = part.records[i] as ParsedRecord;
+      raws[i] = record.raw;
+      all.push(record);
+    }
+    records[part.partitionKey] = raws;
+  }
   const built = { ...original, records };
   const source = (original as { eventSource?: unknown }).eventSource;
   if (source === KafkaEventSource.msk || source === KafkaEventSource.selfManaged) {
@@ -55,7 +77,7 @@ export function buildMskEvent<E extends KafkaEventLike>(original: E, keep: Itera
       eventSourceArn: (original as { eventSourceArn?: string }).eventSourceArn,
       bootstrapServers: (original as { bootstrapServers?: string }).bootstrapServers ?? undefined,
       partitions,
-      records: partitions.flatMap((p) => p.records),
+      records: all,
     });
   }
   return built;

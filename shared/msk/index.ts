@@ -9,7 +9,7 @@
  * const { response } = await processRecordsInOrder(parseMskEvent(event), handleRecord);
  * ```
  */
-export { buildMskEvent, type KafkaEventLike } from './build.ts';
+export { buildMskEvent, buildMskEventFromPartitions, type KafkaEventLike } from './build.ts';
 export {
   type EncodeKafkaEventOptions,
   encodeKafkaEvent,
