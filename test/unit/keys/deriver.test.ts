@@ -248,15 +248,16 @@ describe('createKeyDeriver', () => {
     expect(error?.message).toContain('header "idempotency-key", jsonPath "id"');
   });
 
-  it('hashes the documented frame: SHA-256 of tag, group, epoch, kind and material, first 16 bytes', () => {
+  it('hashes the documented frame: SHA-256 of tag, group, epoch, padding, kind and material, first 16 bytes', () => {
     // Prepare
     const record = recordOf({ headers: [{ name: 'idempotency-key', value: 'ord-1' }] });
     const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
     const frame = Buffer.concat([
-      Buffer.from('mskguard.key.v1'),
+      Buffer.from('mskguard.key.v2'),
       u32(6),
       Buffer.from('orders'),
       Buffer.from([0, 0, 0, 0, 0, 0, 0, 7]),
+      Buffer.alloc(64 - 33), // zeros: the prefix is one whole SHA-256 block
       Buffer.from([1]),
       u32(5),
       Buffer.from('ord-1'),

@@ -1,7 +1,9 @@
 // Proves the key identity behind G1 and G2 (design §3): the hashed framing is unambiguous (it
 // decodes back to its inputs), so distinct (material, group, epoch) never share a digest by
-// construction, and the same input always gives the same digest.
+// construction, and the same input always gives the same digest. The batch hasher (a midstate of
+// the padded prefix and SHA-256 in TypeScript) writes exactly node:crypto's SHA-256 of the frame.
 
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +14,7 @@ import {
   frameBusinessKey,
   frameContent,
 } from '#shared/keys/index.ts';
+import { PrefixedSha256 } from '#shared/keys/sha256.ts';
 import { encodeKafkaEvent, parseMskEvent } from '#shared/msk/index.ts';
 
 type Decoded =
@@ -37,9 +40,11 @@ function decodeFrame(frame: Buffer): Decoded {
   };
   const u32 = () => take(4).readUInt32BE(0);
   const field = () => take(u32());
-  expect(take(15).toString('ascii')).toBe('mskguard.key.v1');
+  expect(take(15).toString('ascii')).toBe('mskguard.key.v2');
   const group = field().toString('utf8');
   const epoch = Number(take(8).readBigUInt64BE(0));
+  // The prefix is zero-padded to whole 64-byte blocks.
+  expect(take((64 - (at % 64)) % 64).every((b) => b === 0)).toBe(true);
   const kind = take(1)[0];
   let decoded: Decoded;
   if (kind === 1) {
@@ -60,25 +65,58 @@ const bytes = fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b));
 const nullableBytes = fc.option(bytes, { nil: null });
 const topic = fc.stringMatching(/^[a-zA-Z0-9._-]{1,30}$/);
 
+// A group of exactly `size` UTF-8 bytes, ASCII or made of 2-, 3- or 4-byte characters.
+const groupOfBytes = (size: number) =>
+  fc.tuple(fc.constantFrom('g', 'é', '€', '😀'), fc.nat()).map(([char, n]) => {
+    const width = Buffer.byteLength(char);
+    const count = n % (Math.floor(size / width) + 1);
+    return char.repeat(count) + 'x'.repeat(size - count * width);
+  });
+// UTF-8 lengths 37, 38, 101 and 102 make the unpadded prefix 64, 65, 128 and 129 bytes.
+const anyGroup = fc.oneof(
+  group,
+  fc.string({ unit: 'grapheme', maxLength: 60 }),
+  fc.constantFrom(36, 37, 38, 100, 101, 102).chain(groupOfBytes),
+);
+// Tails of 1, 2 and 3 blocks and their edges: a business key is one block up to 50 bytes, two
+// up to 114, three up to 178 (beyond, FrameHasher leaves it to node:crypto); 59 fills a block.
+const material = fc
+  .oneof(
+    fc.uint8Array({ maxLength: 300 }),
+    fc
+      .constantFrom(0, 50, 51, 55, 56, 59, 60, 64, 114, 115, 123, 124, 178, 179)
+      .chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+  )
+  .map((b) => Buffer.from(b));
+const field = fc.option(
+  fc
+    .oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 1000, maxLength: 5000 }))
+    .map((b) => Buffer.from(b)),
+  { nil: null },
+);
+
+// The reference: node:crypto over the whole frame, independent of digestFrame.
+const sha256Head = (frame: Uint8Array): Buffer => createHash('sha256').update(frame).digest().subarray(0, 16);
+
 describe('key framing and digests (properties)', () => {
   it('business-key frames decode back to (group, epoch, material)', () => {
     fc.assert(
-      fc.property(group, epoch, bytes, (g, e, material) => {
+      fc.property(anyGroup, epoch, material, (g, e, m) => {
         // Prepare
         const prefix = digestPrefix(g, e);
 
         // Act
-        const decoded = decodeFrame(frameBusinessKey(prefix, material));
+        const decoded = decodeFrame(frameBusinessKey(prefix, m));
 
         // Assess
-        expect(decoded).toEqual({ group: g, epoch: e, kind: 'business', material });
+        expect(decoded).toEqual({ group: g, epoch: e, kind: 'business', material: m });
       }),
     );
   });
 
   it('content frames decode back to (group, epoch, topic, key, value), null distinct from empty', () => {
     fc.assert(
-      fc.property(group, epoch, topic, nullableBytes, nullableBytes, (g, e, t, key, value) => {
+      fc.property(anyGroup, epoch, topic, field, field, (g, e, t, key, value) => {
         // Prepare
         const prefix = digestPrefix(g, e);
 
@@ -172,30 +210,37 @@ describe('key framing and digests (properties)', () => {
     );
   });
 
-  it('is stable: the batch hasher, the frame functions and a fresh deriver agree', () => {
+  it('is stable: the batch hasher, reused across records, writes SHA-256 of the full frame', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('business' as const), material }),
+      fc.record({ kind: fc.constant('content' as const), topic, key: field, value: field }),
+    );
     fc.assert(
-      fc.property(
-        group,
-        epoch,
-        topic,
-        bytes,
-        nullableBytes,
-        nullableBytes,
-        (g, e, t, material, key, value) => {
-          // Prepare
-          const hasher = new FrameHasher(g, e);
-          const out = Buffer.alloc(32);
-          const prefix = digestPrefix(g, e);
+      fc.property(anyGroup, epoch, fc.array(op, { minLength: 1, maxLength: 6 }), (g, e, ops) => {
+        // Prepare
+        const hasher = new FrameHasher(g, e);
+        const prefix = digestPrefix(g, e);
+        const out = Buffer.alloc(3 + 16 * ops.length);
+        const frames = ops.map((o) =>
+          o.kind === 'business'
+            ? frameBusinessKey(prefix, o.material)
+            : frameContent(prefix, o.topic, o.key, o.value),
+        );
 
-          // Act
-          hasher.businessKey(material, out, 0);
-          hasher.content(t, key, value, out, 16);
+        // Act
+        ops.forEach((o, i) => {
+          if (o.kind === 'business') hasher.businessKey(o.material, out, 3 + 16 * i);
+          else hasher.content(o.topic, o.key, o.value, out, 3 + 16 * i);
+        });
 
-          // Assess
-          expect(out.subarray(0, 16)).toEqual(digestFrame(frameBusinessKey(prefix, material)));
-          expect(out.subarray(16)).toEqual(digestFrame(frameContent(prefix, t, key, value)));
-        },
-      ),
+        // Assess
+        expect(out.subarray(0, 3)).toEqual(Buffer.alloc(3));
+        frames.forEach((frame, i) => {
+          const written = out.subarray(3 + 16 * i, 3 + 16 * (i + 1));
+          expect(written).toEqual(sha256Head(frame));
+          expect(written).toEqual(digestFrame(frame));
+        });
+      }),
     );
   });
 
@@ -221,5 +266,186 @@ describe('key framing and digests (properties)', () => {
         },
       ),
     );
+  });
+});
+
+describe('key digests v2 (fixed cases)', () => {
+  it('pads the prefix to whole 64-byte blocks, exactly 64 and 128 bytes included', () => {
+    // Prepare: 15 (tag) + 4 + group + 8 bytes before padding.
+    const cases: [string, number][] = [
+      ['', 64],
+      ['g'.repeat(37), 64],
+      [`${'é'.repeat(18)}x`, 64],
+      ['g'.repeat(38), 128],
+      [`${'😀'.repeat(25)}x`, 128],
+      ['g'.repeat(102), 192],
+    ];
+
+    // Act
+    const lengths = cases.map(([g]) => digestPrefix(g, 1).length);
+
+    // Assess
+    expect(lengths).toEqual(cases.map(([, length]) => length));
+  });
+
+  it('hashes a pinned business-key vector: group "orders", epoch 7, material "ord-1"', () => {
+    // Prepare
+    const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+    const head = Buffer.concat([
+      Buffer.from('mskguard.key.v2'),
+      u32(6),
+      Buffer.from('orders'),
+      Buffer.from([0, 0, 0, 0, 0, 0, 0, 7]),
+    ]);
+    const frame = Buffer.concat([head, Buffer.alloc(64 - head.length), Buffer.from([1]), u32(5)]);
+    const out = Buffer.alloc(16);
+
+    // Act
+    new FrameHasher('orders', 7).businessKey(Buffer.from('ord-1'), out, 0);
+
+    // Assess
+    expect(out.toString('hex')).toBe('4976921834dfb58c35df7fbc3103ea43');
+    expect(out).toEqual(sha256Head(Buffer.concat([frame, Buffer.from('ord-1')])));
+  });
+
+  it('hashes length fields and block-sized fields at every position within a block', () => {
+    // Prepare: topic lengths 1..64 move the key's and the value's u32 length through all 64
+    // offsets of a block; keys of 64 + t bytes sometimes end exactly on a block edge.
+    const hasher = new FrameHasher('orders', 0);
+    const prefix = digestPrefix('orders', 0);
+    const frames: [string, Buffer | null, Buffer | null][] = [];
+    for (let t = 1; t <= 64; t++) {
+      for (const k of [0, 64, 64 + t, 200])
+        frames.push(['t'.repeat(t), Buffer.alloc(k, t), Buffer.alloc(t * 3, 1)]);
+      frames.push(['t'.repeat(t), null, t % 2 === 0 ? null : Buffer.alloc(0)]);
+    }
+    const out = Buffer.alloc(16);
+
+    // Act
+    const mismatches = frames.filter(([topicName, key, value]) => {
+      hasher.content(topicName, key, value, out, 0);
+      return !out.equals(sha256Head(frameContent(prefix, topicName, key, value)));
+    });
+
+    // Assess
+    expect(mismatches).toEqual([]);
+  });
+
+  it('hashes 1 MB keys and values like node:crypto', () => {
+    // Prepare
+    const big = Buffer.alloc(1 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >>> 8)) & 255;
+    const hasher = new FrameHasher('orders-é', 3);
+    const prefix = digestPrefix('orders-é', 3);
+    const out = Buffer.alloc(48);
+
+    // Act
+    hasher.businessKey(big, out, 0);
+    hasher.content('topic', big.subarray(7), big, out, 16);
+    hasher.content('topic', Buffer.alloc(0), null, out, 32);
+
+    // Assess
+    expect(out.subarray(0, 16)).toEqual(sha256Head(frameBusinessKey(prefix, big)));
+    expect(out.subarray(16, 32)).toEqual(sha256Head(frameContent(prefix, 'topic', big.subarray(7), big)));
+    expect(out.subarray(32)).toEqual(sha256Head(frameContent(prefix, 'topic', Buffer.alloc(0), null)));
+  });
+});
+
+describe('PrefixedSha256', () => {
+  const digest = (prefix: Uint8Array, ...chunks: Uint8Array[]): string => {
+    const hash = new PrefixedSha256(prefix);
+    const out = Buffer.alloc(32);
+    hash.begin();
+    for (const chunk of chunks) hash.bytes(chunk);
+    hash.digestInto(out, 0, 32);
+    return out.toString('hex');
+  };
+
+  it('gives the FIPS 180-2 example digests', () => {
+    // Prepare
+    const twoBlocks = 'abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq';
+
+    // Act
+    const empty = digest(Buffer.alloc(0));
+    const abc = digest(Buffer.alloc(0), Buffer.from('abc'));
+    const long = digest(Buffer.alloc(0), Buffer.from(twoBlocks.slice(0, 5)), Buffer.from(twoBlocks.slice(5)));
+
+    // Assess
+    expect(empty).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(abc).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(long).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+  });
+
+  it('continues from the midstate of its prefix: one million "a", 64 of them as the prefix', () => {
+    // Prepare: uneven chunks cross block edges in every way.
+    const a = (n: number) => Buffer.alloc(n, 'a');
+    const chunks = [a(1), a(62), a(64), a(65), a(1000), a(999_000 - 64 - 1 - 62 - 64 - 65 - 1000)];
+
+    // Act
+    const hex = digest(a(64), ...chunks, a(1000));
+
+    // Assess
+    expect(hex).toBe('cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0');
+  });
+
+  it('equals node:crypto for any block-aligned prefix and any split of the rest', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 0, max: 3 })
+          .chain((blocks) => fc.uint8Array({ minLength: 64 * blocks, maxLength: 64 * blocks })),
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 6 }),
+        (prefix, chunks) => {
+          // Prepare
+          const expected = createHash('sha256').update(prefix);
+          for (const chunk of chunks) expected.update(chunk);
+
+          // Act
+          const hex = digest(prefix, ...chunks);
+
+          // Assess
+          expect(hex).toBe(expected.digest('hex'));
+        },
+      ),
+    );
+  });
+
+  it('mixes bytes, byte and u32 pushes at every alignment, up to and across block edges', () => {
+    // Prepare
+    const prefix = Buffer.alloc(64, 9);
+    const hash = new PrefixedSha256(prefix);
+    const out = Buffer.alloc(32);
+    const tail = Buffer.alloc(70, 3);
+    const failures: string[] = [];
+
+    // Act
+    for (let first = 0; first < 64; first++) {
+      for (const extra of [0, 1, 63, 64, 65, 128]) {
+        const a = Buffer.alloc(first, 1);
+        const b = Buffer.alloc(((64 - first) % 64) + extra, 2);
+        hash.begin();
+        hash.bytes(a);
+        hash.bytes(b);
+        hash.byte(0xab);
+        hash.u32(0x01020304);
+        hash.bytes(tail);
+        hash.digestInto(out, 0, 32);
+        const expected = createHash('sha256')
+          .update(Buffer.concat([prefix, a, b, Buffer.from([0xab, 1, 2, 3, 4]), tail]))
+          .digest();
+        if (!out.equals(expected)) failures.push(`${first}+${b.length}`);
+      }
+    }
+
+    // Assess
+    expect(failures).toEqual([]);
+  });
+
+  it('refuses a prefix that is not whole 64-byte blocks', () => {
+    // Act
+    const create = () => new PrefixedSha256(Buffer.alloc(65));
+
+    // Assess
+    expect(create).toThrow(/whole 64-byte blocks, got 65 bytes/);
   });
 });
