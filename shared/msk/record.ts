@@ -12,6 +12,12 @@ export interface ParsedRecordInit {
   /** Validated base64 (or null) of the key and value; decoded on first access. */
   readonly keyBase64: string | null;
   readonly valueBase64: string | null;
+  /**
+   * `"<topic>-<partition>"` when the caller already holds it (`parseMskEvent` passes its
+   * partition's key, one string shared by every record); built from `topic` and `partition` when
+   * absent. Must equal that string.
+   */
+  readonly partitionKey?: string;
 }
 
 /**
@@ -43,13 +49,12 @@ export class ParsedRecord {
   public readonly raw: RawKafkaRecord;
   /** `"<topic>-<partition>"`: the key of `event.records` and of the partial-batch response. */
   public readonly partitionKey: string;
-  /** `"<topic>-<partition>@<offset>"`: identifies this delivery in logs and errors. */
-  public readonly coordinate: string;
 
-  #keyBase64: string | null;
-  #valueBase64: string | null;
-  #key: Buffer | null | undefined;
-  #value: Buffer | null | undefined;
+  // The validated base64 until first read, then the decoded bytes: one slot each keeps a record
+  // small (a batch holds 10,000 of them).
+  #key: string | Buffer | null;
+  #value: string | Buffer | null;
+  #coordinate: string | undefined;
 
   public constructor(init: ParsedRecordInit) {
     this.topic = init.topic;
@@ -59,27 +64,27 @@ export class ParsedRecord {
     this.timestampType = init.timestampType;
     this.headers = init.headers;
     this.raw = init.raw;
-    this.partitionKey = `${init.topic}-${init.partition}`;
-    this.coordinate = `${this.partitionKey}@${init.offset}`;
-    this.#keyBase64 = init.keyBase64;
-    this.#valueBase64 = init.valueBase64;
+    this.partitionKey = init.partitionKey ?? `${init.topic}-${init.partition}`;
+    this.#key = init.keyBase64;
+    this.#value = init.valueBase64;
+  }
+
+  /** `"<topic>-<partition>@<offset>"`: identifies this delivery in logs and errors. */
+  public get coordinate(): string {
+    // Built on first read: only errors, logs and a few lookups need it, not every parsed record.
+    this.#coordinate ??= `${this.partitionKey}@${this.offset}`;
+    return this.#coordinate;
   }
 
   /** Key bytes, or `null` when the record has no key. */
   public get key(): Buffer | null {
-    if (this.#key === undefined) {
-      this.#key = this.#keyBase64 === null ? null : Buffer.from(this.#keyBase64, 'base64');
-      this.#keyBase64 = null;
-    }
+    if (typeof this.#key === 'string') this.#key = Buffer.from(this.#key, 'base64');
     return this.#key;
   }
 
   /** Value bytes, or `null` for a tombstone. */
   public get value(): Buffer | null {
-    if (this.#value === undefined) {
-      this.#value = this.#valueBase64 === null ? null : Buffer.from(this.#valueBase64, 'base64');
-      this.#valueBase64 = null;
-    }
+    if (typeof this.#value === 'string') this.#value = Buffer.from(this.#value, 'base64');
     return this.#value;
   }
 
