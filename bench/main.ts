@@ -46,6 +46,10 @@ export const BENCHMARKS: Readonly<Record<string, Registration>> = {
     description: 'mskguard per batch (RESP, Upstash) vs per-record Powertools idempotency, 17% duplicates',
     load: () => import('./dedup.ts'),
   },
+  keys: {
+    description: 'client CPU of a 10,000-record batch: parse, SHA-256 per key (v1 vs v2), key derivation',
+    load: () => import('./keys.ts'),
+  },
   e2e: {
     description: 'records/s end to end: mskguard, bare, powertools',
     load: () => import('./e2e.ts'),
