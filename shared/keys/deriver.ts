@@ -86,9 +86,10 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
     // One allocation for every digest of the batch instead of one per record.
     const slab = Buffer.allocUnsafe(list.length * DIGEST_BYTES);
     const results: KeyResult[] = new Array(list.length);
+    let context: RecordContext | undefined;
     for (let i = 0; i < list.length; i++) {
       const record = list[i]!;
-      const context = new RecordContext(record);
+      context = context === undefined ? new RecordContext(record) : context.reset(record);
       const at = i * DIGEST_BYTES;
       let source: KeyOrigin | undefined;
       for (let s = 0; s < readers.length && source === undefined; s++) {

@@ -2,11 +2,30 @@ import type { ParsedRecord } from '#shared/msk/record.ts';
 import { KeyDerivationError } from './errors.ts';
 import type { KeySource } from './options.ts';
 
-/** Per-record memo shared by the sources of one derivation (the value is parsed as JSON once). */
+/**
+ * Per-record memo shared by the sources of one derivation (the value is parsed as JSON once).
+ * One instance serves a whole batch: {@link RecordContext.reset} moves it to the next record, so
+ * a 10,000-record batch does not allocate a context per record.
+ */
 export class RecordContext {
   #json: unknown = NOT_PARSED;
+  #record: ParsedRecord;
 
-  public constructor(public readonly record: ParsedRecord) {}
+  public constructor(record: ParsedRecord) {
+    this.#record = record;
+  }
+
+  /** The record being derived. */
+  public get record(): ParsedRecord {
+    return this.#record;
+  }
+
+  /** Points the context at `record` and forgets the previous record's memo. */
+  public reset(record: ParsedRecord): this {
+    this.#record = record;
+    this.#json = NOT_PARSED;
+    return this;
+  }
 
   /** The value parsed as JSON, or {@link NOT_JSON}. */
   public json(): unknown {
