@@ -84,7 +84,8 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
   const derive = (records: Iterable<ParsedRecord>): KeyResult[] => {
     const list = Array.isArray(records) ? (records as readonly ParsedRecord[]) : [...records];
     // One allocation for every digest of the batch instead of one per record.
-    const slab = Buffer.allocUnsafe(list.length * DIGEST_BYTES);
+    // Not from the shared pool: offset 0, so the batch's digests can be read as 32-bit words.
+    const slab = Buffer.allocUnsafeSlow(list.length * DIGEST_BYTES);
     const results: KeyResult[] = new Array(list.length);
     let context: RecordContext | undefined;
     for (let i = 0; i < list.length; i++) {

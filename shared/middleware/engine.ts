@@ -5,7 +5,8 @@ import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointUpdate, WatermarkSnapshot } from '#shared/checkpoints/types.ts';
 import { ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from '#shared/dedup/redis-tier.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import { createKeyDeriver, type DerivedKey, type KeyDeriver } from '#shared/keys/index.ts';
+import { DigestIndex } from '#shared/keys/distinct.ts';
+import { createKeyDeriver, type DerivedKey, type KeyDeriver, type KeyResult } from '#shared/keys/index.ts';
 import {
   buildMskEventFromPartitions,
   interpretBatchResponse,
@@ -63,6 +64,8 @@ export class GuardEngine {
   readonly #derivers = new Map<number, KeyDeriver>();
   readonly #telemetry: GuardTelemetry;
   #tier: Promise<RedisDedupTier> | undefined;
+  /** Completed keys not yet in the local filter: added while the next claim is in flight. */
+  #unfiltered: DerivedKey[][] = [];
   /** The group's dedup epoch as last read: keys are derived with it while the read is in flight. */
   #epoch = 0;
 
@@ -86,13 +89,21 @@ export class GuardEngine {
     // container saw last (it changes only on a `reprocess` restore, then the claim is redone).
     const claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
     let epoch = this.#epoch;
+    // The probabilistic fast path reads the filter before the claim: it must be current then.
+    if (mode === 'probabilistic') this.#fillFilter();
     let keyed = this.#keyBatch(batch, epoch);
-    const [loaded, claimed] = await Promise.allSettled([
+    const settled = Promise.allSettled([
       this.#options.checkpoints
         ? this.#options.checkpoints.load(consumerGroup, partitions)
         : Promise.resolve<WatermarkSnapshot>({ epoch: 0, checkpoints: new Map() }),
       this.#claim(keyed.toClaim, keyed.slotKeys, context, claimMode),
     ]);
+    // Last invocation's completed keys go into the filter while both requests are out (a
+    // macrotask: the clients send first); at the latest right after, before anything reads it.
+    const filling = setImmediate(() => this.#fillFilter());
+    const [loaded, claimed] = await settled;
+    clearImmediate(filling);
+    this.#fillFilter();
     if (loaded.status === 'rejected') {
       if (claimed.status === 'fulfilled' && claimed.value.ticket)
         await this.#releaseQuietly(claimed.value.ticket);
@@ -203,7 +214,8 @@ export class GuardEngine {
     } else {
       await Promise.all([this.#complete(prepared, completed, released), this.#checkpoint(prepared, updates)]);
     }
-    for (const key of completed) this.#filter.addAt(key.slab, key.at);
+    // Into the local filter during the next claim's round trip, not on this invocation's path.
+    if (completed.length > 0) this.#unfiltered.push(completed);
     this.#telemetry.settled(prepared, {
       completed: completed.length,
       released: released.length,
@@ -296,23 +308,7 @@ export class GuardEngine {
    */
   #keyBatch(batch: ParsedBatch, epoch: number) {
     const keys = this.#deriver(epoch)(batch.records);
-    const slots = new Int32Array(keys.length);
-    const slotKeys: DerivedKey[] = [];
-    const slotOf = new Map<string, number>();
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      if (key.missing) {
-        slots[i] = -1;
-        continue;
-      }
-      let slot = slotOf.get(key.id);
-      if (slot === undefined) {
-        slot = slotKeys.length;
-        slotOf.set(key.id, slot);
-        slotKeys.push(key);
-      }
-      slots[i] = slot;
-    }
+    const { slots, slotKeys } = distinctKeys(keys);
     const locallySeen = new Uint8Array(slotKeys.length);
     const toClaim: number[] = [];
     const fastPath = this.#resolved.mode === 'probabilistic';
@@ -398,6 +394,13 @@ export class GuardEngine {
     return repaired;
   }
 
+  /** Adds the completed keys of earlier invocations to the local filter. */
+  #fillFilter(): void {
+    if (this.#unfiltered.length === 0) return;
+    for (const keys of this.#unfiltered) for (const key of keys) this.#filter.addAt(key.slab, key.at);
+    this.#unfiltered = [];
+  }
+
   #deriver(epoch: number): KeyDeriver {
     let deriver = this.#derivers.get(epoch);
     if (!deriver) {
@@ -453,4 +456,37 @@ function processedPartitions(batch: ParsedBatch, fates: readonly RecordFate[]) {
     });
   }
   return { toProcess, partitions };
+}
+
+/**
+ * Groups the batch's keys into slots, one per distinct key, first occurrence first. Digests are
+ * compared in place in the batch's slab (no id string per record); keys from elsewhere fall back
+ * to a map of ids.
+ */
+function distinctKeys(keys: readonly KeyResult[]): { slots: Int32Array; slotKeys: DerivedKey[] } {
+  const slots = new Int32Array(keys.length);
+  const slotKeys: DerivedKey[] = [];
+  const first = keys.find((k): k is DerivedKey => !k.missing);
+  const slab = first?.slab;
+  const inPlace =
+    slab !== undefined && DigestIndex.accepts(slab) && keys.every((k) => k.missing || k.slab === slab);
+  const index = inPlace ? new DigestIndex(slab, keys.length) : undefined;
+  const byId = inPlace ? undefined : new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key.missing) {
+      slots[i] = -1;
+      continue;
+    }
+    let slot: number;
+    if (index) {
+      slot = index.slotOf(key.at);
+    } else {
+      slot = byId!.get(key.id) ?? slotKeys.length;
+      byId!.set(key.id, slot);
+    }
+    if (slot === slotKeys.length) slotKeys.push(key);
+    slots[i] = slot;
+  }
+  return { slots, slotKeys };
 }
