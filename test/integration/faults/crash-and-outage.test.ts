@@ -235,6 +235,22 @@ describe('fault injection: one effect per key, nothing lost', () => {
     tally('crash after complete, before the checkpoint', sim, unique, (k) => seen.get(k) ?? 0);
   });
 
+  it('crash after the checkpoint and complete, before the offset commit (the poller loses it)', async () => {
+    const group = uniqueName('fault');
+    const faults = new Faults();
+    const sim = new LambdaSimulator('orders', { batchSize: 8 });
+    const unique = workload(sim);
+    let before: Map<number, number> | undefined;
+    await sim.drain(consumer(group, faults), (i) => {
+      // Invocation 1 succeeds (checkpoint and complete done), then its commit never happens.
+      if (i === 1) before = new Map(sim.committed);
+      if (i === 2 && before) sim.setCommitted(before);
+    });
+    const row = await verify('crash after the checkpoint, before the offset commit', group, sim, unique);
+    // The lost commit costs one more invocation, which hands the handler nothing new.
+    expect(row.invocations).toBeGreaterThan(3);
+  });
+
   it('handler errors and partial failures', async () => {
     const group = uniqueName('fault');
     const faults = new Faults();
