@@ -4,18 +4,14 @@
 // record twice and skips none (counted per record); in `reprocess` mode every record reaches the
 // handler once more.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { LambdaKafkaPoller } from '#shared/local/poller/index.ts';
 import { LOCAL_AWS } from '#shared/local/services.ts';
 import { ensureTables } from '#shared/local/tables.ts';
-import { mskGuard } from '#shared/middleware/mskGuard.ts';
-import { type KafkaEvent, parseMskEvent, processRecordsInOrder } from '#shared/msk/index.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import { runRestore } from '#shared/restore/engine.ts';
+import { consumeGuarded } from '#test/support/guarded-poller.ts';
 import { ADAPTERS } from '#test/support/runners.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
@@ -38,42 +34,17 @@ afterAll(async () => {
 });
 
 /** Consumes the topic to its end as `group`, counting what reaches the handler per record. */
-async function consumeToEnd(topic: string, group: string, seen: Map<string, number>): Promise<void> {
-  const handler = middy<KafkaEvent, unknown, Error, Context>()
-    .use(
-      mskGuard({
-        consumerGroup: group,
-        cache: runner,
-        checkpoints: new DynamoCheckpointStore(ddb, tables.checkpoints),
-      }),
-    )
-    .handler(
-      async (event) =>
-        (
-          await processRecordsInOrder(parseMskEvent(event), (record) => {
-            seen.set(record.coordinate, (seen.get(record.coordinate) ?? 0) + 1);
-          })
-        ).response,
-    );
-  const poller = new LambdaKafkaPoller({
-    brokers: [env.KAFKA_BROKERS],
+function consumeToEnd(topic: string, group: string, seen: Map<string, number>): Promise<void> {
+  const checkpoints = new DynamoCheckpointStore(ddb, tables.checkpoints);
+  return consumeGuarded({
+    brokers: env.KAFKA_BROKERS,
+    admin,
     topic,
-    groupId: group,
-    handler: handler as never,
-    batchSize: 25,
-    batchingWindowMs: 20,
+    group,
+    cache: runner,
+    checkpoints,
+    seen,
   });
-  await poller.start();
-  const deadline = Date.now() + 30_000;
-  const atEnd = async () => {
-    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return (offsets?.partitions ?? []).every((p) => Number(p.offset) === RECORDS_PER_PARTITION);
-  };
-  while (!(await atEnd())) {
-    if (Date.now() > deadline) throw new Error(`group ${group} did not reach the end of ${topic}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await poller.stop();
 }
 
 async function restore(group: string, topic: string, mode: 'recover' | 'reprocess') {
