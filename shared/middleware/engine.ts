@@ -2,21 +2,20 @@ import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { LocalBloomFilter } from '#shared/bloom/local-filter.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
-import type { CheckpointUpdate, WatermarkSnapshot } from '#shared/checkpoints/types.ts';
+import type { CheckpointUpdate, PartitionRef, WatermarkSnapshot } from '#shared/checkpoints/types.ts';
 import { ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from '#shared/dedup/redis-tier.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import { DigestIndex } from '#shared/keys/distinct.ts';
-import { createKeyDeriver, type DerivedKey, type KeyDeriver, type KeyResult } from '#shared/keys/index.ts';
+import { createKeyDeriver, type DerivedKey, type KeyDeriver } from '#shared/keys/index.ts';
 import {
   buildMskEventFromPartitions,
   interpretBatchResponse,
   type KafkaEvent,
   type ParsedBatch,
   type ParsedRecord,
-  type PartitionBatch,
   parseMskEvent,
   toBatchItemFailures,
 } from '#shared/msk/index.ts';
+import { distinctKeys, oldestAgeSeconds, processedPartitions, samePartitions } from './batch-shape.ts';
 import { openStaging } from './effects.ts';
 import {
   keyOptions,
@@ -83,8 +82,17 @@ export class GuardEngine {
   public async prepare(event: unknown, context: Context): Promise<PreparedBatch> {
     const started = performance.now();
     const { consumerGroup, mode } = this.#resolved;
+    // The watermark read needs only the partitions: it goes out before the records are parsed and
+    // keyed, and is used if the parse agrees on the partitions (it always does for a valid event).
+    const early = this.#earlyLoad(event);
     const batch = parseMskEvent(event);
     const partitions = batch.partitions.map(({ topic, partition }) => ({ topic, partition }));
+    const load =
+      early && samePartitions(early.partitions, partitions)
+        ? early.snapshot
+        : this.#options.checkpoints
+          ? this.#options.checkpoints.load(consumerGroup, partitions)
+          : Promise.resolve<WatermarkSnapshot>({ epoch: 0, checkpoints: new Map() });
     // The watermark read and the claim go out together: keys are derived with the epoch this
     // container saw last (it changes only on a `reprocess` restore, then the claim is redone).
     const claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
@@ -93,9 +101,7 @@ export class GuardEngine {
     if (mode === 'probabilistic') this.#fillFilter();
     let keyed = this.#keyBatch(batch, epoch);
     const settled = Promise.allSettled([
-      this.#options.checkpoints
-        ? this.#options.checkpoints.load(consumerGroup, partitions)
-        : Promise.resolve<WatermarkSnapshot>({ epoch: 0, checkpoints: new Map() }),
+      load,
       this.#claim(keyed.toClaim, keyed.slotKeys, context, claimMode),
     ]);
     // Last invocation's completed keys go into the filter while both requests are out (a
@@ -394,6 +400,36 @@ export class GuardEngine {
     return repaired;
   }
 
+  /**
+   * Starts the watermark read from the event's partition keys and first records, before the full
+   * parse. Undefined when there is no store or the event does not look like a Kafka event (the
+   * parse then says why). A rejection is observed later, or never if the parse fails.
+   */
+  #earlyLoad(
+    event: unknown,
+  ): { partitions: PartitionRef[]; snapshot: Promise<WatermarkSnapshot> } | undefined {
+    const store = this.#options.checkpoints;
+    const records = (event as { records?: unknown } | null)?.records;
+    if (!store || typeof records !== 'object' || records === null) return undefined;
+    const partitions: PartitionRef[] = [];
+    for (const list of Object.values(records)) {
+      if (!Array.isArray(list) || list.length === 0) continue;
+      const first = list[0] as { topic?: unknown; partition?: unknown } | null;
+      const partition = typeof first?.partition === 'string' ? Number(first.partition) : first?.partition;
+      if (
+        typeof first?.topic !== 'string' ||
+        typeof partition !== 'number' ||
+        !Number.isSafeInteger(partition)
+      ) {
+        return undefined;
+      }
+      partitions.push({ topic: first.topic, partition });
+    }
+    const snapshot = store.load(this.#resolved.consumerGroup, partitions);
+    snapshot.catch(() => {});
+    return { partitions, snapshot };
+  }
+
   /** Adds the completed keys of earlier invocations to the local filter. */
   #fillFilter(): void {
     if (this.#unfiltered.length === 0) return;
@@ -429,64 +465,4 @@ export class GuardEngine {
     });
     return this.#tier;
   }
-}
-
-function oldestAgeSeconds(times: readonly string[]): number | undefined {
-  const oldest = Math.min(...times.map((t) => Date.parse(t)).filter((t) => Number.isFinite(t)));
-  return Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : undefined;
-}
-
-/** The records the handler gets, flat and per partition (batch order, offsets ascending). */
-function processedPartitions(batch: ParsedBatch, fates: readonly RecordFate[]) {
-  const toProcess: ParsedRecord[] = [];
-  const partitions: PartitionBatch[] = [];
-  let i = 0;
-  for (const part of batch.partitions) {
-    const kept: ParsedRecord[] = [];
-    for (const record of part.records) {
-      if (fates[i++]!.kind === 'process') kept.push(record);
-    }
-    if (kept.length === 0) continue;
-    for (const record of kept) toProcess.push(record);
-    partitions.push({
-      partitionKey: part.partitionKey,
-      topic: part.topic,
-      partition: part.partition,
-      records: kept,
-    });
-  }
-  return { toProcess, partitions };
-}
-
-/**
- * Groups the batch's keys into slots, one per distinct key, first occurrence first. Digests are
- * compared in place in the batch's slab (no id string per record); keys from elsewhere fall back
- * to a map of ids.
- */
-function distinctKeys(keys: readonly KeyResult[]): { slots: Int32Array; slotKeys: DerivedKey[] } {
-  const slots = new Int32Array(keys.length);
-  const slotKeys: DerivedKey[] = [];
-  const first = keys.find((k): k is DerivedKey => !k.missing);
-  const slab = first?.slab;
-  const inPlace =
-    slab !== undefined && DigestIndex.accepts(slab) && keys.every((k) => k.missing || k.slab === slab);
-  const index = inPlace ? new DigestIndex(slab, keys.length) : undefined;
-  const byId = inPlace ? undefined : new Map<string, number>();
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    if (key.missing) {
-      slots[i] = -1;
-      continue;
-    }
-    let slot: number;
-    if (index) {
-      slot = index.slotOf(key.at);
-    } else {
-      slot = byId!.get(key.id) ?? slotKeys.length;
-      byId!.set(key.id, slot);
-    }
-    if (slot === slotKeys.length) slotKeys.push(key);
-    slots[i] = slot;
-  }
-  return { slots, slotKeys };
 }

@@ -1,0 +1,77 @@
+/**
+ * The per-batch data shaping of the guard engine, on arrays aligned with the batch's records:
+ * distinct keys, the records handed on per partition, and small helpers. No I/O here.
+ */
+import type { PartitionRef } from '#shared/checkpoints/types.ts';
+import { DigestIndex } from '#shared/keys/distinct.ts';
+import type { DerivedKey, KeyResult } from '#shared/keys/index.ts';
+import type { ParsedBatch, ParsedRecord, PartitionBatch } from '#shared/msk/index.ts';
+import type { RecordFate } from './plan.ts';
+
+/** Age in seconds of the oldest of `times` (ISO strings), by this machine's clock; a metric only. */
+export function oldestAgeSeconds(times: readonly string[]): number | undefined {
+  const oldest = Math.min(...times.map((t) => Date.parse(t)).filter((t) => Number.isFinite(t)));
+  return Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : undefined;
+}
+
+/** The records the handler gets, flat and per partition (batch order, offsets ascending). */
+export function processedPartitions(batch: ParsedBatch, fates: readonly RecordFate[]) {
+  const toProcess: ParsedRecord[] = [];
+  const partitions: PartitionBatch[] = [];
+  let i = 0;
+  for (const part of batch.partitions) {
+    const kept: ParsedRecord[] = [];
+    for (const record of part.records) {
+      if (fates[i++]!.kind === 'process') kept.push(record);
+    }
+    if (kept.length === 0) continue;
+    for (const record of kept) toProcess.push(record);
+    partitions.push({
+      partitionKey: part.partitionKey,
+      topic: part.topic,
+      partition: part.partition,
+      records: kept,
+    });
+  }
+  return { toProcess, partitions };
+}
+
+/**
+ * Groups the batch's keys into slots, one per distinct key, first occurrence first. Digests are
+ * compared in place in the batch's slab (no id string per record); keys from elsewhere fall back
+ * to a map of ids.
+ */
+export function distinctKeys(keys: readonly KeyResult[]): { slots: Int32Array; slotKeys: DerivedKey[] } {
+  const slots = new Int32Array(keys.length);
+  const slotKeys: DerivedKey[] = [];
+  const first = keys.find((k): k is DerivedKey => !k.missing);
+  const slab = first?.slab;
+  const inPlace =
+    slab !== undefined && DigestIndex.accepts(slab) && keys.every((k) => k.missing || k.slab === slab);
+  const index = inPlace ? new DigestIndex(slab, keys.length) : undefined;
+  const byId = inPlace ? undefined : new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key.missing) {
+      slots[i] = -1;
+      continue;
+    }
+    let slot: number;
+    if (index) {
+      slot = index.slotOf(key.at);
+    } else {
+      slot = byId!.get(key.id) ?? slotKeys.length;
+      byId!.set(key.id, slot);
+    }
+    if (slot === slotKeys.length) slotKeys.push(key);
+    slots[i] = slot;
+  }
+  return { slots, slotKeys };
+}
+
+/** Whether two partition lists name the same partitions in the same order. */
+export function samePartitions(a: readonly PartitionRef[], b: readonly PartitionRef[]): boolean {
+  return (
+    a.length === b.length && a.every((p, i) => p.topic === b[i]?.topic && p.partition === b[i]?.partition)
+  );
+}
