@@ -7,7 +7,8 @@
  * - `bare`: the same handler without mskguard (the ceiling: poller, Kafka and the handler only);
  * - `powertools`: the same handler calling `makeIdempotent` once per record (Redis cache layer).
  * A run is timed from the poller joining the group (its first fetch follows) to the commit of the
- * last record; the table shows the median of the timed runs. Every run's effects are checked: once
+ * last record; the table shows the median of the timed runs. The implementations take turns, one
+ * run each per round, so drift of the machine's speed during the benchmark does not bias a ratio. Every run's effects are checked: once
  * per order for mskguard and powertools, once per record for bare.
  *
  * Options (`npm run bench -- --help` lists them; `npm run bench -- e2e --records 20000`): `--records`,
@@ -129,15 +130,21 @@ interface RunContext {
   readonly unique: number;
 }
 
-/** Times `impl` on `topic` in a worker process; with `profile`, profiles one more run in another. */
+/**
+ * Times `impl` on `topic` in a worker process (warm-up runs, then `repetitions` timed ones, each
+ * in a new group named after `round`); with `profile`, profiles one more run in another.
+ */
 async function measureImpl(
   run: RunContext,
   impl: E2eImpl,
   { partitions, topic, highs }: PreparedTopic,
   profile: boolean,
+  round: { index: number; repetitions: number },
 ): Promise<E2eResult> {
   const { env, options, ctx } = run;
-  ctx.log(`e2e: ${impl}, ${partitions} partition(s), batch size ${options.batchSize}`);
+  ctx.log(
+    `e2e: ${impl}, ${partitions} partition(s), batch size ${options.batchSize}, round ${round.index + 1}`,
+  );
   const spec: WorkerSpec = {
     impl,
     partitions,
@@ -145,8 +152,8 @@ async function measureImpl(
     highs,
     batchSize: options.batchSize,
     warmup: ctx.warmup,
-    repetitions: ctx.repetitions,
-    runId: run.runId,
+    repetitions: round.repetitions,
+    runId: `${run.runId}-r${round.index}`,
     brokers: env.KAFKA_BROKERS,
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
     redisUrl: env.REDIS_URL,
@@ -174,6 +181,40 @@ async function measureImpl(
     answer: { ...answer, ...(profiled.profile && { profile: profiled.profile }) },
     profileFile,
   };
+}
+
+/**
+ * Times every implementation on `topic` in interleaved rounds (mskguard, bare, powertools,
+ * mskguard, ...), one timed run per implementation and round, each in a fresh worker process
+ * after its warm-up: a machine that slows down or speeds up during the benchmark then weighs on
+ * every implementation alike, not on whichever ran in that stretch.
+ */
+async function measureInterleaved(
+  run: RunContext,
+  topic: PreparedTopic,
+  profiled: number | undefined,
+): Promise<E2eResult[]> {
+  const { options, ctx } = run;
+  const merged = new Map<E2eImpl, E2eResult>();
+  for (let index = 0; index < ctx.repetitions; index++) {
+    for (const impl of options.impls) {
+      const last = index === ctx.repetitions - 1;
+      const profile = last && impl === 'mskguard' && topic.partitions === profiled;
+      const result = await measureImpl(run, impl, topic, profile, { index, repetitions: 1 });
+      const before = merged.get(impl);
+      merged.set(
+        impl,
+        before === undefined
+          ? result
+          : {
+              ...result,
+              answer: { ...result.answer, samples: [...before.answer.samples, ...result.answer.samples] },
+              profileFile: result.profileFile ?? before.profileFile,
+            },
+      );
+    }
+  }
+  return options.impls.map((impl) => merged.get(impl)).filter((r): r is E2eResult => r !== undefined);
 }
 
 /**
@@ -205,13 +246,7 @@ export async function runE2e(options: E2eOptions, ctx: BenchContext): Promise<re
     const profiled = options.profile ? Math.max(...options.partitions) : undefined;
     if (profiled !== undefined) await mkdir(RESULTS_DIR, { recursive: true });
     const run: RunContext = { env, runId, options, ctx, unique: produced.unique };
-    for (const topic of topics) {
-      for (const impl of options.impls) {
-        results.push(
-          await measureImpl(run, impl, topic, impl === 'mskguard' && topic.partitions === profiled),
-        );
-      }
-    }
+    for (const topic of topics) results.push(...(await measureInterleaved(run, topic, profiled)));
   } finally {
     await admin.deleteTopics({ topics: topics.map((t) => t.topic) }).catch(() => undefined);
     await deleteRunKeys(env.REDIS_URL, runId).then(
