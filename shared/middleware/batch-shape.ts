@@ -38,31 +38,22 @@ export function processedPartitions(batch: ParsedBatch, fates: readonly RecordFa
 
 /**
  * Groups the batch's keys into slots, one per distinct key, first occurrence first. Digests are
- * compared in place in the batch's slab (no id string per record); keys from elsewhere fall back
- * to a map of ids.
+ * compared in place in the batch's slab (no id string per record).
  */
 export function distinctKeys(keys: readonly KeyResult[]): { slots: Int32Array; slotKeys: DerivedKey[] } {
   const slots = new Int32Array(keys.length);
   const slotKeys: DerivedKey[] = [];
-  const first = keys.find((k): k is DerivedKey => !k.missing);
-  const slab = first?.slab;
-  const inPlace =
-    slab !== undefined && DigestIndex.accepts(slab) && keys.every((k) => k.missing || k.slab === slab);
-  const index = inPlace ? new DigestIndex(slab, keys.length) : undefined;
-  const byId = inPlace ? undefined : new Map<string, number>();
+  // One deriver call writes every digest of the batch into one aligned slab (deriver.ts).
+  const slab = keys.find((k): k is DerivedKey => !k.missing)?.slab;
+  const index = slab === undefined ? undefined : new DigestIndex(slab, keys.length);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     if (key.missing) {
       slots[i] = -1;
       continue;
     }
-    let slot: number;
-    if (index) {
-      slot = index.slotOf(key.at);
-    } else {
-      slot = byId!.get(key.id) ?? slotKeys.length;
-      byId!.set(key.id, slot);
-    }
+    if (key.slab !== slab) throw new Error('distinctKeys: the keys of one batch must share one digest slab');
+    const slot = index!.slotOf(key.at);
     if (slot === slotKeys.length) slotKeys.push(key);
     slots[i] = slot;
   }

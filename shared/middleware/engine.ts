@@ -64,7 +64,7 @@ export class GuardEngine {
   readonly #telemetry: GuardTelemetry;
   #tier: Promise<RedisDedupTier> | undefined;
   /** Completed keys not yet in the local filter: added while the next claim is in flight. */
-  #unfiltered: DerivedKey[][] = [];
+  #unfiltered: { slab: Uint8Array; ats: Int32Array }[] = [];
   /** The group's dedup epoch as last read: keys are derived with it while the read is in flight. */
   #epoch = 0;
 
@@ -221,7 +221,7 @@ export class GuardEngine {
       await Promise.all([this.#complete(prepared, completed, released), this.#checkpoint(prepared, updates)]);
     }
     // Into the local filter during the next claim's round trip, not on this invocation's path.
-    if (completed.length > 0) this.#unfiltered.push(completed);
+    this.#rememberCompleted(completed);
     this.#telemetry.settled(prepared, {
       completed: completed.length,
       released: released.length,
@@ -433,8 +433,24 @@ export class GuardEngine {
   /** Adds the completed keys of earlier invocations to the local filter. */
   #fillFilter(): void {
     if (this.#unfiltered.length === 0) return;
-    for (const keys of this.#unfiltered) for (const key of keys) this.#filter.addAt(key.slab, key.at);
+    for (const { slab, ats } of this.#unfiltered) for (const at of ats) this.#filter.addAt(slab, at);
     this.#unfiltered = [];
+  }
+
+  /**
+   * Keeps where the completed keys' digests are (their slab and offsets), not the keys: a key
+   * holds its record, and the whole batch would otherwise stay alive until the next invocation.
+   */
+  #rememberCompleted(completed: readonly DerivedKey[]): void {
+    for (let i = 0; i < completed.length; ) {
+      const slab = completed[i]!.slab;
+      let j = i;
+      while (j < completed.length && completed[j]!.slab === slab) j++;
+      const ats = new Int32Array(j - i);
+      for (let k = i; k < j; k++) ats[k - i] = completed[k]!.at;
+      this.#unfiltered.push({ slab, ats });
+      i = j;
+    }
   }
 
   #deriver(epoch: number): KeyDeriver {
