@@ -2,13 +2,17 @@
 // move forward only, and only past records whose handler succeeded), and the epoch bump of
 // restore's reprocess mode, on DynamoDB Local and the real Redis.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
+import { InvalidEventError } from '#shared/errors.ts';
 import { LOCAL_AWS } from '#shared/local/services.ts';
 import { ensureTables } from '#shared/local/tables.ts';
-import { guardedConsumer, orders } from '#test/support/guarded.ts';
+import { mskGuard } from '#shared/middleware/mskGuard.ts';
+import { encodeKafkaEvent } from '#shared/msk/index.ts';
+import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
 import { ADAPTERS } from '#test/support/runners.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
@@ -129,5 +133,41 @@ describe('an unreachable checkpoint table', () => {
     // Assess: had the leases stayed, the retry would report the partition in progress.
     expect(retry).toEqual({ batchItemFailures: [] });
     expect(c.effects).toEqual(['a', 'b']);
+  });
+
+  it('refuses a malformed event with a typed error, claims and checkpoints nothing, though its early watermark read went out and failed (G6)', async () => {
+    // Prepare: the watermark read goes out before the parse; here it also fails, and that
+    // rejection must not surface anywhere (vitest fails the run on an unhandled rejection).
+    let loads = 0;
+    const failing: CheckpointStore = {
+      load: async () => {
+        loads++;
+        throw new Error('injected: DynamoDB unreachable');
+      },
+      advance: (group, updates, meta) => store.advance(group, updates, meta),
+      listCurrent: (group, topic) => store.listCurrent(group, topic),
+      historyAt: (group, topic, at) => store.historyAt(group, topic, at),
+      committedOwners: (group, owners) => store.committedOwners(group, owners),
+      bumpEpoch: (group, meta) => store.bumpEpoch(group, meta),
+    };
+    const group = uniqueName('grp');
+    const handler = middy()
+      .use(mskGuard({ consumerGroup: group, cache: runner, checkpoints: failing }))
+      .handler(async () => ({ batchItemFailures: [] }));
+    const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b']));
+    (event.records['orders-0']?.[1] as { value: string }).value = 'not base64!';
+
+    // Act
+    const outcome = handler(event as never, fakeContext());
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(InvalidEventError);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(loads).toBe(1);
+    const redis = new IORedis(env.REDIS_URL);
+    const keys = await redis.keys(`mskguard:{${group}}:*`);
+    await redis.quit();
+    expect(keys).toEqual([]);
+    expect(await store.listCurrent(group, 'orders')).toEqual([]);
   });
 });
