@@ -15,6 +15,7 @@ import {
   parseMskEvent,
   toBatchItemFailures,
 } from '#shared/msk/index.ts';
+import { parseMskEventDeferred } from '#shared/msk/parse.ts';
 import { distinctKeys, oldestAgeSeconds, processedPartitions, samePartitions } from './batch-shape.ts';
 import { openStaging } from './effects.ts';
 import {
@@ -67,12 +68,21 @@ export class GuardEngine {
   #unfiltered: { slab: Uint8Array; ats: Int32Array }[] = [];
   /** The group's dedup epoch as last read: keys are derived with it while the read is in flight. */
   #epoch = 0;
+  /**
+   * Whether the payload checks of an event (base64, header bytes) may wait until the claim is in
+   * flight: only when keys come from headers or record keys, never from user code (a key function,
+   * a JSON path into the value) that would see bytes not yet known to be valid.
+   */
+  readonly #deferChecks: boolean;
 
   public constructor(options: MskGuardOptions) {
     this.#resolved = resolveOptions(options);
     this.#options = options;
     this.#filter = new LocalBloomFilter(this.#resolved.localFilter);
     this.#telemetry = createTelemetry(options, this.#resolved.consumerGroup);
+    this.#deferChecks = this.#deriver(0).options.sources.every(
+      (source) => source.type === 'header' || source.type === 'recordKey',
+    );
   }
 
   public get telemetry(): GuardTelemetry {
@@ -85,7 +95,11 @@ export class GuardEngine {
     // The watermark read needs only the partitions: it goes out before the records are parsed and
     // keyed, and is used if the parse agrees on the partitions (it always does for a valid event).
     const early = this.#earlyLoad(event);
-    const batch = parseMskEvent(event);
+    // The event's shape is checked now; its payloads' bytes (base64, headers) while the claim is
+    // out, unless keys come from user code. A failure then releases the claim and rejects the event.
+    const { batch, verify } = this.#deferChecks
+      ? parseMskEventDeferred(event)
+      : { batch: parseMskEvent(event), verify: undefined };
     const partitions = batch.partitions.map(({ topic, partition }) => ({ topic, partition }));
     const load =
       early && samePartitions(early.partitions, partitions)
@@ -104,12 +118,32 @@ export class GuardEngine {
       load,
       this.#claim(keyed.toClaim, keyed.slotKeys, context, claimMode),
     ]);
-    // Last invocation's completed keys go into the filter while both requests are out (a
-    // macrotask: the clients send first); at the latest right after, before anything reads it.
-    const filling = setImmediate(() => this.#fillFilter());
+    // While both requests are out (a macrotask: the clients send first), the payload checks run
+    // and last invocation's completed keys go into the filter; at the latest right after, before
+    // anything reads them.
+    let invalid: { error: unknown } | undefined;
+    let checked = verify === undefined;
+    const whileOut = () => {
+      this.#fillFilter();
+      if (checked) return;
+      checked = true;
+      try {
+        verify!();
+      } catch (error) {
+        invalid = { error };
+      }
+    };
+    const out = setImmediate(whileOut);
     const [loaded, claimed] = await settled;
-    clearImmediate(filling);
-    this.#fillFilter();
+    clearImmediate(out);
+    whileOut();
+    if (invalid) {
+      // Rejected as a whole, as if the parse had failed: the claim is given back (its leases
+      // would otherwise hold the keys until they expire) and nothing reaches the handler.
+      if (claimed.status === 'fulfilled' && claimed.value.ticket)
+        await this.#releaseQuietly(claimed.value.ticket);
+      throw invalid.error;
+    }
     if (loaded.status === 'rejected') {
       if (claimed.status === 'fulfilled' && claimed.value.ticket)
         await this.#releaseQuietly(claimed.value.ticket);

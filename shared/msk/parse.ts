@@ -1,12 +1,7 @@
 import { InvalidEventError } from '#shared/errors.ts';
+import { checkHeaders, describe, isPlainObject } from './headers.ts';
 import { ParsedRecord } from './record.ts';
-import {
-  type KafkaEvent,
-  KafkaEventSource,
-  type KafkaHeader,
-  type RawKafkaHeader,
-  type RawKafkaRecord,
-} from './types.ts';
+import { type KafkaEvent, KafkaEventSource, type RawKafkaRecord } from './types.ts';
 
 /** The records of one topic-partition, in ascending offset order. */
 export interface PartitionBatch {
@@ -94,7 +89,49 @@ export function isParsedBatch(value: unknown): value is ParsedBatch {
  */
 export function parseMskEvent(event: unknown): ParsedBatch {
   const remembered = typeof event === 'object' && event !== null ? rememberedParse(event) : undefined;
-  if (remembered) return remembered;
+  return remembered ?? parseEvent(event, false);
+}
+
+/** A batch whose records' payload checks are still to run: {@link parseMskEventDeferred}. */
+export interface DeferredParse {
+  readonly batch: ParsedBatch;
+  /**
+   * Runs the checks the parse left out (base64 of key and value, header bytes), record by record
+   * in batch order; until it returns, the batch must not reach a handler.
+   *
+   * @throws InvalidEventError as {@link parseMskEvent} would have
+   */
+  readonly verify: () => void;
+}
+
+/**
+ * {@link parseMskEvent} in two steps, for the middleware: first the event's shape (sources,
+ * partitions, offsets, timestamps) and the records, then, from `verify`, the per-byte checks of
+ * key, value and headers, which the middleware runs while its claim is in flight. Headers are
+ * read lazily meanwhile: a key taken from a header checks that header's bytes as it reads them.
+ * An event that fails `verify` is rejected as a whole, exactly as by `parseMskEvent`.
+ *
+ * @throws InvalidEventError for a malformed shape
+ */
+export function parseMskEventDeferred(event: unknown): DeferredParse {
+  const remembered = typeof event === 'object' && event !== null ? rememberedParse(event) : undefined;
+  if (remembered) return { batch: remembered, verify: () => {} };
+  const batch = parseEvent(event, true);
+  return { batch, verify: () => verifyPayloads(batch) };
+}
+
+function verifyPayloads(batch: ParsedBatch): void {
+  for (const { partitionKey, records } of batch.partitions) {
+    const expected: Expected = { partitionKey, topic: undefined, partition: undefined };
+    for (const { raw, offset } of records) {
+      checkHeaders(raw.headers, partitionKey, offset);
+      checkBase64(raw.key, 'key', expected, offset);
+      checkBase64(raw.value, 'value', expected, offset);
+    }
+  }
+}
+
+function parseEvent(event: unknown, deferred: boolean): ParsedBatch {
   if (!isPlainObject(event)) {
     throw new InvalidEventError(`Kafka event must be an object, got ${describe(event)}`);
   }
@@ -122,7 +159,7 @@ export function parseMskEvent(event: unknown): ParsedBatch {
   const partitions: PartitionBatch[] = [];
   const records: ParsedRecord[] = [];
   for (const [partitionKey, group] of Object.entries(event.records)) {
-    const partition = parsePartition(partitionKey, group);
+    const partition = parsePartition(partitionKey, group, deferred);
     if (partition === undefined) continue;
     partitions.push(partition);
     for (const record of partition.records) records.push(record);
@@ -139,7 +176,7 @@ export function parseMskEvent(event: unknown): ParsedBatch {
   return batch;
 }
 
-function parsePartition(partitionKey: string, group: unknown): PartitionBatch | undefined {
+function parsePartition(partitionKey: string, group: unknown, deferred: boolean): PartitionBatch | undefined {
   if (!Array.isArray(group)) {
     throw new InvalidEventError(`records["${partitionKey}"] must be an array, got ${describe(group)}`);
   }
@@ -148,7 +185,7 @@ function parsePartition(partitionKey: string, group: unknown): PartitionBatch | 
   const records = new Array<ParsedRecord>(group.length);
   let increasing = true;
   for (let i = 0; i < group.length; i++) {
-    const record = parseRecord(group[i], expected, i);
+    const record = parseRecord(group[i], expected, i, deferred);
     if (i > 0 && record.offset <= records[i - 1]!.offset) increasing = false;
     records[i] = record;
   }
@@ -179,7 +216,7 @@ interface Expected {
 }
 
 // Hot path (10,000 records): no per-record closures or strings unless a record is invalid.
-function parseRecord(raw: unknown, expected: Expected, index: number): ParsedRecord {
+function parseRecord(raw: unknown, expected: Expected, index: number, deferred: boolean): ParsedRecord {
   const { partitionKey } = expected;
   if (!isPlainObject(raw)) {
     throw new InvalidEventError(
@@ -204,16 +241,21 @@ function parseRecord(raw: unknown, expected: Expected, index: number): ParsedRec
   if (typeof timestampType !== 'string') {
     invalid(expected, offset, `timestampType must be a string, got ${describe(timestampType)}`);
   }
+  // Headers are built when first read, from the raw record; here they are only checked.
+  if (!deferred) checkHeaders(raw.headers, partitionKey, offset);
   return new ParsedRecord({
     topic: topic as string,
     partition: partition as number,
     offset,
     timestamp,
     timestampType,
-    headers: parseHeaders(raw.headers, expected, offset),
     raw: raw as unknown as RawKafkaRecord,
-    keyBase64: checkBase64(raw.key, 'key', expected, offset),
-    valueBase64: checkBase64(raw.value, 'value', expected, offset),
+    keyBase64: deferred
+      ? checkString(raw.key, 'key', expected, offset)
+      : checkBase64(raw.key, 'key', expected, offset),
+    valueBase64: deferred
+      ? checkString(raw.value, 'value', expected, offset)
+      : checkBase64(raw.value, 'value', expected, offset),
     partitionKey,
   });
 }
@@ -269,6 +311,14 @@ function toPartitionNumber(value: unknown): number | undefined {
 // regex on 40-100 character payloads (Node 20), so the regex stays.
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+function checkString(value: unknown, field: string, expected: Expected, offset: number): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') {
+    return invalid(expected, offset, `${field} must be a base64 string or null, got ${describe(value)}`);
+  }
+  return value;
+}
+
 function checkBase64(value: unknown, field: string, expected: Expected, offset: number): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') {
@@ -283,71 +333,4 @@ function checkBase64(value: unknown, field: string, expected: Expected, offset: 
     );
   }
   return value;
-}
-
-const hasOwn = Object.prototype.hasOwnProperty;
-/** Header values up to this many bytes are copied while being checked. */
-const SHORT_HEADER_VALUE = 4096;
-
-function parseHeaders(value: unknown, expected: Expected, offset: number): KafkaHeader[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value))
-    return invalid(expected, offset, `headers must be an array, got ${describe(value)}`);
-  // Sized for the usual one name per entry: a push onto [] would reserve 17 slots per record.
-  const headers = new Array<KafkaHeader>(value.length);
-  let count = 0;
-  for (let i = 0; i < value.length; i++) {
-    const entry: unknown = value[i];
-    if (!isPlainObject(entry)) {
-      return invalid(
-        expected,
-        offset,
-        `each headers entry must be an object { name: bytes }, got ${describe(entry)}`,
-      );
-    }
-    for (const name in entry as RawKafkaHeader) {
-      // Not Object.hasOwn: V8 turns this form inside for-in into an enum-cache check (2x faster here).
-      if (!hasOwn.call(entry, name)) continue;
-      headers[count++] = { name, value: parseHeaderBytes(name, entry[name], expected, offset) };
-    }
-  }
-  if (count !== headers.length) headers.length = count;
-  return headers;
-}
-
-function parseHeaderBytes(name: string, bytes: unknown, expected: Expected, offset: number): Buffer | null {
-  if (bytes === null) return null;
-  if (!Array.isArray(bytes)) {
-    return invalid(expected, offset, `header "${name}" must be an array of bytes, got ${describe(bytes)}`);
-  }
-  // A short value (the norm) is checked and copied in one pass into a buffer from Node's pool, as
-  // Buffer.from(array) would take; a long array, perhaps sparse, is checked before anything is
-  // allocated for it. Every byte gets written, or the buffer is dropped with the throw.
-  const buffer = bytes.length <= SHORT_HEADER_VALUE ? Buffer.allocUnsafe(bytes.length) : undefined;
-  for (let i = 0; i < bytes.length; i++) {
-    const b: unknown = bytes[i];
-    // Lambda's Java poller sends Java's signed bytes (-128..127); others send 0..255. A Uint8Array
-    // store keeps b & 0xff, mapping both onto the same unsigned byte (as Buffer.from does).
-    if (typeof b !== 'number' || !Number.isInteger(b) || b < -128 || b > 255) {
-      return invalid(
-        expected,
-        offset,
-        `header "${name}" byte ${i} is ${describe(b)}, expected an integer in -128..255`,
-      );
-    }
-    if (buffer !== undefined) buffer[i] = b;
-  }
-  return buffer ?? Buffer.from(bytes as number[]);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
 }

@@ -1,3 +1,4 @@
+import { lastRawHeader, materializeHeaders } from './headers.ts';
 import type { KafkaHeader, RawKafkaRecord } from './types.ts';
 
 /** The fields {@link ParsedRecord} is built from, all already validated by `parseMskEvent`. */
@@ -7,7 +8,12 @@ export interface ParsedRecordInit {
   readonly offset: number;
   readonly timestamp: number;
   readonly timestampType: string;
-  readonly headers: readonly KafkaHeader[];
+  /**
+   * The headers, already built. Without them they are built from `raw.headers` on first read
+   * (`parseMskEvent` checks those bytes; a byte outside -128..255 there throws InvalidEventError
+   * when read).
+   */
+  readonly headers?: readonly KafkaHeader[];
   readonly raw: RawKafkaRecord;
   /** Validated base64 (or null) of the key and value; decoded on first access. */
   readonly keyBase64: string | null;
@@ -43,8 +49,6 @@ export class ParsedRecord {
   /** Milliseconds since the epoch, as Kafka stamped it (`timestampType` says by whom). */
   public readonly timestamp: number;
   public readonly timestampType: string;
-  /** Headers in record order; a name may appear more than once. */
-  public readonly headers: readonly KafkaHeader[];
   /** The record object exactly as it appeared in the event (same reference). */
   public readonly raw: RawKafkaRecord;
   /** `"<topic>-<partition>"`: the key of `event.records` and of the partial-batch response. */
@@ -55,6 +59,7 @@ export class ParsedRecord {
   #key: string | Buffer | null;
   #value: string | Buffer | null;
   #coordinate: string | undefined;
+  #headers: readonly KafkaHeader[] | undefined;
 
   public constructor(init: ParsedRecordInit) {
     this.topic = init.topic;
@@ -62,7 +67,7 @@ export class ParsedRecord {
     this.offset = init.offset;
     this.timestamp = init.timestamp;
     this.timestampType = init.timestampType;
-    this.headers = init.headers;
+    this.#headers = init.headers;
     this.raw = init.raw;
     this.partitionKey = init.partitionKey ?? `${init.topic}-${init.partition}`;
     this.#key = init.keyBase64;
@@ -88,13 +93,22 @@ export class ParsedRecord {
     return this.#value;
   }
 
+  /** Headers in record order; a name may appear more than once. Built on first read. */
+  public get headers(): readonly KafkaHeader[] {
+    this.#headers ??= materializeHeaders(this.raw.headers, this.partitionKey, this.offset);
+    return this.#headers;
+  }
+
   /**
    * The value of the last header named `name` (exact, case-sensitive match, like Kafka's
    * `Headers.lastHeader`): `undefined` when absent, `null` when present with a null value.
    */
   public lastHeader(name: string): Buffer | null | undefined {
-    for (let i = this.headers.length - 1; i >= 0; i--) {
-      const header = this.headers[i]!;
+    const headers = this.#headers;
+    // Before the headers are built, only the one asked for is (key derivation reads one per record).
+    if (headers === undefined) return lastRawHeader(this.raw.headers, name, this.partitionKey, this.offset);
+    for (let i = headers.length - 1; i >= 0; i--) {
+      const header = headers[i]!;
       if (header.name === name) return header.value;
     }
     return undefined;

@@ -148,6 +148,83 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     await expect(handler(bad as never, fakeContext())).rejects.toBeInstanceOf(InvalidEventError);
     expect(c.effects).toEqual([]);
   });
+
+  it.each([
+    [
+      'a value that is not base64',
+      (r: Record<string, unknown>) => Object.assign(r, { value: 'not base64!' }),
+      /value is not valid base64/,
+    ],
+    [
+      'a key that is not base64',
+      (r: Record<string, unknown>) => Object.assign(r, { key: 'k=y=' }),
+      /key is not valid base64/,
+    ],
+    [
+      'a header byte out of range',
+      (r: Record<string, unknown>) =>
+        Object.assign(r, { headers: [...(r.headers as object[]), { trace: [1, 300] }] }),
+      /header "trace" byte 1 is number 300/,
+    ],
+  ])('rejects an event with %s, found while its claim is out, and gives the claim back (G6)', async (_, spoil, reason) => {
+    // Prepare: payload bytes are checked while the claim is in flight, so the claim was taken.
+    const group = uniqueName('grp');
+    const c = guardedConsumer({ consumerGroup: group, cache: runner });
+    const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b', 'c']));
+    spoil(event.records['orders-0']![2] as unknown as Record<string, unknown>);
+    const middy = (await import('@middy/core')).default;
+    let handled = 0;
+    const handler = middy()
+      .use(mskGuard({ consumerGroup: group, cache: runner }))
+      .handler(async () => {
+        handled++;
+      });
+
+    // Act
+    const outcome = handler(event as never, fakeContext());
+
+    // Assess: typed, naming the record; no handler call; and no lease left behind (had one stayed,
+    // the valid delivery below would be answered "in progress" and come back as failures).
+    const error = await outcome.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect((error as InvalidEventError).record).toBe('orders-0@2');
+    expect((error as Error).message).toMatch(reason);
+    expect(handled).toBe(0);
+    expect(await c.invoke(orders('orders', 0, 0, ['a', 'b', 'c']))).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['a', 'b', 'c']);
+  });
+
+  it('checks payload bytes before a key function or JSON path could see them (G6)', async () => {
+    // Prepare: keys from user code are never derived from bytes not yet known to be valid.
+    const seen: string[] = [];
+    const middy = (await import('@middy/core')).default;
+    const handler = middy()
+      .use(
+        mskGuard({
+          consumerGroup: uniqueName('grp'),
+          cache: runner,
+          keySources: [
+            {
+              type: 'function',
+              fn: (record) => {
+                seen.push(record.coordinate);
+                return record.value?.toString('utf8');
+              },
+            },
+          ],
+        }),
+      )
+      .handler(async () => {});
+    const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b']));
+    (event.records['orders-0']![1] as { value: string }).value = 'not base64!';
+
+    // Act + Assess
+    await expect(handler(event as never, fakeContext())).rejects.toThrow(/value is not valid base64/);
+    expect(seen).toEqual([]);
+  });
 });
 
 describe('mskGuard options', () => {

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidEventError } from '#shared/errors.ts';
 import { parseMskEvent } from '#shared/msk/index.ts';
+import { parseMskEventDeferred } from '#shared/msk/parse.ts';
 
 const eventOf = (records: readonly object[], partitionKey = 't-0'): unknown => ({
   eventSource: 'SelfManagedKafka',
@@ -189,6 +190,73 @@ describe('parseMskEvent offsets (properties)', () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe('parseMskEventDeferred (properties)', () => {
+  // Mostly valid records, each field now and then wrong in its shape or in its bytes.
+  const base64OrNot = fc.oneof(
+    { arbitrary: fc.uint8Array({ maxLength: 12 }).map((b) => Buffer.from(b).toString('base64')), weight: 12 },
+    { arbitrary: fc.constantFrom(null, undefined, 'not base64!', 'YQ', 'Y=Q=', 42, ['x']), weight: 1 },
+  );
+  const headersOrNot = fc.oneof(
+    {
+      arbitrary: fc.array(
+        fc.dictionary(fc.constantFrom('h', 'k'), fc.array(headerByteOrNot, { maxLength: 4 }), { maxKeys: 2 }),
+        { maxLength: 3 },
+      ),
+      weight: 8,
+    },
+    { arbitrary: fc.constantFrom(undefined, null, 'h', [1], [null], {}), weight: 1 },
+  );
+  const recordOrNot = fc.record({
+    offset: fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 20 }), weight: 12 },
+      { arbitrary: fc.constantFrom(-1, 1.5, '3'), weight: 1 },
+    ),
+    key: base64OrNot,
+    value: base64OrNot,
+    headers: headersOrNot,
+  });
+
+  it('rejects exactly what parseMskEvent rejects, by the time verify returns, and reads the same records', () => {
+    fc.assert(
+      fc.property(fc.array(recordOrNot, { minLength: 1, maxLength: 6 }), (records) => {
+        // Prepare
+        const event = eventOf(
+          records.map(({ offset, ...payload }) => ({ ...rawRecord(offset as number), ...payload })),
+        );
+
+        // Act
+        const eager = thrownBy(() => parseMskEvent(event));
+        let deferred: ReturnType<typeof parseMskEventDeferred> | undefined;
+        const late = thrownBy(() => {
+          deferred = parseMskEventDeferred(event);
+          deferred.verify();
+        });
+
+        // Assess: the same verdict, always typed; a shape error may be named before a payload
+        // error at an earlier record, so only the verdicts are compared, and the records on success.
+        expect(late === undefined).toBe(eager === undefined);
+        if (eager !== undefined) {
+          expect(eager).toBeInstanceOf(InvalidEventError);
+          expect(late).toBeInstanceOf(InvalidEventError);
+          return;
+        }
+        const want = parseMskEvent(event).records;
+        const got = deferred!.batch.records;
+        expect(got.map((r) => r.coordinate)).toEqual(want.map((r) => r.coordinate));
+        for (let i = 0; i < want.length; i++) {
+          expect(got[i]!.key).toEqual(want[i]!.key);
+          expect(got[i]!.value).toEqual(want[i]!.value);
+          expect(got[i]!.lastHeader('h')).toEqual(want[i]!.lastHeader('h'));
+          expect(got[i]!.headers).toEqual(want[i]!.headers);
+          // Read again once the headers are built: the same answer from the other path.
+          expect(got[i]!.lastHeader('h')).toEqual(want[i]!.lastHeader('h'));
+          expect(got[i]!.lastHeader('k')).toEqual(want[i]!.headerValues('k').at(-1));
+        }
+      }),
     );
   });
 });
