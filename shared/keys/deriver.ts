@@ -87,6 +87,9 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
     // Not from the shared pool: offset 0, so the batch's digests can be read as 32-bit words.
     const slab = Buffer.allocUnsafeSlow(list.length * DIGEST_BYTES);
     const results: KeyResult[] = new Array(list.length);
+    // Short business keys are hashed together, after the loop; the others here, one by one.
+    const queued = new Uint8Array(list.length);
+    hasher.beginBatch(list.length);
     let context: RecordContext | undefined;
     for (let i = 0; i < list.length; i++) {
       const record = list[i]!;
@@ -96,7 +99,8 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
       for (let s = 0; s < readers.length && source === undefined; s++) {
         const material = readers[s]!(context);
         if (material !== undefined) {
-          hasher.businessKey(material, slab, at);
+          if (hasher.queueBusinessKey(material, i)) queued[i] = 1;
+          else hasher.businessKey(material, slab, at);
           source = types[s]!;
         }
       }
@@ -106,6 +110,7 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
       }
       results[i] = source === undefined ? { missing: true, record } : new Key(record, slab, at, source);
     }
+    hasher.endBatch(slab, queued);
     return results;
   };
   return Object.assign(derive, {

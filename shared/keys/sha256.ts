@@ -20,7 +20,8 @@ const INITIAL = Int32Array.of(
 // FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first
 // 64 primes.
 // biome-ignore format: eight constants a line, as FIPS 180-4 prints them
-const K = Int32Array.of(
+/** The 64 round constants (FIPS 180-4 §4.2.2). */
+export const SHA256_K: Readonly<Int32Array> = Int32Array.of(
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -33,7 +34,13 @@ const K = Int32Array.of(
 
 // The message schedule. JavaScript runs one compression at a time, so one module-level
 // schedule serves every hasher without allocating.
+const K = SHA256_K;
 const W = new Int32Array(64);
+
+/** The initial hash value H(0) (FIPS 180-4 §5.3.3), a fresh copy. */
+export function sha256InitialState(): Int32Array {
+  return Int32Array.from(INITIAL);
+}
 
 /**
  * Compresses the 64 bytes of `data` at `at` into `state` (8 words, updated in place).

@@ -1,0 +1,147 @@
+/**
+ * SHA-256 of a batch of short messages that share one block-aligned prefix, four at a time in
+ * WebAssembly SIMD (wasm/sha256x4.wat): each message's tail must fit in its final block (at most
+ * 55 bytes), which the caller writes padded into the module's memory. 10,000 digests take ~1 ms
+ * here, against ~5 ms one at a time in TypeScript (PrefixedSha256) and ~20 ms through node:crypto
+ * (decision 0007). Longer tails stay with PrefixedSha256.
+ */
+
+import { SHA256_BLOCK_BYTES, SHA256_K, sha256Compress, sha256InitialState } from './sha256.ts';
+import { SHA256X4_WASM_BASE64 } from './wasm/sha256x4.generated.ts';
+
+/** Longest tail that fits, with its padding (0x80 and the 64-bit length), in one block. */
+export const SINGLE_BLOCK_TAIL_BYTES = SHA256_BLOCK_BYTES - 9;
+
+/** Bytes of each digest the batch keeps (the first 16 of SHA-256's 32). */
+const OUT_BYTES = 16;
+const MIDSTATE_AT = 0;
+const K_AT = 64;
+const INPUT_AT = 4096;
+const PAGE = 65536;
+
+// The parts of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => WasmInstance;
+}
+const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+let compiled: object | null | undefined;
+
+/** The compiled module, or null where WebAssembly SIMD is not available (callers fall back). */
+function wasmModule(): object | null {
+  if (compiled === undefined) {
+    try {
+      compiled = wasm ? new wasm.Module(Buffer.from(SHA256X4_WASM_BASE64, 'base64')) : null;
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/**
+ * One batch at a time: `begin(n)`, then for each slot j < n `tail(j)` to write that message's tail
+ * (or leave the slot unused), `run(n)`, and `copyDigests` out. The prefix is compressed once, at
+ * construction.
+ *
+ * @example
+ * ```ts
+ * const batch = PrefixedSha256x4.create(prefix); // null without WebAssembly SIMD
+ * batch.begin(keys.length);
+ * keys.forEach((key, j) => batch.writeTail(j, key));
+ * batch.run(keys.length);
+ * batch.copyDigests(0, keys.length, slab, 0);
+ * ```
+ */
+export class PrefixedSha256x4 {
+  readonly #hash: (n: number) => void;
+  readonly #memory: WasmMemory;
+  readonly #prefixBytes: number;
+  #bytes: Uint8Array;
+  #rounded = 0;
+
+  private constructor(instance: WasmInstance, prefix: Uint8Array) {
+    this.#hash = instance.exports.hash as (n: number) => void;
+    this.#memory = instance.exports.memory as WasmMemory;
+    this.#bytes = new Uint8Array(this.#memory.buffer);
+    this.#prefixBytes = prefix.length;
+    const midstate = sha256InitialState();
+    for (let at = 0; at < prefix.length; at += SHA256_BLOCK_BYTES) sha256Compress(midstate, prefix, at);
+    const words = new Int32Array(this.#memory.buffer);
+    words.set(midstate, MIDSTATE_AT / 4);
+    words.set(SHA256_K, K_AT / 4);
+  }
+
+  /** A hasher for `prefix` (whole 64-byte blocks), or null where WebAssembly SIMD is unavailable. */
+  public static create(prefix: Uint8Array): PrefixedSha256x4 | null {
+    if (prefix.length % SHA256_BLOCK_BYTES !== 0) {
+      throw new RangeError(`PrefixedSha256x4 needs a prefix of whole 64-byte blocks, got ${prefix.length}`);
+    }
+    const module = wasmModule();
+    return module === null || !wasm ? null : new PrefixedSha256x4(new wasm.Instance(module), prefix);
+  }
+
+  /** Makes room for `n` messages. Invalidates views returned by {@link PrefixedSha256x4.bytes}. */
+  public begin(n: number): void {
+    this.#rounded = (n + 3) & ~3;
+    const need = INPUT_AT + this.#rounded * (SHA256_BLOCK_BYTES + OUT_BYTES);
+    const have = this.#memory.buffer.byteLength;
+    if (need > have) {
+      this.#memory.grow(Math.ceil((need - have) / PAGE));
+      this.#bytes = new Uint8Array(this.#memory.buffer);
+    }
+  }
+
+  /** The module's memory; slot j's block starts at {@link PrefixedSha256x4.blockAt}(j). */
+  public get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** Where slot j's 64-byte block starts in {@link PrefixedSha256x4.bytes}. */
+  public blockAt(j: number): number {
+    return INPUT_AT + j * SHA256_BLOCK_BYTES;
+  }
+
+  /**
+   * Pads slot j's block after its `tailBytes` bytes of tail (written by the caller at
+   * `blockAt(j)`): 0x80, zeros, and the whole message's length in bits, big-endian.
+   */
+  public pad(j: number, tailBytes: number): void {
+    const bytes = this.#bytes;
+    const at = INPUT_AT + j * SHA256_BLOCK_BYTES;
+    let i = at + tailBytes;
+    bytes[i++] = 0x80;
+    const lengthAt = at + SHA256_BLOCK_BYTES - 8;
+    while (i < lengthAt) bytes[i++] = 0;
+    const bits = (this.#prefixBytes + tailBytes) * 8;
+    const high = Math.floor(bits / 0x100000000);
+    bytes[i++] = high >>> 24;
+    bytes[i++] = (high >>> 16) & 0xff;
+    bytes[i++] = (high >>> 8) & 0xff;
+    bytes[i++] = high & 0xff;
+    bytes[i++] = bits >>> 24;
+    bytes[i++] = (bits >>> 16) & 0xff;
+    bytes[i++] = (bits >>> 8) & 0xff;
+    bytes[i] = bits & 0xff;
+  }
+
+  /** Hashes slots [0, n) (n as given to `begin`); unused slots give digests nobody reads. */
+  public run(n: number): void {
+    if (((n + 3) & ~3) !== this.#rounded) throw new RangeError(`run(${n}) after begin for ${this.#rounded}`);
+    this.#hash(this.#rounded);
+  }
+
+  /** Copies the 16-byte digests of slots [from, to) to `out` at `at`, back to back. */
+  public copyDigests(from: number, to: number, out: Uint8Array, at: number): void {
+    const outputAt = INPUT_AT + this.#rounded * SHA256_BLOCK_BYTES;
+    out.set(this.#bytes.subarray(outputAt + from * OUT_BYTES, outputAt + to * OUT_BYTES), at);
+  }
+}
