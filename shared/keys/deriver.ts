@@ -100,7 +100,8 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
         const material = readers[s]!(context);
         if (material !== undefined) {
           if (hasher.queueBusinessKey(material, i)) queued[i] = 1;
-          else hasher.businessKey(material, slab, at);
+          else
+            hasher.businessKey(material instanceof Uint8Array ? material : Buffer.from(material), slab, at);
           source = types[s]!;
         }
       }

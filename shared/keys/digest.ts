@@ -154,7 +154,7 @@ export class FrameHasher {
    * fits in one SHA-256 block. False when it does not (or without SIMD): hash it with
    * {@link FrameHasher.businessKey} instead.
    */
-  public queueBusinessKey(material: Uint8Array, slot: number): boolean {
+  public queueBusinessKey(material: Uint8Array | readonly number[], slot: number): boolean {
     const x4 = this.#x4;
     const length = material.length;
     if (x4 === null || 5 + length > SINGLE_BLOCK_TAIL_BYTES || slot >= this.#batchSize) return false;
@@ -165,6 +165,7 @@ export class FrameHasher {
     bytes[at++] = (length >>> 16) & 0xff;
     bytes[at++] = (length >>> 8) & 0xff;
     bytes[at++] = length & 0xff;
+    // A Uint8Array store keeps b & 0xff: Java's signed header bytes land as their unsigned selves.
     for (let i = 0; i < length; i++) bytes[at++] = material[i]!;
     x4.pad(slot, 5 + length);
     return true;

@@ -52,14 +52,17 @@ const LONE_SURROGATE = /\p{Cs}/u;
 export const NOT_JSON = Symbol('not JSON');
 
 /** Reads the key material of one source: bytes, or `undefined` when this source has no key. */
-export type MaterialReader = (context: RecordContext) => Uint8Array | undefined;
+/** Key material: bytes, or a header's checked byte array straight from the event (`b & 0xff`). */
+export type KeyMaterial = Uint8Array | readonly number[];
+
+export type MaterialReader = (context: RecordContext) => KeyMaterial | undefined;
 
 /** Compiles a validated source into a reader (path split once, not per record). */
 export function materialReader(source: KeySource): MaterialReader {
   switch (source.type) {
     case 'header': {
       const name = source.name!;
-      return ({ record }) => nonEmpty(record.lastHeader(name));
+      return ({ record }) => nonEmpty(record.lastHeaderBytes(name));
     }
     case 'recordKey':
       return ({ record }) => nonEmpty(record.key);
@@ -72,7 +75,7 @@ export function materialReader(source: KeySource): MaterialReader {
   }
 }
 
-function nonEmpty(bytes: Uint8Array | null | undefined): Uint8Array | undefined {
+function nonEmpty<T extends KeyMaterial>(bytes: T | null | undefined): T | undefined {
   return bytes === null || bytes === undefined || bytes.length === 0 ? undefined : bytes;
 }
 

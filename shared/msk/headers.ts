@@ -58,7 +58,7 @@ export function materializeHeaders(value: unknown, partitionKey: string, offset:
 /**
  * The value of the last header named `name` in a raw `headers` field, read without building the
  * others: `undefined` when absent, `null` when present with a null value. The value's bytes are
- * checked as they are copied; the rest of the field is not looked at beyond finding the name.
+ * checked; the rest of the field is not looked at beyond finding the name.
  *
  * @throws InvalidEventError when the field is not an array of objects or that value is not bytes
  */
@@ -68,6 +68,22 @@ export function lastRawHeader(
   partitionKey: string,
   offset: number,
 ): Buffer | null | undefined {
+  const bytes = lastRawHeaderBytes(value, name, partitionKey, offset);
+  return bytes === undefined ? undefined : toBuffer(bytes);
+}
+
+/**
+ * As {@link lastRawHeader}, without the copy: the event's own array of checked bytes (signed or
+ * unsigned: read each as `b & 0xff`). The caller must not modify it.
+ *
+ * @throws InvalidEventError when the field is not an array of objects or that value is not bytes
+ */
+export function lastRawHeaderBytes(
+  value: unknown,
+  name: string,
+  partitionKey: string,
+  offset: number,
+): readonly number[] | null | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value))
     invalid(partitionKey, offset, `headers must be an array, got ${describe(value)}`);
@@ -83,7 +99,7 @@ export function lastRawHeader(
     if (hasOwn.call(entry, name)) {
       const bytes = (entry as RawKafkaHeader)[name];
       checkBytes(name, bytes, partitionKey, offset);
-      return toBuffer(bytes);
+      return bytes as number[] | null;
     }
   }
   return undefined;
@@ -108,7 +124,7 @@ function checkBytes(name: string, bytes: unknown, partitionKey: string, offset: 
 
 // A Uint8Array store keeps b & 0xff, mapping Java's signed bytes and unsigned ones onto the same
 // byte, as Buffer.from(array) does. Short values come from Node's pool, as Buffer.from takes them.
-function toBuffer(bytes: number[] | null | undefined): Buffer | null {
+function toBuffer(bytes: readonly number[] | null | undefined): Buffer | null {
   if (bytes === null || bytes === undefined) return null;
   const buffer = Buffer.allocUnsafe(bytes.length);
   for (let i = 0; i < bytes.length; i++) buffer[i] = bytes[i]!;

@@ -1,4 +1,4 @@
-import { lastRawHeader, materializeHeaders } from './headers.ts';
+import { lastRawHeader, lastRawHeaderBytes, materializeHeaders } from './headers.ts';
 import type { KafkaHeader, RawKafkaRecord } from './types.ts';
 
 /** The fields {@link ParsedRecord} is built from, all already validated by `parseMskEvent`. */
@@ -112,6 +112,16 @@ export class ParsedRecord {
       if (header.name === name) return header.value;
     }
     return undefined;
+  }
+
+  /**
+   * {@link ParsedRecord.lastHeader} without a copy while the headers are not built: then the
+   * event's own array of checked bytes (read each as `b & 0xff`; never modify it). Key derivation
+   * reads one header of every record this way.
+   */
+  public lastHeaderBytes(name: string): Uint8Array | readonly number[] | null | undefined {
+    if (this.#headers !== undefined) return this.lastHeader(name);
+    return lastRawHeaderBytes(this.raw.headers, name, this.partitionKey, this.offset);
   }
 
   /** Every value of the headers named `name`, in record order. */

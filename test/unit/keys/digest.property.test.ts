@@ -319,6 +319,40 @@ describe('key framing and digests (properties)', () => {
     });
   });
 
+  it("derives a header key from the event's byte array, signed (Java) or unsigned, like its bytes", () => {
+    fc.assert(
+      fc.property(fc.array(material, { minLength: 1, maxLength: 9 }), fc.boolean(), (values, signed) => {
+        // Prepare
+        const event = encodeKafkaEvent(
+          values.map((value, offset) => ({
+            topic: 't',
+            partition: 0,
+            offset,
+            key: 'k',
+            headers: [{ name: 'idempotency-key', value }],
+          })),
+          { signedHeaderBytes: signed },
+        );
+        const prefix = digestPrefix('hdr', 0);
+
+        // Act
+        const keys = createKeyDeriver({ group: 'hdr', sources: [{ type: 'header' }] })(
+          parseMskEvent(event).records,
+        );
+
+        // Assess
+        keys.forEach((key, i) => {
+          const value = values[i]!;
+          const frame =
+            value.length > 0
+              ? frameBusinessKey(prefix, value)
+              : frameContent(prefix, 't', Buffer.from('k'), null);
+          expect(!key.missing && key.digest).toEqual(sha256Head(frame));
+        });
+      }),
+    );
+  });
+
   it('derives the same ids for the same records from independently created derivers', () => {
     fc.assert(
       fc.property(
