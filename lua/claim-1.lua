@@ -101,22 +101,30 @@ local found = {}
 lookup(base .. ':x:' .. bucket, found)
 lookup(base .. ':x:' .. (bucket - 1), found)
 
-local status, candidates, doubts = {}, {}, {}
+-- Statuses; without a distributed Bloom tier, the lease pairs are collected in the same pass.
+local bloomOn = genMs > 0
+local status, candidates, doubts, leased = {}, {}, {}, {}
 for i = 1, n do
   local s = found[i]
   if s == 'E' then
     status[i] = 'E'
     doubts[#doubts + 1] = i .. ':' .. doubtOwner[i]
+    leased[#leased + 1] = fields[i]
+    leased[#leased + 1] = owner
   elseif s then
     status[i] = s
-  else
+  elseif bloomOn then
     status[i] = 'N'
     candidates[#candidates + 1] = i
+  else
+    status[i] = 'N'
+    leased[#leased + 1] = fields[i]
+    leased[#leased + 1] = owner
   end
 end
 
 -- Distributed Bloom tier: test the new keys against the rotating generation bitmaps.
-if genMs > 0 and #candidates > 0 then
+if bloomOn and #candidates > 0 then
   local generation = math.floor(now / genMs)
   local args, masks = {}, {}
   for j, i in ipairs(candidates) do
@@ -142,23 +150,19 @@ if genMs > 0 and #candidates > 0 then
       end
     end
   end
+  -- Lease what this invocation will process: new keys, and probable duplicates in "exact" mode.
   for j, i in ipairs(candidates) do
     if seen[j] then
       status[i] = 'P'
     end
+    if not seen[j] or mode == 'exact' then
+      leased[#leased + 1] = fields[i]
+      leased[#leased + 1] = owner
+    end
   end
 end
 
--- Lease what this invocation will process.
 local current = base .. ':x:' .. bucket
-local leased = {}
-for i = 1, n do
-  local s = status[i]
-  if s == 'N' or s == 'E' or (s == 'P' and mode == 'exact') then
-    leased[#leased + 1] = fields[i]
-    leased[#leased + 1] = owner
-  end
-end
 if #leased > 0 then
   rcall('HSET', current, '#' .. owner, now + leaseMs)
   for s = 1, #leased, 2 * CHUNK do
