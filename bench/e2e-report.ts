@@ -65,6 +65,9 @@ function throughputTable(results: readonly E2eResult[], ctx: E2eReportContext): 
       overheadVsBare: bareSeconds === undefined ? null : round(seconds / bareSeconds, 2),
     };
   });
+  // The targets hold per batch at Lambda's maximum batch size (decision 0008): mskguard's cost is
+  // per batch, so smaller batches show it larger.
+  const assessed = ctx.batchSize === 10_000;
   const verdicts = rows
     .filter((row) => row.impl === 'mskguard')
     .map((row) => {
@@ -72,7 +75,7 @@ function throughputTable(results: readonly E2eResult[], ctx: E2eReportContext): 
       const lean = row.overheadVsBare === null || (row.overheadVsBare as number) <= E2E_TARGETS.maxOverhead;
       return `mskguard, ${row.partitions} partition(s): ${fast ? 'meets' : 'MISSES'} >= 20,000 records/s, ${
         lean ? 'meets' : 'MISSES'
-      } overhead <= 1.5x`;
+      } overhead <= 1.5x${assessed ? '' : ' (informative: the targets are assessed at 10,000-record batches)'}`;
     });
   const spread = results.map((r) => {
     const s = r.answer.samples.map((x) => x.seconds);
@@ -132,7 +135,7 @@ function phaseTable(results: readonly E2eResult[], ctx: E2eReportContext): Table
     };
   });
   return {
-    title: 'e2e: where the time goes, ms per 1,000 records summed over partitions (mean of the timed runs)',
+    title: `e2e: where the time goes, ms per 1,000 records summed over partitions (mean of the timed runs), batch size ${ctx.batchSize}`,
     columns: [
       { key: 'impl' },
       { key: 'partitions' },
@@ -176,7 +179,7 @@ function roundTripTable(results: readonly E2eResult[], ctx: E2eReportContext): T
     }
   }
   return {
-    title: 'e2e: mskguard round trips (mean of the timed runs)',
+    title: `e2e: mskguard round trips (mean of the timed runs), batch size ${ctx.batchSize}`,
     columns: [
       { key: 'impl' },
       { key: 'partitions' },

@@ -263,6 +263,8 @@ export async function runE2e(options: E2eOptions, ctx: BenchContext): Promise<re
 export { E2E_DEFAULTS, type E2eOptions } from './e2e-cli.ts';
 
 /** Runs the benchmark with the options given on the command line; see the module comment. */
-export function run(ctx: BenchContext): Promise<readonly Table[]> {
-  return runE2e(e2eOptionsFrom(ctx.options), ctx);
+export async function run(ctx: BenchContext): Promise<readonly Table[]> {
+  const tables: Table[] = [];
+  for (const options of e2eOptionsFrom(ctx.options)) tables.push(...(await runE2e(options, ctx)));
+  return tables;
 }
