@@ -245,7 +245,8 @@ export class GuardEngine {
       }
     }
     completed.push(...prepared.repaired);
-    const updates = this.#checkpointUpdates(prepared, retry);
+    // Without a checkpoint store nothing is written, and telemetry must not count it as written.
+    const updates = this.#options.checkpoints ? this.#checkpointUpdates(prepared, retry) : [];
     if (prepared.effects.length > 0) {
       // Effects commit with the checkpoints: complete only after they are durable, or a crash in
       // between would leave keys COMPLETED whose effects were never written.

@@ -1,0 +1,151 @@
+// Issue #3 item 7: what the guard reports per invocation, as EMF metrics (Powertools Metrics) and
+// a JSON log line (Powertools Logger), on the real Redis and DynamoDB Local. The CDK alarms read
+// these names (decision 0003): a metric that is not emitted leaves an alarm silent.
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RespScriptRunner } from '#shared/cache/resp.ts';
+import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { LOCAL_AWS } from '#shared/local/services.ts';
+import { ensureTables } from '#shared/local/tables.ts';
+import type { MskGuardOptions } from '#shared/middleware/options.ts';
+import { guardedConsumer, orders } from '#test/support/guarded.ts';
+import { ADAPTERS } from '#test/support/runners.ts';
+import { stackEnv, uniqueName } from '#test/support/stack.ts';
+
+interface Emf {
+  readonly _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+  };
+  readonly [key: string]: unknown;
+}
+
+/** Runs `act` and returns the EMF documents and JSON log lines it wrote to stdout and stderr. */
+async function captured(
+  act: () => Promise<unknown>,
+): Promise<{ emf: Emf[]; logs: Record<string, unknown>[] }> {
+  const lines: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  };
+  // EMF and info logs go to stdout; warnings and errors to stderr.
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
+  try {
+    await act();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  const json = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return {
+    emf: json.filter((d): d is Emf => '_aws' in d),
+    logs: json.filter((d) => !('_aws' in d)),
+  };
+}
+
+/** The value of metric `name` across the documents (with `dimension` when given), summed. */
+function metric(emf: readonly Emf[], name: string, dimension?: Record<string, string>): number | undefined {
+  let total: number | undefined;
+  for (const doc of emf) {
+    if (!doc._aws.CloudWatchMetrics.some((m) => m.Metrics.some((x) => x.Name === name))) continue;
+    if (dimension && !Object.entries(dimension).every(([k, v]) => doc[k] === v)) continue;
+    const value = doc[name];
+    const values = Array.isArray(value) ? (value as number[]) : [value as number];
+    total = (total ?? 0) + values.reduce((a, b) => a + b, 0);
+  }
+  return total;
+}
+
+describe('telemetry of the guard', () => {
+  const env = stackEnv();
+  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
+  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
+  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
+  const runner = ADAPTERS.resp();
+  beforeAll(() => ensureTables(ddb, tables));
+  afterAll(async () => {
+    await runner.close();
+    ddb.destroy();
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+  const consumer = (extra: Partial<MskGuardOptions> = {}) => {
+    // vitest.config.ts silences logs and disables metrics for every other suite; not here.
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    const group = uniqueName('grp');
+    return {
+      group,
+      ...guardedConsumer({
+        consumerGroup: group,
+        cache: runner,
+        metrics: new Metrics({ namespace: 'MskGuard', serviceName: 'mskguard' }),
+        logger: new Logger({ serviceName: 'mskguard', logLevel: 'INFO' }),
+        ...extra,
+      }),
+    };
+  };
+
+  it('reports records in, duplicates withheld by tier, latency and checkpoints written, once per invocation', async () => {
+    // Prepare: a first delivery, then its redelivery with new records, an in-batch and a producer duplicate.
+    const c = consumer({ checkpoints: store });
+    await captured(() => c.invoke(orders('orders', 0, 0, ['a', 'b', 'c'])));
+
+    // Act
+    const { emf, logs } = await captured(() =>
+      c.invoke([...orders('orders', 0, 0, ['a', 'b', 'c']), ...orders('orders', 0, 3, ['d', 'd', 'a'])]),
+    );
+
+    // Assess
+    expect(c.effects).toEqual(['a', 'b', 'c', 'd']);
+    expect(metric(emf, 'RecordsIn')).toBe(6);
+    expect(metric(emf, 'DuplicateWithheld', { tier: 'watermark' })).toBe(3);
+    expect(metric(emf, 'DuplicateWithheld', { tier: 'batch' })).toBe(1);
+    expect(metric(emf, 'DuplicateWithheld', { tier: 'exact' })).toBe(1);
+    expect(metric(emf, 'CheckpointWritten')).toBe(1);
+    expect(metric(emf, 'DedupLatency')).toBeGreaterThan(0);
+    expect(metric(emf, 'CacheError')).toBeUndefined();
+    for (const doc of emf) {
+      expect(doc._aws.CloudWatchMetrics[0]?.Namespace).toBe('MskGuard');
+      expect(doc.consumerGroup).toBe(c.group);
+    }
+    const settled = logs.find((l) => l.message === 'batch settled');
+    expect(settled).toMatchObject({
+      level: 'INFO',
+      group: c.group,
+      records: 6,
+      processed: 1,
+      withheld: { watermark: 3, batch: 1, exact: 1 },
+      checkpoints: ['orders-0:6'],
+    });
+  });
+
+  it('counts no checkpoint written when the guard has no checkpoint store', async () => {
+    const c = consumer();
+    const { emf, logs } = await captured(() => c.invoke(orders('orders', 1, 0, ['a', 'b'])));
+    expect(metric(emf, 'RecordsIn')).toBe(2);
+    expect(metric(emf, 'CheckpointWritten')).toBeUndefined();
+    expect(logs.find((l) => l.message === 'batch settled')).toMatchObject({ checkpoints: [] });
+  });
+
+  it("reports a degraded invocation and the cache error when Redis is unreachable under 'degrade'", async () => {
+    const c = consumer({
+      cache: new RespScriptRunner({ url: 'redis://127.0.0.1:1', timeoutMs: 300 }),
+      onCacheUnavailable: 'degrade',
+    });
+    const { emf, logs } = await captured(() => c.invoke(orders('orders', 2, 0, ['a'])));
+    expect(c.effects).toEqual(['a']);
+    expect(metric(emf, 'DegradedInvocation')).toBe(1);
+    expect(metric(emf, 'CacheError')).toBeGreaterThanOrEqual(1);
+    expect(logs.some((l) => l.level === 'WARN' && String(l.message).includes('cache unreachable'))).toBe(
+      true,
+    );
+  });
+});
