@@ -1,10 +1,7 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { LocalBloomFilter } from '#shared/bloom/local-filter.ts';
-import type { ScriptRunner } from '#shared/cache/script-runner.ts';
-import type { CheckpointUpdate, PartitionRef, WatermarkSnapshot } from '#shared/checkpoints/types.ts';
-import { ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from '#shared/dedup/redis-tier.ts';
-import { CacheUnavailableError } from '#shared/errors.ts';
+import type { CheckpointUpdate, WatermarkSnapshot } from '#shared/checkpoints/types.ts';
+import type { ClaimStatus, ClaimTicket } from '#shared/dedup/redis-tier.ts';
 import { createKeyDeriver, type DerivedKey, type KeyDeriver } from '#shared/keys/index.ts';
 import {
   buildMskEventFromPartitions,
@@ -17,6 +14,7 @@ import {
 } from '#shared/msk/index.ts';
 import { parseMskEventDeferred } from '#shared/msk/parse.ts';
 import { distinctKeys, oldestAgeSeconds, processedPartitions, samePartitions } from './batch-shape.ts';
+import { CacheSide } from './cache-side.ts';
 import { openStaging } from './effects.ts';
 import {
   keyOptions,
@@ -27,6 +25,7 @@ import {
 } from './options.ts';
 import { isReplay, planBatch, type RecordFate } from './plan.ts';
 import { createTelemetry, type GuardTelemetry } from './telemetry.ts';
+import { checkpointUpdates, loadEarly, settleDoubts } from './watermarks.ts';
 
 /** The state of one invocation between `prepare` and `settle` / `abandon`. */
 export interface PreparedBatch {
@@ -55,17 +54,16 @@ export interface PreparedBatch {
  * mskguard's per-batch logic, independent of Middy: `prepare` (parse, watermark, keys, claim,
  * plan: one DynamoDB and one Redis round trip) before the handler; `settle` (complete and
  * checkpoint, concurrently: one round trip each) after it; `abandon` (release: one round trip)
- * when it throws. The container-wide state is the local filter and the lazily created clients.
+ * when it throws. The container-wide state is the cache side (the Redis tier, created on first
+ * use, and the local filter: cache-side.ts) and the key derivers; the DynamoDB side is in
+ * watermarks.ts.
  */
 export class GuardEngine {
   readonly #options: MskGuardOptions;
   readonly #resolved: ResolvedOptions;
-  readonly #filter: LocalBloomFilter;
+  readonly #cache: CacheSide;
   readonly #derivers = new Map<number, KeyDeriver>();
   readonly #telemetry: GuardTelemetry;
-  #tier: Promise<RedisDedupTier> | undefined;
-  /** Completed keys not yet in the local filter: added while the next claim is in flight. */
-  #unfiltered: { slab: Uint8Array; ats: Int32Array }[] = [];
   /** The group's dedup epoch as last read: keys are derived with it while the read is in flight. */
   #epoch = 0;
   /**
@@ -78,8 +76,10 @@ export class GuardEngine {
   public constructor(options: MskGuardOptions) {
     this.#resolved = resolveOptions(options);
     this.#options = options;
-    this.#filter = new LocalBloomFilter(this.#resolved.localFilter);
     this.#telemetry = createTelemetry(options, this.#resolved.consumerGroup);
+    this.#cache = new CacheSide(options.cache, this.#resolved, this.#telemetry, () =>
+      this.#deriver(0).namespace.prefix.slice(0, -1),
+    );
     this.#deferChecks = this.#deriver(0).options.sources.every(
       (source) => source.type === 'header' || source.type === 'recordKey',
     );
@@ -94,7 +94,7 @@ export class GuardEngine {
     const { consumerGroup, mode } = this.#resolved;
     // The watermark read needs only the partitions: it goes out before the records are parsed and
     // keyed, and is used if the parse agrees on the partitions (it always does for a valid event).
-    const early = this.#earlyLoad(event);
+    const early = loadEarly(this.#options.checkpoints, consumerGroup, event);
     // The event's shape is checked now; its payloads' bytes (base64, headers) while the claim is
     // out, unless keys come from user code. A failure then releases the claim and rejects the event.
     const { batch, verify } = this.#deferChecks
@@ -112,19 +112,16 @@ export class GuardEngine {
     const claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
     let epoch = this.#epoch;
     // The probabilistic fast path reads the filter before the claim: it must be current then.
-    if (mode === 'probabilistic') this.#fillFilter();
+    if (mode === 'probabilistic') this.#cache.fillFilter();
     let keyed = this.#keyBatch(batch, epoch);
-    const settled = Promise.allSettled([
-      load,
-      this.#claim(keyed.toClaim, keyed.slotKeys, context, claimMode),
-    ]);
+    const settled = Promise.allSettled([load, this.#cache.claim(keyed.claimKeys, context, claimMode)]);
     // While both requests are out (a macrotask: the clients send first), the payload checks run
     // and last invocation's completed keys go into the filter; at the latest right after, before
     // anything reads them.
     let invalid: { error: unknown } | undefined;
     let checked = verify === undefined;
     const whileOut = () => {
-      this.#fillFilter();
+      this.#cache.fillFilter();
       if (checked) return;
       checked = true;
       try {
@@ -141,22 +138,22 @@ export class GuardEngine {
       // Rejected as a whole, as if the parse had failed: the claim is given back (its leases
       // would otherwise hold the keys until they expire) and nothing reaches the handler.
       if (claimed.status === 'fulfilled' && claimed.value.ticket)
-        await this.#releaseQuietly(claimed.value.ticket);
+        await this.#cache.releaseQuietly(claimed.value.ticket);
       throw invalid.error;
     }
     if (loaded.status === 'rejected') {
       if (claimed.status === 'fulfilled' && claimed.value.ticket)
-        await this.#releaseQuietly(claimed.value.ticket);
+        await this.#cache.releaseQuietly(claimed.value.ticket);
       throw loaded.reason;
     }
     if (claimed.status === 'rejected') throw claimed.reason;
     let claim = claimed.value;
     const snapshot = loaded.value;
     if (snapshot.epoch !== epoch) {
-      if (claim.ticket) await this.#releaseQuietly(claim.ticket);
+      if (claim.ticket) await this.#cache.releaseQuietly(claim.ticket);
       epoch = snapshot.epoch;
       keyed = this.#keyBatch(batch, epoch);
-      claim = await this.#claim(keyed.toClaim, keyed.slotKeys, context, claimMode);
+      claim = await this.#cache.claim(keyed.claimKeys, context, claimMode);
     }
     this.#epoch = epoch;
     const deriver = this.#deriver(epoch);
@@ -172,10 +169,16 @@ export class GuardEngine {
     if (degraded) {
       for (const slot of toClaim) {
         const key = slotKeys[slot]!;
-        if (this.#filter.hasAt(key.slab, key.at)) locallySeen[slot] = 1;
+        if (this.#cache.filter.hasAt(key.slab, key.at)) locallySeen[slot] = 1;
       }
     }
-    const repaired = await this.#settleDoubts(claim.inDoubt, toClaim, statuses);
+    const repaired = await settleDoubts(
+      this.#options.checkpoints,
+      consumerGroup,
+      claim.inDoubt,
+      toClaim,
+      statuses,
+    );
 
     const fates = planBatch({
       batch,
@@ -246,7 +249,9 @@ export class GuardEngine {
     }
     completed.push(...prepared.repaired);
     // Without a checkpoint store nothing is written, and telemetry must not count it as written.
-    const updates = this.#options.checkpoints ? this.#checkpointUpdates(prepared, retry) : [];
+    const updates = this.#options.checkpoints
+      ? checkpointUpdates(prepared.batch, prepared.watermarks, retry)
+      : [];
     if (prepared.effects.length > 0) {
       // Effects commit with the checkpoints: complete only after they are durable, or a crash in
       // between would leave keys COMPLETED whose effects were never written.
@@ -256,7 +261,7 @@ export class GuardEngine {
       await Promise.all([this.#complete(prepared, completed, released), this.#checkpoint(prepared, updates)]);
     }
     // Into the local filter during the next claim's round trip, not on this invocation's path.
-    this.#rememberCompleted(completed);
+    this.#cache.rememberCompleted(completed);
     this.#telemetry.settled(prepared, {
       completed: completed.length,
       released: released.length,
@@ -271,33 +276,11 @@ export class GuardEngine {
   public async abandon(prepared: PreparedBatch): Promise<void> {
     // Should the release fail, the leases expire on their own (remaining time + margin): a retry
     // waits, it never duplicates.
-    if (prepared.ticket) await this.#releaseQuietly(prepared.ticket);
+    if (prepared.ticket) await this.#cache.releaseQuietly(prepared.ticket);
   }
 
-  #checkpointUpdates(prepared: PreparedBatch, retry: ReadonlyMap<string, number>): CheckpointUpdate[] {
-    const updates: CheckpointUpdate[] = [];
-    for (const part of prepared.batch.partitions) {
-      const last = part.records[part.records.length - 1];
-      if (!last) continue;
-      const nextOffset = retry.get(part.partitionKey) ?? last.offset + 1;
-      if (
-        nextOffset > (prepared.watermarks.get(part.partitionKey) ?? -1) &&
-        nextOffset > (part.records[0]?.offset ?? 0)
-      ) {
-        updates.push({ topic: part.topic, partition: part.partition, nextOffset });
-      }
-    }
-    return updates;
-  }
-
-  async #complete(prepared: PreparedBatch, completed: DerivedKey[], released: DerivedKey[]): Promise<void> {
-    if (!prepared.ticket) return;
-    try {
-      await (await this.#redisTier()).complete(prepared.ticket, completed, released);
-    } catch (error) {
-      // The checkpoint still proves these offsets done; producer duplicates elsewhere wait for the lease.
-      this.#telemetry.cacheError(error);
-    }
+  #complete(prepared: PreparedBatch, completed: DerivedKey[], released: DerivedKey[]): Promise<void> {
+    return prepared.ticket ? this.#cache.complete(prepared.ticket, completed, released) : Promise.resolve();
   }
 
   async #checkpoint(prepared: PreparedBatch, updates: CheckpointUpdate[]): Promise<void> {
@@ -338,7 +321,7 @@ export class GuardEngine {
       await this.#options.quarantine?.put(entries);
     } catch (error) {
       // A record is withheld only once it is stored (G2): give the leases back and fail the batch.
-      if (ticket) await (await this.#redisTier()).release(ticket).catch(() => undefined);
+      if (ticket) await this.#cache.releaseQuietly(ticket);
       throw error;
     }
   }
@@ -355,137 +338,13 @@ export class GuardEngine {
     const fastPath = this.#resolved.mode === 'probabilistic';
     for (let slot = 0; slot < slotKeys.length; slot++) {
       const key = slotKeys[slot]!;
-      if (fastPath && !isReplay(key.record) && this.#filter.hasAt(key.slab, key.at)) locallySeen[slot] = 1;
+      if (fastPath && !isReplay(key.record) && this.#cache.filter.hasAt(key.slab, key.at))
+        locallySeen[slot] = 1;
       else toClaim.push(slot);
     }
-    return { keys, slots, slotKeys, locallySeen, toClaim };
-  }
-
-  /**
-   * One claim round trip for the batch. Keys of records the watermark will withhold are claimed
-   * too (the watermark is read at the same time); they were processed, so the `complete` that
-   * marks this invocation's owner COMPLETED states the truth for them as well.
-   * An unreachable cache under `onCacheUnavailable: 'degrade'` yields `degraded` instead of a throw.
-   */
-  async #claim(
-    toClaim: readonly number[],
-    slotKeys: readonly DerivedKey[],
-    context: Context,
-    mode: 'exact' | 'probabilistic',
-  ) {
-    const none = { statuses: [] as ClaimStatus[], ticket: undefined, inDoubt: [], degraded: false };
-    if (toClaim.length === 0) return none;
-    try {
-      const tier = await this.#redisTier();
-      const leaseMs = context.getRemainingTimeInMillis() + this.#resolved.leaseMarginMs;
-      const keys = new Array<DerivedKey>(toClaim.length);
-      for (let c = 0; c < toClaim.length; c++) keys[c] = slotKeys[toClaim[c]!]!;
-      const claimed = await tier.claim(keys, { leaseMs, mode });
-      return {
-        statuses: claimed.statuses,
-        ticket: claimed.ticket,
-        inDoubt: claimed.inDoubt,
-        degraded: false,
-      };
-    } catch (error) {
-      this.#telemetry.cacheError(error);
-      if (!(error instanceof CacheUnavailableError) || this.#resolved.onCacheUnavailable !== 'degrade')
-        throw error;
-      return { ...none, degraded: true };
-    }
-  }
-
-  async #releaseQuietly(ticket: ClaimTicket): Promise<void> {
-    try {
-      await (await this.#redisTier()).release(ticket);
-    } catch (error) {
-      this.#telemetry.cacheError(error);
-    }
-  }
-
-  /**
-   * Keys whose last owner died holding the lease (claim status InDoubt): a duplicate if that
-   * owner's checkpoint transaction committed (its commit marker exists), new otherwise. One
-   * BatchGetItem, only when a crash left such keys. Without a checkpoint store there is no durable
-   * record to ask, and they are processed.
-   */
-  async #settleDoubts(
-    inDoubt: readonly { key: TierKey; index: number; owner: string }[],
-    toClaim: readonly number[],
-    statuses: (ClaimStatus | undefined)[],
-  ): Promise<DerivedKey[]> {
-    if (inDoubt.length === 0) return [];
-    const store = this.#options.checkpoints;
-    const committed = store
-      ? await store.committedOwners(
-          this.#resolved.consumerGroup,
-          inDoubt.map((d) => d.owner),
-        )
-      : new Set<string>();
-    const repaired: DerivedKey[] = [];
-    for (const { key, index, owner } of inDoubt) {
-      const slot = toClaim[index]!;
-      if (committed.has(owner)) {
-        statuses[slot] = ClaimStatus.Duplicate;
-        repaired.push(key as DerivedKey);
-      } else {
-        statuses[slot] = ClaimStatus.New;
-      }
-    }
-    return repaired;
-  }
-
-  /**
-   * Starts the watermark read from the event's partition keys and first records, before the full
-   * parse. Undefined when there is no store or the event does not look like a Kafka event (the
-   * parse then says why). A rejection is observed later, or never if the parse fails.
-   */
-  #earlyLoad(
-    event: unknown,
-  ): { partitions: PartitionRef[]; snapshot: Promise<WatermarkSnapshot> } | undefined {
-    const store = this.#options.checkpoints;
-    const records = (event as { records?: unknown } | null)?.records;
-    if (!store || typeof records !== 'object' || records === null) return undefined;
-    const partitions: PartitionRef[] = [];
-    for (const list of Object.values(records)) {
-      if (!Array.isArray(list) || list.length === 0) continue;
-      const first = list[0] as { topic?: unknown; partition?: unknown } | null;
-      const partition = typeof first?.partition === 'string' ? Number(first.partition) : first?.partition;
-      if (
-        typeof first?.topic !== 'string' ||
-        typeof partition !== 'number' ||
-        !Number.isSafeInteger(partition)
-      ) {
-        return undefined;
-      }
-      partitions.push({ topic: first.topic, partition });
-    }
-    const snapshot = store.load(this.#resolved.consumerGroup, partitions);
-    snapshot.catch(() => {});
-    return { partitions, snapshot };
-  }
-
-  /** Adds the completed keys of earlier invocations to the local filter. */
-  #fillFilter(): void {
-    if (this.#unfiltered.length === 0) return;
-    for (const { slab, ats } of this.#unfiltered) for (const at of ats) this.#filter.addAt(slab, at);
-    this.#unfiltered = [];
-  }
-
-  /**
-   * Keeps where the completed keys' digests are (their slab and offsets), not the keys: a key
-   * holds its record, and the whole batch would otherwise stay alive until the next invocation.
-   */
-  #rememberCompleted(completed: readonly DerivedKey[]): void {
-    for (let i = 0; i < completed.length; ) {
-      const slab = completed[i]!.slab;
-      let j = i;
-      while (j < completed.length && completed[j]!.slab === slab) j++;
-      const ats = new Int32Array(j - i);
-      for (let k = i; k < j; k++) ats[k - i] = completed[k]!.at;
-      this.#unfiltered.push({ slab, ats });
-      i = j;
-    }
+    const claimKeys = new Array<DerivedKey>(toClaim.length);
+    for (let c = 0; c < toClaim.length; c++) claimKeys[c] = slotKeys[toClaim[c]!]!;
+    return { keys, slots, slotKeys, locallySeen, toClaim, claimKeys };
   }
 
   #deriver(epoch: number): KeyDeriver {
@@ -495,25 +354,5 @@ export class GuardEngine {
       this.#derivers.set(epoch, deriver);
     }
     return deriver;
-  }
-
-  #redisTier(): Promise<RedisDedupTier> {
-    this.#tier ??= (async () => {
-      const cache = this.#options.cache;
-      const runner: ScriptRunner = typeof cache === 'function' ? await cache() : cache;
-      const baseKey = this.#deriver(0).namespace.prefix.slice(0, -1);
-      return new RedisDedupTier({
-        runner,
-        baseKey,
-        windowMs: this.#resolved.dedupWindowMs,
-        bloom: this.#resolved.bloom,
-      });
-    })().catch((error: unknown) => {
-      this.#tier = undefined;
-      throw new CacheUnavailableError(`Could not create the cache client: ${(error as Error).message}`, {
-        cause: error,
-      });
-    });
-    return this.#tier;
   }
 }
