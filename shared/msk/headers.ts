@@ -18,21 +18,13 @@ const hasOwn = Object.prototype.hasOwnProperty;
  */
 export function checkHeaders(value: unknown, partitionKey: string, offset: number): void {
   if (value === undefined || value === null) return;
-  if (!Array.isArray(value))
-    invalid(partitionKey, offset, `headers must be an array, got ${describe(value)}`);
-  for (let i = 0; i < value.length; i++) {
-    const entry: unknown = value[i];
-    if (!isPlainObject(entry)) {
-      invalid(
-        partitionKey,
-        offset,
-        `each headers entry must be an object { name: bytes }, got ${describe(entry)}`,
-      );
-    }
-    for (const name in entry as RawKafkaHeader) {
+  const entries = headerArray(value, partitionKey, offset);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = headerEntry(entries[i], partitionKey, offset);
+    for (const name in entry) {
       // Not Object.hasOwn: V8 turns this form inside for-in into an enum-cache check (2x faster here).
       if (!hasOwn.call(entry, name)) continue;
-      checkBytes(name, (entry as RawKafkaHeader)[name], partitionKey, offset);
+      checkBytes(name, entry[name], partitionKey, offset);
     }
   }
 }
@@ -85,24 +77,33 @@ export function lastRawHeaderBytes(
   offset: number,
 ): readonly number[] | null | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value))
-    invalid(partitionKey, offset, `headers must be an array, got ${describe(value)}`);
-  for (let i = value.length - 1; i >= 0; i--) {
-    const entry: unknown = value[i];
-    if (!isPlainObject(entry)) {
-      invalid(
-        partitionKey,
-        offset,
-        `each headers entry must be an object { name: bytes }, got ${describe(entry)}`,
-      );
-    }
+  const entries = headerArray(value, partitionKey, offset);
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = headerEntry(entries[i], partitionKey, offset);
     if (hasOwn.call(entry, name)) {
-      const bytes = (entry as RawKafkaHeader)[name];
+      const bytes = entry[name];
       checkBytes(name, bytes, partitionKey, offset);
       return bytes as number[] | null;
     }
   }
   return undefined;
+}
+
+function headerArray(value: unknown, partitionKey: string, offset: number): readonly unknown[] {
+  if (!Array.isArray(value))
+    invalid(partitionKey, offset, `headers must be an array, got ${describe(value)}`);
+  return value;
+}
+
+function headerEntry(entry: unknown, partitionKey: string, offset: number): RawKafkaHeader {
+  if (!isPlainObject(entry)) {
+    invalid(
+      partitionKey,
+      offset,
+      `each headers entry must be an object { name: bytes }, got ${describe(entry)}`,
+    );
+  }
+  return entry as RawKafkaHeader;
 }
 
 function checkBytes(name: string, bytes: unknown, partitionKey: string, offset: number): void {

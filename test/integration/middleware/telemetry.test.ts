@@ -4,16 +4,12 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
+import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { guardedConsumer, orders } from '#test/support/guarded.ts';
-import { ADAPTERS } from '#test/support/runners.ts';
-import { stackEnv, uniqueName } from '#test/support/stack.ts';
+import { uniqueName } from '#test/support/stack.ts';
 
 interface Emf {
   readonly _aws: {
@@ -62,16 +58,7 @@ function metric(emf: readonly Emf[], name: string, dimension?: Record<string, st
 }
 
 describe('telemetry of the guard', () => {
-  const env = stackEnv();
-  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
-  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
-  const runner = ADAPTERS.resp();
-  beforeAll(() => ensureTables(ddb, tables));
-  afterAll(async () => {
-    await runner.close();
-    ddb.destroy();
-  });
+  const { store, runner } = useCheckpointStore();
   afterEach(() => {
     vi.restoreAllMocks();
     vi.unstubAllEnvs();

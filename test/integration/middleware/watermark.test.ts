@@ -1,32 +1,16 @@
-// G1 with an empty Redis (the DynamoDB watermark alone withholds redeliveries), G3 (checkpoints
-// move forward only, and only past records whose handler succeeded), and the epoch bump of
-// restore's reprocess mode, on DynamoDB Local and the real Redis.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import { Redis as IORedis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { describe, expect, it } from 'vitest';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { InvalidEventError } from '#shared/errors.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
+import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
-import { ADAPTERS } from '#test/support/runners.ts';
-import { stackEnv, uniqueName } from '#test/support/stack.ts';
+import { uniqueName } from '#test/support/stack.ts';
 
 describe('watermark tier and checkpoints', () => {
-  const env = stackEnv();
-  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
-  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
-  const runner = ADAPTERS.resp();
-  beforeAll(() => ensureTables(ddb, tables));
-  afterAll(async () => {
-    await runner.close();
-    ddb.destroy();
-  });
+  const { env, store, runner } = useCheckpointStore();
   const consumer = (group = uniqueName('grp')) => ({
     group,
     ...guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: store }),
@@ -95,16 +79,7 @@ describe('watermark tier and checkpoints', () => {
 });
 
 describe('an unreachable checkpoint table', () => {
-  const env = stackEnv();
-  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
-  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
-  const runner = ADAPTERS.resp();
-  beforeAll(() => ensureTables(ddb, tables));
-  afterAll(async () => {
-    await runner.close();
-    ddb.destroy();
-  });
+  const { store, runner } = useCheckpointStore();
 
   it('fails the invocation and gives back the keys it claimed meanwhile, so the retry processes at once (G5, G6)', async () => {
     // Prepare: the watermark read fails once; the claim went out in parallel and succeeded.

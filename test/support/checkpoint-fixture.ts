@@ -1,0 +1,34 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { LOCAL_AWS } from '#shared/local/services.ts';
+import { ensureTables } from '#shared/local/tables.ts';
+import { ADAPTERS } from './runners.ts';
+import { stackEnv, uniqueName } from './stack.ts';
+
+/**
+ * For a `describe` of middleware tests on the real services: fresh DynamoDB Local tables and a
+ * checkpoint store on them, and a RESP cache runner; created before the suite's tests, closed
+ * after them.
+ *
+ * @example
+ * ```ts
+ * describe('checkpoints', () => {
+ *   const { store, runner } = useCheckpointStore();
+ *   it('...', async () => guardedConsumer({ consumerGroup: 'g', cache: runner, checkpoints: store }));
+ * });
+ * ```
+ */
+export function useCheckpointStore() {
+  const env = stackEnv();
+  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
+  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
+  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
+  const runner = ADAPTERS.resp();
+  beforeAll(() => ensureTables(ddb, tables));
+  afterAll(async () => {
+    await runner.close();
+    ddb.destroy();
+  });
+  return { env, ddb, tables, store, runner };
+}
