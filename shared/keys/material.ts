@@ -51,10 +51,10 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /** Marks a value that is absent or not JSON. */
 export const NOT_JSON = Symbol('not JSON');
 
-/** Reads the key material of one source: bytes, or `undefined` when this source has no key. */
 /** Key material: bytes, or a header's checked byte array straight from the event (`b & 0xff`). */
 export type KeyMaterial = Uint8Array | readonly number[];
 
+/** Reads the key material of one source, or `undefined` when this source has no key. */
 export type MaterialReader = (context: RecordContext) => KeyMaterial | undefined;
 
 /** Compiles a validated source into a reader (path split once, not per record). */

@@ -320,17 +320,10 @@ function checkString(value: unknown, field: string, expected: Expected, offset: 
 }
 
 function checkBase64(value: unknown, field: string, expected: Expected, offset: number): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') {
-    return invalid(expected, offset, `${field} must be a base64 string or null, got ${describe(value)}`);
+  const text = checkString(value, field, expected, offset);
+  if (text !== null && (text.length % 4 !== 0 || !BASE64.test(text))) {
+    const start = JSON.stringify(text.slice(0, 16));
+    invalid(expected, offset, `${field} is not valid base64 (${text.length} characters, starting ${start})`);
   }
-  if (value.length % 4 !== 0 || !BASE64.test(value)) {
-    const start = JSON.stringify(value.slice(0, 16));
-    return invalid(
-      expected,
-      offset,
-      `${field} is not valid base64 (${value.length} characters, starting ${start})`,
-    );
-  }
-  return value;
+  return text;
 }
