@@ -80,21 +80,23 @@ describe('watermark tier and checkpoints', () => {
 
 describe('an unreachable checkpoint table', () => {
   const { store, runner } = useCheckpointStore();
+  /** The real store, with its watermark read replaced. */
+  const withLoad = (load: CheckpointStore['load']): CheckpointStore => ({
+    load,
+    advance: (group, updates, meta) => store.advance(group, updates, meta),
+    listCurrent: (group, topic) => store.listCurrent(group, topic),
+    historyAt: (group, topic, at) => store.historyAt(group, topic, at),
+    committedOwners: (group, owners) => store.committedOwners(group, owners),
+    bumpEpoch: (group, meta) => store.bumpEpoch(group, meta),
+  });
 
   it('fails the invocation and gives back the keys it claimed meanwhile, so the retry processes at once (G5, G6)', async () => {
     // Prepare: the watermark read fails once; the claim went out in parallel and succeeded.
     let down = true;
-    const flaky: CheckpointStore = {
-      load: async (group, partitions) => {
-        if (down) throw new Error('injected: DynamoDB unreachable');
-        return store.load(group, partitions);
-      },
-      advance: (group, updates, meta) => store.advance(group, updates, meta),
-      listCurrent: (group, topic) => store.listCurrent(group, topic),
-      historyAt: (group, topic, at) => store.historyAt(group, topic, at),
-      committedOwners: (group, owners) => store.committedOwners(group, owners),
-      bumpEpoch: (group, meta) => store.bumpEpoch(group, meta),
-    };
+    const flaky = withLoad(async (group, partitions) => {
+      if (down) throw new Error('injected: DynamoDB unreachable');
+      return store.load(group, partitions);
+    });
     const group = uniqueName('grp');
     const c = guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: flaky });
     const batch = orders('orders', 0, 0, ['a', 'b']);
@@ -114,17 +116,10 @@ describe('an unreachable checkpoint table', () => {
     // Prepare: the watermark read goes out before the parse; here it also fails, and that
     // rejection must not surface anywhere (vitest fails the run on an unhandled rejection).
     let loads = 0;
-    const failing: CheckpointStore = {
-      load: async () => {
-        loads++;
-        throw new Error('injected: DynamoDB unreachable');
-      },
-      advance: (group, updates, meta) => store.advance(group, updates, meta),
-      listCurrent: (group, topic) => store.listCurrent(group, topic),
-      historyAt: (group, topic, at) => store.historyAt(group, topic, at),
-      committedOwners: (group, owners) => store.committedOwners(group, owners),
-      bumpEpoch: (group, meta) => store.bumpEpoch(group, meta),
-    };
+    const failing = withLoad(async () => {
+      loads++;
+      throw new Error('injected: DynamoDB unreachable');
+    });
     const group = uniqueName('grp');
     const handler = middy()
       .use(mskGuard({ consumerGroup: group, cache: runner, checkpoints: failing }))
