@@ -14,7 +14,7 @@ import {
 } from '#shared/msk/index.ts';
 import { parseMskEventDeferred } from '#shared/msk/parse.ts';
 import { distinctKeys, oldestAgeSeconds, processedPartitions, samePartitions } from './batch-shape.ts';
-import { CacheSide } from './cache-side.ts';
+import { CacheSide, type ClaimOutcome } from './cache-side.ts';
 import { openStaging } from './effects.ts';
 import {
   keyOptions,
@@ -114,41 +114,9 @@ export class GuardEngine {
     // The probabilistic fast path reads the filter before the claim: it must be current then.
     if (mode === 'probabilistic') this.#cache.fillFilter();
     let keyed = this.#keyBatch(batch, epoch);
-    const settled = Promise.allSettled([load, this.#cache.claim(keyed.claimKeys, context, claimMode)]);
-    // While both requests are out (a macrotask: the clients send first), the payload checks run
-    // and last invocation's completed keys go into the filter; at the latest right after, before
-    // anything reads them.
-    let invalid: { error: unknown } | undefined;
-    let checked = verify === undefined;
-    const whileOut = () => {
-      this.#cache.fillFilter();
-      if (checked) return;
-      checked = true;
-      try {
-        verify!();
-      } catch (error) {
-        invalid = { error };
-      }
-    };
-    const out = setImmediate(whileOut);
-    const [loaded, claimed] = await settled;
-    clearImmediate(out);
-    whileOut();
-    if (invalid) {
-      // Rejected as a whole, as if the parse had failed: the claim is given back (its leases
-      // would otherwise hold the keys until they expire) and nothing reaches the handler.
-      if (claimed.status === 'fulfilled' && claimed.value.ticket)
-        await this.#cache.releaseQuietly(claimed.value.ticket);
-      throw invalid.error;
-    }
-    if (loaded.status === 'rejected') {
-      if (claimed.status === 'fulfilled' && claimed.value.ticket)
-        await this.#cache.releaseQuietly(claimed.value.ticket);
-      throw loaded.reason;
-    }
-    if (claimed.status === 'rejected') throw claimed.reason;
-    let claim = claimed.value;
-    const snapshot = loaded.value;
+    const sent = await this.#claimWhileChecking(load, keyed.claimKeys, context, claimMode, verify);
+    let claim = sent.claim;
+    const snapshot = sent.snapshot;
     if (snapshot.epoch !== epoch) {
       if (claim.ticket) await this.#cache.releaseQuietly(claim.ticket);
       epoch = snapshot.epoch;
@@ -212,6 +180,47 @@ export class GuardEngine {
     };
     this.#telemetry.prepared(prepared);
     return prepared;
+  }
+
+  /**
+   * Sends the claim beside the watermark read already out, and while both are in flight runs the
+   * event's payload checks (`verify`) and adds last invocation's completed keys to the local filter
+   * (a macrotask: the clients send first; at the latest right after, before anything reads them).
+   * A bad event, then an unreadable watermark, fails the invocation; the claim is given back first
+   * (its leases would otherwise hold the keys until they expire) and nothing reaches the handler.
+   */
+  async #claimWhileChecking(
+    load: Promise<WatermarkSnapshot>,
+    claimKeys: readonly DerivedKey[],
+    context: Context,
+    claimMode: 'exact' | 'probabilistic',
+    verify: (() => void) | undefined,
+  ): Promise<{ snapshot: WatermarkSnapshot; claim: ClaimOutcome }> {
+    const settled = Promise.allSettled([load, this.#cache.claim(claimKeys, context, claimMode)]);
+    let failure: { error: unknown } | undefined;
+    let checked = verify === undefined;
+    const whileOut = () => {
+      this.#cache.fillFilter();
+      if (checked) return;
+      checked = true;
+      try {
+        verify!();
+      } catch (error) {
+        failure = { error };
+      }
+    };
+    const out = setImmediate(whileOut);
+    const [loaded, claimed] = await settled;
+    clearImmediate(out);
+    whileOut();
+    if (!failure && loaded.status === 'rejected') failure = { error: loaded.reason };
+    if (failure) {
+      if (claimed.status === 'fulfilled' && claimed.value.ticket)
+        await this.#cache.releaseQuietly(claimed.value.ticket);
+      throw failure.error;
+    }
+    if (claimed.status === 'rejected') throw claimed.reason;
+    return { snapshot: (loaded as PromiseFulfilledResult<WatermarkSnapshot>).value, claim: claimed.value };
   }
 
   /**

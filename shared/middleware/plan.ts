@@ -101,7 +101,8 @@ function isLeasedBy(inputs: PlanInputs, index: number, slot: number, owners: Int
 
 /** Whether a record is a replay of a quarantined one: Bloom signals alone never quarantine it again. */
 export function isReplay(record: ParsedRecord): boolean {
-  return record.lastHeader(REPLAY_HEADER) !== undefined;
+  // The raw bytes, not a Buffer: probabilistic mode asks this of every record up to three times.
+  return record.lastHeaderBytes(REPLAY_HEADER) !== undefined;
 }
 
 function fateOf(
