@@ -52,8 +52,13 @@ local bucket = math.floor(now / windowMs)
 
 local n = #ids / width
 local fields = {}
-for i = 1, n do
-  fields[i] = string.sub(ids, (i - 1) * width + 1, i * width)
+do
+  local sub, p = string.sub, 1
+  for i = 1, n do
+    local q = p + width
+    fields[i] = sub(ids, p, q - 1)
+    p = q
+  end
 end
 
 -- State of each key across the two buckets, strongest first: 'D' completed, 'I' a live foreign
@@ -104,22 +109,26 @@ lookup(base .. ':x:' .. (bucket - 1), found)
 -- Statuses; without a distributed Bloom tier, the lease pairs are collected in the same pass.
 local bloomOn = genMs > 0
 local status, candidates, doubts, leased = {}, {}, {}, {}
+local nl = 0
 for i = 1, n do
   local s = found[i]
-  if s == 'E' then
+  if s == nil then
+    status[i] = 'N'
+    if bloomOn then
+      candidates[#candidates + 1] = i
+    else
+      leased[nl + 1] = fields[i]
+      leased[nl + 2] = owner
+      nl = nl + 2
+    end
+  elseif s == 'E' then
     status[i] = 'E'
     doubts[#doubts + 1] = i .. ':' .. doubtOwner[i]
-    leased[#leased + 1] = fields[i]
-    leased[#leased + 1] = owner
-  elseif s then
-    status[i] = s
-  elseif bloomOn then
-    status[i] = 'N'
-    candidates[#candidates + 1] = i
+    leased[nl + 1] = fields[i]
+    leased[nl + 2] = owner
+    nl = nl + 2
   else
-    status[i] = 'N'
-    leased[#leased + 1] = fields[i]
-    leased[#leased + 1] = owner
+    status[i] = s
   end
 end
 

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import { isNoScript, type LuaScript, type ScriptRunner } from './script-runner.ts';
+import { isNoScript, type LuaScript, type ScriptArg, type ScriptRunner } from './script-runner.ts';
 
 /** Options of {@link RespScriptRunner}. */
 export interface RespRunnerOptions {
@@ -54,7 +54,7 @@ export class RespScriptRunner implements ScriptRunner {
     this.#owned = true;
   }
 
-  public async run(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     try {
       return await this.#redis.evalsha(script.sha1, keys.length, ...keys, ...args);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { Redis } from '@upstash/redis';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import { isNoScript, type LuaScript, type ScriptRunner } from './script-runner.ts';
+import { isNoScript, type LuaScript, type ScriptArg, type ScriptRunner } from './script-runner.ts';
 
 /** Options of {@link UpstashScriptRunner}. */
 export interface UpstashRunnerOptions {
@@ -41,14 +41,16 @@ export class UpstashScriptRunner implements ScriptRunner {
     });
   }
 
-  public async run(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    // JSON carries strings: a Buffer argument (ASCII) goes as the string of its characters.
+    const texts = args.map((arg) => (typeof arg === 'string' ? arg : arg.toString('latin1')));
     try {
-      return await this.#redis.evalsha(script.sha1, [...keys], [...args]);
+      return await this.#redis.evalsha(script.sha1, [...keys], texts);
     } catch (error) {
       if (!isNoScript(error)) throw classify(error);
     }
     try {
-      return await this.#redis.eval(script.source, [...keys], [...args]);
+      return await this.#redis.eval(script.source, [...keys], texts);
     } catch (error) {
       throw classify(error);
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { scripts } from '#lua/scripts.generated.ts';
-import type { LuaScript, ScriptRunner } from '#shared/cache/script-runner.ts';
+import type { LuaScript, ScriptArg, ScriptRunner } from '#shared/cache/script-runner.ts';
 import { ConfigurationError, MskGuardError } from '#shared/errors.ts';
 import {
   type BloomBlock,
@@ -162,7 +162,7 @@ export class RedisDedupTier {
     return bloomBlockOf(key.digest, this.#bloom as DistributedBloomParams);
   }
 
-  #run(script: LuaScript, args: string[]): Promise<unknown> {
+  #run(script: LuaScript, args: ScriptArg[]): Promise<unknown> {
     return this.#runner.run(script, [this.#base], args);
   }
 }
@@ -172,10 +172,10 @@ const BASE64URL = new TextEncoder().encode(
 );
 
 /**
- * The keys' ids back to back (22 characters each): one string for the whole batch, encoded from
+ * The keys' ids back to back (22 ASCII bytes each): one Buffer for the whole batch, encoded from
  * the digests in place (no string per key); the same characters as `key.id`.
  */
-export function joinIds(keys: readonly TierKey[]): string {
+export function joinIds(keys: readonly TierKey[]): Buffer {
   const out = Buffer.allocUnsafe(keys.length * ID_WIDTH);
   let o = 0;
   for (const key of keys) {
@@ -188,7 +188,7 @@ export function joinIds(keys: readonly TierKey[]): string {
     }
     o = encodeDigest(slab, at, out, o);
   }
-  return out.toString('latin1', 0, o);
+  return out.subarray(0, o);
 }
 
 /** base64url without padding of the 16 bytes at `at`: 22 characters written at `o`. */

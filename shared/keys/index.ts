@@ -11,6 +11,7 @@
 export {
   createKeyDeriver,
   type DerivedKey,
+  type DeriveOptions,
   deriveKeys,
   type KeyDeriver,
   type KeyOrigin,

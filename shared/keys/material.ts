@@ -1,3 +1,4 @@
+import { lastRawHeaderBytes } from '#shared/msk/headers.ts';
 import type { ParsedRecord } from '#shared/msk/record.ts';
 import { KeyDerivationError } from './errors.ts';
 import type { KeySource } from './options.ts';
@@ -10,9 +11,16 @@ import type { KeySource } from './options.ts';
 export class RecordContext {
   #json: unknown = NOT_PARSED;
   #record: ParsedRecord;
+  /**
+   * Whether the records' header bytes are checked later, by the caller, before anything derived
+   * from them is used (see {@link DeriveOptions.deferredChecks}): header sources then read them
+   * unchecked.
+   */
+  public readonly deferredChecks: boolean;
 
-  public constructor(record: ParsedRecord) {
+  public constructor(record: ParsedRecord, deferredChecks = false) {
     this.#record = record;
+    this.deferredChecks = deferredChecks;
   }
 
   /** The record being derived. */
@@ -62,7 +70,12 @@ export function materialReader(source: KeySource): MaterialReader {
   switch (source.type) {
     case 'header': {
       const name = source.name!;
-      return ({ record }) => nonEmpty(record.lastHeaderBytes(name));
+      return ({ record, deferredChecks }) =>
+        nonEmpty(
+          deferredChecks
+            ? lastRawHeaderBytes(record.raw.headers, name, record.partitionKey, record.offset, false)
+            : record.lastHeaderBytes(name),
+        );
     }
     case 'recordKey':
       return ({ record }) => nonEmpty(record.key);

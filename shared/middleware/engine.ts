@@ -340,7 +340,7 @@ export class GuardEngine {
    * key id, first occurrence first), and the slots to claim. Arrays, not maps, on this path.
    */
   #keyBatch(batch: ParsedBatch, epoch: number) {
-    const keys = this.#deriver(epoch)(batch.records);
+    const keys = this.#deriver(epoch)(batch.records, { deferredChecks: this.#deferChecks });
     const { slots, slotKeys } = distinctKeys(keys);
     const locallySeen = new Uint8Array(slotKeys.length);
     const toClaim: number[] = [];

@@ -38,7 +38,9 @@ export function countFates(batch: PreparedBatch) {
     deferred: 0,
     rejected: 0,
   };
-  for (const fate of batch.fates.values()) {
+  const fates = batch.fates;
+  for (let i = 0; i < fates.length; i++) {
+    const fate = fates[i]!;
     if (fate.kind === 'process') {
       counts.process++;
       if (fate.probable) counts.probable++;

@@ -24,7 +24,7 @@ export function checkHeaders(value: unknown, partitionKey: string, offset: numbe
     for (const name in entry) {
       // Not Object.hasOwn: V8 turns this form inside for-in into an enum-cache check (2x faster here).
       if (!hasOwn.call(entry, name)) continue;
-      checkBytes(name, entry[name], partitionKey, offset);
+      checkByteArray(name, entry[name], partitionKey, offset);
     }
   }
 }
@@ -68,6 +68,11 @@ export function lastRawHeader(
  * As {@link lastRawHeader}, without the copy: the event's own array of checked bytes (signed or
  * unsigned: read each as `b & 0xff`). The caller must not modify it.
  *
+ * `checkBytes: false` checks only that the value is an array (or null), not each byte: for a
+ * caller that runs {@link checkHeaders} on the whole field before anything it derives is used
+ * (the middleware's deferred payload checks). An element that is not a byte then reads as
+ * `b & 0xff` of its number value, and the event is rejected by that later check.
+ *
  * @throws InvalidEventError when the field is not an array of objects or that value is not bytes
  */
 export function lastRawHeaderBytes(
@@ -75,6 +80,7 @@ export function lastRawHeaderBytes(
   name: string,
   partitionKey: string,
   offset: number,
+  checkBytes = true,
 ): readonly number[] | null | undefined {
   if (value === undefined || value === null) return undefined;
   const entries = headerArray(value, partitionKey, offset);
@@ -82,7 +88,8 @@ export function lastRawHeaderBytes(
     const entry = headerEntry(entries[i], partitionKey, offset);
     if (hasOwn.call(entry, name)) {
       const bytes = entry[name];
-      checkBytes(name, bytes, partitionKey, offset);
+      if (checkBytes || (bytes !== null && !Array.isArray(bytes)))
+        checkByteArray(name, bytes, partitionKey, offset);
       return bytes as number[] | null;
     }
   }
@@ -106,7 +113,7 @@ function headerEntry(entry: unknown, partitionKey: string, offset: number): RawK
   return entry as RawKafkaHeader;
 }
 
-function checkBytes(name: string, bytes: unknown, partitionKey: string, offset: number): void {
+function checkByteArray(name: string, bytes: unknown, partitionKey: string, offset: number): void {
   if (bytes === null) return;
   if (!Array.isArray(bytes)) {
     invalid(partitionKey, offset, `header "${name}" must be an array of bytes, got ${describe(bytes)}`);

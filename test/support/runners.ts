@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
-import type { LuaScript, ScriptRunner } from '#shared/cache/script-runner.ts';
+import type { LuaScript, ScriptArg, ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import type { TierKey } from '#shared/dedup/redis-tier.ts';
 import { stackEnv } from './stack.ts';
@@ -12,7 +12,7 @@ export class CountingRunner implements ScriptRunner {
   public get kind(): string {
     return this.inner.kind;
   }
-  public run(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  public run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     this.calls.push(script.name);
     return this.inner.run(script, keys, args);
   }

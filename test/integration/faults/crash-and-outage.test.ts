@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LuaScript, ScriptRunner } from '#shared/cache/script-runner.ts';
+import type { LuaScript, ScriptArg, ScriptRunner } from '#shared/cache/script-runner.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
@@ -42,7 +42,7 @@ function faultyRunner(inner: ScriptRunner, faults: Faults): ScriptRunner {
   return {
     kind: inner.kind,
     close: () => inner.close(),
-    async run(script: LuaScript, keys: readonly string[], args: readonly string[]) {
+    async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]) {
       if (faults.cacheDown) throw new CacheUnavailableError('injected: Redis unreachable');
       const reply = await inner.run(script, keys, args);
       if (script.name === 'claim' && faults.fire('after-claim')) return crash();

@@ -166,6 +166,11 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
         Object.assign(r, { headers: [...(r.headers as object[]), { trace: [1, 300] }] }),
       /header "trace" byte 1 is number 300/,
     ],
+    [
+      'a byte out of range in the key header itself (read unchecked to derive the key)',
+      (r: Record<string, unknown>) => Object.assign(r, { headers: [{ 'idempotency-key': [99, 300] }] }),
+      /header "idempotency-key" byte 1 is number 300/,
+    ],
   ])('rejects an event with %s, found while its claim is out, and gives the claim back (G6)', async (_, spoil, reason) => {
     // Prepare: payload bytes are checked while the claim is in flight, so the claim was taken.
     const group = uniqueName('grp');

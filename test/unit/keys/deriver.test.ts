@@ -3,7 +3,7 @@
 // boolean material yields no key rather than a shared one), and key function failures are typed (G6).
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MissingIdempotencyKeyError } from '#shared/errors.ts';
+import { InvalidEventError, MissingIdempotencyKeyError } from '#shared/errors.ts';
 import {
   createKeyDeriver,
   type DerivedKey,
@@ -19,6 +19,7 @@ import {
   type ParsedRecord,
   parseMskEvent,
 } from '#shared/msk/index.ts';
+import { parseMskEventDeferred } from '#shared/msk/parse.ts';
 
 let nextOffset = 0;
 const recordOf = (input: Partial<KafkaRecordInput>): ParsedRecord =>
@@ -111,6 +112,62 @@ describe('createKeyDeriver', () => {
       'recordKey',
       'recordKey',
     ]);
+  });
+
+  it('reads a key header unchecked only with deferredChecks, to the same digest for valid bytes', () => {
+    // Prepare: signed (Java) and unsigned bytes of one id; then one byte out of range.
+    const signed = parseMskEventDeferred({
+      eventSource: 'aws:kafka',
+      eventSourceArn: 'arn',
+      records: {
+        'orders-0': [
+          {
+            topic: 'orders',
+            partition: 0,
+            offset: 0,
+            timestamp: 0,
+            timestampType: 'CREATE_TIME',
+            key: null,
+            value: null,
+            headers: [{ 'idempotency-key': [104, -1, 49] }],
+          },
+          {
+            topic: 'orders',
+            partition: 0,
+            offset: 1,
+            timestamp: 0,
+            timestampType: 'CREATE_TIME',
+            key: null,
+            value: null,
+            headers: [{ 'idempotency-key': [104, 255, 49] }],
+          },
+          {
+            topic: 'orders',
+            partition: 0,
+            offset: 2,
+            timestamp: 0,
+            timestampType: 'CREATE_TIME',
+            key: null,
+            value: null,
+            headers: [{ 'idempotency-key': [104, 300, 49] }],
+          },
+        ],
+      },
+    });
+    const deriver = createKeyDeriver({ group: 'orders-consumer', sources: [{ type: 'header' }] });
+    const [first, second] = signed.batch.records;
+
+    // Act
+    const checked = deriver([first!, second!]);
+    const unchecked = deriver(signed.batch.records, { deferredChecks: true });
+
+    // Assess: the same ids as the checked read; the bad byte yields a key (never used: verify
+    // rejects the event), where a checked read throws the typed error.
+    expect(unchecked.slice(0, 2).map((k) => keyOf(k).id)).toEqual(checked.map((k) => keyOf(k).id));
+    expect(keyOf(unchecked[0]).id).toBe(keyOf(unchecked[1]).id);
+    expect(unchecked[2]?.missing).toBe(false);
+    expect(() => deriver(signed.batch.records)).toThrow(InvalidEventError);
+    expect(() => signed.verify()).toThrow(/header "idempotency-key" byte 1 is number 300/);
   });
 
   it.each([
