@@ -156,18 +156,8 @@ export class FrameHasher {
    */
   public queueBusinessKey(material: Uint8Array | readonly number[], slot: number): boolean {
     const x4 = this.#x4;
-    const length = material.length;
-    if (x4 === null || 5 + length > SINGLE_BLOCK_TAIL_BYTES || slot >= this.#batchSize) return false;
-    const bytes = x4.bytes;
-    let at = x4.blockAt(slot);
-    bytes[at++] = DigestKind.businessKey;
-    bytes[at++] = length >>> 24;
-    bytes[at++] = (length >>> 16) & 0xff;
-    bytes[at++] = (length >>> 8) & 0xff;
-    bytes[at++] = length & 0xff;
-    // A Uint8Array store keeps b & 0xff: Java's signed header bytes land as their unsigned selves.
-    for (let i = 0; i < length; i++) bytes[at++] = material[i]!;
-    x4.pad(slot, 5 + length);
+    if (x4 === null || 5 + material.length > SINGLE_BLOCK_TAIL_BYTES || slot >= this.#batchSize) return false;
+    x4.writeTail(slot, DigestKind.businessKey, material);
     return true;
   }
 
