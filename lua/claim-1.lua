@@ -9,7 +9,8 @@
   A key's state is its owner's state, so completing or releasing a whole invocation is one HSET
   (complete-1.lua, release-1.lua), and a lease taken over by another owner is fenced for free:
   the key then names the new owner. Lookups read the current and the previous bucket, so a
-  COMPLETED key is recognised for at least one window after its claim and at most two.
+  COMPLETED key is recognised for at least one window after its claim and at most two. Each
+  claim unlinks the bucket before last (read no more); the buckets' expiry is the backstop.
   Time is Redis's own (TIME), never the caller's clock.
 
   Input:
@@ -49,6 +50,10 @@ local CHUNK = 2000
 local time = rcall('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local bucket = math.floor(now / windowMs)
+-- The bucket before last is read no more: unlink it now, freed off the main thread, rather than
+-- let its expiry free a whole window of keys inline (Redis 7 frees an expiring key synchronously
+-- unless lazyfree-lazy-expire is on: seconds of blocked server for millions of fields).
+rcall('UNLINK', base .. ':x:' .. (bucket - 2))
 
 local n = #ids / width
 local fields = {}

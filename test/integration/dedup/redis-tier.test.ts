@@ -146,6 +146,29 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     expect(later.statuses).toEqual([New]);
   });
 
+  it('unlinks the bucket before last at the next claim instead of leaving it to expire', async () => {
+    // Prepare: a bucket's expiry comes a minute after the window it is last read in; freeing a
+    // whole window of keys then would block Redis, so the claims of the window after unlink it.
+    const base = `mskguard:{${uniqueName('g')}}`;
+    const t = new RedisDedupTier({ runner, baseKey: base, windowMs: 1000 });
+    const admin = new IORedis(stackEnv().REDIS_URL);
+    const keys = [randomKey()];
+    const first = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
+    await t.complete(first.ticket, keys);
+    const old = `${base}:x:${first.ticket.bucket}`;
+    const existedBefore = await admin.exists(old);
+
+    // Act: two windows on, in a later bucket.
+    await sleep(2100);
+    const later = await t.claim([randomKey()], { leaseMs: 500, mode: 'exact' });
+
+    // Assess
+    expect(later.ticket.bucket).toBeGreaterThanOrEqual(first.ticket.bucket + 2);
+    expect(existedBefore).toBe(1);
+    expect(await admin.exists(old)).toBe(0);
+    admin.disconnect();
+  });
+
   it('says PROBABLE for a key the Bloom generations remember after the exact window (G2)', async () => {
     // Prepare
     const bloom = sizeDistributedBloom({ keysPerGeneration: 10_000, generationMs: HOUR, generations: 2 });
