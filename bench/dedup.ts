@@ -8,7 +8,8 @@
  *   script calls (each one HTTP request or one RESP command).
  * - powertools: `makeIdempotent` from @aws-lambda-powertools/idempotency with its cache
  *   persistence layer on @redis/client, called once per record, as the per-record peer does.
- * The local stack must be running, or is started and stopped around the run.
+ * The local stack must be running, or its Redis and REST endpoint are started and stopped around
+ * the run.
  */
 
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -134,7 +135,8 @@ function round(ms: number): number {
 
 /** Runs the dedup benchmark; see the module comment. */
 export async function run(ctx: BenchContext): Promise<readonly Table[]> {
-  const { env, stop } = await benchStack(ctx);
+  // Redis and the Upstash REST endpoint: no Kafka, no DynamoDB.
+  const { env, stop } = await benchStack(ctx, ['redis', 'upstash']);
   const rows: Row[] = [];
   try {
     for (const size of BATCHES) {

@@ -1,17 +1,19 @@
-import { runningStackEndpoints, stackDown, stackUp } from '#shared/local/stack.ts';
+import { runningStackEndpoints, type ServiceName, stackDown, stackUp } from '#shared/local/stack.ts';
 import type { StackEndpoints } from '#shared/local/stack-config.ts';
 import type { BenchContext } from './main.ts';
 
 /**
  * The local stack's endpoints for a benchmark: the running stack (left running), or one started
- * now and stopped by `stop()`.
+ * now and stopped by `stop()`. `needs` names the services the benchmark uses; only those are
+ * started (a JVM warming up beside a Redis benchmark would take CPU from it on a 2-core machine).
  */
 export async function benchStack(
   ctx: BenchContext,
+  needs?: readonly ServiceName[],
 ): Promise<{ env: StackEndpoints; stop: () => Promise<void> }> {
-  const running = runningStackEndpoints();
+  const running = runningStackEndpoints(undefined, needs);
   if (running) return { env: running, stop: async () => {} };
-  ctx.log('[bench] starting the local stack');
-  const { endpoints: env } = await stackUp({ log: ctx.log });
+  ctx.log(`[bench] starting the local stack${needs ? ` (${needs.join(', ')})` : ''}`);
+  const { endpoints: env } = await stackUp({ log: ctx.log, ...(needs ? { only: needs } : {}) });
   return { env, stop: async () => void (await stackDown({ log: ctx.log })) };
 }

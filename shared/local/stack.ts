@@ -36,6 +36,9 @@ export interface StackUpResult {
   readonly started: readonly string[];
 }
 
+/** A service of the local stack. */
+export type ServiceName = ServiceDefinition['name'];
+
 type Log = (line: string) => void;
 const silent: Log = () => {};
 
@@ -90,19 +93,27 @@ async function waitUntilAnswering(service: ServiceDefinition, proc: ManagedProce
  * redis-server with apt-get), starts the services that are not running, waits until each one
  * answers a real request, and writes the endpoints to the env file. Idempotent.
  *
+ * `only` limits it to some services (and what they need: the REST endpoint needs Redis), for a
+ * caller that uses no others: a benchmark of the Redis tier then shares the machine with no JVM.
+ *
  * @example
  * ```ts
  * const { endpoints } = await stackUp({ log: console.log });
  * process.env.KAFKA_BROKERS = endpoints.KAFKA_BROKERS;
  * ```
  */
-export async function stackUp(options: { log?: Log; config?: StackConfig } = {}): Promise<StackUpResult> {
+export async function stackUp(
+  options: { log?: Log; config?: StackConfig; only?: readonly ServiceName[] } = {},
+): Promise<StackUpResult> {
   const log = options.log ?? silent;
   const config = options.config ?? loadStackConfig();
   const { paths } = config;
   mkdirSync(paths.logs, { recursive: true });
   const endpoints = endpointsFor(config);
-  const services = defineServices(config, endpoints);
+  const all = defineServices(config, endpoints);
+  const wanted = new Set<ServiceName>(options.only ?? all.map((s) => s.name));
+  for (const s of all) if (wanted.has(s.name)) for (const dependency of s.after) wanted.add(dependency);
+  const services = all.filter((s) => wanted.has(s.name));
   const pids = readPids(paths.pidsFile);
   const toStart = services.filter((s) => !isRunning(pids[s.name]));
 
@@ -184,10 +195,16 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
   );
 }
 
-/** The endpoints of a running stack, from its env file; `undefined` when the stack is not up. */
-export function runningStackEndpoints(config: StackConfig = loadStackConfig()): StackEndpoints | undefined {
+/**
+ * The endpoints of a running stack, from its env file; `undefined` when the stack is not up (or,
+ * with `needs`, when one of those services is not running).
+ */
+export function runningStackEndpoints(
+  config: StackConfig = loadStackConfig(),
+  needs: readonly ServiceName[] = ['redis', 'dynamodb', 'kafka', 'upstash'],
+): StackEndpoints | undefined {
   const env = readEnvFile(config.paths.envFile);
   const pids = readPids(config.paths.pidsFile);
-  const allRunning = (['redis', 'dynamodb', 'kafka', 'upstash'] as const).every((n) => isRunning(pids[n]));
+  const allRunning = needs.every((n) => isRunning(pids[n]));
   return env && allRunning ? (env as unknown as StackEndpoints) : undefined;
 }

@@ -1,0 +1,41 @@
+// The local stack can start a subset of its services (the dedup benchmark starts only Redis and
+// the REST endpoint, so no JVM warms up beside it): what is asked for and what it needs start,
+// and nothing else; `down` stops exactly those.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runningStackEndpoints, stackDown, stackStatus, stackUp } from '#shared/local/stack.ts';
+import { loadStackConfig } from '#shared/local/stack-config.ts';
+
+describe('stackUp with only', () => {
+  const state = mkdtempSync(join(tmpdir(), 'mskguard-partial-'));
+  // Ports of their own, and a state dir of their own: the suite's stack is left alone.
+  const config = loadStackConfig({
+    ...process.env,
+    MSKGUARD_STACK_STATE: state,
+    MSKGUARD_REDIS_PORT: '26379',
+    MSKGUARD_UPSTASH_PORT: '28079',
+    MSKGUARD_KAFKA_PORT: '29092',
+    MSKGUARD_KAFKA_CONTROLLER_PORT: '29093',
+    MSKGUARD_DYNAMODB_PORT: '28000',
+  });
+  afterAll(async () => {
+    await stackDown({ config });
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('starts the REST endpoint with the Redis it needs, and no Kafka or DynamoDB', async () => {
+    // Act
+    const { started, endpoints } = await stackUp({ config, only: ['upstash'] });
+
+    // Assess
+    expect([...started].sort()).toEqual(['redis', 'upstash']);
+    expect(endpoints.REDIS_URL).toBe('redis://127.0.0.1:26379');
+    const status = Object.fromEntries((await stackStatus(config)).map((s) => [s.name, s.answering]));
+    expect(status).toEqual({ redis: true, upstash: true, kafka: false, dynamodb: false });
+    expect(runningStackEndpoints(config, ['redis', 'upstash'])).toEqual(endpoints);
+    expect(runningStackEndpoints(config)).toBeUndefined();
+    expect((await stackDown({ config })).sort()).toEqual(['redis', 'upstash']);
+  }, 60_000);
+});
