@@ -12,6 +12,7 @@
  * the run.
  */
 
+import { randomBytes } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
 import middy from '@middy/core';
@@ -19,16 +20,20 @@ import { createClient } from '@redis/client';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
+import { createKeyNamespace } from '#shared/keys/index.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { encodeKafkaEvent, type KafkaRecordInput } from '#shared/msk/index.ts';
 import { fakeContext } from '#test/support/guarded.ts';
 import { CountingRunner } from '#test/support/runners.ts';
+import { previousBucketKeys } from './dedup-cli.ts';
 import type { BenchContext } from './main.ts';
 import { benchStack } from './stack.ts';
 import { median, type Row, type Table } from './table.ts';
 
 const BATCHES = [100, 1_000, 10_000] as const;
+/** mskGuard's default dedup window: one bucket hash per window of Redis time. */
+const WINDOW_MS = 3_600_000;
 const DUPLICATE_SHARE = 0.17;
 const PARTITIONS = 3;
 
@@ -60,11 +65,37 @@ function workload(size: number, run: string): { seed: KafkaRecordInput[]; batch:
   return { seed, batch };
 }
 
+/**
+ * Fills the group's previous bucket (the one before the current window of Redis time) with `keys`
+ * random ids, as a group that has run for longer than one window has it: its claims then look
+ * every key up in two hashes. Expires after two windows, as the claims' own buckets do.
+ */
+async function fillPreviousBucket(redisUrl: string, group: string, keys: number): Promise<void> {
+  if (keys === 0) return;
+  const client = await createClient({ url: redisUrl }).connect();
+  try {
+    const [seconds] = (await client.sendCommand(['TIME'])) as [string, string];
+    const bucket = Math.floor((Number(seconds) * 1000) / WINDOW_MS) - 1;
+    const hash = `${createKeyNamespace(group).prefix}x:${bucket}`;
+    for (let done = 0; done < keys; done += 5000) {
+      const fields: string[] = [];
+      for (let i = done; i < Math.min(keys, done + 5000); i++)
+        fields.push(randomBytes(16).toString('base64url'), 'previous-owner');
+      await client.sendCommand(['HSET', hash, ...fields]);
+    }
+    await client.sendCommand(['HSET', hash, '#previous-owner', 'C']);
+    await client.sendCommand(['PEXPIRE', hash, String(2 * WINDOW_MS)]);
+  } finally {
+    await client.quit();
+  }
+}
+
 async function benchGuard(
   impl: string,
   makeRunner: () => ScriptRunner,
   size: number,
   ctx: BenchContext,
+  redisUrl: string,
   extra: Partial<MskGuardOptions> = {},
 ): Promise<Row> {
   const samples: number[] = [];
@@ -76,6 +107,7 @@ async function benchGuard(
   // the timed call up to 15 ms slower or faster depending on what the previous batch had left
   // alive (decision 0008). The collector runs when allocation calls for it, as in Lambda.
   const group = `bench-${impl}-${size}-${Date.now().toString(36)}`;
+  await fillPreviousBucket(redisUrl, group, previousBucketKeys(ctx.options));
   const handler = middy()
     .use(mskGuard({ consumerGroup: group, cache: runner, ...extra }))
     .handler(async () => {});
@@ -142,7 +174,13 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
     for (const size of BATCHES) {
       ctx.log(`dedup: ${size} records, mskguard over RESP`);
       rows.push(
-        await benchGuard('mskguard-resp', () => new RespScriptRunner({ url: env.REDIS_URL }), size, ctx),
+        await benchGuard(
+          'mskguard-resp',
+          () => new RespScriptRunner({ url: env.REDIS_URL }),
+          size,
+          ctx,
+          env.REDIS_URL,
+        ),
       );
       ctx.log(`dedup: ${size} records, mskguard over RESP with the distributed Bloom tier`);
       rows.push(
@@ -151,6 +189,7 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
           () => new RespScriptRunner({ url: env.REDIS_URL }),
           size,
           ctx,
+          env.REDIS_URL,
           {
             distributedBloom: { keysPerGeneration: 1_000_000 },
           },
@@ -164,6 +203,7 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
             new UpstashScriptRunner({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }),
           size,
           ctx,
+          env.REDIS_URL,
         ),
       );
       ctx.log(`dedup: ${size} records, powertools makeIdempotent per record`);
@@ -172,6 +212,7 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
   } finally {
     await stop();
   }
+  const previous = previousBucketKeys(ctx.options);
   const ratio = (size: number) => {
     const peer = rows.find((r) => r.impl === 'powertools' && r.batch === size)?.ms as number;
     const ours = rows.find((r) => r.impl === 'mskguard-resp' && r.batch === size)?.ms as number;
@@ -179,7 +220,7 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
   };
   return [
     {
-      title: `dedup: ms per batch (median), ${DUPLICATE_SHARE * 100}% duplicates, ${PARTITIONS} partitions, no-op handler`,
+      title: `dedup: ms per batch (median), ${DUPLICATE_SHARE * 100}% duplicates, ${PARTITIONS} partitions, no-op handler${previous > 0 ? `, previous bucket of ${previous.toLocaleString('en-US')} keys` : ''}`,
       columns: [
         { key: 'impl', header: 'impl' },
         { key: 'batch', header: 'batch', align: 'right' },
