@@ -126,7 +126,10 @@ export class RedisDedupTier {
       const index = Number(entry.slice(0, colon)) - 1;
       return { key: keys[index] as TierKey, index, owner: entry.slice(colon + 1) };
     });
-    return { statuses: [...reply[0]] as ClaimStatus[], ticket: { owner, bucket: Number(reply[1]) }, inDoubt };
+    const text = reply[0];
+    const statuses = new Array<ClaimStatus>(text.length);
+    for (let i = 0; i < text.length; i++) statuses[i] = text[i] as ClaimStatus;
+    return { statuses, ticket: { owner, bucket: Number(reply[1]) }, inDoubt };
   }
 
   /**
@@ -178,7 +181,8 @@ const BASE64URL = new TextEncoder().encode(
 export function joinIds(keys: readonly TierKey[]): Buffer {
   const out = Buffer.allocUnsafe(keys.length * ID_WIDTH);
   let o = 0;
-  for (const key of keys) {
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
     const slab = key.slab;
     const at = key.at;
     if (slab === undefined || at === undefined) {

@@ -16,16 +16,28 @@ export function oldestAgeSeconds(times: readonly string[]): number | undefined {
 
 /** The records the handler gets, flat and per partition (batch order, offsets ascending). */
 export function processedPartitions(batch: ParsedBatch, fates: readonly RecordFate[]) {
-  const toProcess: ParsedRecord[] = [];
+  // Arrays sized before they are filled: no growth copies for 10,000 records.
+  let total = 0;
+  for (let f = 0; f < fates.length; f++) if (fates[f]!.kind === 'process') total++;
+  const toProcess = new Array<ParsedRecord>(total);
   const partitions: PartitionBatch[] = [];
   let i = 0;
+  let t = 0;
   for (const part of batch.partitions) {
-    const kept: ParsedRecord[] = [];
-    for (const record of part.records) {
-      if (fates[i++]!.kind === 'process') kept.push(record);
+    const records = part.records;
+    let count = 0;
+    for (let r = 0; r < records.length; r++) if (fates[i + r]!.kind === 'process') count++;
+    if (count === 0) {
+      i += records.length;
+      continue;
     }
-    if (kept.length === 0) continue;
-    for (const record of kept) toProcess.push(record);
+    const kept = new Array<ParsedRecord>(count);
+    let k = 0;
+    for (let r = 0; r < records.length; r++, i++) {
+      if (fates[i]!.kind !== 'process') continue;
+      kept[k++] = records[r]!;
+      toProcess[t++] = records[r]!;
+    }
     partitions.push({
       partitionKey: part.partitionKey,
       topic: part.topic,
@@ -42,7 +54,9 @@ export function processedPartitions(batch: ParsedBatch, fates: readonly RecordFa
  */
 export function distinctKeys(keys: readonly KeyResult[]): { slots: Int32Array; slotKeys: DerivedKey[] } {
   const slots = new Int32Array(keys.length);
-  const slotKeys: DerivedKey[] = [];
+  // Sized for every key distinct (the usual case), trimmed at the end.
+  const slotKeys = new Array<DerivedKey>(keys.length);
+  let distinct = 0;
   // One deriver call writes every digest of the batch into one aligned slab (deriver.ts).
   const slab = keys.find((k): k is DerivedKey => !k.missing)?.slab;
   const index = slab === undefined ? undefined : new DigestIndex(slab, keys.length);
@@ -54,9 +68,10 @@ export function distinctKeys(keys: readonly KeyResult[]): { slots: Int32Array; s
     }
     if (key.slab !== slab) throw new Error('distinctKeys: the keys of one batch must share one digest slab');
     const slot = index!.slotOf(key.at);
-    if (slot === slotKeys.length) slotKeys.push(key);
+    if (slot === distinct) slotKeys[distinct++] = key;
     slots[i] = slot;
   }
+  slotKeys.length = distinct;
   return { slots, slotKeys };
 }
 

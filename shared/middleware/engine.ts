@@ -238,9 +238,11 @@ export class GuardEngine {
     // One pass: a processed record succeeded unless Lambda will redeliver its partition from it.
     const handlerRetry = outcome.retryFrom;
     const retry = new Map<string, number>(handlerRetry);
-    const completed: DerivedKey[] = [];
-    const released: DerivedKey[] = [];
     const { fates, batch } = prepared;
+    // Sized for the usual case (every record completed) and trimmed: no growth copies.
+    const completed = new Array<DerivedKey>(fates.length);
+    let done = 0;
+    const released: DerivedKey[] = [];
     for (let i = 0; i < fates.length; i++) {
       const fate = fates[i]!;
       const record = batch.records[i]!;
@@ -252,10 +254,12 @@ export class GuardEngine {
         fate.key
       ) {
         const from = handlerRetry.get(record.partitionKey);
-        if (fate.kind === 'process' && (from === undefined || record.offset < from)) completed.push(fate.key);
+        if (fate.kind === 'process' && (from === undefined || record.offset < from))
+          completed[done++] = fate.key;
         else if (fate.leased) released.push(fate.key);
       }
     }
+    completed.length = done;
     completed.push(...prepared.repaired);
     // Without a checkpoint store nothing is written, and telemetry must not count it as written.
     const updates = this.#options.checkpoints
@@ -343,14 +347,16 @@ export class GuardEngine {
     const keys = this.#deriver(epoch)(batch.records, { deferredChecks: this.#deferChecks });
     const { slots, slotKeys } = distinctKeys(keys);
     const locallySeen = new Uint8Array(slotKeys.length);
-    const toClaim: number[] = [];
+    const toClaim = new Array<number>(slotKeys.length);
+    let claimed = 0;
     const fastPath = this.#resolved.mode === 'probabilistic';
     for (let slot = 0; slot < slotKeys.length; slot++) {
       const key = slotKeys[slot]!;
       if (fastPath && !isReplay(key.record) && this.#cache.filter.hasAt(key.slab, key.at))
         locallySeen[slot] = 1;
-      else toClaim.push(slot);
+      else toClaim[claimed++] = slot;
     }
+    toClaim.length = claimed;
     const claimKeys = new Array<DerivedKey>(toClaim.length);
     for (let c = 0; c < toClaim.length; c++) claimKeys[c] = slotKeys[toClaim[c]!]!;
     return { keys, slots, slotKeys, locallySeen, toClaim, claimKeys };

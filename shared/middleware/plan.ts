@@ -66,7 +66,9 @@ export function planBatch(inputs: PlanInputs): RecordFate[] {
   for (const part of batch.partitions) {
     let stopped = false;
     const watermark = inputs.watermarks.get(part.partitionKey) ?? -1;
-    for (const record of part.records) {
+    const records = part.records;
+    for (let r = 0; r < records.length; r++) {
+      const record = records[r]!;
       if (batch.records[i] !== record) throw new Error('planBatch: batch.records is not partition-ordered');
       const slot = slots[i]!;
       if (record.offset < watermark) {

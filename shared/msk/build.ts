@@ -58,13 +58,16 @@ export function buildMskEventFromPartitions<E extends KafkaEventLike>(
   partitions: readonly PartitionBatch[],
 ): E {
   const records: Record<string, RawKafkaRecord[]> = {};
-  const all: ParsedRecord[] = [];
+  let total = 0;
+  for (const part of partitions) total += part.records.length;
+  const all = new Array<ParsedRecord>(total);
+  let at = 0;
   for (const part of partitions) {
     const raws = new Array<RawKafkaRecord>(part.records.length);
     for (let i = 0; i < raws.length; i++) {
       const record = part.records[i] as ParsedRecord;
       raws[i] = record.raw;
-      all.push(record);
+      all[at++] = record;
     }
     records[part.partitionKey] = raws;
   }

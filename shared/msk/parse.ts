@@ -123,7 +123,8 @@ export function parseMskEventDeferred(event: unknown): DeferredParse {
 function verifyPayloads(batch: ParsedBatch): void {
   for (const { partitionKey, records } of batch.partitions) {
     const expected: Expected = { partitionKey, topic: undefined, partition: undefined };
-    for (const { raw, offset } of records) {
+    for (let r = 0; r < records.length; r++) {
+      const { raw, offset } = records[r]!;
       checkHeaders(raw.headers, partitionKey, offset);
       checkBase64(raw.key, 'key', expected, offset);
       checkBase64(raw.value, 'value', expected, offset);
@@ -157,12 +158,19 @@ function parseEvent(event: unknown, deferred: boolean): ParsedBatch {
     throw new InvalidEventError(`Kafka event has no records object (got ${describe(event.records)})`);
   }
   const partitions: PartitionBatch[] = [];
-  const records: ParsedRecord[] = [];
+  let total = 0;
   for (const [partitionKey, group] of Object.entries(event.records)) {
     const partition = parsePartition(partitionKey, group, deferred);
     if (partition === undefined) continue;
     partitions.push(partition);
-    for (const record of partition.records) records.push(record);
+    total += partition.records.length;
+  }
+  // Indexed and sized once: a 10,000-record batch, on every invocation.
+  const records = new Array<ParsedRecord>(total);
+  let at = 0;
+  for (let p = 0; p < partitions.length; p++) {
+    const part = partitions[p]!.records;
+    for (let r = 0; r < part.length; r++) records[at++] = part[r]!;
   }
   const batch: ParsedBatch = {
     eventSource: source,
