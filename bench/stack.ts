@@ -14,6 +14,7 @@ export async function benchStack(
   const running = runningStackEndpoints(undefined, needs);
   if (running) return { env: running, stop: async () => {} };
   ctx.log(`[bench] starting the local stack${needs ? ` (${needs.join(', ')})` : ''}`);
-  const { endpoints: env } = await stackUp({ log: ctx.log, ...(needs ? { only: needs } : {}) });
-  return { env, stop: async () => void (await stackDown({ log: ctx.log })) };
+  const { endpoints: env, started } = await stackUp({ log: ctx.log, ...(needs ? { only: needs } : {}) });
+  // Stop what this run started, not services that were up before it.
+  return { env, stop: async () => void (await stackDown({ log: ctx.log, only: started })) };
 }

@@ -33,7 +33,7 @@ export interface ServiceStatus {
 /** What `stackUp` did. `started` is empty when everything was already running. */
 export interface StackUpResult {
   readonly endpoints: StackEndpoints;
-  readonly started: readonly string[];
+  readonly started: readonly ServiceName[];
 }
 
 /** A service of the local stack. */
@@ -128,7 +128,7 @@ export async function stackUp(
   }
   for (const service of toStart) service.install(log);
 
-  const started: string[] = [];
+  const started: ServiceName[] = [];
   const startOne = async (service: ServiceDefinition): Promise<void> => {
     const proc = service.start();
     pids[service.name] = proc;
@@ -151,14 +151,21 @@ export async function stackUp(
   return { endpoints, started };
 }
 
-/** Stops exactly the processes the stack started (by pid), waits for them to exit, and forgets them. */
-export async function stackDown(options: { log?: Log; config?: StackConfig } = {}): Promise<string[]> {
+/**
+ * Stops exactly the processes the stack started (by pid), waits for them to exit, and forgets them.
+ * `only` stops just those services (what one `stackUp` reported as `started`), leaving the others
+ * running; the env file stays while any of them runs.
+ */
+export async function stackDown(
+  options: { log?: Log; config?: StackConfig; only?: readonly ServiceName[] } = {},
+): Promise<string[]> {
   const log = options.log ?? silent;
   const config = options.config ?? loadStackConfig();
   const pids = readPids(config.paths.pidsFile);
   const stopped: string[] = [];
   // Dependents first: the REST endpoint before the Redis it fronts.
   for (const name of ['upstash', 'kafka', 'dynamodb', 'redis'] as const) {
+    if (options.only && !options.only.includes(name)) continue;
     const proc = pids[name];
     if (!proc) continue;
     if (isRunning(proc)) {
@@ -169,7 +176,7 @@ export async function stackDown(options: { log?: Log; config?: StackConfig } = {
     delete pids[name];
     writePids(config.paths.pidsFile, pids);
   }
-  rmSync(config.paths.envFile, { force: true });
+  if (!Object.values(pids).some((proc) => isRunning(proc))) rmSync(config.paths.envFile, { force: true });
   return stopped;
 }
 

@@ -12,13 +12,14 @@ export default async function setup(): Promise<(() => Promise<void>) | undefined
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (process.env.MSKGUARD_NO_STACK === '1') return undefined;
   const running = runningStackEndpoints();
-  const endpoints = running ?? (await stackUp({ log })).endpoints;
-  Object.assign(process.env, endpoints);
-  if (running) {
+  const up = running ? undefined : await stackUp({ log });
+  Object.assign(process.env, running ?? up?.endpoints);
+  if (!up) {
     log('using the running stack; it stays up');
     return undefined;
   }
+  // Only what this run started: a service that was up before (a partial stack) stays up.
   return async () => {
-    await stackDown({ log });
+    await stackDown({ log, only: up.started });
   };
 }

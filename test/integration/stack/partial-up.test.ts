@@ -1,6 +1,6 @@
 // The local stack can start a subset of its services (the dedup benchmark starts only Redis and
 // the REST endpoint, so no JVM warms up beside it): what is asked for and what it needs start,
-// and nothing else; `down` stops exactly those.
+// and nothing else; `down` stops exactly those, or only what one `up` started.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,5 +37,22 @@ describe('stackUp with only', () => {
     expect(runningStackEndpoints(config, ['redis', 'upstash'])).toEqual(endpoints);
     expect(runningStackEndpoints(config)).toBeUndefined();
     expect((await stackDown({ config })).sort()).toEqual(['redis', 'upstash']);
+  }, 60_000);
+
+  it('stops only what one up started when asked, leaving what was running before', async () => {
+    // Prepare: Redis up first (as a user's partial stack), then the REST endpoint by another up.
+    await stackUp({ config, only: ['redis'] });
+    const { started } = await stackUp({ config, only: ['upstash'] });
+
+    // Act
+    const stopped = await stackDown({ config, only: started });
+
+    // Assess
+    expect(started).toEqual(['upstash']);
+    expect(stopped).toEqual(['upstash']);
+    const status = Object.fromEntries((await stackStatus(config)).map((s) => [s.name, s.answering]));
+    expect(status).toEqual({ redis: true, upstash: false, kafka: false, dynamodb: false });
+    expect(runningStackEndpoints(config, ['redis'])?.REDIS_URL).toBe('redis://127.0.0.1:26379');
+    expect(await stackDown({ config })).toEqual(['redis']);
   }, 60_000);
 });
