@@ -16,22 +16,27 @@ export function oldestAgeSeconds(times: readonly string[]): number | undefined {
 
 /** The records the handler gets, flat and per partition (batch order, offsets ascending). */
 export function processedPartitions(batch: ParsedBatch, fates: readonly RecordFate[]) {
-  // Arrays sized before they are filled: no growth copies for 10,000 records.
+  // Arrays sized before they are filled (no growth copies for 10,000 records): one pass counts
+  // each partition's processed records, one fills.
+  const counts = new Int32Array(batch.partitions.length);
   let total = 0;
-  for (let f = 0; f < fates.length; f++) if (fates[f]!.kind === 'process') total++;
+  for (let p = 0, i = 0; p < counts.length; p++) {
+    const end = i + batch.partitions[p]!.records.length;
+    for (; i < end; i++) if (fates[i]!.kind === 'process') counts[p]!++;
+    total += counts[p]!;
+  }
   const toProcess = new Array<ParsedRecord>(total);
   const partitions: PartitionBatch[] = [];
   let i = 0;
   let t = 0;
-  for (const part of batch.partitions) {
+  for (let p = 0; p < counts.length; p++) {
+    const part = batch.partitions[p]!;
     const records = part.records;
-    let count = 0;
-    for (let r = 0; r < records.length; r++) if (fates[i + r]!.kind === 'process') count++;
-    if (count === 0) {
+    if (counts[p] === 0) {
       i += records.length;
       continue;
     }
-    const kept = new Array<ParsedRecord>(count);
+    const kept = new Array<ParsedRecord>(counts[p]!);
     let k = 0;
     for (let r = 0; r < records.length; r++, i++) {
       if (fates[i]!.kind !== 'process') continue;
