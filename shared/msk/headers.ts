@@ -10,6 +10,13 @@ import type { KafkaHeader, RawKafkaHeader } from './types.ts';
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
+ * The longest header value read without its per-byte check while the checks are deferred (keys
+ * of the usual length). A longer one is checked as it is read: an oversized or sparse array is
+ * refused before it is copied anywhere, and its check costs little next to hashing it.
+ */
+export const UNCHECKED_MAX_BYTES = 256;
+
+/**
  * Checks a record's `headers` field: absent, null, or an array of objects whose own properties
  * are null or arrays of integers in -128..255 (Lambda's Java poller sends signed bytes, others
  * unsigned). Allocates nothing.
@@ -68,10 +75,11 @@ export function lastRawHeader(
  * As {@link lastRawHeader}, without the copy: the event's own array of checked bytes (signed or
  * unsigned: read each as `b & 0xff`). The caller must not modify it.
  *
- * `checkBytes: false` checks only that the value is an array (or null), not each byte: for a
- * caller that runs {@link checkHeaders} on the whole field before anything it derives is used
- * (the middleware's deferred payload checks). An element that is not a byte then reads as
- * `b & 0xff` of its number value, and the event is rejected by that later check.
+ * `checkBytes: false` checks only that a value of up to {@link UNCHECKED_MAX_BYTES} elements is an
+ * array (or null), not each byte: for a caller that runs {@link checkHeaders} on the whole field
+ * before anything it derives is used (the middleware's deferred payload checks). An element that
+ * is not a byte then reads as `b & 0xff` of its number value, and the event is rejected by that
+ * later check. Longer values are checked all the same.
  *
  * @throws InvalidEventError when the field is not an array of objects or that value is not bytes
  */
@@ -88,7 +96,7 @@ export function lastRawHeaderBytes(
     const entry = headerEntry(entries[i], partitionKey, offset);
     if (hasOwn.call(entry, name)) {
       const bytes = entry[name];
-      if (checkBytes || (bytes !== null && !Array.isArray(bytes)))
+      if (checkBytes || !Array.isArray(bytes) || bytes.length > UNCHECKED_MAX_BYTES)
         checkByteArray(name, bytes, partitionKey, offset);
       return bytes as number[] | null;
     }

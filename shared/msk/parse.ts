@@ -108,8 +108,9 @@ export interface DeferredParse {
  * {@link parseMskEvent} in two steps, for the middleware: first the event's shape (sources,
  * partitions, offsets, timestamps) and the records, then, from `verify`, the per-byte checks of
  * key, value and headers, which the middleware runs while its claim is in flight. Headers are
- * read lazily meanwhile: a key taken from a header checks that header's bytes as it reads them.
- * An event that fails `verify` is rejected as a whole, exactly as by `parseMskEvent`.
+ * read lazily meanwhile: a key taken from a header checks that header's bytes as it reads them,
+ * unless the key deriver is told the checks are deferred (`deferredChecks`). An event that fails
+ * `verify` is rejected as a whole, exactly as by `parseMskEvent`.
  *
  * @throws InvalidEventError for a malformed shape
  */

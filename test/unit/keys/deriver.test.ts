@@ -13,6 +13,7 @@ import {
   type KeySource,
   packDigests,
 } from '#shared/keys/index.ts';
+import { UNCHECKED_MAX_BYTES } from '#shared/msk/headers.ts';
 import {
   encodeKafkaEvent,
   type KafkaRecordInput,
@@ -168,6 +169,35 @@ describe('createKeyDeriver', () => {
     expect(unchecked[2]?.missing).toBe(false);
     expect(() => deriver(signed.batch.records)).toThrow(InvalidEventError);
     expect(() => signed.verify()).toThrow(/header "idempotency-key" byte 1 is number 300/);
+  });
+
+  it('checks a long key header as it reads it even with deferredChecks', () => {
+    // Prepare: a value longer than UNCHECKED_MAX_BYTES, bad in its last byte.
+    const long = [...Array.from({ length: UNCHECKED_MAX_BYTES }, () => 97), 300];
+    const { batch } = parseMskEventDeferred({
+      eventSource: 'aws:kafka',
+      eventSourceArn: 'arn',
+      records: {
+        'orders-0': [
+          {
+            topic: 'orders',
+            partition: 0,
+            offset: 0,
+            timestamp: 0,
+            timestampType: 'CREATE_TIME',
+            key: null,
+            value: null,
+            headers: [{ 'idempotency-key': long }],
+          },
+        ],
+      },
+    });
+    const deriver = createKeyDeriver({ group: 'orders-consumer', sources: [{ type: 'header' }] });
+
+    // Act / Assess: refused before it is copied into a frame.
+    expect(() => deriver(batch.records, { deferredChecks: true })).toThrow(
+      new RegExp(`header "idempotency-key" byte ${UNCHECKED_MAX_BYTES} is number 300`),
+    );
   });
 
   it.each([
