@@ -21,6 +21,7 @@ import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { createKeyNamespace } from '#shared/keys/index.ts';
+import type { StackEndpoints } from '#shared/local/stack-config.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { encodeKafkaEvent, type KafkaRecordInput } from '#shared/msk/index.ts';
@@ -90,24 +91,53 @@ async function fillPreviousBucket(redisUrl: string, group: string, keys: number)
   }
 }
 
+/** One mskguard configuration the bench measures: its row name, cache adapter and extra options. */
+interface GuardSetup {
+  readonly impl: string;
+  /** For the progress line: "over RESP", ... */
+  readonly how: string;
+  readonly runner: (env: StackEndpoints) => ScriptRunner;
+  readonly extra?: Partial<MskGuardOptions>;
+}
+
+const GUARDS: readonly GuardSetup[] = [
+  {
+    impl: 'mskguard-resp',
+    how: 'over RESP',
+    runner: (env) => new RespScriptRunner({ url: env.REDIS_URL }),
+  },
+  {
+    impl: 'mskguard-resp+bloom',
+    how: 'over RESP with the distributed Bloom tier',
+    runner: (env) => new RespScriptRunner({ url: env.REDIS_URL }),
+    extra: { distributedBloom: { keysPerGeneration: 1_000_000 } },
+  },
+  {
+    impl: 'mskguard-upstash',
+    how: 'over the Upstash REST endpoint',
+    runner: (env) =>
+      new UpstashScriptRunner({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }),
+  },
+];
+
 async function benchGuard(
-  impl: string,
-  makeRunner: () => ScriptRunner,
+  setup: GuardSetup,
+  env: StackEndpoints,
   size: number,
   ctx: BenchContext,
-  redisUrl: string,
-  extra: Partial<MskGuardOptions> = {},
+  previousKeys: number,
 ): Promise<Row> {
+  const { impl, extra } = setup;
   const samples: number[] = [];
   let roundTrips = 0;
-  const runner = new CountingRunner(makeRunner());
+  const runner = new CountingRunner(setup.runner(env));
   // One handler for every repetition, as one warm Lambda container takes batch after batch: the
   // engine (clients, key deriver, local filter) and the group's Redis buckets carry over. No forced
   // GC before a timed call: a container never gets one, and a heap just emptied by a full GC made
   // the timed call up to 15 ms slower or faster depending on what the previous batch had left
   // alive (decision 0008). The collector runs when allocation calls for it, as in Lambda.
   const group = `bench-${impl}-${size}-${Date.now().toString(36)}`;
-  await fillPreviousBucket(redisUrl, group, previousBucketKeys(ctx.options));
+  await fillPreviousBucket(env.REDIS_URL, group, previousKeys);
   const handler = middy()
     .use(mskGuard({ consumerGroup: group, cache: runner, ...extra }))
     .handler(async () => {});
@@ -169,50 +199,20 @@ function round(ms: number): number {
 export async function run(ctx: BenchContext): Promise<readonly Table[]> {
   // Redis and the Upstash REST endpoint: no Kafka, no DynamoDB.
   const { env, stop } = await benchStack(ctx, ['redis', 'upstash']);
+  const previous = previousBucketKeys(ctx.options);
   const rows: Row[] = [];
   try {
     for (const size of BATCHES) {
-      ctx.log(`dedup: ${size} records, mskguard over RESP`);
-      rows.push(
-        await benchGuard(
-          'mskguard-resp',
-          () => new RespScriptRunner({ url: env.REDIS_URL }),
-          size,
-          ctx,
-          env.REDIS_URL,
-        ),
-      );
-      ctx.log(`dedup: ${size} records, mskguard over RESP with the distributed Bloom tier`);
-      rows.push(
-        await benchGuard(
-          'mskguard-resp+bloom',
-          () => new RespScriptRunner({ url: env.REDIS_URL }),
-          size,
-          ctx,
-          env.REDIS_URL,
-          {
-            distributedBloom: { keysPerGeneration: 1_000_000 },
-          },
-        ),
-      );
-      ctx.log(`dedup: ${size} records, mskguard over the Upstash REST endpoint`);
-      rows.push(
-        await benchGuard(
-          'mskguard-upstash',
-          () =>
-            new UpstashScriptRunner({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }),
-          size,
-          ctx,
-          env.REDIS_URL,
-        ),
-      );
+      for (const setup of GUARDS) {
+        ctx.log(`dedup: ${size} records, mskguard ${setup.how}`);
+        rows.push(await benchGuard(setup, env, size, ctx, previous));
+      }
       ctx.log(`dedup: ${size} records, powertools makeIdempotent per record`);
       rows.push(await benchPowertools(env.REDIS_URL, size, ctx));
     }
   } finally {
     await stop();
   }
-  const previous = previousBucketKeys(ctx.options);
   const ratio = (size: number) => {
     const peer = rows.find((r) => r.impl === 'powertools' && r.batch === size)?.ms as number;
     const ours = rows.find((r) => r.impl === 'mskguard-resp' && r.batch === size)?.ms as number;

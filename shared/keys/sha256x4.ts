@@ -79,9 +79,8 @@ export class PrefixedSha256x4 {
     this.#prefixBytes = prefix.length;
     const midstate = sha256InitialState();
     for (let at = 0; at < prefix.length; at += SHA256_BLOCK_BYTES) sha256Compress(midstate, prefix, at);
-    const words = new Int32Array(this.#memory.buffer);
-    words.set(midstate, MIDSTATE_AT / 4);
-    words.set(SHA256_K, K_AT / 4);
+    this.#words.set(midstate, MIDSTATE_AT / 4);
+    this.#words.set(SHA256_K, K_AT / 4);
   }
 
   /** A hasher for `prefix` (whole 64-byte blocks), or null where WebAssembly SIMD is unavailable. */

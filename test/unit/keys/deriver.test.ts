@@ -38,6 +38,25 @@ const derive = (
   fallback: 'contentHash' | 'none' = 'none',
 ) => createKeyDeriver({ group: 'orders-consumer', sources, fallback })(records);
 
+/** A deferred parse of raw records (offsets 0, 1, ...) whose `idempotency-key` headers are `values`. */
+const deferredWithKeyHeaders = (...values: unknown[][]) =>
+  parseMskEventDeferred({
+    eventSource: 'aws:kafka',
+    eventSourceArn: 'arn',
+    records: {
+      'orders-0': values.map((bytes, offset) => ({
+        topic: 'orders',
+        partition: 0,
+        offset,
+        timestamp: 0,
+        timestampType: 'CREATE_TIME',
+        key: null,
+        value: null,
+        headers: [{ 'idempotency-key': bytes }],
+      })),
+    },
+  });
+
 describe('createKeyDeriver', () => {
   it('takes the first source that yields a key, in the configured order', () => {
     // Prepare
@@ -117,44 +136,7 @@ describe('createKeyDeriver', () => {
 
   it('reads a key header unchecked only with deferredChecks, to the same digest for valid bytes', () => {
     // Prepare: signed (Java) and unsigned bytes of one id; then one byte out of range.
-    const signed = parseMskEventDeferred({
-      eventSource: 'aws:kafka',
-      eventSourceArn: 'arn',
-      records: {
-        'orders-0': [
-          {
-            topic: 'orders',
-            partition: 0,
-            offset: 0,
-            timestamp: 0,
-            timestampType: 'CREATE_TIME',
-            key: null,
-            value: null,
-            headers: [{ 'idempotency-key': [104, -1, 49] }],
-          },
-          {
-            topic: 'orders',
-            partition: 0,
-            offset: 1,
-            timestamp: 0,
-            timestampType: 'CREATE_TIME',
-            key: null,
-            value: null,
-            headers: [{ 'idempotency-key': [104, 255, 49] }],
-          },
-          {
-            topic: 'orders',
-            partition: 0,
-            offset: 2,
-            timestamp: 0,
-            timestampType: 'CREATE_TIME',
-            key: null,
-            value: null,
-            headers: [{ 'idempotency-key': [104, 300, 49] }],
-          },
-        ],
-      },
-    });
+    const signed = deferredWithKeyHeaders([104, -1, 49], [104, 255, 49], [104, 300, 49]);
     const deriver = createKeyDeriver({ group: 'orders-consumer', sources: [{ type: 'header' }] });
     const [first, second] = signed.batch.records;
 
@@ -174,24 +156,7 @@ describe('createKeyDeriver', () => {
   it('checks a long key header as it reads it even with deferredChecks', () => {
     // Prepare: a value longer than UNCHECKED_MAX_BYTES, bad in its last byte.
     const long = [...Array.from({ length: UNCHECKED_MAX_BYTES }, () => 97), 300];
-    const { batch } = parseMskEventDeferred({
-      eventSource: 'aws:kafka',
-      eventSourceArn: 'arn',
-      records: {
-        'orders-0': [
-          {
-            topic: 'orders',
-            partition: 0,
-            offset: 0,
-            timestamp: 0,
-            timestampType: 'CREATE_TIME',
-            key: null,
-            value: null,
-            headers: [{ 'idempotency-key': long }],
-          },
-        ],
-      },
-    });
+    const { batch } = deferredWithKeyHeaders(long);
     const deriver = createKeyDeriver({ group: 'orders-consumer', sources: [{ type: 'header' }] });
 
     // Act / Assess: refused before it is copied into a frame.
