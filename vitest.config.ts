@@ -8,8 +8,9 @@ export default defineConfig({
     globalSetup: ['test/setup/global-stack.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    // Integration suites share one broker and one Redis; files run in parallel on separate
-    // namespaces (topics, groups, key prefixes), so no suite may FLUSHALL or delete another's state.
+    // Integration suites share one broker and one Redis. Files run in parallel (one worker per core
+    // but one: one at a time on a 2-core machine) on separate namespaces (topics, groups, key
+    // prefixes), so no suite may FLUSHALL, SCRIPT FLUSH or delete another's state.
     pool: 'forks',
     env: {
       // The guarded functions log JSON and emit EMF on stdout; tests assert on behaviour, not on logs.

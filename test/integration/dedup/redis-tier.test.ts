@@ -1,9 +1,11 @@
 // G1 (a completed key is a duplicate), G4 (one owner per live lease), G5 (release and lease
 // expiry let a retry process), G2 (Bloom only ever says PROBABLE), against the real Redis through
 // both adapters (RESP and the Upstash REST endpoint).
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scripts } from '#lua/scripts.generated.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { sizeDistributedBloom } from '#shared/dedup/bloom-blocks.ts';
 import { ClaimStatus, RedisDedupTier } from '#shared/dedup/redis-tier.ts';
@@ -13,6 +15,20 @@ import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
 const { New, Duplicate, InProgress, Probable, InDoubt } = ClaimStatus;
 const HOUR = 3_600_000;
+
+/** Redis's clock in ms: buckets and Bloom generations follow it, not this process's clock. */
+async function redisNowMs(): Promise<number> {
+  const admin = new IORedis(stackEnv().REDIS_URL);
+  const [s, us] = await admin.time();
+  admin.disconnect();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+}
+
+/** Waits, if need be, until Redis's clock is at least `marginMs` before the end of a bucket. */
+async function clearOfBucketEnd(windowMs: number, marginMs: number): Promise<void> {
+  const into = (await redisNowMs()) % windowMs;
+  if (into > windowMs - marginMs) await sleep(windowMs - into + 20);
+}
 
 describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTier over %s', (adapter) => {
   const runner = new CountingRunner(ADAPTERS[adapter]());
@@ -76,11 +92,11 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     // Prepare
     const t = tier();
     const keys = [randomKey()];
-    await t.claim(keys, { leaseMs: 1500, mode: 'exact' });
+    await t.claim(keys, { leaseMs: 3000, mode: 'exact' });
 
     // Act
     const during = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
-    await sleep(1600);
+    await sleep(3100);
     const after = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
 
     // Assess: leased to the new claimer, flagged in doubt (did the dead holder commit?) with its owner.
@@ -91,7 +107,9 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
   });
 
   it('fences a late complete: keys taken over after the lease expired stay with the new owner', async () => {
-    // Prepare
+    // Prepare: all in one bucket (a late complete in the bucket before the takeover's would mark
+    // the old owner's keys completed there, which the lookup then reads as DUPLICATE).
+    await clearOfBucketEnd(HOUR, 10_000);
     const t = tier();
     const keys = [randomKey(), randomKey()];
     const slow = await t.claim(keys, { leaseMs: 200, mode: 'exact' });
@@ -152,13 +170,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     const base = `mskguard:{${uniqueName('g')}}`;
     const t = new RedisDedupTier({ runner, baseKey: base, windowMs: 1000 });
     const admin = new IORedis(stackEnv().REDIS_URL);
-    // Buckets follow Redis's clock: start early in a bucket, so the claim lands in it.
-    const redisNow = async () => {
-      const [s, us] = await admin.time();
-      return Number(s) * 1000 + Math.floor(Number(us) / 1000);
-    };
-    const intoBucket = (await redisNow()) % 1000;
-    if (intoBucket > 200) await sleep(1020 - intoBucket);
+    await clearOfBucketEnd(1000, 800); // the claim lands in the bucket it starts in
     const keys = [randomKey()];
     const first = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
     await t.complete(first.ticket, keys);
@@ -166,7 +178,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     const existedBefore = await admin.exists(old);
 
     // Act: exactly two windows on (the bucket before last is the first one), 300 ms into it.
-    await sleep(Math.max(0, (first.ticket.bucket + 2) * 1000 + 300 - (await redisNow())));
+    await sleep(Math.max(0, (first.ticket.bucket + 2) * 1000 + 300 - (await redisNowMs())));
     const later = await t.claim([randomKey()], { leaseMs: 500, mode: 'exact' });
 
     // Assess
@@ -179,16 +191,16 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
   it('says PROBABLE for a key the Bloom generations remember after the exact window (G2)', async () => {
     // Prepare
     const bloom = sizeDistributedBloom({ keysPerGeneration: 10_000, generationMs: HOUR, generations: 2 });
-    const t = tier(1000, bloom);
+    const t = tier(2000, bloom);
     const keys = Array.from({ length: 20 }, randomKey);
     const claim = await t.claim(keys, { leaseMs: 500, mode: 'exact' });
     await t.complete(claim.ticket, keys);
-    await sleep(2100);
+    await sleep(4100); // two windows: the exact tier has forgotten them
 
     // Act
     const probabilistic = await t.claim(keys, { leaseMs: 500, mode: 'probabilistic' });
-    const exact = await t.claim(keys, { leaseMs: 1000, mode: 'exact' });
-    const exactAgain = await t.claim(keys, { leaseMs: 1000, mode: 'exact' });
+    const exact = await t.claim(keys, { leaseMs: 2000, mode: 'exact' });
+    const exactAgain = await t.claim(keys, { leaseMs: 2000, mode: 'exact' });
 
     // Assess
     expect(probabilistic.statuses).toEqual(keys.map(() => Probable));
@@ -229,14 +241,27 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     expect(fresh).toHaveLength(8300);
   });
 
-  it('loads the scripts again after SCRIPT FLUSH (NOSCRIPT fallback)', async () => {
-    // SCRIPT FLUSH empties the script cache of the shared Redis; every runner reloads on NOSCRIPT.
+  it('runs a script the server does not hold: NOSCRIPT, then EVAL, which caches it', async () => {
+    // Prepare: a copy of the claim script no server has seen (as after a restart or a SCRIPT
+    // FLUSH), without flushing the script cache other suites share.
+    const source = `${scripts.claim.source}\n-- ${randomUUID()}`;
+    const copy = { ...scripts.claim, sha1: createHash('sha1').update(source).digest('hex'), source };
     const direct = new IORedis(stackEnv().REDIS_URL);
-    await direct.script('FLUSH');
+    const base = `mskguard:{${uniqueName('g')}}`;
+    const args = (owner: string) => [owner, '1000', String(HOUR), '1', 'ab', 'exact', '0', '0', ''];
+    const [heldBefore] = (await direct.script('EXISTS', copy.sha1)) as number[];
+
+    // Act
+    const first = (await runner.run(copy, [base], args('o1'))) as unknown[];
+    const [heldAfter] = (await direct.script('EXISTS', copy.sha1)) as number[];
+    const second = (await runner.run(copy, [base], args('o2'))) as unknown[];
+
+    // Assess
+    expect(heldBefore).toBe(0);
+    expect(first[0]).toBe('NN');
+    expect(heldAfter).toBe(1);
+    expect(second[0]).toBe('II');
     await direct.quit();
-    const t = tier();
-    const { statuses } = await t.claim([randomKey()], { leaseMs: 1000, mode: 'exact' });
-    expect(statuses).toEqual([New]);
   });
 });
 

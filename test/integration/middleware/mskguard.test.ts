@@ -75,15 +75,15 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
   });
 
   it('lets a retry process keys a crashed invocation held, once its lease has expired (G5)', async () => {
-    // Prepare: an invocation claims and dies (no settle, no release), with 1.5 s left to live.
+    // Prepare: an invocation claims and dies (no settle, no release), with 3 s left to live.
     const group = uniqueName('grp');
     const crashed = new GuardEngine({ consumerGroup: group, cache: runner, leaseMarginMs: 0 });
-    await crashed.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(1500));
+    await crashed.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(3000));
     const c = guardedConsumer({ consumerGroup: group, cache: runner });
 
     // Act
     const during = await c.invoke(orders('orders', 0, 0, ['z']));
-    await new Promise((r) => setTimeout(r, 1600));
+    await new Promise((r) => setTimeout(r, 3100));
     const after = await c.invoke(orders('orders', 0, 0, ['z']));
 
     // Assess

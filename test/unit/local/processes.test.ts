@@ -1,7 +1,7 @@
 // The stack stops exactly the processes it started: pids are checked against a command-line
 // marker before any signal, so a reused pid is never killed.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,11 +46,13 @@ describe('managed processes', () => {
 
   it('kills a process that ignores SIGTERM after the grace period', async () => {
     // Prepare
-    const proc = startDetached('stubborn', 'bash', ['-c', "trap '' TERM; sleep 33.5 & wait; sleep 33.5"], {
-      log: join(dir, 'stubborn.log'),
-      marker: ['33.5'],
-    });
-    await new Promise((r) => setTimeout(r, 200));
+    const log = join(dir, 'stubborn.log');
+    const script = "trap '' TERM; echo trapped; sleep 33.5 & wait; sleep 33.5";
+    const proc = startDetached('stubborn', 'bash', ['-c', script], { log, marker: ['33.5'] });
+    // SIGTERM before the trap is set would stop it: wait until bash says the trap is in place.
+    for (let i = 0; i < 200 && !(existsSync(log) && readFileSync(log, 'utf8').includes('trapped')); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
 
     // Act
     const how = await stopProcess(proc, 500);
