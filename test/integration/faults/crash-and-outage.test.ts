@@ -2,25 +2,21 @@
 // handler errors, concurrent deliveries, Redis flushed or unreachable, DynamoDB unreachable and
 // offsets lost, each against the real Redis and DynamoDB Local under a simulated Lambda poller.
 // For every scenario: each unique business key has exactly one effect, and none is lost.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LuaScript, ScriptArg, ScriptRunner } from '#shared/cache/script-runner.ts';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { stageEffects } from '#shared/middleware/effects.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { type KafkaEvent, parseMskEvent, processRecordsInOrder } from '#shared/msk/index.ts';
+import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { EffectsLedger } from '#test/support/effects-ledger.ts';
 import { crash, LambdaSimulator } from '#test/support/lambda-sim.ts';
-import { ADAPTERS } from '#test/support/runners.ts';
-import { stackEnv, uniqueName } from '#test/support/stack.ts';
+import { uniqueName } from '#test/support/stack.ts';
 
 type CrashPoint = 'after-claim' | 'mid-handler' | 'before-checkpoint' | 'after-checkpoint' | 'after-complete';
 
@@ -91,19 +87,10 @@ interface Row {
 const table: Row[] = [];
 
 describe('fault injection: one effect per key, nothing lost', () => {
-  const env = stackEnv();
-  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
-  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
-  const runner = ADAPTERS.resp();
+  const { env, ddb, store, runner } = useCheckpointStore();
   const ledger = new EffectsLedger(ddb, uniqueName('effects'));
-  beforeAll(async () => {
-    await ensureTables(ddb, tables);
-    await ledger.create();
-  });
-  afterAll(async () => {
-    await runner.close();
-    ddb.destroy();
+  beforeAll(() => ledger.create());
+  afterAll(() => {
     const lines = table.map((r) =>
       [r.scenario.padEnd(46), r.invocations, r.crashed, r.failed, r.keys, r.minEffects, r.maxEffects, r.lost]
         .map(String)

@@ -1,14 +1,10 @@
 // Exactly-once effects in DynamoDB: what a handler stages is written in the checkpoints'
 // transaction. Crashes before the commit write nothing, redeliveries are withheld by the watermark,
 // and a batch another invocation already checkpointed writes nothing (G1, G3), on DynamoDB Local.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointConflictError, StagedEffectsTooLargeError } from '#shared/checkpoints/errors.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { stageEffects } from '#shared/middleware/effects.ts';
 import { GuardEngine } from '#shared/middleware/engine.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
@@ -18,27 +14,15 @@ import {
   parseMskEvent,
   processRecordsInOrder,
 } from '#shared/msk/index.ts';
+import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { EffectsLedger } from '#test/support/effects-ledger.ts';
 import { fakeContext, orders } from '#test/support/guarded.ts';
-import { ADAPTERS } from '#test/support/runners.ts';
-import { stackEnv, uniqueName } from '#test/support/stack.ts';
+import { uniqueName } from '#test/support/stack.ts';
 
 describe('stageEffects: effects commit with the checkpoints', () => {
-  const env = stackEnv();
-  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
-  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
-  const runner = ADAPTERS.resp();
-  let ledger: EffectsLedger;
-  beforeAll(async () => {
-    await ensureTables(ddb, tables);
-    ledger = new EffectsLedger(ddb, uniqueName('effects'));
-    await ledger.create();
-  });
-  afterAll(async () => {
-    await runner.close();
-    ddb.destroy();
-  });
+  const { ddb, store, runner } = useCheckpointStore();
+  const ledger = new EffectsLedger(ddb, uniqueName('effects'));
+  beforeAll(() => ledger.create());
 
   const options = (group: string) => ({
     consumerGroup: group,

@@ -1,3 +1,6 @@
+// G1 with an empty Redis (the DynamoDB watermark alone withholds redeliveries), G3 (checkpoints
+// move forward only, and only past records whose handler succeeded), and the epoch bump of
+// restore's reprocess mode, on DynamoDB Local and the real Redis.
 import middy from '@middy/core';
 import { Redis as IORedis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
