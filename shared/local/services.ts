@@ -9,9 +9,12 @@ import { ensureJars, ensureJava, ensureRedisServer, POMS } from './installers.ts
 import { type ManagedProcess, startDetached } from './processes.ts';
 import { PROJECT_ROOT, type StackConfig, type StackEndpoints } from './stack-config.ts';
 
+/** The services of the local stack, each after the ones it needs. */
+export const SERVICE_NAMES = ['redis', 'dynamodb', 'kafka', 'upstash'] as const;
+
 /** One service of the local stack: how to install it, start it, and tell that it answers. */
 export interface ServiceDefinition {
-  readonly name: 'redis' | 'dynamodb' | 'kafka' | 'upstash';
+  readonly name: (typeof SERVICE_NAMES)[number];
   /** Services that must answer before this one starts. */
   readonly after: readonly ServiceDefinition['name'][];
   /** Installs what is missing (idempotent, cached). */

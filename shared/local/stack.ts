@@ -3,7 +3,7 @@ import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from '#shared/errors.ts';
 import { isRunning, type ManagedProcess, readPids, stopProcess, tailLog, writePids } from './processes.ts';
-import { defineServices, type ServiceDefinition } from './services.ts';
+import { defineServices, SERVICE_NAMES, type ServiceDefinition } from './services.ts';
 import {
   formatEnv,
   loadStackConfig,
@@ -129,19 +129,27 @@ export async function stackUp(
   for (const service of toStart) service.install(log);
 
   const started: ServiceName[] = [];
+  const spawned: ServiceName[] = [];
   const startOne = async (service: ServiceDefinition): Promise<void> => {
     const proc = service.start();
+    spawned.push(service.name);
     pids[service.name] = proc;
     writePids(paths.pidsFile, pids);
     log(`started ${service.name} (pid ${proc.pid}), waiting until it answers`);
     await waitUntilAnswering(service, proc);
     started.push(service.name);
   };
-  // Services without dependencies start together; the others once theirs answer.
-  const first = toStart.filter((s) => s.after.length === 0);
-  const second = toStart.filter((s) => s.after.length > 0);
-  await Promise.all(first.map(startOne));
-  for (const service of second) await startOne(service);
+  try {
+    // Services without dependencies start together; the others once theirs answer.
+    const first = await Promise.allSettled(toStart.filter((s) => s.after.length === 0).map(startOne));
+    const failed = first.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const service of toStart.filter((s) => s.after.length > 0)) await startOne(service);
+  } catch (error) {
+    // The caller gets no `started` to stop: stop here what this call started, then say why.
+    await stackDown({ log, config, only: spawned });
+    throw error;
+  }
 
   // Already-running services must still answer: a hung process is reported, not papered over.
   for (const service of services.filter((s) => !toStart.includes(s))) {
@@ -153,8 +161,9 @@ export async function stackUp(
 
 /**
  * Stops exactly the processes the stack started (by pid), waits for them to exit, and forgets them.
- * `only` stops just those services (what one `stackUp` reported as `started`), leaving the others
- * running; the env file stays while any of them runs.
+ * `only` stops just those services (what one `stackUp` reported as `started`) and the ones that
+ * need them (the REST endpoint with its Redis), leaving the others running; the env file stays
+ * while any of them runs.
  */
 export async function stackDown(
   options: { log?: Log; config?: StackConfig; only?: readonly ServiceName[] } = {},
@@ -163,9 +172,13 @@ export async function stackDown(
   const config = options.config ?? loadStackConfig();
   const pids = readPids(config.paths.pidsFile);
   const stopped: string[] = [];
-  // Dependents first: the REST endpoint before the Redis it fronts.
-  for (const name of ['upstash', 'kafka', 'dynamodb', 'redis'] as const) {
-    if (options.only && !options.only.includes(name)) continue;
+  const only = options.only && new Set(options.only);
+  // Dependents first (the REST endpoint before the Redis it fronts), and with what they need.
+  for (const service of defineServices(config, endpointsFor(config))) {
+    if (only && service.after.some((dependency) => only.has(dependency))) only.add(service.name);
+  }
+  for (const name of [...SERVICE_NAMES].reverse()) {
+    if (only && !only.has(name)) continue;
     const proc = pids[name];
     if (!proc) continue;
     if (isRunning(proc)) {
@@ -208,7 +221,7 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
  */
 export function runningStackEndpoints(
   config: StackConfig = loadStackConfig(),
-  needs: readonly ServiceName[] = ['redis', 'dynamodb', 'kafka', 'upstash'],
+  needs: readonly ServiceName[] = SERVICE_NAMES,
 ): StackEndpoints | undefined {
   const env = readEnvFile(config.paths.envFile);
   const pids = readPids(config.paths.pidsFile);

@@ -1,6 +1,7 @@
 // The local stack can start a subset of its services (the dedup benchmark starts only Redis and
 // the REST endpoint, so no JVM warms up beside it): what is asked for and what it needs start,
-// and nothing else; `down` stops exactly those, or only what one `up` started.
+// and nothing else; `down` stops exactly those, or only what one `up` started (and what needs it);
+// an `up` that fails stops what it started.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,5 +55,35 @@ describe('stackUp with only', () => {
     expect(status).toEqual({ redis: true, upstash: false, kafka: false, dynamodb: false });
     expect(runningStackEndpoints(config, ['redis'])?.REDIS_URL).toBe('redis://127.0.0.1:26379');
     expect(await stackDown({ config })).toEqual(['redis']);
+  }, 60_000);
+
+  it('stops what it started when a service fails to start, and says which and why', async () => {
+    // Prepare: the REST endpoint (a Node process) cannot start; the Redis it needs can.
+    const before = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = '--require /nonexistent/mskguard-fails-to-start.cjs';
+
+    // Act
+    const up = stackUp({ config, only: ['upstash'] }).finally(() => {
+      if (before === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = before;
+    });
+
+    // Assess
+    await expect(up).rejects.toThrow(/upstash exited during start-up/);
+    const running = (await stackStatus(config)).filter((s) => s.running).map((s) => s.name);
+    expect(running).toEqual([]);
+    expect(runningStackEndpoints(config, ['redis'])).toBeUndefined();
+  }, 60_000);
+
+  it('stops what needs a service along with it', async () => {
+    // Prepare
+    await stackUp({ config, only: ['upstash'] });
+
+    // Act
+    const stopped = await stackDown({ config, only: ['redis'] });
+
+    // Assess: the REST endpoint is not left fronting a stopped Redis.
+    expect(stopped).toEqual(['upstash', 'redis']);
+    expect((await stackStatus(config)).some((s) => s.running)).toBe(false);
   }, 60_000);
 });
