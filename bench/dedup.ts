@@ -29,11 +29,11 @@ import { fakeContext } from '#test/support/guarded.ts';
 import { CountingRunner } from '#test/support/runners.ts';
 import { previousBucketKeys } from './dedup-cli.ts';
 import type { BenchContext } from './main.ts';
-import { benchStack } from './stack.ts';
+import { benchStack, cleanUpBenchKeys } from './stack.ts';
 import { median, type Row, type Table } from './table.ts';
 
 const BATCHES = [100, 1_000, 10_000] as const;
-/** mskGuard's default dedup window: one bucket hash per window of Redis time. */
+/** The dedup window the guards run with (mskGuard's default): one bucket hash per window of Redis time. */
 const WINDOW_MS = 3_600_000;
 const DUPLICATE_SHARE = 0.17;
 const PARTITIONS = 3;
@@ -69,7 +69,7 @@ function workload(size: number, run: string): { seed: KafkaRecordInput[]; batch:
 /**
  * Fills the group's previous bucket (the one before the current window of Redis time) with `keys`
  * random ids, as a group that has run for longer than one window has it: its claims then look
- * every key up in two hashes. Expires after two windows, as the claims' own buckets do.
+ * every key up in two hashes. Deleted with the run's other keys.
  */
 async function fillPreviousBucket(redisUrl: string, group: string, keys: number): Promise<void> {
   if (keys === 0) return;
@@ -77,7 +77,7 @@ async function fillPreviousBucket(redisUrl: string, group: string, keys: number)
   try {
     const [seconds] = (await client.sendCommand(['TIME'])) as [string, string];
     const bucket = Math.floor((Number(seconds) * 1000) / WINDOW_MS) - 1;
-    const hash = `${createKeyNamespace(group).prefix}x:${bucket}`;
+    const hash = createKeyNamespace(group).key('x', String(bucket));
     for (let done = 0; done < keys; done += 5000) {
       const fields: string[] = [];
       for (let i = done; i < Math.min(keys, done + 5000); i++)
@@ -125,7 +125,7 @@ async function benchGuard(
   env: StackEndpoints,
   size: number,
   ctx: BenchContext,
-  previousKeys: number,
+  run: { id: string; previousKeys: number },
 ): Promise<Row> {
   const { impl, extra } = setup;
   const samples: number[] = [];
@@ -136,10 +136,10 @@ async function benchGuard(
   // GC before a timed call: a container never gets one, and a heap just emptied by a full GC made
   // the timed call up to 15 ms slower or faster depending on what the previous batch had left
   // alive (decision 0008). The collector runs when allocation calls for it, as in Lambda.
-  const group = `bench-${impl}-${size}-${Date.now().toString(36)}`;
-  await fillPreviousBucket(env.REDIS_URL, group, previousKeys);
+  const group = `${run.id}-${impl}-${size}`;
+  await fillPreviousBucket(env.REDIS_URL, group, run.previousKeys);
   const handler = middy()
-    .use(mskGuard({ consumerGroup: group, cache: runner, ...extra }))
+    .use(mskGuard({ consumerGroup: group, cache: runner, dedupWindowMs: WINDOW_MS, ...extra }))
     .handler(async () => {});
   for (let rep = 0; rep < ctx.warmup + ctx.repetitions; rep++) {
     const { seed, batch } = workload(size, `${group}-${rep}`);
@@ -158,17 +158,23 @@ async function benchGuard(
   return { impl, batch: size, ms: round(median(samples)), roundTrips };
 }
 
-async function benchPowertools(redisUrl: string, size: number, ctx: BenchContext): Promise<Row> {
+async function benchPowertools(
+  redisUrl: string,
+  size: number,
+  ctx: BenchContext,
+  runId: string,
+): Promise<Row> {
   const client = await createClient({ url: redisUrl }).connect();
   const persistenceStore = new CachePersistenceLayer({ client: client as never });
   const samples: number[] = [];
   // The per-record peer is slow: fewer repetitions for the largest batch.
   const repetitions = size >= 10_000 ? Math.min(ctx.repetitions, 3) : ctx.repetitions;
   for (let rep = 0; rep < ctx.warmup + repetitions; rep++) {
-    const run = `pt-${size}-${Date.now().toString(36)}-${rep}`;
+    const run = `${runId}-pt-${size}-${rep}`;
     const processRecord = makeIdempotent(async (_record: { key: string }) => true, {
       persistenceStore,
       config: new IdempotencyConfig({ eventKeyJmesPath: 'key', expiresAfterSeconds: 3600 }),
+      keyPrefix: run,
     });
     const { seed, batch } = workload(size, run);
     for (const r of seed) await processRecord({ key: String(r.key) });
@@ -197,20 +203,23 @@ function round(ms: number): number {
 
 /** Runs the dedup benchmark; see the module comment. */
 export async function run(ctx: BenchContext): Promise<readonly Table[]> {
+  const previous = previousBucketKeys(ctx.options);
+  // Every key of the run (groups, Powertools' prefix) names it: deleted at the end.
+  const id = `bench-dedup-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   // Redis and the Upstash REST endpoint: no Kafka, no DynamoDB.
   const { env, stop } = await benchStack(ctx, ['redis', 'upstash']);
-  const previous = previousBucketKeys(ctx.options);
   const rows: Row[] = [];
   try {
     for (const size of BATCHES) {
       for (const setup of GUARDS) {
         ctx.log(`dedup: ${size} records, mskguard ${setup.how}`);
-        rows.push(await benchGuard(setup, env, size, ctx, previous));
+        rows.push(await benchGuard(setup, env, size, ctx, { id, previousKeys: previous }));
       }
       ctx.log(`dedup: ${size} records, powertools makeIdempotent per record`);
-      rows.push(await benchPowertools(env.REDIS_URL, size, ctx));
+      rows.push(await benchPowertools(env.REDIS_URL, size, ctx, id));
     }
   } finally {
+    await cleanUpBenchKeys(ctx, 'dedup', env.REDIS_URL, `*${id}*`);
     await stop();
   }
   const ratio = (size: number) => {

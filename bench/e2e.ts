@@ -20,7 +20,6 @@ import { mkdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createTopic, highWatermarks, produceOrders } from '#shared/local/pipeline/kafka.ts';
 import { PRODUCER_DUPLICATE_SHARE, planWorkload } from '#shared/local/pipeline/workload.ts';
@@ -32,7 +31,7 @@ import type { E2eImpl } from './e2e-consumers.ts';
 import { type E2eResult, e2eTables } from './e2e-report.ts';
 import type { WorkerAnswer, WorkerSpec } from './e2e-worker.ts';
 import type { BenchContext } from './main.ts';
-import { benchStack } from './stack.ts';
+import { benchStack, cleanUpBenchKeys } from './stack.ts';
 import { runInFreshProcess, type Table } from './table.ts';
 
 /** Tables of the benchmark: keys and checkpoints are namespaced by consumer group, so runs share them. */
@@ -80,28 +79,6 @@ async function produceTopics(
     await producer.disconnect();
   }
   return { topics, unique: plan.unique };
-}
-
-/**
- * Deletes the run's Redis keys: Powertools writes one per record (300,000 for the defaults) that
- * would otherwise hold the shared Redis's memory for the hour of their TTL. Every key of a run
- * names its consumer group, and every group the run id.
- */
-async function deleteRunKeys(url: string, runId: string): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  let deleted = 0;
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*bench-e2e-${runId}*`, 'COUNT', 10_000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
 }
 
 /** Fails the benchmark when a run's effects show a lost or duplicated record: its speed would mean nothing. */
@@ -217,17 +194,13 @@ async function measureInterleaved(
   return options.impls.map((impl) => merged.get(impl)).filter((r): r is E2eResult => r !== undefined);
 }
 
-/**
- * Runs the benchmark with `options` and returns its tables (throughput, phases, hot spots).
- *
- * @example
- * ```ts
- * const tables = await runE2e({ ...E2E_DEFAULTS, records: 20_000 }, ctx);
- * ```
- */
-export async function runE2e(options: E2eOptions, ctx: BenchContext): Promise<readonly Table[]> {
+/** Runs the benchmark with `options` on the stack at `env`; returns its tables (throughput, phases, hot spots). */
+async function runE2e(
+  options: E2eOptions,
+  ctx: BenchContext,
+  env: StackEndpoints,
+): Promise<readonly Table[]> {
   const load = loadavg();
-  const { env, stop } = await benchStack(ctx);
   const runId = `${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   const kafka = new Kafka({
     clientId: 'mskguard-bench',
@@ -249,13 +222,9 @@ export async function runE2e(options: E2eOptions, ctx: BenchContext): Promise<re
     for (const topic of topics) results.push(...(await measureInterleaved(run, topic, profiled)));
   } finally {
     await admin.deleteTopics({ topics: topics.map((t) => t.topic) }).catch(() => undefined);
-    await deleteRunKeys(env.REDIS_URL, runId).then(
-      (n) => ctx.log(`e2e: deleted the run's ${n} Redis keys`),
-      (error: Error) => ctx.log(`e2e: could not delete the run's Redis keys: ${error.message}`),
-    );
+    await cleanUpBenchKeys(ctx, 'e2e', env.REDIS_URL, `*bench-e2e-${runId}*`);
     await admin.disconnect();
     dynamodb.destroy();
-    await stop();
   }
   return e2eTables(results, { ...options, loadBefore: load, loadAfter: loadavg() });
 }
@@ -264,7 +233,14 @@ export { E2E_DEFAULTS, type E2eOptions } from './e2e-cli.ts';
 
 /** Runs the benchmark with the options given on the command line; see the module comment. */
 export async function run(ctx: BenchContext): Promise<readonly Table[]> {
+  const all = e2eOptionsFrom(ctx.options);
+  // Kafka, DynamoDB Local and Redis, started (if need be) once for every batch size.
+  const { env, stop } = await benchStack(ctx, ['redis', 'dynamodb', 'kafka']);
   const tables: Table[] = [];
-  for (const options of e2eOptionsFrom(ctx.options)) tables.push(...(await runE2e(options, ctx)));
+  try {
+    for (const options of all) tables.push(...(await runE2e(options, ctx, env)));
+  } finally {
+    await stop();
+  }
   return tables;
 }

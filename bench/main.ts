@@ -145,7 +145,9 @@ function parseCli(argv: readonly string[]) {
   const { positionals } = parsed;
   const unknown = positionals.filter((name) => !Object.hasOwn(BENCHMARKS, name));
   if (unknown.length > 0) throw new UsageError(`Unknown benchmark: ${unknown.join(', ')}`);
-  for (const name of positionals) {
+  const names = positionals.length > 0 ? [...new Set(positionals)] : Object.keys(BENCHMARKS);
+  // Every benchmark that will run checks its options before any of them starts a service.
+  for (const name of names) {
     try {
       BENCHMARKS[name]?.validate?.(values);
     } catch (error) {
@@ -155,7 +157,7 @@ function parseCli(argv: readonly string[]) {
   return {
     help: values.help === true,
     json: typeof values.json === 'string' ? values.json : undefined,
-    names: positionals.length > 0 ? [...new Set(positionals)] : Object.keys(BENCHMARKS),
+    names,
     repetitions: countOption(values.repetitions as string | undefined, 'repetitions', 5, 1),
     warmup: countOption(values.warmup as string | undefined, 'warmup', 1, 0),
     options: values,

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { runningStackEndpoints, type ServiceName, stackDown, stackUp } from '#shared/local/stack.ts';
 import type { StackEndpoints } from '#shared/local/stack-config.ts';
 import type { BenchContext } from './main.ts';
@@ -17,4 +18,39 @@ export async function benchStack(
   const { endpoints: env, started } = await stackUp({ log: ctx.log, ...(needs ? { only: needs } : {}) });
   // Stop what this run started, not services that were up before it.
   return { env, stop: async () => void (await stackDown({ log: ctx.log, only: started })) };
+}
+
+/**
+ * Deletes a run's Redis keys (every key matching `pattern`, e.g. `*bench-e2e-<run id>*`) and returns
+ * how many: a run writes hundreds of thousands (Powertools one per record, mskguard's buckets) that
+ * would otherwise hold the shared Redis's memory for the hour of their TTL.
+ */
+export async function deleteBenchKeys(url: string, pattern: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+/** {@link deleteBenchKeys}, logging the outcome instead of failing the run. */
+export function cleanUpBenchKeys(
+  ctx: BenchContext,
+  name: string,
+  url: string,
+  pattern: string,
+): Promise<void> {
+  return deleteBenchKeys(url, pattern).then(
+    (n) => ctx.log(`${name}: deleted the run's ${n} Redis keys`),
+    (error: Error) => ctx.log(`${name}: could not delete the run's Redis keys: ${error.message}`),
+  );
 }
