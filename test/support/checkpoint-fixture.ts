@@ -2,9 +2,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
 import { LOCAL_AWS } from '#shared/local/services.ts';
+import type { StackEndpoints } from '#shared/local/stack-config.ts';
 import { ensureTables } from '#shared/local/tables.ts';
 import { ADAPTERS } from './runners.ts';
 import { stackEnv, uniqueName } from './stack.ts';
+
+/** A checkpoint store on DynamoDB Local, on fresh table names (the tables are created by the caller). */
+export function localCheckpointStore(env: StackEndpoints = stackEnv()) {
+  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
+  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
+  return { ddb, tables, store: new DynamoCheckpointStore(ddb, tables.checkpoints) };
+}
 
 /**
  * For a `describe` of middleware tests on the real services: fresh DynamoDB Local tables and a
@@ -21,9 +29,7 @@ import { stackEnv, uniqueName } from './stack.ts';
  */
 export function useCheckpointStore() {
   const env = stackEnv();
-  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-  const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
-  const store = new DynamoCheckpointStore(ddb, tables.checkpoints);
+  const { ddb, tables, store } = localCheckpointStore(env);
   const runner = ADAPTERS.resp();
   beforeAll(() => ensureTables(ddb, tables));
   afterAll(async () => {

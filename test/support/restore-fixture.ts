@@ -1,8 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
 import { ensureTables } from '#shared/local/tables.ts';
+import { localCheckpointStore } from './checkpoint-fixture.ts';
 import { stackEnv, uniqueName } from './stack.ts';
 
 /**
@@ -19,13 +17,7 @@ export function restoreFixture(topicPrefix: string) {
     logLevel: logLevel.NOTHING,
     clientId: 'observer',
   }).admin();
-  const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-  const tables = {
-    checkpoints: uniqueName('ckpt'),
-    quarantine: uniqueName('quar'),
-    audit: uniqueName('audit'),
-  };
-  const checkpoints = new DynamoCheckpointStore(ddb, tables.checkpoints);
+  const { ddb, tables, store: checkpoints } = localCheckpointStore(env);
   const topic = uniqueName(topicPrefix);
 
   /** A member of `group` subscribed to the topic; it stays in the group until disconnected. */
