@@ -1,4 +1,3 @@
-import { lastRawHeaderBytes } from '#shared/msk/headers.ts';
 import type { ParsedRecord } from '#shared/msk/record.ts';
 import { KeyDerivationError } from './errors.ts';
 import type { KeySource } from './options.ts';
@@ -70,12 +69,7 @@ export function materialReader(source: KeySource): MaterialReader {
   switch (source.type) {
     case 'header': {
       const name = source.name!;
-      return ({ record, deferredChecks }) =>
-        nonEmpty(
-          deferredChecks
-            ? lastRawHeaderBytes(record.raw.headers, name, record.partitionKey, record.offset, false)
-            : record.lastHeaderBytes(name),
-        );
+      return ({ record, deferredChecks }) => nonEmpty(record.lastHeaderBytes(name, !deferredChecks));
     }
     case 'recordKey':
       return ({ record }) => nonEmpty(record.key);

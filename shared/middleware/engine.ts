@@ -2,7 +2,7 @@ import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { CheckpointUpdate, WatermarkSnapshot } from '#shared/checkpoints/types.ts';
 import type { ClaimStatus, ClaimTicket } from '#shared/dedup/redis-tier.ts';
-import { createKeyDeriver, type DerivedKey, type KeyDeriver } from '#shared/keys/index.ts';
+import { createKeyDeriver, type DerivedKey, type KeyDeriver, type KeyResult } from '#shared/keys/index.ts';
 import {
   buildMskEventFromPartitions,
   interpretBatchResponse,
@@ -113,7 +113,7 @@ export class GuardEngine {
     let epoch = this.#epoch;
     // The probabilistic fast path reads the filter before the claim: it must be current then.
     if (mode === 'probabilistic') this.#cache.fillFilter();
-    let keyed = this.#keyBatch(batch, epoch);
+    let keyed = this.#keyBatch(batch, epoch, verify);
     const sent = await this.#claimWhileChecking(load, keyed.claimKeys, context, claimMode, verify);
     let claim = sent.claim;
     const snapshot = sent.snapshot;
@@ -342,9 +342,18 @@ export class GuardEngine {
   /**
    * Keys of every record (the watermark is not known yet), grouped into slots (one per distinct
    * key id, first occurrence first), and the slots to claim. Arrays, not maps, on this path.
+   * `verify`: the event's deferred payload checks, run should the derivation throw.
    */
-  #keyBatch(batch: ParsedBatch, epoch: number) {
-    const keys = this.#deriver(epoch)(batch.records, { deferredChecks: this.#deferChecks });
+  #keyBatch(batch: ParsedBatch, epoch: number, verify?: () => void) {
+    let keys: KeyResult[];
+    try {
+      keys = this.#deriver(epoch)(batch.records, { deferredChecks: this.#deferChecks });
+    } catch (error) {
+      // With checks deferred, key headers are read unchecked, and an element no byte could be (an
+      // object, say) throws there: the payload checks then name the record and the reason.
+      verify?.();
+      throw error;
+    }
     const { slots, slotKeys } = distinctKeys(keys);
     const locallySeen = new Uint8Array(slotKeys.length);
     const toClaim = new Array<number>(slotKeys.length);

@@ -78,8 +78,9 @@ export function lastRawHeader(
  * `checkBytes: false` checks only that a value of up to {@link UNCHECKED_MAX_BYTES} elements is an
  * array (or null), not each byte: for a caller that runs {@link checkHeaders} on the whole field
  * before anything it derives is used (the middleware's deferred payload checks). An element that
- * is not a byte then reads as `b & 0xff` of its number value, and the event is rejected by that
- * later check. Longer values are checked all the same.
+ * is not a byte then reads as `b & 0xff` of its number value, or throws on the way (an object
+ * whose conversion fails), and the event is rejected by that check: the middleware runs it at once
+ * should key derivation throw. Longer values are checked all the same.
  *
  * @throws InvalidEventError when the field is not an array of objects or that value is not bytes
  */

@@ -117,11 +117,12 @@ export class ParsedRecord {
   /**
    * {@link ParsedRecord.lastHeader} without a copy while the headers are not built: then the
    * event's own array of checked bytes (read each as `b & 0xff`; never modify it). Key derivation
-   * reads one header of every record this way.
+   * reads one header of every record this way. `checkBytes: false` is for a caller that checks
+   * the whole event's headers before using what it reads (see {@link lastRawHeaderBytes}).
    */
-  public lastHeaderBytes(name: string): Uint8Array | readonly number[] | null | undefined {
+  public lastHeaderBytes(name: string, checkBytes = true): Uint8Array | readonly number[] | null | undefined {
     if (this.#headers !== undefined) return this.lastHeader(name);
-    return lastRawHeaderBytes(this.raw.headers, name, this.partitionKey, this.offset);
+    return lastRawHeaderBytes(this.raw.headers, name, this.partitionKey, this.offset, checkBytes);
   }
 
   /** Every value of the headers named `name`, in record order. */

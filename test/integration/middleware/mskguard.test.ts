@@ -171,6 +171,12 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
       (r: Record<string, unknown>) => Object.assign(r, { headers: [{ 'idempotency-key': [99, 300] }] }),
       /header "idempotency-key" byte 1 is number 300/,
     ],
+    [
+      'an element of the key header that is no number (read unchecked, deriving the key throws first)',
+      (r: Record<string, unknown>) =>
+        Object.assign(r, { headers: [{ 'idempotency-key': [99, JSON.parse('{"toString":0}')] }] }),
+      /header "idempotency-key" byte 1 is an object/,
+    ],
   ])('rejects an event with %s, found while its claim is out, and gives the claim back (G6)', async (_, spoil, reason) => {
     // Prepare: payload bytes are checked while the claim is in flight, so the claim was taken.
     const group = uniqueName('grp');
