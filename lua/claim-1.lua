@@ -170,17 +170,18 @@ if bloomOn and #candidates > 0 then
       status[i] = 'P'
     end
     if not seen[j] or mode == 'exact' then
-      leased[#leased + 1] = fields[i]
-      leased[#leased + 1] = owner
+      leased[nl + 1] = fields[i]
+      leased[nl + 2] = owner
+      nl = nl + 2
     end
   end
 end
 
 local current = base .. ':x:' .. bucket
-if #leased > 0 then
+if nl > 0 then
   rcall('HSET', current, '#' .. owner, now + leaseMs)
-  for s = 1, #leased, 2 * CHUNK do
-    rcall('HSET', current, unpack(leased, s, math.min(s + 2 * CHUNK - 1, #leased)))
+  for s = 1, nl, 2 * CHUNK do
+    rcall('HSET', current, unpack(leased, s, math.min(s + 2 * CHUNK - 1, nl)))
   end
   -- The bucket is read until the end of the next one; a minute of slack.
   rcall('PEXPIREAT', current, (bucket + 2) * windowMs + 60000)

@@ -221,6 +221,25 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     expect(fresh.statuses.filter((s) => s === Probable).length).toBeLessThan(5);
   });
 
+  it('leases both the keys of a dead owner and the new keys the Bloom tier tested, in one claim (G4, G5)', async () => {
+    // Prepare: with a distributed Bloom tier, in-doubt keys and Bloom candidates are leased in two
+    // passes of the claim script; every one must end up leased to the new owner.
+    const bloom = sizeDistributedBloom({ keysPerGeneration: 10_000, generationMs: HOUR, generations: 2 });
+    const t = tier(HOUR, bloom);
+    const dead = [randomKey(), randomKey()];
+    await t.claim(dead, { leaseMs: 200, mode: 'exact' });
+    await sleep(300);
+    const keys = [dead[0]!, randomKey(), dead[1]!, randomKey(), randomKey()];
+
+    // Act
+    const claim = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    const again = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(claim.statuses).toEqual([InDoubt, New, InDoubt, New, New]);
+    expect(again.statuses).toEqual(keys.map(() => InProgress));
+  });
+
   it('claims and completes 10,000 keys in one round trip each, with 17% duplicates', async () => {
     // Prepare
     const t = tier();
