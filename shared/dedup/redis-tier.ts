@@ -58,6 +58,7 @@ export interface RedisDedupTierOptions {
 export class UnexpectedScriptReplyError extends MskGuardError {}
 
 const ID_WIDTH = 22;
+const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * The exact tier (and the distributed Bloom tier) in Redis: one script call per step per batch.
@@ -186,7 +187,9 @@ export function joinIds(keys: readonly TierKey[]): Buffer {
     const slab = key.slab;
     const at = key.at;
     if (slab === undefined || at === undefined) {
-      if (key.id.length !== ID_WIDTH) throw new TypeError(`key id must be ${ID_WIDTH} characters: ${key.id}`);
+      // base64url only: both adapters then send the same bytes (RESP as latin1, REST as UTF-8).
+      if (!ID_PATTERN.test(key.id))
+        throw new TypeError(`key id must be ${ID_WIDTH} base64url characters: ${key.id}`);
       o += out.write(key.id, o, 'latin1');
       continue;
     }

@@ -92,7 +92,7 @@ export class PrefixedSha256x4 {
     return module === null || !wasm ? null : new PrefixedSha256x4(new wasm.Instance(module), prefix);
   }
 
-  /** Makes room for `n` messages. Invalidates views returned by {@link PrefixedSha256x4.bytes}. */
+  /** Makes room for `n` messages (growing the module's memory if need be). */
   public begin(n: number): void {
     this.#rounded = (n + 3) & ~3;
     const need = INPUT_AT + this.#rounded * (SHA256_BLOCK_BYTES + OUT_BYTES);

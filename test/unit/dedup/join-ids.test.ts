@@ -38,8 +38,11 @@ describe('joinIds', () => {
     );
   });
 
-  it('refuses an id that is not 22 characters', () => {
+  it.each([
+    ['not 22 characters', 'short'],
+    ['not base64url (REST would send a two-byte character, RESP one byte)', `${'A'.repeat(21)}é`],
+  ])('refuses an id that is %s', (_, id) => {
     // Act / Assess
-    expect(() => joinIds([{ id: 'short', digest: Buffer.alloc(16) }])).toThrow(TypeError);
+    expect(() => joinIds([{ id, digest: Buffer.alloc(16) }])).toThrow(TypeError);
   });
 });
