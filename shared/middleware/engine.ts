@@ -161,7 +161,7 @@ export class GuardEngine {
       onMissingKey: this.#resolved.onMissingKey,
       missingKeyError: (record) => deriver.missingKeyError({ missing: true, record }),
     });
-    await this.#quarantine(batch, fates, ticket);
+    await this.#quarantine(batch, fates, ticket, repaired);
     const { toProcess, partitions: kept } = processedPartitions(batch, fates);
     const prepared: PreparedBatch = {
       batch,
@@ -287,9 +287,25 @@ export class GuardEngine {
 
   /** The handler threw (or its response is unusable): release every lease so a retry can process. */
   public async abandon(prepared: PreparedBatch): Promise<void> {
-    // Should the release fail, the leases expire on their own (remaining time + margin): a retry
-    // waits, it never duplicates.
-    if (prepared.ticket) await this.#cache.releaseQuietly(prepared.ticket);
+    if (prepared.ticket) await this.#giveBack(prepared.ticket, prepared.fates, prepared.repaired);
+  }
+
+  /**
+   * Gives the batch's leases back so a retry can process their keys, except the keys a dead
+   * invocation was proven to have committed (`repaired`): those are completed. Their leases name
+   * this invocation now, not the dead one, so a release would have the next delivery take them
+   * for new. Should the call fail, the leases expire on their own (remaining time + margin): a
+   * retry waits, it never duplicates.
+   */
+  async #giveBack(
+    ticket: ClaimTicket,
+    fates: readonly RecordFate[],
+    repaired: readonly DerivedKey[],
+  ): Promise<void> {
+    if (repaired.length === 0) return this.#cache.releaseQuietly(ticket);
+    const released: DerivedKey[] = [];
+    for (const fate of fates) if ('leased' in fate && fate.leased && fate.key) released.push(fate.key);
+    await this.#cache.complete(ticket, repaired, released);
   }
 
   #complete(prepared: PreparedBatch, completed: DerivedKey[], released: DerivedKey[]): Promise<void> {
@@ -311,6 +327,7 @@ export class GuardEngine {
     batch: ParsedBatch,
     fates: readonly RecordFate[],
     ticket: ClaimTicket | undefined,
+    repaired: readonly DerivedKey[],
   ): Promise<void> {
     const entries: QuarantineEntry[] = [];
     for (let i = 0; i < fates.length; i++) {
@@ -334,7 +351,7 @@ export class GuardEngine {
       await this.#options.quarantine?.put(entries);
     } catch (error) {
       // A record is withheld only once it is stored (G2): give the leases back and fail the batch.
-      if (ticket) await this.#cache.releaseQuietly(ticket);
+      if (ticket) await this.#giveBack(ticket, fates, repaired);
       throw error;
     }
   }

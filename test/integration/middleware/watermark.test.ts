@@ -1,11 +1,15 @@
-// G1 with an empty Redis (the DynamoDB watermark alone withholds redeliveries), G3 (checkpoints
+// G1 with an empty Redis (the DynamoDB watermark alone withholds redeliveries) and for keys a
+// dead invocation committed, G3 (checkpoints
 // move forward only, and only past records whose handler succeeded), and the epoch bump of
 // restore's reprocess mode, on DynamoDB Local and the real Redis.
+import { setTimeout as sleep } from 'node:timers/promises';
 import middy from '@middy/core';
 import { Redis as IORedis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
-import { InvalidEventError } from '#shared/errors.ts';
+import { CacheUnavailableError, InvalidEventError } from '#shared/errors.ts';
+import { GuardEngine } from '#shared/middleware/engine.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
@@ -37,6 +41,43 @@ describe('watermark tier and checkpoints', () => {
     expect(c.effects.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await checkpoint(c.group, 'orders')).toEqual({ 0: 4, 1: 1 });
+  });
+
+  it('keeps a key a dead invocation committed done when the invocation that proved it fails (G1)', async () => {
+    // Prepare: an invocation processes 'k', commits its checkpoint and dies before its complete
+    // reaches Redis; its lease (300 ms) expires. A producer duplicate of 'k' then comes on another
+    // partition: its claim finds 'k' in doubt and the dead owner's commit marker proves it done.
+    const group = uniqueName('grp');
+    const noComplete: ScriptRunner = {
+      kind: runner.kind,
+      close: async () => {},
+      run: (script, keys, args) =>
+        script.name === 'complete'
+          ? Promise.reject(new CacheUnavailableError('injected: died before complete'))
+          : runner.run(script, keys, args),
+    };
+    const dead = new GuardEngine({
+      consumerGroup: group,
+      cache: noComplete,
+      checkpoints: store,
+      leaseMarginMs: 0,
+    });
+    await dead.settle(await dead.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['k'])), fakeContext(300)), {
+      batchItemFailures: [],
+    });
+    await sleep(400);
+    const c = guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: store });
+    const duplicate = orders('orders', 1, 0, ['k', 'n']);
+    c.throwOnce(new Error('injected: the handler fails'));
+
+    // Act: the handler throws (its leases are given back), then the retry.
+    await expect(c.invoke(duplicate)).rejects.toThrow('injected: the handler fails');
+    const retry = await c.invoke(duplicate);
+
+    // Assess: giving the leases back kept 'k' done; had it been released, the retry would find it
+    // new (its lease names the failed invocation, not the dead one) and process it a second time.
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['n']);
   });
 
   it('checkpoints a failed partition at its first failure, the others at their end (G3)', async () => {
