@@ -17,11 +17,11 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
 import middy from '@middy/core';
 import { createClient } from '@redis/client';
+import type { StackEndpoints } from '#local/stack-config.ts';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { createKeyNamespace } from '#shared/keys/index.ts';
-import type { StackEndpoints } from '#shared/local/stack-config.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { encodeKafkaEvent, type KafkaRecordInput } from '#shared/msk/index.ts';

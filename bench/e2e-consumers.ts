@@ -14,10 +14,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ORDER_KEY_SOURCES, readOrder } from '#functions/orders.ts';
+import { MetricsRecorder } from '#local/pipeline/metrics.ts';
 import type { LuaScript, ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { DynamoDBSender } from '#shared/checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { MetricsRecorder } from '#shared/local/pipeline/metrics.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import {
   type KafkaEvent,

@@ -7,7 +7,7 @@
 import type { Profiler } from 'node:inspector';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ROOT } from '#shared/local/stack-config.ts';
+import { PROJECT_ROOT } from '#local/stack-config.ts';
 
 /** One function or area and the main-thread time spent in it. */
 export interface HotSpot {

@@ -5,7 +5,7 @@
  */
 import { cpus } from 'node:os';
 import { relative } from 'node:path';
-import { PROJECT_ROOT } from '#shared/local/stack-config.ts';
+import { PROJECT_ROOT } from '#local/stack-config.ts';
 import type { E2eImpl } from './e2e-consumers.ts';
 import type { RunSample, WorkerAnswer } from './e2e-worker.ts';
 import { type Cell, median, type Row, type Table } from './table.ts';

@@ -8,9 +8,9 @@ import { Session } from 'node:inspector/promises';
 import { findSourceMap } from 'node:module';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createClient } from '@redis/client';
+import { LambdaKafkaPoller } from '#local/poller/index.ts';
+import { LOCAL_AWS } from '#local/services.ts';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
-import { LambdaKafkaPoller } from '#shared/local/poller/index.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
 import {
   type BenchConsumer,
   type ConsumerDeps,

@@ -2,7 +2,7 @@
  * `npm run bench -- e2e`: records per second through the whole local pipeline. A topic of N orders
  * (17% of them producer duplicates: an earlier order produced again, up to 3,000 records later) is
  * produced once per partition count; then every implementation reads all of it, each run in a new
- * consumer group, through the Lambda Kafka poller emulator (shared/local/poller):
+ * consumer group, through the Lambda Kafka poller emulator (local/poller):
  * - `mskguard`: the handler wrapped by `mskGuard` (RESP to the local Redis, DynamoDB Local checkpoints);
  * - `bare`: the same handler without mskguard (the ceiling: poller, Kafka and the handler only);
  * - `powertools`: the same handler calling `makeIdempotent` once per record (Redis cache layer).
@@ -21,11 +21,11 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
-import { createTopic, highWatermarks, produceOrders } from '#shared/local/pipeline/kafka.ts';
-import { PRODUCER_DUPLICATE_SHARE, planWorkload } from '#shared/local/pipeline/workload.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { PROJECT_ROOT, type StackEndpoints } from '#shared/local/stack-config.ts';
-import { ensureTables, type TableNames } from '#shared/local/tables.ts';
+import { createTopic, highWatermarks, produceOrders } from '#local/pipeline/kafka.ts';
+import { PRODUCER_DUPLICATE_SHARE, planWorkload } from '#local/pipeline/workload.ts';
+import { LOCAL_AWS } from '#local/services.ts';
+import { PROJECT_ROOT, type StackEndpoints } from '#local/stack-config.ts';
+import { ensureTables, type TableNames } from '#local/tables.ts';
 import { type E2eOptions, e2eOptionsFrom } from './e2e-cli.ts';
 import type { E2eImpl } from './e2e-consumers.ts';
 import { type E2eResult, e2eTables } from './e2e-report.ts';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { runningStackEndpoints, type ServiceName, stackDown, stackUp } from '#shared/local/stack.ts';
-import type { StackEndpoints } from '#shared/local/stack-config.ts';
+import { runningStackEndpoints, type ServiceName, stackDown, stackUp } from '#local/stack.ts';
+import type { StackEndpoints } from '#local/stack-config.ts';
 import type { BenchContext } from './main.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { appConfigFromContext } from '#cdk/config.ts';
-import { MskGuardStack } from '#cdk/stacks/mskguard-stack.ts';
+import { appConfigFromContext } from './config.ts';
+import { MskGuardStack } from './stacks/mskguard-stack.ts';
 
 /**
  * The CDK app (`npx cdk synth`, `npx cdk deploy`). Configured by context only — no lookups, no

@@ -1,12 +1,12 @@
-import type { TopicSpec } from '#cdk/constructs/kafka-topics.ts';
-import { KafkaClusterKind } from '#cdk/kafka-cluster.ts';
+import { ConfigurationError } from '../shared/errors.ts';
+import type { TopicSpec } from './constructs/kafka-topics.ts';
+import { KafkaClusterKind } from './kafka-cluster.ts';
 import type {
   CacheConfig,
   ClusterConfig,
   ConsumerConfig,
   MskGuardStackProps,
-} from '#cdk/stacks/mskguard-stack.ts';
-import { ConfigurationError } from '#shared/errors.ts';
+} from './stacks/mskguard-stack.ts';
 
 /**
  * Context keys of the app (`cdk deploy -c mskguard:cluster=existing -c mskguard:vpcId=vpc-… …`, or the

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, type IMetric, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import type { GuardedKafkaConsumer } from '#cdk/constructs/guarded-kafka-consumer.ts';
-import { DUPLICATE_TIERS, MSKGUARD_METRICS, mskGuardMetric } from '#cdk/metrics.ts';
+import type { GuardedKafkaConsumer } from './constructs/guarded-kafka-consumer.ts';
+import { DUPLICATE_TIERS, MSKGUARD_METRICS, mskGuardMetric } from './metrics.ts';
 
 /**
  * Every alarm kind with its runbook (docs/runbooks/<file>). The alarm description names the file;

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ProvisionedPollerConfig } from 'aws-cdk-lib/aws-lambda';
-import { ConfigurationError } from '#shared/errors.ts';
+import { ConfigurationError } from '../shared/errors.ts';
 
 /** Lambda's consumer group id rule (1–200 characters); `#` is excluded as the table key separator. */
 const CONSUMER_GROUP_ID = /^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/;

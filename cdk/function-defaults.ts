@@ -7,7 +7,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ConfigurationError } from '#shared/errors.ts';
+import { ConfigurationError } from '../shared/errors.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics.ts';
 import { entryPath, LOCK_FILE, REPO_ROOT } from './paths.ts';
 

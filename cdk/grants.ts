@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import type { CheckpointTables } from '#cdk/constructs/checkpoint-tables.ts';
+import type { CheckpointTables } from './constructs/checkpoint-tables.ts';
 
 /**
  * `dynamodb:LeadingKeys` condition: the caller may only touch items whose partition key matches

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ConfigurationError } from '#shared/errors.ts';
+import { ConfigurationError } from '../shared/errors.ts';
 
 /** What kind of cluster the stack talks to; decides how topics are managed. */
 export const KafkaClusterKind = {

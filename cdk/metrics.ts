@@ -6,7 +6,7 @@ import {
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   type MSKGUARD_METRICS,
-} from '#shared/observability/metric-names.ts';
+} from '../shared/observability/metric-names.ts';
 
 /**
  * The custom metrics the alarms and the dashboard rely on. The functions emit them with
@@ -27,7 +27,7 @@ export {
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   MSKGUARD_METRICS,
-} from '#shared/observability/metric-names.ts';
+} from '../shared/observability/metric-names.ts';
 
 /** Name of one metric in {@link MSKGUARD_METRICS}. */
 export type MskGuardMetricName = (typeof MSKGUARD_METRICS)[keyof typeof MSKGUARD_METRICS];

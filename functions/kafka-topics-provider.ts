@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import signer from 'aws-msk-iam-sasl-signer-js';
 import kafkajs, { type Admin, type SASLOptions } from 'kafkajs';
-import { ConfigurationError, MskGuardError } from '#shared/errors.ts';
+import { ConfigurationError, MskGuardError } from '../shared/errors.ts';
 
 /**
  * onEvent handler of the `Custom::MskGuardKafkaTopic` resource (cdk/constructs/kafka-topics.ts),

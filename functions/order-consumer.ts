@@ -5,14 +5,14 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { mskGuard } from '#shared/middleware/mskGuard.ts';
+import { mskGuard } from '../shared/middleware/mskGuard.ts';
 import {
   type KafkaEvent,
   type ParsedRecord,
   parseMskEvent,
   processRecordsInOrder,
-} from '#shared/msk/index.ts';
-import { guardOptionsFromEnv } from '#shared/runtime/guard-from-env.ts';
+} from '../shared/msk/index.ts';
+import { guardOptionsFromEnv } from '../shared/runtime/guard-from-env.ts';
 import { ORDER_KEY_SOURCES, readOrder } from './orders.ts';
 
 /** The effect of one order: replace with your own (write to a database, call an API, ...). */

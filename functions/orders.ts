@@ -3,8 +3,8 @@
  * and how a record becomes an order. Shared by functions/order-consumer.ts, `npm run local` and
  * the e2e benchmark, so all three process the same thing the same way.
  */
-import type { KeySource } from '#shared/keys/index.ts';
-import type { ParsedRecord } from '#shared/msk/index.ts';
+import type { KeySource } from '../shared/keys/index.ts';
+import type { ParsedRecord } from '../shared/msk/index.ts';
 
 /** An order event as producers write it (JSON value). */
 export interface OrderEvent {

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConfigurationError } from '#shared/errors.ts';
-import { createRestoreHandler } from '#shared/restore/lambda.ts';
-import { FUNCTION_ENV, type RestoreTarget } from '#shared/runtime/function-env.ts';
+import { ConfigurationError } from '../shared/errors.ts';
+import { createRestoreHandler } from '../shared/restore/lambda.ts';
+import { FUNCTION_ENV, type RestoreTarget } from '../shared/runtime/function-env.ts';
 
 /**
  * The restore Lambda (cdk/constructs/restore-function.ts): the engine of `mskguard restore`, run

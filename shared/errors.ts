@@ -51,6 +51,3 @@ export class CacheUnavailableError extends MskGuardError {
     super(message, { ...options, retriable: true });
   }
 }
-
-/** A local service of the development stack failed to start or to answer. */
-export class StackError extends MskGuardError {}

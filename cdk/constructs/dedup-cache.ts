@@ -5,8 +5,8 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { FUNCTION_ENV } from '#cdk/function-env.ts';
-import { ConfigurationError } from '#shared/errors.ts';
+import { ConfigurationError } from '../../shared/errors.ts';
+import { FUNCTION_ENV } from '../function-env.ts';
 
 /** Where the exact and Bloom tiers live. */
 export const DedupCacheBackend = {

@@ -17,7 +17,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnCluster } from 'aws-cdk-lib/aws-msk';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { type KafkaCluster, KafkaClusterKind } from '#cdk/kafka-cluster.ts';
+import { type KafkaCluster, KafkaClusterKind } from '../kafka-cluster.ts';
 
 /** CIDR of the demo VPC (a literal, so security-group rules stay free of intrinsics). */
 export const DEMO_VPC_CIDR = '10.40.0.0/16';

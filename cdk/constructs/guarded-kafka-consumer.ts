@@ -15,15 +15,15 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { validateConsumerSettings } from '#cdk/consumer-validation.ts';
+import { validateConsumerSettings } from '../consumer-validation.ts';
 import {
   assertNoSecretsInEnvironment,
   DEFAULT_LOG_RETENTION,
   nodejsFunctionDefaults,
-} from '#cdk/function-defaults.ts';
-import { FUNCTION_ENV } from '#cdk/function-env.ts';
-import { grantConsumerTableAccess, grantEsmNetworking } from '#cdk/grants.ts';
-import { type KafkaCluster, kafkaResourceArns } from '#cdk/kafka-cluster.ts';
+} from '../function-defaults.ts';
+import { FUNCTION_ENV } from '../function-env.ts';
+import { grantConsumerTableAccess, grantEsmNetworking } from '../grants.ts';
+import { type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import type { DedupCache } from './dedup-cache.ts';
 

@@ -5,15 +5,15 @@ import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nod
 import { CfnTopic } from 'aws-cdk-lib/aws-msk';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '#cdk/function-defaults.ts';
+import { ConfigurationError } from '../../shared/errors.ts';
+import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
 import {
   brokerPort,
   type KafkaCluster,
   kafkaResourceArns,
   supportsMskTopicResource,
-} from '#cdk/kafka-cluster.ts';
-import { DEFAULT_ENTRIES } from '#cdk/paths.ts';
-import { ConfigurationError } from '#shared/errors.ts';
+} from '../kafka-cluster.ts';
+import { DEFAULT_ENTRIES } from '../paths.ts';
 import { suppressManagedPolicies } from './guarded-kafka-consumer.ts';
 
 /** One topic to create. */

@@ -6,14 +6,14 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { ConfigurationError } from '../../shared/errors.ts';
 import {
   ALARM_RUNBOOKS,
   type AlarmKind,
   type AlarmSpec,
   type ConsumerAlarmThresholds,
   consumerAlarmSpecs,
-} from '#cdk/consumer-alarms.ts';
-import { ConfigurationError } from '#shared/errors.ts';
+} from '../consumer-alarms.ts';
 import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
 import type { RestoreFunction } from './restore-function.ts';
 

@@ -8,7 +8,7 @@ import {
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { DUPLICATE_TIERS, MSKGUARD_METRICS, mskGuardMetric } from '#cdk/metrics.ts';
+import { DUPLICATE_TIERS, MSKGUARD_METRICS, mskGuardMetric } from '../metrics.ts';
 import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
 import type { OnCall } from './on-call.ts';
 

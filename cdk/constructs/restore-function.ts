@@ -4,12 +4,12 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '#cdk/function-defaults.ts';
-import { FUNCTION_ENV, type RestoreTarget } from '#cdk/function-env.ts';
-import { grantRestoreTableAccess } from '#cdk/grants.ts';
-import { brokerPort, type KafkaCluster, kafkaResourceArns } from '#cdk/kafka-cluster.ts';
-import { ConfigurationError } from '#shared/errors.ts';
-import { scratchGroupFor } from '#shared/restore/consumer-offsets-reader.ts';
+import { ConfigurationError } from '../../shared/errors.ts';
+import { scratchGroupFor } from '../../shared/restore/consumer-offsets-reader.ts';
+import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
+import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
+import { grantRestoreTableAccess } from '../grants.ts';
+import { brokerPort, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import { type GuardedKafkaConsumer, suppressManagedPolicies } from './guarded-kafka-consumer.ts';
 

@@ -3,22 +3,22 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { CheckpointTables } from '#cdk/constructs/checkpoint-tables.ts';
-import { DedupCache } from '#cdk/constructs/dedup-cache.ts';
-import { DemoMskCluster, type DemoMskClusterProps } from '#cdk/constructs/demo-msk-cluster.ts';
-import { GuardedKafkaConsumer } from '#cdk/constructs/guarded-kafka-consumer.ts';
-import { KafkaTopics, type TopicSpec } from '#cdk/constructs/kafka-topics.ts';
-import { OnCall } from '#cdk/constructs/on-call.ts';
-import { PipelineDashboard } from '#cdk/constructs/pipeline-dashboard.ts';
-import { RestoreFunction } from '#cdk/constructs/restore-function.ts';
-import type { ConsumerAlarmThresholds } from '#cdk/consumer-alarms.ts';
+import { ConfigurationError } from '../../shared/errors.ts';
+import { CheckpointTables } from '../constructs/checkpoint-tables.ts';
+import { DedupCache } from '../constructs/dedup-cache.ts';
+import { DemoMskCluster, type DemoMskClusterProps } from '../constructs/demo-msk-cluster.ts';
+import { GuardedKafkaConsumer } from '../constructs/guarded-kafka-consumer.ts';
+import { KafkaTopics, type TopicSpec } from '../constructs/kafka-topics.ts';
+import { OnCall } from '../constructs/on-call.ts';
+import { PipelineDashboard } from '../constructs/pipeline-dashboard.ts';
+import { RestoreFunction } from '../constructs/restore-function.ts';
+import type { ConsumerAlarmThresholds } from '../consumer-alarms.ts';
 import {
   type ExistingClusterAttributes,
   importExistingCluster,
   type KafkaCluster,
-} from '#cdk/kafka-cluster.ts';
-import { DEFAULT_ENTRIES } from '#cdk/paths.ts';
-import { ConfigurationError } from '#shared/errors.ts';
+} from '../kafka-cluster.ts';
+import { DEFAULT_ENTRIES } from '../paths.ts';
 
 /** The cluster the stack uses: a demo cluster it creates, or an existing one described explicitly. */
 export type ClusterConfig =

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { CacheUnavailableError } from '#shared/errors.ts';
+import { CacheUnavailableError } from '../errors.ts';
 import { isNoScript, type LuaScript, type ScriptArg, type ScriptRunner } from './script-runner.ts';
 
 /** Options of {@link RespScriptRunner}. */

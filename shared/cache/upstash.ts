@@ -1,5 +1,5 @@
 import { Redis } from '@upstash/redis';
-import { CacheUnavailableError } from '#shared/errors.ts';
+import { CacheUnavailableError } from '../errors.ts';
 import { isNoScript, type LuaScript, type ScriptArg, type ScriptRunner } from './script-runner.ts';
 
 /** Options of {@link UpstashScriptRunner}. */

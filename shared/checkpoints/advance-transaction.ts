@@ -1,5 +1,5 @@
 import type { CancellationReason, TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import type { MskGuardError } from '#shared/errors.ts';
+import type { MskGuardError } from '../errors.ts';
 import {
   describeError,
   type Failure,

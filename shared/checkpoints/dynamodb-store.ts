@@ -9,7 +9,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { ConfigurationError } from '#shared/errors.ts';
+import { ConfigurationError } from '../errors.ts';
 import {
   aheadOf,
   buildAdvanceTransaction,
@@ -124,7 +124,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     this.#retry = resolveRetry(options.retry);
     const tableFix =
       'Deploy the stack that creates it (CheckpointTables), or point MSKGUARD_CHECKPOINT_TABLE (and the region) at ' +
-      'the right table; locally, ensureTables() of shared/local/tables.ts creates it.';
+      'the right table; locally, ensureTables() of local/tables.ts creates it.';
     const failure = (Err: typeof CheckpointReadError): Failure => ({
       table: tableName,
       tableFix,

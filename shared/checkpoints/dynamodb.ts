@@ -5,7 +5,7 @@ import {
   type BatchGetItemCommandOutput,
   type CancellationReason,
 } from '@aws-sdk/client-dynamodb';
-import { ConfigurationError, MskGuardError } from '#shared/errors.ts';
+import { ConfigurationError, MskGuardError } from '../errors.ts';
 
 /**
  * The one method of a DynamoDB client that mskguard's stores call. `DynamoDBClient` of

@@ -1,4 +1,4 @@
-import { MskGuardError } from '#shared/errors.ts';
+import { MskGuardError } from '../errors.ts';
 
 /**
  * Checkpoints could not be written: DynamoDB kept throttling (or failing) past the retry bound, or

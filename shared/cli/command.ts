@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { MskGuardError } from '#shared/errors.ts';
+import { MskGuardError } from '../errors.ts';
 
 /** A CLI command: its name path (e.g. `stack up`), a one-line summary, its help text and its action. */
 export interface Command {

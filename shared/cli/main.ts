@@ -1,14 +1,15 @@
-// The CLI runs on the developer's Node (20+); the SDK's notice that it will need Node 22 in 2027 is
-// noise in every command's output. Lambda functions run nodejs22.x and never see it.
+#!/usr/bin/env node
+// The `mskguard` executable (package.json#bin, compiled to dist/shared/cli/main.js).
+// The CLI may run on a developer's Node 20; the SDK's notice that it will need Node 22 in 2027 is
+// noise in every command's output. Lambda functions run nodejs22.x or newer and never see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { runCli } from './command.ts';
-import { localCommand } from './commands/local.ts';
-import { quarantineCommands } from './commands/quarantine.ts';
-import { restoreCommands } from './commands/restore.ts';
-import { stackCommands } from './commands/stack.ts';
+import { checkNodeVersion } from './node-version.ts';
 
-/** Every command of the `mskguard` CLI. */
-export const commands = [...stackCommands, localCommand, ...restoreCommands, ...quarantineCommands];
-
-process.exitCode = await runCli(commands, process.argv.slice(2));
+checkNodeVersion();
+// Commands are imported after the version check, so an old Node gets the message and not a syntax
+// or loader error from a dependency; `--help` loads no AWS SDK or kafkajs (each command imports its
+// heavy modules when it runs).
+const { runCli } = await import('./command.ts');
+const { operatorCommands } = await import('./commands/index.ts');
+process.exitCode = await runCli(operatorCommands, process.argv.slice(2));

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '#shared/errors.ts';
+import { ConfigurationError } from '../errors.ts';
 
 /**
  * The distributed Bloom tier is register-blocked: all k bits of a key fall in one 32-bit word of

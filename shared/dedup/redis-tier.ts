@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { scripts } from '#lua/scripts.generated.ts';
-import type { LuaScript, ScriptArg, ScriptRunner } from '#shared/cache/script-runner.ts';
-import { ConfigurationError, MskGuardError } from '#shared/errors.ts';
+import { scripts } from '../../lua/scripts.generated.ts';
+import type { LuaScript, ScriptArg, ScriptRunner } from '../cache/script-runner.ts';
+import { ConfigurationError, MskGuardError } from '../errors.ts';
 import {
   type BloomBlock,
   bloomBlockOf,

@@ -1,5 +1,5 @@
-import { MissingIdempotencyKeyError } from '#shared/errors.ts';
-import type { ParsedRecord } from '#shared/msk/record.ts';
+import { MissingIdempotencyKeyError } from '../errors.ts';
+import type { ParsedRecord } from '../msk/record.ts';
 import { DIGEST_BYTES, FrameHasher } from './digest.ts';
 import { materialReader, RecordContext } from './material.ts';
 import { createKeyNamespace, type KeyNamespace } from './namespace.ts';

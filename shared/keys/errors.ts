@@ -1,4 +1,4 @@
-import { MskGuardError } from '#shared/errors.ts';
+import { MskGuardError } from '../errors.ts';
 
 /**
  * A `function` key source threw, or returned something that is not a key (not a string, bytes,

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { createKeyDeriver } from '#shared/keys/index.ts';
+ * import { createKeyDeriver } from './index.ts';
  * const derive = createKeyDeriver({ group: 'orders-consumer', sources: [{ type: 'jsonPath', path: 'order.id' }] });
  * ```
  */

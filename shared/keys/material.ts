@@ -1,4 +1,4 @@
-import type { ParsedRecord } from '#shared/msk/record.ts';
+import type { ParsedRecord } from '../msk/record.ts';
 import { KeyDerivationError } from './errors.ts';
 import type { KeySource } from './options.ts';
 

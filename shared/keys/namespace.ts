@@ -1,4 +1,4 @@
-import { ConfigurationError } from '#shared/errors.ts';
+import { ConfigurationError } from '../errors.ts';
 
 /** First segment of every Redis key mskguard writes. */
 export const KEY_ROOT = 'mskguard';

@@ -1,5 +1,5 @@
-import { ConfigurationError } from '#shared/errors.ts';
-import type { ParsedRecord } from '#shared/msk/record.ts';
+import { ConfigurationError } from '../errors.ts';
+import type { ParsedRecord } from '../msk/record.ts';
 import { validateGroupName } from './namespace.ts';
 import { isTracingName } from './tracing.ts';
 

@@ -5,7 +5,7 @@
  * allocation. For anything else use node:crypto.
  */
 
-import { MskGuardError } from '#shared/errors.ts';
+import { MskGuardError } from '../errors.ts';
 
 /** Bytes in one SHA-256 message block. */
 export const SHA256_BLOCK_BYTES = 64;

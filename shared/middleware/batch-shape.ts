@@ -2,10 +2,10 @@
  * The per-batch data shaping of the guard engine, on arrays aligned with the batch's records:
  * distinct keys, the records handed on per partition, and small helpers. No I/O here.
  */
-import type { PartitionRef } from '#shared/checkpoints/types.ts';
-import { DigestIndex } from '#shared/keys/distinct.ts';
-import type { DerivedKey, KeyResult } from '#shared/keys/index.ts';
-import type { ParsedBatch, ParsedRecord, PartitionBatch } from '#shared/msk/index.ts';
+import type { PartitionRef } from '../checkpoints/types.ts';
+import { DigestIndex } from '../keys/distinct.ts';
+import type { DerivedKey, KeyResult } from '../keys/index.ts';
+import type { ParsedBatch, ParsedRecord, PartitionBatch } from '../msk/index.ts';
 import type { RecordFate } from './plan.ts';
 
 /** Age in seconds of the oldest of `times` (ISO strings), by this machine's clock; a metric only. */

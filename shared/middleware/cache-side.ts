@@ -1,14 +1,9 @@
 import type { Context } from 'aws-lambda';
-import { LocalBloomFilter } from '#shared/bloom/local-filter.ts';
-import type { ScriptRunner } from '#shared/cache/script-runner.ts';
-import {
-  type ClaimStatus,
-  type ClaimTicket,
-  RedisDedupTier,
-  type TierKey,
-} from '#shared/dedup/redis-tier.ts';
-import { CacheUnavailableError } from '#shared/errors.ts';
-import type { DerivedKey } from '#shared/keys/index.ts';
+import { LocalBloomFilter } from '../bloom/local-filter.ts';
+import type { ScriptRunner } from '../cache/script-runner.ts';
+import { type ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from '../dedup/redis-tier.ts';
+import { CacheUnavailableError } from '../errors.ts';
+import type { DerivedKey } from '../keys/index.ts';
 import type { MskGuardOptions, ResolvedOptions } from './options.ts';
 import type { GuardTelemetry } from './telemetry.ts';
 

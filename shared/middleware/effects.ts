@@ -1,7 +1,7 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { StagedEffectsTooLargeError } from '#shared/checkpoints/errors.ts';
-import { ConfigurationError } from '#shared/errors.ts';
+import { StagedEffectsTooLargeError } from '../checkpoints/errors.ts';
+import { ConfigurationError } from '../errors.ts';
 
 const STAGED = Symbol.for('mskguard.stagedEffects');
 const TRANSACTION_LIMIT = 100;

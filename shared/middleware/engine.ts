@@ -1,8 +1,8 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { CheckpointUpdate, WatermarkSnapshot } from '#shared/checkpoints/types.ts';
-import type { ClaimStatus, ClaimTicket } from '#shared/dedup/redis-tier.ts';
-import { createKeyDeriver, type DerivedKey, type KeyDeriver, type KeyResult } from '#shared/keys/index.ts';
+import type { CheckpointUpdate, WatermarkSnapshot } from '../checkpoints/types.ts';
+import type { ClaimStatus, ClaimTicket } from '../dedup/redis-tier.ts';
+import { createKeyDeriver, type DerivedKey, type KeyDeriver, type KeyResult } from '../keys/index.ts';
 import {
   buildMskEventFromPartitions,
   interpretBatchResponse,
@@ -11,8 +11,8 @@ import {
   type ParsedRecord,
   parseMskEvent,
   toBatchItemFailures,
-} from '#shared/msk/index.ts';
-import { parseMskEventDeferred } from '#shared/msk/parse.ts';
+} from '../msk/index.ts';
+import { parseMskEventDeferred } from '../msk/parse.ts';
 import { distinctKeys, oldestAgeSeconds, processedPartitions, samePartitions } from './batch-shape.ts';
 import { CacheSide, type ClaimOutcome } from './cache-side.ts';
 import { openStaging } from './effects.ts';

@@ -1,6 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { KafkaEvent } from '#shared/msk/index.ts';
+import type { KafkaEvent } from '../msk/index.ts';
 import { GuardEngine, type PreparedBatch } from './engine.ts';
 import type { MskGuardOptions } from './options.ts';
 

@@ -1,16 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { ScriptRunner } from '#shared/cache/script-runner.ts';
-import type { CheckpointStore } from '#shared/checkpoints/types.ts';
-import { type DistributedBloomParams, sizeDistributedBloom } from '#shared/dedup/bloom-blocks.ts';
-import { ConfigurationError } from '#shared/errors.ts';
-import {
-  createKeyDeriver,
-  type KeyFallback,
-  type KeySource,
-  type MissingKeyPolicy,
-} from '#shared/keys/index.ts';
-import type { QuarantineInput } from '#shared/quarantine/types.ts';
+import type { ScriptRunner } from '../cache/script-runner.ts';
+import type { CheckpointStore } from '../checkpoints/types.ts';
+import { type DistributedBloomParams, sizeDistributedBloom } from '../dedup/bloom-blocks.ts';
+import { ConfigurationError } from '../errors.ts';
+import { createKeyDeriver, type KeyFallback, type KeySource, type MissingKeyPolicy } from '../keys/index.ts';
+import type { QuarantineInput } from '../quarantine/types.ts';
 
 /** One record withheld into quarantine (probabilistic mode), with what is needed to replay it. */
 export type QuarantineEntry = QuarantineInput;

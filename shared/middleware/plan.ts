@@ -1,8 +1,8 @@
-import { ClaimStatus } from '#shared/dedup/redis-tier.ts';
-import type { DerivedKey, KeyResult } from '#shared/keys/index.ts';
-import type { ParsedBatch, ParsedRecord } from '#shared/msk/index.ts';
-import type { DuplicateTier } from '#shared/observability/metric-names.ts';
-import { REPLAY_HEADER } from '#shared/quarantine/replay.ts';
+import { ClaimStatus } from '../dedup/redis-tier.ts';
+import type { DerivedKey, KeyResult } from '../keys/index.ts';
+import type { ParsedBatch, ParsedRecord } from '../msk/index.ts';
+import type { DuplicateTier } from '../observability/metric-names.ts';
+import { REPLAY_HEADER } from '../quarantine/replay.ts';
 
 /** What happens to one record of a batch. */
 export type RecordFate =

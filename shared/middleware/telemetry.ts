@@ -1,12 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { CheckpointUpdate } from '#shared/checkpoints/types.ts';
+import type { CheckpointUpdate } from '../checkpoints/types.ts';
 import {
   MSKGUARD_METRICS as M,
   METRIC_DIMENSIONS,
   METRICS_NAMESPACE,
   METRICS_SERVICE,
-} from '#shared/observability/metric-names.ts';
+} from '../observability/metric-names.ts';
 import type { PreparedBatch } from './engine.ts';
 import type { MskGuardOptions } from './options.ts';
 

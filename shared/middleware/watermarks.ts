@@ -3,10 +3,10 @@ import type {
   CheckpointUpdate,
   PartitionRef,
   WatermarkSnapshot,
-} from '#shared/checkpoints/types.ts';
-import { ClaimStatus, type TierKey } from '#shared/dedup/redis-tier.ts';
-import type { DerivedKey } from '#shared/keys/index.ts';
-import type { ParsedBatch } from '#shared/msk/index.ts';
+} from '../checkpoints/types.ts';
+import { ClaimStatus, type TierKey } from '../dedup/redis-tier.ts';
+import type { DerivedKey } from '../keys/index.ts';
+import type { ParsedBatch } from '../msk/index.ts';
 
 /**
  * The guard's DynamoDB side, as functions of the checkpoint store: the watermark read before the

@@ -1,4 +1,4 @@
-import { InvalidEventError } from '#shared/errors.ts';
+import { InvalidEventError } from '../errors.ts';
 import type { KafkaHeader, RawKafkaHeader } from './types.ts';
 
 /**

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { parseMskEvent, processRecordsInOrder } from '#shared/msk/index.ts';
+ * import { parseMskEvent, processRecordsInOrder } from './index.ts';
  * const { response } = await processRecordsInOrder(parseMskEvent(event), handleRecord);
  * ```
  */

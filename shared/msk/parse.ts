@@ -1,4 +1,4 @@
-import { InvalidEventError } from '#shared/errors.ts';
+import { InvalidEventError } from '../errors.ts';
 import { checkHeaders, describe, isPlainObject } from './headers.ts';
 import { ParsedRecord } from './record.ts';
 import { type KafkaEvent, KafkaEventSource, type RawKafkaRecord } from './types.ts';

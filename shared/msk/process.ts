@@ -1,4 +1,4 @@
-import { ConfigurationError } from '#shared/errors.ts';
+import { ConfigurationError } from '../errors.ts';
 import { isParsedBatch, type ParsedBatch, type PartitionBatch, parseMskEvent } from './parse.ts';
 import type { ParsedRecord } from './record.ts';
 import { type KafkaBatchResponse, toBatchItemFailures } from './response.ts';

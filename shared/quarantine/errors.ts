@@ -1,4 +1,4 @@
-import { MskGuardError } from '#shared/errors.ts';
+import { MskGuardError } from '../errors.ts';
 
 /**
  * A record handed to the quarantine is not one (empty group, invalid topic, negative offset,

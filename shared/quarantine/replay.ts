@@ -1,5 +1,5 @@
 import type { IHeaders, Message, ProducerRecord, RecordMetadata } from 'kafkajs';
-import type { KafkaHeader } from '#shared/msk/types.ts';
+import type { KafkaHeader } from '../msk/types.ts';
 import type { QuarantineStore } from './store.ts';
 import { type QuarantinedRecord, QuarantineStatus } from './types.ts';
 

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Item } from '#shared/checkpoints/dynamodb.ts';
-import type { KafkaHeader } from '#shared/msk/types.ts';
+import type { Item } from '../checkpoints/dynamodb.ts';
+import type { KafkaHeader } from '../msk/types.ts';
 import { InvalidQuarantineRecordError } from './errors.ts';
 import { quarantineId } from './id.ts';
 import {

@@ -18,8 +18,8 @@ import {
   type RetryOptions,
   resolveRetry,
   withRetries,
-} from '#shared/checkpoints/dynamodb.ts';
-import { ConfigurationError } from '#shared/errors.ts';
+} from '../checkpoints/dynamodb.ts';
+import { ConfigurationError } from '../errors.ts';
 import { InvalidQuarantineRecordError, QuarantineReadError, QuarantineWriteError } from './errors.ts';
 import { parseQuarantineId, quarantineId } from './id.ts';
 import {
@@ -90,7 +90,7 @@ export class QuarantineStore {
     this.#retry = resolveRetry(options.retry);
     const tableFix =
       'Deploy the stack that creates it (CheckpointTables), or pass the right name (--table or ' +
-      'MSKGUARD_QUARANTINE_TABLE, and the region); locally, ensureTables() of shared/local/tables.ts creates it.';
+      'MSKGUARD_QUARANTINE_TABLE, and the region); locally, ensureTables() of local/tables.ts creates it.';
     const failure = (Err: typeof QuarantineReadError): Failure => ({
       table: tableName,
       tableFix,

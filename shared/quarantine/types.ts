@@ -1,4 +1,4 @@
-import type { KafkaHeader } from '#shared/msk/types.ts';
+import type { KafkaHeader } from '../msk/types.ts';
 
 /** Why a record was quarantined (other strings are allowed for user policies). */
 export const QuarantineReason = {

@@ -1,5 +1,5 @@
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBSender } from '#shared/checkpoints/dynamodb.ts';
+import type { DynamoDBSender } from '../checkpoints/dynamodb.ts';
 import type { RestorePlan, RestoreResult } from './types.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { MskGuardError } from '#shared/errors.ts';
+import { MskGuardError } from '../errors.ts';
 import {
   CONSUMER_OFFSETS_TOPIC,
   consumerOffsetsPartitionFor,

@@ -1,4 +1,4 @@
-import { MskGuardError } from '#shared/errors.ts';
+import { MskGuardError } from '../errors.ts';
 
 /**
  * Exit codes of `mskguard restore` (and the `kind` of a failed Lambda answer). Distinct so a script

@@ -1,4 +1,4 @@
-import type { CheckpointStore } from '#shared/checkpoints/types.ts';
+import type { CheckpointStore } from '../checkpoints/types.ts';
 import type { AuditKey, AuditStore } from './audit.ts';
 import {
   GroupActiveError,

@@ -1,4 +1,4 @@
-import type { CheckpointStore } from '#shared/checkpoints/types.ts';
+import type { CheckpointStore } from '../checkpoints/types.ts';
 import type { ConsumerOffsetsReader } from './consumer-offsets-reader.ts';
 import { RestoreUsageError } from './errors.ts';
 import type {

@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { RespScriptRunner } from '#shared/cache/resp.ts';
-import type { ScriptRunner } from '#shared/cache/script-runner.ts';
-import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
-import { ConfigurationError } from '#shared/errors.ts';
+import { RespScriptRunner } from '../cache/resp.ts';
+import type { ScriptRunner } from '../cache/script-runner.ts';
+import { UpstashScriptRunner } from '../cache/upstash.ts';
+import { ConfigurationError } from '../errors.ts';
 import { FUNCTION_ENV } from './function-env.ts';
 
 /** The minimal Secrets Manager client the cache factory needs (tests pass a stub). */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { FUNCTION_ENV } from '#shared/runtime/function-env.ts';
+ * import { FUNCTION_ENV } from './function-env.ts';
  * const table = process.env[FUNCTION_ENV.CHECKPOINT_TABLE];
  * ```
  */

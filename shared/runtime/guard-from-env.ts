@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { ConfigurationError } from '#shared/errors.ts';
-import type { MskGuardOptions } from '#shared/middleware/options.ts';
+import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
+import { ConfigurationError } from '../errors.ts';
+import type { MskGuardOptions } from '../middleware/options.ts';
 import { cacheFromEnv } from './cache-from-env.ts';
 import { FUNCTION_ENV } from './function-env.ts';
 

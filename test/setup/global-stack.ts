@@ -1,4 +1,4 @@
-import { runningStackEndpoints, stackDown, stackUp } from '#shared/local/stack.ts';
+import { runningStackEndpoints, stackDown, stackUp } from '#local/stack.ts';
 
 const log = (line: string) => process.stderr.write(`[stack] ${line}\n`);
 

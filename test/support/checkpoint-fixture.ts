@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
+import { LOCAL_AWS } from '#local/services.ts';
+import type { StackEndpoints } from '#local/stack-config.ts';
+import { ensureTables } from '#local/tables.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import type { StackEndpoints } from '#shared/local/stack-config.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { ADAPTERS } from './runners.ts';
 import { stackEnv, uniqueName } from './stack.ts';
 

@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Admin } from 'kafkajs';
+import { LambdaKafkaPoller, type StartingPosition } from '#local/poller/index.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
-import { LambdaKafkaPoller, type StartingPosition } from '#shared/local/poller/index.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { type KafkaEvent, parseMskEvent, processRecordsInOrder } from '#shared/msk/index.ts';
 

@@ -1,5 +1,5 @@
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import { ensureTables } from '#shared/local/tables.ts';
+import { ensureTables } from '#local/tables.ts';
 import { localCheckpointStore } from './checkpoint-fixture.ts';
 import { stackEnv, uniqueName } from './stack.ts';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { StackEndpoints } from '#shared/local/stack-config.ts';
+import type { StackEndpoints } from '#local/stack-config.ts';
 
 /**
  * The endpoints of the local stack, set by the global setup (test/setup/global-stack.ts).

@@ -1,16 +1,12 @@
 import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Kafka, type KafkaConfig, logLevel, Partitioners } from 'kafkajs';
-import type { DynamoDBSender } from '#shared/checkpoints/dynamodb.ts';
-import { QuarantineRecordNotFoundError } from '#shared/quarantine/errors.ts';
-import { parseQuarantineId } from '#shared/quarantine/id.ts';
-import { type ReplayOutcome, replayRecords, unreplayableReason } from '#shared/quarantine/replay.ts';
-import { QuarantineStore } from '#shared/quarantine/store.ts';
-import {
-  type QuarantinedRecord,
-  QuarantineStatus,
-  type QuarantineSummary,
-} from '#shared/quarantine/types.ts';
+import type { DynamoDBSender } from '../../checkpoints/dynamodb.ts';
+import { QuarantineRecordNotFoundError } from '../../quarantine/errors.ts';
+import { parseQuarantineId } from '../../quarantine/id.ts';
+import { type ReplayOutcome, replayRecords, unreplayableReason } from '../../quarantine/replay.ts';
+import { QuarantineStore } from '../../quarantine/store.ts';
+import { type QuarantinedRecord, QuarantineStatus, type QuarantineSummary } from '../../quarantine/types.ts';
 import { type Command, UsageError } from '../command.ts';
 
 /** How the CLI reaches DynamoDB, Kafka and the terminal; tests replace parts of it. */

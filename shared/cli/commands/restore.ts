@@ -1,12 +1,12 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { RESTORE_HELP, STRATEGY_TEXT, strategyHelp } from '#shared/restore/cli-help.ts';
-import { openRestoreClients, type RestoreClientsConfig } from '#shared/restore/clients.ts';
-import { type RestoreOutcome, type RestoreResponse, runRestore, toResponse } from '#shared/restore/engine.ts';
-import { RESTORE_EXIT_CODES, RestoreUsageError } from '#shared/restore/errors.ts';
-import { formatPlan, formatResult, summaryLine } from '#shared/restore/format.ts';
-import { parseRestoreRequest } from '#shared/restore/request.ts';
-import { formatDuration } from '#shared/restore/time.ts';
-import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '#shared/restore/types.ts';
+import { RESTORE_HELP, STRATEGY_TEXT, strategyHelp } from '../../restore/cli-help.ts';
+import { openRestoreClients, type RestoreClientsConfig } from '../../restore/clients.ts';
+import { type RestoreOutcome, type RestoreResponse, runRestore, toResponse } from '../../restore/engine.ts';
+import { RESTORE_EXIT_CODES, RestoreUsageError } from '../../restore/errors.ts';
+import { formatPlan, formatResult, summaryLine } from '../../restore/format.ts';
+import { parseRestoreRequest } from '../../restore/request.ts';
+import { formatDuration } from '../../restore/time.ts';
+import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '../../restore/types.ts';
 import { type Command, UsageError } from '../command.ts';
 
 /** Where the restore commands print and what they connect with (tests replace parts of it). */

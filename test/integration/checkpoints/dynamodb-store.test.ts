@@ -4,13 +4,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_AWS } from '#local/services.ts';
+import { ensureTables } from '#local/tables.ts';
 import type { DynamoDBSender } from '#shared/checkpoints/dynamodb.ts';
 import { TableNotFoundError } from '#shared/checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
 import { InvalidCheckpointError } from '#shared/checkpoints/errors.ts';
 import type { CheckpointUpdate } from '#shared/checkpoints/types.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
 /** Forwards to the real client and records the command class of every call. */

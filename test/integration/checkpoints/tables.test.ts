@@ -17,9 +17,9 @@ import {
   QUARANTINE_INDEX_ATTRIBUTES,
   TABLE_ATTRIBUTES,
 } from '#cdk/constructs/checkpoint-tables.ts';
+import { LOCAL_AWS } from '#local/services.ts';
+import { ensureTables, type TableNames } from '#local/tables.ts';
 import { CHECKPOINT_ATTRIBUTES } from '#shared/checkpoints/schema.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables, type TableNames } from '#shared/local/tables.ts';
 import {
   QUARANTINE_ATTRIBUTES,
   QUARANTINE_INDEX,

@@ -5,11 +5,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startUpstashRestServer } from '#local/upstash-rest/server.ts';
 import { scripts } from '#lua/scripts.generated.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { sizeDistributedBloom } from '#shared/dedup/bloom-blocks.ts';
 import { ClaimStatus, RedisDedupTier } from '#shared/dedup/redis-tier.ts';
-import { startUpstashRestServer } from '#shared/local/upstash-rest/server.ts';
 import { ADAPTERS, CountingRunner, randomKey } from '#test/support/runners.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 

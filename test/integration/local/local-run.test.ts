@@ -4,8 +4,8 @@
 // crash before its commit, an offset loss restored with `restore auto`): every business key takes
 // effect exactly once, and checkpoints, committed offsets and high watermarks end equal (G3).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_FAULTS, runLocalPipeline } from '#shared/local/pipeline/run.ts';
-import { formatSummary, type LocalRunSummary } from '#shared/local/pipeline/summary.ts';
+import { LOCAL_FAULTS, runLocalPipeline } from '#local/pipeline/run.ts';
+import { formatSummary, type LocalRunSummary } from '#local/pipeline/summary.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
 const tables = {

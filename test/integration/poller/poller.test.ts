@@ -14,7 +14,7 @@ import {
   LAMBDA_PAYLOAD_LIMIT_BYTES,
   LambdaKafkaPoller,
   type PollerOptions,
-} from '#shared/local/poller/index.ts';
+} from '#local/poller/index.ts';
 import { type KafkaEvent, parseMskEvent, processRecordsInOrder } from '#shared/msk/index.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 

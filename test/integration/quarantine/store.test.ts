@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_AWS } from '#local/services.ts';
+import { ensureTables } from '#local/tables.ts';
 import type { DynamoDBSender } from '#shared/checkpoints/dynamodb.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { InvalidQuarantineRecordError } from '#shared/quarantine/errors.ts';
 import { parseQuarantineId, quarantineId } from '#shared/quarantine/id.ts';
 import { QuarantineStore } from '#shared/quarantine/store.ts';

@@ -5,7 +5,7 @@
 // `recover` mode, and consumes to the end. Every record reaches the handler exactly once: whatever
 // earlier offset a strategy picks, what was processed is withheld, and none is skipped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StartingPosition } from '#shared/local/poller/index.ts';
+import { StartingPosition } from '#local/poller/index.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import { runRestore } from '#shared/restore/engine.ts';
 import type { RestoreStrategy } from '#shared/restore/types.ts';

@@ -6,9 +6,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_AWS } from '#local/services.ts';
+import { ensureTables } from '#local/tables.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import { ensureTables } from '#shared/local/tables.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import { runRestore } from '#shared/restore/engine.ts';
 import { consumeGuarded } from '#test/support/guarded-poller.ts';

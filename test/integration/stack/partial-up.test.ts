@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runningStackEndpoints, stackDown, stackStatus, stackUp } from '#shared/local/stack.ts';
-import { loadStackConfig } from '#shared/local/stack-config.ts';
+import { runningStackEndpoints, stackDown, stackStatus, stackUp } from '#local/stack.ts';
+import { loadStackConfig } from '#local/stack-config.ts';
 
 describe('stackUp with only', () => {
   const state = mkdtempSync(join(tmpdir(), 'mskguard-partial-'));

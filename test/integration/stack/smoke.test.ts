@@ -13,7 +13,7 @@ import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCAL_AWS } from '#shared/local/services.ts';
+import { LOCAL_AWS } from '#local/services.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
 const env = stackEnv();

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstashRestServer, type UpstashRestServer } from '#shared/local/upstash-rest/server.ts';
+import { startUpstashRestServer, type UpstashRestServer } from '#local/upstash-rest/server.ts';
 import { stackVar } from '#test/support/stack.ts';
 
 const REDIS_URL = stackVar('REDIS_URL');

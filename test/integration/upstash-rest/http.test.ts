@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import { Redis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StackError } from '#shared/errors.ts';
-import { startUpstashRestServer, type UpstashRestServer } from '#shared/local/upstash-rest/server.ts';
+import { StackError } from '#local/errors.ts';
+import { startUpstashRestServer, type UpstashRestServer } from '#local/upstash-rest/server.ts';
 import { stackVar } from '#test/support/stack.ts';
 
 const REDIS_URL = stackVar('REDIS_URL');

@@ -1,5 +1,5 @@
 // Guarantees: none of G1..G6 directly. Proves the process contract the stack manager relies on
-// (design §9): `tsx shared/local/upstash-rest/server.ts` reads its configuration from the
+// (design §9): `tsx local/upstash-rest/server.ts` reads its configuration from the
 // environment, prints one `listening` JSON line, serves @upstash/redis, and exits 0 on a signal.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +13,7 @@ import { stackVar } from '#test/support/stack.ts';
 const REDIS_URL = stackVar('REDIS_URL');
 
 const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli');
-const SERVER = fileURLToPath(new URL('../../../shared/local/upstash-rest/server.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../../local/upstash-rest/server.ts', import.meta.url));
 
 function startProcess(env: Record<string, string>): ChildProcess {
   const { REDIS_URL: _inherited, UPSTASH_REDIS_REST_TOKEN: _token, ...rest } = process.env;

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isRunning, readPids, startDetached, stopProcess, writePids } from '#shared/local/processes.ts';
+import { isRunning, readPids, startDetached, stopProcess, writePids } from '#local/processes.ts';
 
 describe('managed processes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mskguard-proc-'));

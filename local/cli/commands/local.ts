@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { runLocalPipeline } from '#shared/local/pipeline/run.ts';
-import { formatSummary } from '#shared/local/pipeline/summary.ts';
-import { type Command, UsageError } from '../command.ts';
+import { runLocalPipeline } from '#local/pipeline/run.ts';
+import { formatSummary } from '#local/pipeline/summary.ts';
+import { type Command, UsageError } from '#shared/cli/command.ts';
 
 const HELP = `Usage: mskguard local [options]        (npm run local -- [options])
 

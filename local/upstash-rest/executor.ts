@@ -1,5 +1,6 @@
 import { Command, Redis, type RedisOptions, ReplyError } from 'ioredis';
-import { CacheUnavailableError, StackError } from '#shared/errors.ts';
+import { StackError } from '#local/errors.ts';
+import { CacheUnavailableError } from '#shared/errors.ts';
 import { isBlockingCommand, type RedisCommand } from './commands.ts';
 import type { CommandOutcome, RedisReply } from './encoding.ts';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StackError } from '#shared/errors.ts';
+import { StackError } from '#local/errors.ts';
 import { isRunning, type ManagedProcess, readPids, stopProcess, tailLog, writePids } from './processes.ts';
 import { defineServices, SERVICE_NAMES, type ServiceDefinition } from './services.ts';
 import {

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { LambdaKafkaPoller } from '#shared/local/poller/index.ts';
+ * import { LambdaKafkaPoller } from '#local/poller/index.ts';
  * const poller = new LambdaKafkaPoller({ brokers, topic: 'orders', groupId: 'orders-consumer', handler });
  * await poller.start();
  * ```

@@ -1,6 +1,6 @@
-import { stackDown, stackStatus, stackUp } from '#shared/local/stack.ts';
-import { formatEnv } from '#shared/local/stack-config.ts';
-import type { Command } from '../command.ts';
+import { stackDown, stackStatus, stackUp } from '#local/stack.ts';
+import { formatEnv } from '#local/stack-config.ts';
+import type { Command } from '#shared/cli/command.ts';
 
 const log = (line: string) => process.stderr.write(`[stack] ${line}\n`);
 

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type AfterSuccess, type InvokedEvent, LambdaKafkaPoller } from '#local/poller/index.ts';
+import { LOCAL_AWS } from '#local/services.ts';
+import type { StackEndpoints } from '#local/stack-config.ts';
+import { ensureTables, type TableNames } from '#local/tables.ts';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { type AfterSuccess, type InvokedEvent, LambdaKafkaPoller } from '#shared/local/poller/index.ts';
-import { LOCAL_AWS } from '#shared/local/services.ts';
-import type { StackEndpoints } from '#shared/local/stack-config.ts';
-import { ensureTables, type TableNames } from '#shared/local/tables.ts';
 import { createLocalConsumer, type LocalConsumer, SimulatedFaultError } from './consumer.ts';
 import { LocalRunError } from './faults.ts';
 import type { ProgressSnapshot } from './progress.ts';

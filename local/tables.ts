@@ -8,9 +8,9 @@ import {
   type DescribeTimeToLiveCommandOutput,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { StackError } from '#local/errors.ts';
 import type { DynamoDBSender } from '#shared/checkpoints/dynamodb.ts';
 import { CHECKPOINT_ATTRIBUTES } from '#shared/checkpoints/schema.ts';
-import { StackError } from '#shared/errors.ts';
 import {
   QUARANTINE_ATTRIBUTES,
   QUARANTINE_INDEX,

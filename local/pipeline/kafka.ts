@@ -1,5 +1,5 @@
 import type { Admin, Message, Producer } from 'kafkajs';
-import { StackError } from '#shared/errors.ts';
+import { StackError } from '#local/errors.ts';
 import type { OrderRecord } from './workload.ts';
 
 const SEND_CHUNK = 1000;

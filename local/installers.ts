@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { StackError } from '#shared/errors.ts';
+import { StackError } from '#local/errors.ts';
 import { PROJECT_ROOT } from './stack-config.ts';
 
 /** The Maven poms kept in the repo that list the jars of each Java service. */

@@ -1,4 +1,4 @@
-import type { AfterSuccess, InvokedEvent } from '#shared/local/poller/index.ts';
+import type { AfterSuccess, InvokedEvent } from '#local/poller/index.ts';
 
 /** Fewer owed redeliveries than this wait for later batches: each injection costs a refetch. */
 const MIN_INJECTION = 25;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { runningStackEndpoints, stackUp } from '#local/stack.ts';
+import type { StackEndpoints } from '#local/stack-config.ts';
+import type { TableNames } from '#local/tables.ts';
 import { ConfigurationError } from '#shared/errors.ts';
-import { runningStackEndpoints, stackUp } from '#shared/local/stack.ts';
-import type { StackEndpoints } from '#shared/local/stack-config.ts';
-import type { TableNames } from '#shared/local/tables.ts';
 import { loseGroupOffsets, restoreWithAuto } from './faults.ts';
 import { createTopic, highWatermarks, produceOrders } from './kafka.ts';
 import { ProgressDisplay, type ProgressStream } from './progress.ts';

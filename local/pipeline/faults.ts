@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
+import type { TableNames } from '#local/tables.ts';
 import { MskGuardError } from '#shared/errors.ts';
-import type { TableNames } from '#shared/local/tables.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import { type RestoreOutcome, runRestore } from '#shared/restore/engine.ts';
 import { formatTable } from '#shared/restore/format.ts';
