@@ -67,7 +67,6 @@ export function areaOf(url: string): string | undefined {
   const rel = relative(PROJECT_ROOT, path);
   if (rel.startsWith('..')) return 'other';
   const parts = rel.split('/');
-  if (parts[0] === 'shared' && parts[1] === 'local') return parts.slice(0, 3).join('/');
   return parts.length > 2 ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 

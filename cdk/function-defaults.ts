@@ -9,13 +9,14 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '../shared/errors.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics.ts';
-import { entryPath, LOCK_FILE, REPO_ROOT } from './paths.ts';
+import { resolveEntry } from './paths.ts';
 
 /**
- * The Lambda runtime of every mskguard function. Fixed by the design (nodejs22.x) rather than
- * "latest" so a CDK upgrade never changes the runtime under a running consumer.
+ * The default Lambda runtime of every mskguard function: the newest Node runtime aws-cdk-lib offers
+ * that the package is tested on (docs/decisions/0009-packaging.md). Named, not "latest", so a CDK
+ * upgrade never changes the runtime under a running consumer; each construct takes a `runtime` prop.
  */
-export const LAMBDA_RUNTIME: Runtime = Runtime.NODEJS_22_X;
+export const LAMBDA_RUNTIME: Runtime = Runtime.NODEJS_24_X;
 
 // ESM output needs a `require` for the CommonJS dependencies (kafkajs, ioredis) esbuild inlines.
 const ESM_REQUIRE_BANNER =
@@ -50,27 +51,29 @@ export function defaultBundling(overrides: BundlingOptions = {}): BundlingOption
 
 /** Inputs of {@link nodejsFunctionDefaults}. */
 export interface FunctionDefaultsInput {
-  /** Handler file, absolute or relative to the repository root. */
+  /** Handler file, absolute or relative to the working directory of `cdk synth`. */
   readonly entry: string;
+  /** Names the construct in the error for a missing entry. */
+  readonly owner: string;
   /** Exported handler name. */
   readonly handler: string;
   readonly bundling?: BundlingOptions;
+  /** @default {@link LAMBDA_RUNTIME} */
+  readonly runtime?: Runtime;
   readonly logRetention: RetentionDays;
 }
 
 /**
- * The props every mskguard NodejsFunction shares: ARM64, nodejs22.x, JSON logs into an explicit
+ * The props every mskguard NodejsFunction shares: ARM64, the default runtime, JSON logs into an explicit
  * log group with a retention, source maps enabled, Powertools service and namespace.
  */
 export function nodejsFunctionDefaults(scope: Construct, input: FunctionDefaultsInput): NodejsFunctionProps {
   const logGroup = new LogGroup(scope, 'LogGroup', { retention: input.logRetention });
   return {
-    entry: entryPath(input.entry),
+    entry: resolveEntry(input.entry, input.owner),
     handler: input.handler,
-    runtime: LAMBDA_RUNTIME,
+    runtime: input.runtime ?? LAMBDA_RUNTIME,
     architecture: Architecture.ARM_64,
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: LOCK_FILE,
     bundling: defaultBundling(input.bundling),
     loggingFormat: LoggingFormat.JSON,
     logGroup,

@@ -1,27 +1,40 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigurationError } from '../shared/errors.ts';
+
+// Inside this repository the constructs run from TypeScript sources; installed from npm they run
+// from dist/ as JavaScript. mskguard's own handlers sit beside them in the same form.
+const HANDLER_EXTENSION = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+
+/** mskguard's own Lambda handlers, shipped in the package. */
+export type PackagedHandler = 'order-consumer' | 'restore' | 'kafka-topics-provider';
 
 /**
- * Absolute paths the CDK app needs to bundle functions. Resolved from this file, not from the
- * working directory, so `cdk synth`, vitest and a script started elsewhere all find the same files.
+ * The file of one of mskguard's own handlers, resolved from this module (not from the working
+ * directory), so it is found in this repository and in `node_modules/mskguard` alike.
+ */
+export function packagedEntry(handler: PackagedHandler): string {
+  return fileURLToPath(new URL(`../functions/${handler}.${HANDLER_EXTENSION}`, import.meta.url));
+}
+
+/**
+ * A handler file named by the user: absolute, or relative to the directory the CDK app runs in
+ * (as NodejsFunction resolves `entry`). Fails synthesis with the resolved path when it is missing,
+ * instead of esbuild's error deep in bundling.
  *
  * @example
  * ```ts
- * new NodejsFunction(this, 'Fn', { entry: entryPath('functions/order-consumer.ts'), projectRoot: REPO_ROOT });
+ * resolveEntry('src/orders.ts', 'GuardedKafkaConsumer Orders'); // '/home/me/app/src/orders.ts'
  * ```
  */
-export const REPO_ROOT: string = fileURLToPath(new URL('..', import.meta.url));
-
-/** The npm lock file; esbuild bundling keys its cache and install on it. */
-export const LOCK_FILE: string = fileURLToPath(new URL('../package-lock.json', import.meta.url));
-
-/** Resolves a path relative to the repository root (absolute paths are returned unchanged). */
-export function entryPath(relative: string): string {
-  return relative.startsWith('/') ? relative : fileURLToPath(new URL(`../${relative}`, import.meta.url));
+export function resolveEntry(entry: string, where: string): string {
+  const path = isAbsolute(entry) ? entry : resolve(process.cwd(), entry);
+  if (!existsSync(path)) {
+    throw new ConfigurationError(
+      `${where}: entry ${entry} does not exist (resolved to ${path}). Give the handler file's path ` +
+        'relative to the directory you run `cdk synth` in, or an absolute path.',
+    );
+  }
+  return path;
 }
-
-/** Default handler entries, relative to the repository root. */
-export const DEFAULT_ENTRIES = {
-  orderConsumer: 'functions/order-consumer.ts',
-  restore: 'functions/restore.ts',
-  topicsProvider: 'functions/kafka-topics-provider.ts',
-} as const;

@@ -7,8 +7,10 @@ import { PROJECT_ROOT } from './stack-config.ts';
 
 /** The Maven poms kept in the repo that list the jars of each Java service. */
 export const POMS = {
-  kafka: join(PROJECT_ROOT, 'shared', 'local', 'maven', 'kafka.pom.xml'),
-  dynamodb: join(PROJECT_ROOT, 'shared', 'local', 'maven', 'dynamodb-local.pom.xml'),
+  kafka: join(PROJECT_ROOT, 'local', 'maven', 'kafka.pom.xml'),
+  dynamodb: join(PROJECT_ROOT, 'local', 'maven', 'dynamodb-local.pom.xml'),
+  /** Kafka's command-line tools (kafka-consumer-groups), for the restore bench and interop tests. */
+  kafkaTools: join(PROJECT_ROOT, 'local', 'maven', 'kafka-tools.pom.xml'),
 } as const;
 
 /** Finds an executable on PATH (or in the sbin folders apt installs servers into). */

@@ -173,7 +173,7 @@ export function defineServices(config: StackConfig, endpoints: StackEndpoints): 
     after: ['redis'],
     install: () => {},
     start: () => {
-      const entry = join(PROJECT_ROOT, 'shared', 'local', 'upstash-rest', 'server.ts');
+      const entry = join(PROJECT_ROOT, 'local', 'upstash-rest', 'server.ts');
       return startDetached('upstash', process.execPath, ['--import', 'tsx', entry], {
         log: log('upstash'),
         marker: [entry],

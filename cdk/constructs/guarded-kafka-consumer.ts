@@ -4,6 +4,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   type EventSourceMapping,
   type IEventSourceDlq,
+  type Runtime,
   type SourceAccessConfiguration,
   SourceAccessConfigurationType,
   StartingPosition,
@@ -45,8 +46,10 @@ export interface ProvisionedPollers {
 
 /** Properties of {@link GuardedKafkaConsumer}. */
 export interface GuardedKafkaConsumerProps {
-  /** Handler file (absolute, or relative to the repository root). */
+  /** Your handler file: absolute, or relative to the directory `cdk synth` runs in. */
   readonly entry: string;
+  /** @default {@link LAMBDA_RUNTIME} (nodejs24.x) */
+  readonly runtime?: Runtime;
   /** Exported handler name. @default 'handler' */
   readonly handler?: string;
   /** Kafka consumer group id of the ESM. Always explicit: it names the offsets restore acts on. */
@@ -94,7 +97,7 @@ export interface GuardedKafkaConsumerProps {
 }
 
 /**
- * A Kafka-triggered Lambda function wired for mskguard: NodejsFunction (ARM64, nodejs22.x,
+ * A Kafka-triggered Lambda function wired for mskguard: NodejsFunction (ARM64, nodejs24.x by default,
  * source maps), an MSK event source mapping with an explicit consumer group, provisioned pollers,
  * ReportBatchItemFailures, bounded retries and an on-failure destination, and least-privilege
  * access to its topic, group, tables and cache.
@@ -102,7 +105,7 @@ export interface GuardedKafkaConsumerProps {
  * @example
  * ```ts
  * const orders = new GuardedKafkaConsumer(this, 'Orders', {
- *   entry: 'functions/order-consumer.ts', consumerGroupId: 'orders-v1', topic: 'orders',
+ *   entry: 'src/orders-handler.ts', consumerGroupId: 'orders-v1', topic: 'orders',
  *   cluster, tables, cache, batchSize: 200, retryAttempts: 5,
  * });
  * ```
@@ -134,7 +137,9 @@ export class GuardedKafkaConsumer extends Construct {
 
     const defaults = nodejsFunctionDefaults(this, {
       entry: props.entry,
+      owner: `GuardedKafkaConsumer ${id}`,
       handler: props.handler ?? 'handler',
+      ...(props.runtime ? { runtime: props.runtime } : {}),
       ...(props.bundling ? { bundling: props.bundling } : {}),
       logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
     });
@@ -287,10 +292,10 @@ export function suppressManagedPolicies(fn: NodejsFunction, inVpc: boolean): voi
     });
   }
   Validations.of(fn).acknowledge({
-    // Pinned by the design: the Lambda runtime of the project is nodejs22.x.
+    // The default is the newest Node runtime; a `runtime` prop naming an older one is deliberate.
     id: 'AwsSolutions-L1',
     reason:
-      'The runtime is pinned to nodejs22.x by the design (docs/design.md) so that a CDK upgrade never ' +
-      'changes the runtime under a running consumer; moving to a newer runtime is a deliberate change.',
+      'The runtime is named, never "latest" (docs/decisions/0009-packaging.md), so a CDK upgrade never ' +
+      'changes the runtime under a running consumer; an older runtime is chosen through the runtime prop.',
   });
 }

@@ -13,7 +13,7 @@ import {
   kafkaResourceArns,
   supportsMskTopicResource,
 } from '../kafka-cluster.ts';
-import { DEFAULT_ENTRIES } from '../paths.ts';
+import { packagedEntry } from '../paths.ts';
 import { suppressManagedPolicies } from './guarded-kafka-consumer.ts';
 
 /** One topic to create. */
@@ -55,7 +55,7 @@ export interface KafkaTopicsProps {
    * @default - CLOUDFORMATION when the cluster supports AWS::MSK::Topic, else CUSTOM_RESOURCE
    */
   readonly management?: TopicManagement;
-  /** Custom-resource handler file. @default 'functions/kafka-topics-provider.ts' */
+  /** Custom-resource handler file. @default mskguard's own provider, shipped in the package */
   readonly providerEntry?: string;
   /** esbuild overrides for the provider handler. @default - {@link defaultBundling} */
   readonly bundling?: BundlingOptions;
@@ -152,7 +152,8 @@ export class KafkaTopics extends Construct {
     );
     const handlerScope = new Construct(this, 'ProviderHandler');
     const defaults = nodejsFunctionDefaults(handlerScope, {
-      entry: props.providerEntry ?? DEFAULT_ENTRIES.topicsProvider,
+      entry: props.providerEntry ?? packagedEntry('kafka-topics-provider'),
+      owner: `KafkaTopics ${this.node.id}`,
       handler: 'handler',
       ...(props.bundling ? { bundling: props.bundling } : {}),
       logRetention: DEFAULT_LOG_RETENTION,

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -10,6 +11,7 @@ import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defau
 import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
 import { grantRestoreTableAccess } from '../grants.ts';
 import { brokerPort, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
+import { packagedEntry } from '../paths.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import { type GuardedKafkaConsumer, suppressManagedPolicies } from './guarded-kafka-consumer.ts';
 
@@ -23,8 +25,13 @@ export function restoreScratchGroup(group: string): string {
 
 /** Properties of {@link RestoreFunction}. */
 export interface RestoreFunctionProps {
-  /** Handler file (absolute, or relative to the repository root). */
-  readonly entry: string;
+  /**
+   * Handler file (absolute, or relative to the directory `cdk synth` runs in).
+   * @default mskguard's own restore handler, shipped in the package
+   */
+  readonly entry?: string;
+  /** @default {@link LAMBDA_RUNTIME} */
+  readonly runtime?: Runtime;
   /** Exported handler name. @default 'handler' */
   readonly handler?: string;
   /** The cluster whose consumer groups are restored. */
@@ -53,7 +60,7 @@ export interface RestoreFunctionProps {
  *
  * @example
  * ```ts
- * new RestoreFunction(this, 'Restore', { entry: 'functions/restore.ts', cluster, tables, consumers: [orders] });
+ * new RestoreFunction(this, 'Restore', { cluster, tables, consumers: [orders] });
  * ```
  */
 export class RestoreFunction extends Construct {
@@ -82,8 +89,10 @@ export class RestoreFunction extends Construct {
       'mskguard restore',
     );
     const defaults = nodejsFunctionDefaults(this, {
-      entry: props.entry,
+      entry: props.entry ?? packagedEntry('restore'),
+      owner: `RestoreFunction ${id}`,
       handler: props.handler ?? 'handler',
+      ...(props.runtime ? { runtime: props.runtime } : {}),
       ...(props.bundling ? { bundling: props.bundling } : {}),
       logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
     });

@@ -18,7 +18,7 @@ import {
   importExistingCluster,
   type KafkaCluster,
 } from '../kafka-cluster.ts';
-import { DEFAULT_ENTRIES } from '../paths.ts';
+import { packagedEntry } from '../paths.ts';
 
 /** The cluster the stack uses: a demo cluster it creates, or an existing one described explicitly. */
 export type ClusterConfig =
@@ -39,7 +39,7 @@ export interface ConsumerConfig {
   readonly name: string;
   readonly topic: string;
   readonly consumerGroupId: string;
-  /** @default 'functions/order-consumer.ts' */
+  /** Your handler file, relative to where `cdk synth` runs. @default mskguard's demo order consumer */
   readonly entry?: string;
   /** @default 500 */
   readonly batchSize?: number;
@@ -66,7 +66,7 @@ export interface MskGuardStackProps extends StackProps {
   readonly topics: readonly TopicSpec[];
   readonly cache: CacheConfig;
   readonly consumers: readonly ConsumerConfig[];
-  /** @default 'functions/restore.ts' */
+  /** @default mskguard's own restore handler */
   readonly restoreEntry?: string;
   /** @default [] */
   readonly alarmEmails?: readonly string[];
@@ -136,7 +136,7 @@ export class MskGuardStack extends Stack {
     const declaredTopics = new Set(props.topics.map((t) => t.name));
     this.consumers = props.consumers.map((c) => {
       const consumer = new GuardedKafkaConsumer(this, c.name, {
-        entry: c.entry ?? DEFAULT_ENTRIES.orderConsumer,
+        entry: c.entry ?? packagedEntry('order-consumer'),
         consumerGroupId: c.consumerGroupId,
         topic: c.topic,
         cluster: this.cluster,
@@ -163,7 +163,7 @@ export class MskGuardStack extends Stack {
     });
 
     this.restore = new RestoreFunction(this, 'Restore', {
-      entry: props.restoreEntry ?? DEFAULT_ENTRIES.restore,
+      entry: props.restoreEntry ?? packagedEntry('restore'),
       cluster: this.cluster,
       tables: this.tables,
       consumers: this.consumers,

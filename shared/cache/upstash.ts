@@ -1,5 +1,5 @@
-import { Redis } from '@upstash/redis';
-import { CacheUnavailableError } from '../errors.ts';
+import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
+import { importOptionalPeer } from './optional-peer.ts';
 import { isNoScript, type LuaScript, type ScriptArg, type ScriptRunner } from './script-runner.ts';
 
 /** Options of {@link UpstashScriptRunner}. */
@@ -27,36 +27,60 @@ export interface UpstashRunnerOptions {
  */
 export class UpstashScriptRunner implements ScriptRunner {
   public readonly kind = 'upstash';
-  readonly #redis: Redis;
+  readonly #options: UpstashRunnerOptions;
+  // Created on first use: @upstash/redis is loaded only by a user who runs over REST.
+  #redis: Promise<UpstashClient> | undefined;
 
   public constructor(options: UpstashRunnerOptions) {
-    const retries = options.retries ?? 1;
-    this.#redis = new Redis({
-      url: options.url,
-      token: options.token,
-      // Results are our scripts' own strings and numbers; never JSON.parse them.
-      automaticDeserialization: false,
-      enableTelemetry: false,
-      retry: retries > 0 ? { retries, backoff: (n) => 25 * 2 ** n } : false,
-    });
+    if (!options?.url || !options.token) {
+      throw new ConfigurationError(
+        'UpstashScriptRunner needs `url` and `token` (UPSTASH_REDIS_REST_URL / _TOKEN)',
+      );
+    }
+    this.#options = options;
   }
 
   public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    this.#redis ??= this.#connect();
+    const redis = await this.#redis;
     // JSON carries strings: a Buffer argument (ASCII) goes as the string of its characters.
     const texts = args.map((arg) => (typeof arg === 'string' ? arg : arg.toString('latin1')));
     try {
-      return await this.#redis.evalsha(script.sha1, [...keys], texts);
+      return await redis.evalsha(script.sha1, [...keys], texts);
     } catch (error) {
       if (!isNoScript(error)) throw classify(error);
     }
     try {
-      return await this.#redis.eval(script.source, [...keys], texts);
+      return await redis.eval(script.source, [...keys], texts);
     } catch (error) {
       throw classify(error);
     }
   }
 
   public async close(): Promise<void> {}
+
+  async #connect(): Promise<UpstashClient> {
+    const { Redis } = await importOptionalPeer(
+      '@upstash/redis',
+      'UpstashScriptRunner',
+      () => import('@upstash/redis'),
+    );
+    const retries = this.#options.retries ?? 1;
+    return new Redis({
+      url: this.#options.url,
+      token: this.#options.token,
+      // Results are our scripts' own strings and numbers; never JSON.parse them.
+      automaticDeserialization: false,
+      enableTelemetry: false,
+      retry: retries > 0 ? { retries, backoff: (n) => 25 * 2 ** n } : false,
+    });
+  }
+}
+
+/** What the runner calls on an @upstash/redis client (structural: the package is an optional peer). */
+interface UpstashClient {
+  evalsha(sha1: string, keys: string[], args: string[]): Promise<unknown>;
+  eval(source: string, keys: string[], args: string[]): Promise<unknown>;
 }
 
 /** An HTTP-level Redis error (UpstashError) is a script bug; anything else means the cache is unreachable. */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { parseMskEvent, processRecordsInOrder } from './index.ts';
+ * import { parseMskEvent, processRecordsInOrder } from 'mskguard';
  * const { response } = await processRecordsInOrder(parseMskEvent(event), handleRecord);
  * ```
  */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { FUNCTION_ENV } from './function-env.ts';
+ * import { FUNCTION_ENV } from 'mskguard';
  * const table = process.env[FUNCTION_ENV.CHECKPOINT_TABLE];
  * ```
  */

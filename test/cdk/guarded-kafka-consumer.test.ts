@@ -13,9 +13,9 @@ describe('GuardedKafkaConsumer (defaults)', () => {
     ({ template, consumer } = synth());
   });
 
-  it('bundles an ARM64 nodejs22.x function with source maps enabled and JSON logs', () => {
+  it('bundles an ARM64 nodejs24.x function with source maps enabled and JSON logs', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: 1024,

@@ -87,7 +87,7 @@ describe('KafkaTopics through the custom resource', () => {
       BootstrapBrokers: 'b-1.orders.example:9098,b-2.orders.example:9098',
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Timeout: 300,
       VpcConfig: Match.objectLike({ SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'] }),
     });

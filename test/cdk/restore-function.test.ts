@@ -54,7 +54,7 @@ describe('RestoreFunction', () => {
       Description: Match.stringLikeRegexp('^mskguard restore'),
       Timeout: 600,
       ReservedConcurrentExecutions: 1,
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       VpcConfig: Match.objectLike({ SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'] }),
     });
