@@ -1,29 +1,79 @@
 /**
- * mskguard: effectively-once Kafka processing on AWS Lambda.
+ * mskguard: effectively-once Kafka processing on AWS Lambda. A Middy middleware for handlers of
+ * Amazon MSK and self-managed Kafka event source mappings that withholds duplicate records and
+ * checkpoints processed offsets to DynamoDB.
  *
  * @example
  * ```ts
  * import middy from '@middy/core';
- * import { mskGuard, processRecordsInOrder, UpstashScriptRunner } from 'mskguard';
+ * import { guardOptionsFromEnv, mskGuard, processRecordsInOrder } from 'mskguard';
+ *
+ * export const handler = middy()
+ *   .use(mskGuard(guardOptionsFromEnv()))
+ *   .handler(async (event) => processRecordsInOrder(event, async (record) => handleOrder(record.value)));
  * ```
  */
-export { type RespRunnerOptions, RespScriptRunner } from './cache/resp.ts';
-export type { LuaScript, ScriptRunner } from './cache/script-runner.ts';
+export { type RespClient, type RespRunnerOptions, RespScriptRunner } from './cache/resp.ts';
+export type { LuaScript, ScriptArg, ScriptRunner } from './cache/script-runner.ts';
 export { type UpstashRunnerOptions, UpstashScriptRunner } from './cache/upstash.ts';
+export { TableNotFoundError } from './checkpoints/dynamodb.ts';
 export { DynamoCheckpointStore } from './checkpoints/dynamodb-store.ts';
-export type { Checkpoint, CheckpointStore, CheckpointUpdate, PartitionRef } from './checkpoints/types.ts';
-export { ClaimStatus, RedisDedupTier } from './dedup/redis-tier.ts';
-export * from './errors.ts';
-export type { KeySource } from './keys/index.ts';
+export {
+  CheckpointConflictError,
+  CheckpointReadError,
+  CheckpointWriteError,
+  InvalidCheckpointError,
+  StagedEffectRejectedError,
+  StagedEffectsTooLargeError,
+} from './checkpoints/errors.ts';
+export type {
+  AdvanceMeta,
+  AdvanceResult,
+  Checkpoint,
+  CheckpointStore,
+  CheckpointUpdate,
+  PartitionRef,
+  WatermarkSnapshot,
+} from './checkpoints/types.ts';
+export { UnexpectedScriptReplyError } from './dedup/redis-tier.ts';
+export {
+  CacheUnavailableError,
+  ConfigurationError,
+  InvalidEventError,
+  MissingIdempotencyKeyError,
+  MskGuardError,
+} from './errors.ts';
+export { KeyDerivationError } from './keys/errors.ts';
+export type { KeyFallback, KeySource, MissingKeyPolicy } from './keys/index.ts';
 export { stageEffects } from './middleware/effects.ts';
 export { mskGuard } from './middleware/mskGuard.ts';
 export type { MskGuardOptions, QuarantineEntry, QuarantineSink } from './middleware/options.ts';
 export {
-  buildMskEvent,
+  type FailedRecord,
+  type KafkaBatchItemFailure,
   type KafkaBatchResponse,
   type KafkaEvent,
-  type ParsedRecord,
+  KafkaEventSource,
+  type KafkaHeader,
+  type KafkaItemIdentifier,
+  type ParsedBatch,
+  ParsedRecord,
+  type PartitionBatch,
+  type ProcessRecordsOptions,
+  type ProcessRecordsResult,
   parseMskEvent,
   processRecordsInOrder,
+  type RawKafkaHeader,
+  type RawKafkaRecord,
+  type RecordHandler,
 } from './msk/index.ts';
+export {
+  InvalidQuarantineRecordError,
+  QuarantineReadError,
+  QuarantineRecordNotFoundError,
+  QuarantineWriteError,
+} from './quarantine/errors.ts';
 export { QuarantineStore } from './quarantine/store.ts';
+export { cacheFromEnv, type SecretReader } from './runtime/cache-from-env.ts';
+export { FUNCTION_ENV } from './runtime/function-env.ts';
+export { guardOptionsFromEnv } from './runtime/guard-from-env.ts';

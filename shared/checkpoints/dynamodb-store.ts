@@ -1,14 +1,11 @@
-import {
-  type CancellationReason,
-  GetItemCommand,
-  type GetItemCommandOutput,
-  QueryCommand,
-  type QueryCommandOutput,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-  type UpdateItemCommandOutput,
+import type {
+  CancellationReason,
+  GetItemCommandOutput,
+  QueryCommandOutput,
+  TransactWriteItem,
+  UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { dynamoDbSdk } from '../aws/sdk.ts';
 import { ConfigurationError } from '../errors.ts';
 import {
   aheadOf,
@@ -226,7 +223,9 @@ export class DynamoCheckpointStore implements CheckpointStore {
       items.push(...extra);
       slots.push(...extra.map(() => ({ kind: 'effect' as const })));
       try {
-        await this.#client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        await this.#client.send(
+          new (await dynamoDbSdk()).TransactWriteItemsCommand({ TransactItems: items }),
+        );
         result.advanced.push(...pending);
         for (const u of pending) this.#registered.add(partitionPk(group, u.topic, u.partition));
         return;
@@ -287,9 +286,9 @@ export class DynamoCheckpointStore implements CheckpointStore {
         'Query (history)',
         this.#retry,
         this.#readFailure,
-        () =>
+        async () =>
           this.#client.send(
-            new QueryCommand({
+            new (await dynamoDbSdk()).QueryCommand({
               TableName: this.#table,
               KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
               ExpressionAttributeNames: { '#pk': A.PARTITION_KEY, '#sk': A.SORT_KEY },
@@ -315,9 +314,9 @@ export class DynamoCheckpointStore implements CheckpointStore {
       'UpdateItem (bump epoch)',
       this.#retry,
       this.#writeFailure,
-      () =>
+      async () =>
         this.#client.send(
-          new UpdateItemCommand({
+          new (await dynamoDbSdk()).UpdateItemCommand({
             TableName: this.#table,
             Key: groupKey(group),
             UpdateExpression: 'ADD #epoch :one SET #by = :by, #at = :at',
@@ -348,9 +347,13 @@ export class DynamoCheckpointStore implements CheckpointStore {
       'GetItem (group)',
       this.#retry,
       this.#readFailure,
-      () =>
+      async () =>
         this.#client.send(
-          new GetItemCommand({ TableName: this.#table, Key: groupKey(group), ConsistentRead: true }),
+          new (await dynamoDbSdk()).GetItemCommand({
+            TableName: this.#table,
+            Key: groupKey(group),
+            ConsistentRead: true,
+          }),
         ) as Promise<GetItemCommandOutput>,
     );
     const item: Item | undefined = out.Item;

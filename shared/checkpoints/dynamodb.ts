@@ -1,10 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
-  type CancellationReason,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, BatchGetItemCommandOutput, CancellationReason } from '@aws-sdk/client-dynamodb';
+import { dynamoDbSdk } from '../aws/sdk.ts';
 import { ConfigurationError, MskGuardError } from '../errors.ts';
 
 /**
@@ -199,7 +195,10 @@ export async function batchGetAll(
         'BatchGetItem',
         options.retry,
         options.failure,
-        () => client.send(new BatchGetItemCommand(input)) as Promise<BatchGetItemCommandOutput>,
+        async () =>
+          client.send(
+            new (await dynamoDbSdk()).BatchGetItemCommand(input),
+          ) as Promise<BatchGetItemCommandOutput>,
       );
       found.push(...(out.Responses?.[table] ?? []));
       pending = out.UnprocessedKeys?.[table]?.Keys ?? [];

@@ -1,13 +1,10 @@
-import {
-  BatchWriteItemCommand,
-  type BatchWriteItemCommandOutput,
-  GetItemCommand,
-  type GetItemCommandOutput,
-  QueryCommand,
-  type QueryCommandOutput,
-  UpdateItemCommand,
-  type WriteRequest,
+import type {
+  BatchWriteItemCommandOutput,
+  GetItemCommandOutput,
+  QueryCommandOutput,
+  WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { dynamoDbSdk } from '../aws/sdk.ts';
 import {
   backoff,
   batchGetAll,
@@ -132,7 +129,10 @@ export class QuarantineStore {
         'BatchWriteItem',
         this.#retry,
         this.#writeFailure,
-        () => this.#client.send(new BatchWriteItemCommand(input)) as Promise<BatchWriteItemCommandOutput>,
+        async () =>
+          this.#client.send(
+            new (await dynamoDbSdk()).BatchWriteItemCommand(input),
+          ) as Promise<BatchWriteItemCommandOutput>,
       );
       pending = out.UnprocessedItems?.[this.#table] ?? [];
       if (pending.length === 0) return;
@@ -184,7 +184,8 @@ export class QuarantineStore {
         'Query (byGroup)',
         this.#retry,
         this.#readFailure,
-        () => this.#client.send(new QueryCommand(input)) as Promise<QueryCommandOutput>,
+        async () =>
+          this.#client.send(new (await dynamoDbSdk()).QueryCommand(input)) as Promise<QueryCommandOutput>,
       );
       found.push(...(out.Items ?? []).map(decodeSummary));
       start = out.LastEvaluatedKey;
@@ -198,9 +199,9 @@ export class QuarantineStore {
       'GetItem',
       this.#retry,
       this.#readFailure,
-      () =>
+      async () =>
         this.#client.send(
-          new GetItemCommand({
+          new (await dynamoDbSdk()).GetItemCommand({
             TableName: this.#table,
             Key: quarantineKey(parseQuarantineId(id)),
             ConsistentRead: true,
@@ -233,9 +234,9 @@ export class QuarantineStore {
   ): Promise<boolean> {
     const key = quarantineKey(parseQuarantineId(id));
     try {
-      await withRetries('UpdateItem (replayed)', this.#retry, this.#writeFailure, () =>
+      await withRetries('UpdateItem (replayed)', this.#retry, this.#writeFailure, async () =>
         this.#client.send(
-          new UpdateItemCommand({
+          new (await dynamoDbSdk()).UpdateItemCommand({
             TableName: this.#table,
             Key: key,
             UpdateExpression: `SET #status = :replayed, #at = :at, #by = :by${meta.to ? ', #to = :to' : ''}`,

@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { secretsManagerSdk } from '../aws/sdk.ts';
 import { RespScriptRunner } from '../cache/resp.ts';
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import { UpstashScriptRunner } from '../cache/upstash.ts';
@@ -34,8 +35,9 @@ export function cacheFromEnv(
     if (!secretId)
       throw new ConfigurationError(`${FUNCTION_ENV.UPSTASH_SECRET_ARN} is not set: name the Upstash secret`);
     return async () => {
-      const client = secrets ?? new SecretsManagerClient({});
-      const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const sdk = await secretsManagerSdk();
+      const client = secrets ?? new sdk.SecretsManagerClient({});
+      const { SecretString } = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }));
       const parsed = parseUpstashSecret(SecretString, secretId);
       return new UpstashScriptRunner(parsed);
     };

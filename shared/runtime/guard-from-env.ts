@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { lazyDynamoDbClient } from '../aws/sdk.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import { ConfigurationError } from '../errors.ts';
 import type { MskGuardOptions } from '../middleware/options.ts';
@@ -26,15 +26,21 @@ export function guardOptionsFromEnv(
     );
   }
   const checkpointTable = env[FUNCTION_ENV.CHECKPOINT_TABLE];
-  const dynamodb = new DynamoDBClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
   const mode = env[FUNCTION_ENV.MODE];
   const onCacheUnavailable = env[FUNCTION_ENV.ON_CACHE_UNAVAILABLE];
   return {
     consumerGroup,
     cache: overrides.cache ?? cacheFromEnv(env),
-    ...(checkpointTable ? { checkpoints: new DynamoCheckpointStore(dynamodb, checkpointTable) } : {}),
+    ...(checkpointTable
+      ? { checkpoints: new DynamoCheckpointStore(lazyDynamoDbClient(endpoint(env)), checkpointTable) }
+      : {}),
     ...(mode === 'exact' || mode === 'probabilistic' ? { mode } : {}),
     ...(onCacheUnavailable === 'fail' || onCacheUnavailable === 'degrade' ? { onCacheUnavailable } : {}),
     ...overrides,
   };
+}
+
+/** A local endpoint (DynamoDB Local) when DYNAMODB_ENDPOINT is set; else the SDK's own resolution. */
+function endpoint(env: NodeJS.ProcessEnv): { endpoint?: string } {
+  return env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {};
 }

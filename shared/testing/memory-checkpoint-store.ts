@@ -5,15 +5,21 @@ import type {
   CheckpointUpdate,
   PartitionRef,
   WatermarkSnapshot,
-} from '#shared/checkpoints/types.ts';
+} from '../checkpoints/types.ts';
 
 const label = (topic: string, partition: number) => `${topic}-${partition}`;
 
 /**
- * An in-memory {@link CheckpointStore} for unit tests of code that programs against the interface
- * (the restore engine). Same semantics as the DynamoDB store where restore depends on them:
- * forward-only current items, a history entry per write, `historyAt` = last entry at or before.
- * `clock` lets a test write history at chosen times.
+ * An in-memory {@link CheckpointStore}: the watermark tier and checkpoints of a guarded handler in a
+ * unit test, without DynamoDB. Same semantics as `DynamoCheckpointStore` where the middleware and
+ * restore depend on them: forward-only current items per epoch, a history entry per write,
+ * `historyAt` = the last entry at or before. `clock` lets a test write history at chosen times.
+ *
+ * @example
+ * ```ts
+ * const checkpoints = new MemoryCheckpointStore();
+ * const handler = middy(myHandler).use(mskGuard({ consumerGroup: 'orders-v1', cache, checkpoints }));
+ * ```
  */
 export class MemoryCheckpointStore implements CheckpointStore {
   public readonly current = new Map<string, Checkpoint>();

@@ -10,7 +10,7 @@ import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clien
 import type { RestoreResponse } from '#shared/restore/engine.ts';
 import { createRestoreHandler } from '#shared/restore/lambda.ts';
 import type { RestoreAdmin } from '#shared/restore/types.ts';
-import { MemoryCheckpointStore } from '#test/support/memory-checkpoints.ts';
+import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 
 const lambda = mockClient(LambdaClient);
 afterEach(() => lambda.reset());

@@ -14,7 +14,7 @@ import type { AuditKey, AuditStore } from '#shared/restore/audit.ts';
 import { EventSourceMappingToggle } from '#shared/restore/esm.ts';
 import { executePlan } from '#shared/restore/execute.ts';
 import type { RestoreAdmin, RestorePlan, RestoreResult } from '#shared/restore/types.ts';
-import { MemoryCheckpointStore } from '#test/support/memory-checkpoints.ts';
+import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 
 const UUID = '6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88';
 const lambda = mockClient(LambdaClient);

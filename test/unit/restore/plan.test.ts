@@ -8,7 +8,7 @@ import { RestoreUsageError } from '#shared/restore/errors.ts';
 import { formatPlan } from '#shared/restore/format.ts';
 import { type PlanDeps, planRestore } from '#shared/restore/plan.ts';
 import type { RestoreAdmin, RestoreRequest } from '#shared/restore/types.ts';
-import { MemoryCheckpointStore } from '#test/support/memory-checkpoints.ts';
+import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
 const T = '2025-03-01T10:00:00.000Z';

@@ -1,0 +1,39 @@
+import type { DynamoDBSender } from '../checkpoints/dynamodb.ts';
+
+// The AWS SDK clients are the heaviest modules mskguard uses (the DynamoDB client alone takes
+// ~150 ms to import on this kind of machine). They are loaded on first use, so `import 'mskguard'`
+// stays cheap for code that never reaches them (the CLI's --help, a handler's unit tests), and a
+// guarded function starts loading them at init (see lazyDynamoDbClient). docs/decisions/0009.
+type DynamoDbSdk = typeof import('@aws-sdk/client-dynamodb');
+type SecretsManagerSdk = typeof import('@aws-sdk/client-secrets-manager');
+
+let dynamoDb: Promise<DynamoDbSdk> | undefined;
+let secretsManager: Promise<SecretsManagerSdk> | undefined;
+
+/** @aws-sdk/client-dynamodb, imported once, on first call. */
+export function dynamoDbSdk(): Promise<DynamoDbSdk> {
+  if (!dynamoDb) dynamoDb = import('@aws-sdk/client-dynamodb');
+  return dynamoDb;
+}
+
+/** @aws-sdk/client-secrets-manager, imported once, on first call. */
+export function secretsManagerSdk(): Promise<SecretsManagerSdk> {
+  if (!secretsManager) secretsManager = import('@aws-sdk/client-secrets-manager');
+  return secretsManager;
+}
+
+/**
+ * A DynamoDB client created on its first `send`. The SDK starts loading now, in the background, so
+ * a function that builds it at init has the SDK ready by its first event.
+ */
+export function lazyDynamoDbClient(config: { endpoint?: string } = {}): DynamoDBSender {
+  const sdk = dynamoDbSdk();
+  sdk.catch(() => {}); // a failed import surfaces on the first send, not as an unhandled rejection
+  let client: DynamoDBSender | undefined;
+  return {
+    async send(command: object): Promise<unknown> {
+      if (!client) client = new (await sdk).DynamoDBClient(config);
+      return client.send(command);
+    },
+  };
+}
