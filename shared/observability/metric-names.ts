@@ -38,3 +38,27 @@ export const DUPLICATE_TIERS = {
   BLOOM_LOCAL: 'bloom-local',
 } as const;
 export type DuplicateTier = (typeof DUPLICATE_TIERS)[keyof typeof DUPLICATE_TIERS];
+
+/**
+ * The metrics the watchdog (functions/watchdog.ts) emits once a minute per consumer group, measured
+ * from outside the consumer, so they keep coming when the consumer stops. Same namespace and
+ * dimensions ({service, consumerGroup}) as the consumer's metrics; names of their own, so the two
+ * never mix in one statistic (docs/decisions/0013-watchdog-and-alarm-proofs.md).
+ */
+export const WATCHDOG_METRICS = {
+  /** 1 when the ESM's State is not `Enabled` and no restore of the group is running, else 0. */
+  ESM_NOT_ENABLED: 'EsmNotEnabled',
+  /** 1 when the ESM's LastProcessingResult starts with `PROBLEM`, else 0. */
+  ESM_PROBLEM: 'EsmProblem',
+  /** 1 while the audit table shows a restore of the group running, else 0. */
+  RESTORE_RUNNING: 'RestoreRunning',
+  /** Records between the group's committed offsets and the end offsets, summed over partitions. */
+  GROUP_LAG: 'GroupLag',
+  /**
+   * Seconds since the newest checkpoint of a partition that has records beyond its checkpoint
+   * (the maximum over such partitions); 0 when every checkpoint is at the end of its partition.
+   */
+  CHECKPOINT_AGE_BEHIND_SECONDS: 'WatchdogCheckpointAgeSeconds',
+  /** 1 per consumer per run: the watchdog itself is alive. */
+  WATCHDOG_RUN: 'WatchdogRun',
+} as const;

@@ -1,0 +1,69 @@
+import type { Admin } from 'kafkajs';
+import type { Checkpoint } from '../checkpoints/types.ts';
+
+/** One consumer the watchdog watches (the stack passes them in MSKGUARD_WATCHDOG_TARGETS). */
+export interface WatchdogTarget {
+  readonly consumerGroupId: string;
+  readonly topic: string;
+  /** UUID of the consumer's event source mapping. */
+  readonly eventSourceMappingId: string;
+  readonly functionName: string;
+}
+
+/** What the watchdog reads of an event source mapping (GetEventSourceMapping). */
+export interface EsmStatus {
+  /** `Enabled`, `Disabled`, `Enabling`, `Disabling`, `Creating`, `Updating`, `Deleting`, or `Missing` when not found. */
+  readonly state: string;
+  readonly stateTransitionReason: string;
+  readonly lastProcessingResult: string;
+}
+
+/** Reads an ESM's status: the Lambda API in AWS, the local poller emulator on one machine. */
+export interface EsmStatusSource {
+  status(uuid: string): Promise<EsmStatus>;
+}
+
+/** Whether a restore of a group is running now (the audit table in AWS). */
+export interface RestoreActivity {
+  running(group: string, nowMs: number): Promise<boolean>;
+}
+
+/** The current checkpoints of a group (the DynamoDB checkpoint store). */
+export interface CheckpointReader {
+  listCurrent(group: string, topic?: string): Promise<Checkpoint[]>;
+}
+
+/** The broker calls the lag needs. */
+export type LagAdmin = Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets'>;
+
+/** What the watchdog measures with. */
+export interface WatchdogDeps {
+  readonly esm: EsmStatusSource;
+  readonly restores: RestoreActivity;
+  readonly checkpoints: CheckpointReader;
+  readonly admin: LagAdmin;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * One consumer's health at one instant. A part the watchdog could not measure is `null` (its
+ * metric is then not emitted, and the alarm's missing-data rule decides), with the reason in `errors`.
+ */
+export interface ConsumerHealth {
+  readonly group: string;
+  readonly topic: string;
+  readonly esm: EsmStatus | null;
+  readonly restoreRunning: boolean | null;
+  /** 1/0: the ESM is not Enabled and no restore explains it. */
+  readonly esmNotEnabled: 0 | 1 | null;
+  /** 1/0: LastProcessingResult reports a PROBLEM. */
+  readonly esmProblem: 0 | 1 | null;
+  /** End offsets minus committed offsets, summed (a partition without a commit counts from its start). */
+  readonly lag: number | null;
+  /** Age of the stalest checkpoint among partitions with records beyond it; 0 when none is behind. */
+  readonly checkpointAgeBehindSeconds: number | null;
+  /** Partitions with records beyond their checkpoint (or with records and no checkpoint). */
+  readonly partitionsBehind: number | null;
+  readonly errors: readonly string[];
+}
