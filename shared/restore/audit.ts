@@ -1,4 +1,10 @@
-import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  PutItemCommand,
+  ScanCommand,
+  type ScanCommandOutput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBSender } from '../checkpoints/dynamodb.ts';
 import type { RestorePlan, RestoreResult } from './types.ts';
 
@@ -17,6 +23,20 @@ export interface AuditStore {
   start(plan: RestorePlan, startedAt: string): Promise<AuditKey>;
   /** Records how it ended. */
   finish(key: AuditKey, result: RestoreResult): Promise<void>;
+  /** The audit item of a restore, or `null` when no item has this restoreId. */
+  find?(restoreId: string): Promise<AuditRecord | null>;
+}
+
+/** An audit item read back: what was planned and, once finished, how it ended. */
+export interface AuditRecord {
+  readonly key: AuditKey;
+  readonly restoreId: string;
+  readonly group: string;
+  readonly topic: string;
+  readonly status: string;
+  readonly plan: RestorePlan;
+  /** `null` while the restore runs (or when it crashed before finishing). */
+  readonly result: RestoreResult | null;
 }
 
 /** Key of an audit item: pk = group, sk = `{startedAt ISO-8601}#{restoreId}` (design: checkpoint-tables.ts). */
@@ -62,6 +82,7 @@ export class DynamoAuditStore implements AuditStore {
           startedAt: { S: startedAt },
           status: { S: 'running' },
           plan: { S: JSON.stringify(plan) },
+          ...(plan.undoes ? { undoes: { S: plan.undoes } } : {}),
         },
         // A restore id is random; never overwrite another run's trail.
         ConditionExpression: 'attribute_not_exists(pk)',
@@ -84,5 +105,38 @@ export class DynamoAuditStore implements AuditStore {
         },
       }),
     );
+  }
+
+  /**
+   * Finds a restore's item by restoreId. The table is keyed by group, and `undo` may be given the
+   * id alone, so this scans (filtered, paged): an audit table holds one item per executed restore.
+   */
+  public async find(restoreId: string): Promise<AuditRecord | null> {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = (await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'restoreId = :id',
+          ExpressionAttributeValues: { ':id': { S: restoreId } },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      )) as ScanCommandOutput;
+      const item = out.Items?.[0];
+      if (item) {
+        const plan = JSON.parse(item.plan?.S ?? '{}') as RestorePlan;
+        return {
+          key: { pk: item.pk!.S!, sk: item.sk!.S! },
+          restoreId,
+          group: item.pk!.S!,
+          topic: item.topic?.S ?? plan.topic,
+          status: item.status?.S ?? 'unknown',
+          plan,
+          result: item.result?.S ? (JSON.parse(item.result.S) as RestoreResult) : null,
+        };
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return null;
   }
 }

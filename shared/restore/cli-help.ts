@@ -42,6 +42,22 @@ skip every unprocessed record) and consumer-offsets reads up to now. The "why" s
 source considered per partition, what it said and why it was chosen or rejected.`,
     example: 'mskguard restore auto --group orders-svc --topic orders --at=-1h',
   },
+  file: {
+    summary: 'restore to the offsets of a kafka-consumer-groups CSV (--from-file)',
+    about: `Targets the offsets listed in --from-file, the CSV that kafka-consumer-groups --reset-offsets
+--export writes (topic,partition,offset per line, no header; group,topic,partition,offset is accepted
+for this group). The file must name every partition of the topic once. Offsets outside the broker's
+[low, high] are refused unless --clamp. Reads no DynamoDB table.`,
+    example: 'mskguard restore file --group orders-svc --topic orders --from-file reset.csv',
+  },
+  undo: {
+    summary: 'put back the offsets an executed restore found committed (restore undo <restoreId>)',
+    about: `Reads the audit item of <restoreId> from --audit-table and targets, per partition, the offset the
+group had committed before that restore. It must be a restore of --group and --topic that
+changed offsets. Dry run by default; --execute has the same safety as any restore (ESM disabled,
+group Empty, verify, re-enable) and is audited itself (strategy undo, undoes <restoreId>).`,
+    example: 'mskguard restore undo 0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11 --group orders-svc --topic orders',
+  },
 };
 
 const OPTIONS = `Options:
@@ -62,16 +78,20 @@ const OPTIONS = `Options:
                           waits until it is Disabled and the group Empty, and re-enables it afterwards.
                           Without it the group must already have no members.
   --json                  print the plan/result as JSON (progress and summary stay on stderr)
+  --export FILE           also write the plan's targets as kafka-consumer-groups CSV (topic,partition,offset),
+                          for: kafka-consumer-groups --reset-offsets --from-file FILE --execute
+  --from-file FILE        (strategy file) the kafka-consumer-groups CSV to restore to
   --via-lambda NAME       run in the restore Lambda (inside the VPC) and print its answer
   --brokers LIST          comma-separated bootstrap brokers (env KAFKA_BROKERS)
-  --checkpoint-table T    checkpoints table (env MSKGUARD_CHECKPOINT_TABLE)
-  --audit-table T         audit table, required by --execute (env MSKGUARD_AUDIT_TABLE)
+  --checkpoint-table T    checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); read by checkpoint, history,
+                          auto, and written by --mode reprocess --execute; the others need none
+  --audit-table T         audit table, required by --execute and by undo (env MSKGUARD_AUDIT_TABLE)
   --region R              AWS region (env AWS_REGION)
 Environment: KAFKA_AUTH=none|iam|scram (MSK IAM / SCRAM over TLS), MSKGUARD_KAFKA_SECRET_ARN (scram),
   DYNAMODB_ENDPOINT (DynamoDB Local).
 
-Execute = disable the ESM (if any) → wait Disabled → wait until the group is Empty → setOffsets →
-  verify with fetchOffsets → bump the epoch (reprocess) → re-enable the ESM → complete the audit item.
+Execute = disable the ESM (if any) → wait Disabled → wait until the group is Empty → commit the
+  targets as a non-member (one OffsetCommit; the broker refuses it if a member joined) → verify with fetchOffsets → bump the epoch (reprocess) → re-enable the ESM → complete the audit item.
   A failure after the offsets may have changed leaves the ESM DISABLED on purpose (the message says
   what to check and how to enable it); a failure before that re-enables it.
 
@@ -81,8 +101,16 @@ Exit codes: ${E.ok} done (or dry run executable), ${E.usage} usage, ${E.refused}
 /** The full `--help` of `mskguard restore <strategy>`. */
 export function strategyHelp(strategy: RestoreStrategy): string {
   const text = STRATEGY_TEXT[strategy];
-  const at = strategy === 'history' || strategy === 'timestamp' ? ' --at TIME' : ' [--at TIME]';
-  return `Usage: mskguard restore ${strategy} --group ID --topic NAME${at} [options]
+  const at =
+    strategy === 'history' || strategy === 'timestamp'
+      ? ' --at TIME'
+      : strategy === 'file'
+        ? ' --from-file FILE'
+        : strategy === 'undo'
+          ? ''
+          : ' [--at TIME]';
+  const usage = strategy === 'undo' ? 'restore undo <restoreId>' : `restore ${strategy}`;
+  return `Usage: mskguard ${usage} --group ID --topic NAME${at} [options]
 
 ${text.about}
 

@@ -4,11 +4,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import signer from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
+import type { CheckpointStore } from '../checkpoints/types.ts';
 import { ConfigurationError } from '../errors.ts';
 import { DynamoAuditStore } from './audit.ts';
 import { KafkaConsumerOffsetsReader } from './consumer-offsets-reader.ts';
 import type { RestoreDeps } from './engine.ts';
+import { RestoreUsageError } from './errors.ts';
 import { EventSourceMappingToggle } from './esm.ts';
+import { directOffsetWriter } from './offset-commit.ts';
 import type { ProgressSink } from './types.ts';
 
 /** How restore reaches the brokers. */
@@ -26,7 +29,8 @@ export interface KafkaConnectionOptions {
 
 /** Where the tables and the Lambda API are. */
 export interface RestoreClientsConfig extends KafkaConnectionOptions {
-  readonly checkpointTable: string;
+  /** Read by checkpoint, history and auto, written by reprocess; timestamp, consumer-offsets and file need none. */
+  readonly checkpointTable?: string;
   /** Required to execute; a dry run needs none. */
   readonly auditTable?: string;
   /** DynamoDB Local and the like; fake credentials are used when none are configured. */
@@ -99,6 +103,27 @@ export async function createRestoreKafka(options: KafkaConnectionOptions): Promi
 }
 
 /**
+ * The checkpoint store of a run without `--checkpoint-table`: strategies that never read it work;
+ * one that does gets a typed error that names the missing option instead of a DynamoDB error.
+ */
+export function noCheckpointTable(): CheckpointStore {
+  const missing = async (): Promise<never> => {
+    throw new RestoreUsageError(
+      'This restore reads or writes the checkpoint table (strategies checkpoint, history, auto; --mode reprocess): ' +
+        'pass --checkpoint-table or set MSKGUARD_CHECKPOINT_TABLE.',
+    );
+  };
+  return {
+    load: missing,
+    advance: missing,
+    listCurrent: missing,
+    historyAt: missing,
+    committedOwners: missing,
+    bumpEpoch: missing,
+  };
+}
+
+/**
  * Connects everything the engine needs: kafkajs admin, the checkpoint store, the consumer-offsets
  * reader, the audit store and (optionally) the Lambda client for the ESM.
  *
@@ -118,12 +143,16 @@ export async function openRestoreClients(config: RestoreClientsConfig): Promise<
     ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
+  const offsets = directOffsetWriter(kafka);
   const lambda = config.withLambda
     ? new LambdaClient(config.region ? { region: config.region } : {})
     : undefined;
   const deps: RestoreDeps = {
     admin,
-    checkpoints: new DynamoCheckpointStore(dynamodb, config.checkpointTable),
+    checkpoints: config.checkpointTable
+      ? new DynamoCheckpointStore(dynamodb, config.checkpointTable)
+      : noCheckpointTable(),
+    offsets,
     consumerOffsets: new KafkaConsumerOffsetsReader(kafka, admin),
     ...(config.auditTable ? { audit: new DynamoAuditStore(dynamodb, config.auditTable) } : {}),
     ...(lambda ? { esm: new EventSourceMappingToggle(lambda) } : {}),
@@ -132,7 +161,7 @@ export async function openRestoreClients(config: RestoreClientsConfig): Promise<
   return {
     deps,
     close: async () => {
-      await admin.disconnect();
+      await Promise.all([admin.disconnect(), offsets.close()]);
       dynamodb.destroy();
       lambda?.destroy();
     },

@@ -1,7 +1,8 @@
-import { exitCodeOf, RESTORE_EXIT_CODES, RestoreError } from './errors.ts';
+import { exitCodeOf, RESTORE_EXIT_CODES, RestoreError, RestoreUsageError } from './errors.ts';
 import { type ExecuteDeps, executePlan } from './execute.ts';
 import { type PlanDeps, planRestore } from './plan.ts';
 import type { RestorePlan, RestoreRequest, RestoreResult } from './types.ts';
+import { planUndoRequest } from './undo.ts';
 
 /** Everything a restore reads from and writes to. */
 export type RestoreDeps = PlanDeps & ExecuteDeps;
@@ -37,9 +38,20 @@ export interface RestoreResponse {
  * ```
  */
 export async function runRestore(request: RestoreRequest, deps: RestoreDeps): Promise<RestoreOutcome> {
-  const plan = await planRestore(request, deps);
+  const plan = await planRestore(await withUndoTargets(request, deps), deps);
   if (!request.execute) return { plan, result: null };
   return { plan, result: await executePlan(plan, deps) };
+}
+
+/** An `undo` without offsets takes them from the audit item of the restore it reverts. */
+async function withUndoTargets(request: RestoreRequest, deps: RestoreDeps): Promise<RestoreRequest> {
+  if (request.strategy !== 'undo' || request.offsets) return request;
+  if (!deps.audit)
+    throw new RestoreUsageError('undo reads the restore from the audit table: pass --audit-table.');
+  return planUndoRequest(deps.audit, {
+    ...request,
+    restoreId: request.undoes ?? '',
+  });
 }
 
 /** Exit code of an outcome: a dry run that would be refused exits 3, like a refused execution. */

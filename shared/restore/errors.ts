@@ -77,3 +77,34 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof RestoreError) return RESTORE_EXIT_CODES[error.kind];
   return RESTORE_EXIT_CODES.error;
 }
+
+/** A kafka-consumer-groups CSV that cannot be read: a malformed line, another topic, a non-numeric offset. */
+export class OffsetsFileError extends RestoreUsageError {
+  public constructor(
+    message: string,
+    /** 1-based line of the file; 0 when the problem is the whole file. */
+    public readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Explicit targets (a CSV, an audit item) that do not name exactly the topic's partitions. */
+export class PartitionMismatchError extends RestoreUsageError {
+  public constructor(
+    message: string,
+    public readonly missing: readonly number[],
+    public readonly unknown: readonly number[],
+  ) {
+    super(message);
+  }
+}
+
+/** `restore undo` names a restoreId that no audit item holds. */
+export class UnknownRestoreIdError extends RestoreUsageError {}
+
+/** `restore undo` names a restore of another group or topic than --group / --topic. */
+export class AuditMismatchError extends RestoreRefusedError {}
+
+/** The audited restore cannot be undone: it changed nothing, or recorded no offsets to put back. */
+export class UndoNotPossibleError extends RestoreRefusedError {}

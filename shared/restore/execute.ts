@@ -8,6 +8,7 @@ import {
   RestoreRefusedError,
 } from './errors.ts';
 import type { EventSourceMappingToggle } from './esm.ts';
+import type { OffsetWriter } from './offset-commit.ts';
 import { formatDuration } from './time.ts';
 import type { EsmOutcome, ProgressSink, RestoreAdmin, RestorePlan, RestoreResult } from './types.ts';
 
@@ -17,6 +18,11 @@ export type EsmControl = Pick<EventSourceMappingToggle, 'state' | 'disable' | 'e
 /** What `--execute` writes to. */
 export interface ExecuteDeps {
   readonly admin: RestoreAdmin;
+  /**
+   * Writes the targets (one OffsetCommit as a non-member, see {@link directOffsetWriter}). Without
+   * it, kafkajs `admin.setOffsets` is used: it joins the group and waits for a fetch (~5 s).
+   */
+  readonly offsets?: Pick<OffsetWriter, 'commitOffsets'>;
   readonly checkpoints: CheckpointStore;
   /** Required when the plan names an ESM. */
   readonly esm?: EsmControl;
@@ -43,7 +49,7 @@ interface RunState {
 
 /**
  * Applies a plan: disable the ESM (if any) and wait until it is Disabled, wait until the group is
- * Empty, setOffsets, verify with fetchOffsets, bump the epoch (`reprocess`), re-enable the ESM,
+ * Empty, commit the targets, verify with fetchOffsets, bump the epoch (`reprocess`), re-enable the ESM,
  * audit. Never throws for a restore failure: the result says what happened, and `error` why.
  *
  * A failure after the offsets may have changed leaves the ESM disabled on purpose: re-enabling it
@@ -146,8 +152,15 @@ async function apply(plan: RestorePlan, deps: ExecuteDeps, run: RunState, step: 
     await waitGroupEmpty(plan, deps, step);
     const partitions = plan.rows.map((r) => ({ partition: r.partition, offset: String(r.target) }));
     run.offsetsTouched = true;
-    step(`setting ${partitions.length} offset(s) of group ${plan.group} on ${plan.topic}`);
-    await deps.admin.setOffsets({ groupId: plan.group, topic: plan.topic, partitions });
+    step(`committing ${partitions.length} offset(s) of group ${plan.group} on ${plan.topic}`);
+    try {
+      const request = { groupId: plan.group, topic: plan.topic, partitions };
+      await (deps.offsets ? deps.offsets.commitOffsets(request) : deps.admin.setOffsets(request));
+    } catch (error) {
+      // The broker refused the whole commit (a member joined): nothing was written.
+      if (error instanceof GroupActiveError) run.offsetsTouched = false;
+      throw error;
+    }
     run.applied = plan.rows.map((r) => ({ partition: r.partition, offset: r.target! }));
     await verify(plan, deps);
     run.verified = true;

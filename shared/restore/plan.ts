@@ -59,6 +59,8 @@ export async function planRestore(input: RestoreRequest, deps: PlanDeps): Promis
     partitions,
     at: resolved?.at ?? null,
     now,
+    offsets: request.offsets ?? null,
+    offsetsOrigin: request.strategy === 'undo' ? `offset before restore ${request.undoes}` : 'offsets file',
   };
 
   progress(`planning with strategy ${request.strategy}`);
@@ -91,6 +93,7 @@ export async function planRestore(input: RestoreRequest, deps: PlanDeps): Promis
     considered: targets.considered,
     warnings,
     refusals,
+    ...(request.undoes ? { undoes: request.undoes } : {}),
   };
 }
 

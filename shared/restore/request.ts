@@ -1,5 +1,6 @@
 import { RestoreUsageError } from './errors.ts';
 import {
+  type ExplicitOffset,
   RESTORE_MODES,
   RESTORE_STRATEGIES,
   type RestoreMode,
@@ -19,7 +20,12 @@ const KNOWN = new Set([
   'execute',
   'esmUuid',
   'requestedBy',
+  'offsets',
+  'undoes',
 ]);
+
+/** Strategies whose targets are given in the request (`offsets`), not read from a source. */
+const EXPLICIT = new Set(['file', 'undo']);
 
 function text(input: Record<string, unknown>, name: string, required: boolean): string | undefined {
   const value = input[name];
@@ -85,6 +91,10 @@ export function parseRestoreRequest(input: unknown): RestoreRequest {
     );
   }
   const requestedBy = text(record, 'requestedBy', false);
+  const offsets = explicitOffsets(record.offsets, strategy);
+  const undoes = text(record, 'undoes', strategy === 'undo');
+  if (undoes !== undefined && strategy !== 'undo')
+    throw new RestoreUsageError(`undoes is only accepted with strategy undo, not ${strategy}.`);
   return {
     group,
     topic,
@@ -95,5 +105,37 @@ export function parseRestoreRequest(input: unknown): RestoreRequest {
     ...(at === undefined ? {} : { at }),
     ...(esmUuid === undefined ? {} : { esmUuid }),
     ...(requestedBy === undefined ? {} : { requestedBy }),
+    ...(offsets === undefined ? {} : { offsets }),
+    ...(undoes === undefined ? {} : { undoes }),
   };
+}
+
+function explicitOffsets(value: unknown, strategy: string): ExplicitOffset[] | undefined {
+  if (!EXPLICIT.has(strategy)) {
+    if (value === undefined || value === null) return undefined;
+    throw new RestoreUsageError(`offsets are only accepted with strategy file or undo, not ${strategy}.`);
+  }
+  // An undo without offsets reads them from the audit item of `undoes` when it is planned.
+  if (strategy === 'undo' && (value === undefined || value === null)) return undefined;
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new RestoreUsageError(
+      `Strategy ${strategy} needs offsets: [{"partition": 0, "offset": 42}, ...] (the CLI reads them from --from-file).`,
+    );
+  }
+  const seen = new Set<number>();
+  return value.map((entry: unknown, i) => {
+    const { partition, offset } = (entry ?? {}) as Record<string, unknown>;
+    if (!Number.isSafeInteger(partition) || (partition as number) < 0)
+      throw new RestoreUsageError(
+        `Invalid offsets[${i}].partition ${JSON.stringify(partition)}: expected an integer >= 0.`,
+      );
+    if (!Number.isSafeInteger(offset) || (offset as number) < 0)
+      throw new RestoreUsageError(
+        `Invalid offsets[${i}].offset ${JSON.stringify(offset)}: expected an integer >= 0.`,
+      );
+    if (seen.has(partition as number))
+      throw new RestoreUsageError(`offsets name partition ${partition} twice.`);
+    seen.add(partition as number);
+    return { partition: partition as number, offset: offset as number };
+  });
 }

@@ -1,8 +1,9 @@
 import type { CheckpointStore } from '../checkpoints/types.ts';
 import type { ConsumerOffsetsReader } from './consumer-offsets-reader.ts';
-import { RestoreUsageError } from './errors.ts';
+import { PartitionMismatchError, RestoreUsageError } from './errors.ts';
 import type {
   Candidate,
+  ExplicitOffset,
   PartitionRange,
   ProgressSink,
   RestoreAdmin,
@@ -27,6 +28,10 @@ export interface SourceQuery {
   readonly at: Date | null;
   /** When the plan was made (consumer-offsets without `--at` reads up to it). */
   readonly now: Date;
+  /** Explicit targets (`file`, `undo`); `null` for the other strategies. */
+  readonly offsets?: readonly ExplicitOffset[] | null;
+  /** Where the explicit targets come from, for the plan's provenance column. */
+  readonly offsetsOrigin?: string;
 }
 
 /** A source: the targets it can give and why it has none for the other partitions. */
@@ -160,10 +165,47 @@ export const consumerOffsetsSource: TargetSourceFn = async (ctx, query) => {
   );
 };
 
+/**
+ * `file` and `undo`: the targets given in the request. They must name exactly the topic's
+ * partitions: a partition left out would keep an offset nobody looked at, and an unknown one
+ * means the file belongs to another topic (or the topic was recreated).
+ */
+function explicitSource(source: 'file' | 'undo'): TargetSourceFn {
+  return async (_ctx, query) => {
+    const offsets = query.offsets ?? [];
+    const known = new Set(query.partitions.map((p) => p.partition));
+    const given = new Set(offsets.map((o) => o.partition));
+    const missing = [...known].filter((p) => !given.has(p));
+    const unknown = [...given].filter((p) => !known.has(p));
+    if (missing.length > 0 || unknown.length > 0) {
+      const parts = [
+        missing.length ? `no target for partition(s) ${missing.join(', ')}` : '',
+        unknown.length ? `partition(s) ${unknown.join(', ')} that ${query.topic} does not have` : '',
+      ].filter(Boolean);
+      throw new PartitionMismatchError(
+        `The ${source === 'file' ? 'offsets file' : 'audit item'} must name every partition of ${query.topic} ` +
+          `(0-${query.partitions.length - 1}) once: ${parts.join('; ')}. Nothing was changed.`,
+        missing,
+        unknown,
+      );
+    }
+    const origin = query.offsetsOrigin ?? source;
+    const candidates = offsets.map((o) => ({
+      partition: o.partition,
+      offset: o.offset,
+      source,
+      detail: origin,
+    }));
+    return answer(source, query, candidates, () => 'not in the offsets given');
+  };
+}
+
 /** Every source by name. */
 export const SOURCES: Readonly<Record<TargetSource, TargetSourceFn>> = {
   checkpoint: checkpointSource,
   history: historySource,
   'consumer-offsets': consumerOffsetsSource,
   timestamp: timestampSource,
+  file: explicitSource('file'),
+  undo: explicitSource('undo'),
 };

@@ -1,16 +1,35 @@
 import type { Admin } from 'kafkajs';
 
-/** The strategies of `mskguard restore <strategy>` (design §7). */
-export const RESTORE_STRATEGIES = ['checkpoint', 'history', 'timestamp', 'consumer-offsets', 'auto'] as const;
+/**
+ * The strategies of a restore (design §7). `file` takes explicit targets (a kafka-consumer-groups
+ * CSV); `undo` puts back the offsets an audited restore found committed (`mskguard restore undo`).
+ */
+export const RESTORE_STRATEGIES = [
+  'checkpoint',
+  'history',
+  'timestamp',
+  'consumer-offsets',
+  'auto',
+  'file',
+  'undo',
+] as const;
 
 /** One of {@link RESTORE_STRATEGIES}. */
 export type RestoreStrategy = (typeof RESTORE_STRATEGIES)[number];
 
 /**
- * Where a target offset comes from, in the order `auto` prefers them: the exact watermark of
- * processed records first, then its history, then the broker's own commit log, then record time.
+ * Where a target offset comes from. The first four in the order `auto` prefers them: the exact
+ * watermark of processed records first, then its history, then the broker's own commit log, then
+ * record time. `file` and `undo` are explicit targets (`request.offsets`), never chosen by `auto`.
  */
-export const TARGET_SOURCES = ['checkpoint', 'history', 'consumer-offsets', 'timestamp'] as const;
+export const TARGET_SOURCES = [
+  'checkpoint',
+  'history',
+  'consumer-offsets',
+  'timestamp',
+  'file',
+  'undo',
+] as const;
 
 /** One of {@link TARGET_SOURCES}. */
 export type TargetSource = (typeof TARGET_SOURCES)[number];
@@ -43,6 +62,16 @@ export interface RestoreRequest {
   readonly esmUuid?: string;
   /** Who asked (CLI: $USER; Lambda: the caller's identity when it passes one). */
   readonly requestedBy?: string;
+  /** Explicit targets, one per partition of the topic: required by `file` and `undo`, refused otherwise. */
+  readonly offsets?: readonly ExplicitOffset[];
+  /** The restoreId an `undo` reverts (its audit item holds the offsets put back). */
+  readonly undoes?: string;
+}
+
+/** One explicit target: a line of a kafka-consumer-groups CSV, or an offset an audit item recorded. */
+export interface ExplicitOffset {
+  readonly partition: number;
+  readonly offset: number;
 }
 
 /** A target offset one source proposes for one partition, and where exactly it came from. */
@@ -123,6 +152,8 @@ export interface RestorePlan {
   readonly warnings: readonly string[];
   /** Why `--execute` would be refused; empty when the plan is executable. */
   readonly refusals: readonly string[];
+  /** For an `undo` plan: the restoreId it reverts (also in its audit item). */
+  readonly undoes?: string;
 }
 
 /** What happened to the event source mapping during an execution. */

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Kafka, type KafkaConfig, logLevel, Partitioners } from 'kafkajs';
+// Light imports only: the AWS SDK and kafkajs are imported when a command runs, so that
+// `mskguard --help` starts fast.
+import type { Kafka, KafkaConfig } from 'kafkajs';
 import type { DynamoDBSender } from '../../checkpoints/dynamodb.ts';
 import { QuarantineRecordNotFoundError } from '../../quarantine/errors.ts';
 import { parseQuarantineId } from '../../quarantine/id.ts';
@@ -12,7 +13,9 @@ import { type Command, UsageError } from '../command.ts';
 /** How the CLI reaches DynamoDB, Kafka and the terminal; tests replace parts of it. */
 export interface QuarantineCliDeps {
   /** A DynamoDB client (`endpoint` from --endpoint, else the SDK's own resolution). */
-  dynamodb(endpoint: string | undefined): DynamoDBSender & { destroy?(): void };
+  dynamodb(
+    endpoint: string | undefined,
+  ): (DynamoDBSender & { destroy?(): void }) | Promise<DynamoDBSender & { destroy?(): void }>;
   /** A kafkajs client for the brokers and auth mode. */
   kafka(brokers: string[], auth: KafkaAuth): Promise<Pick<Kafka, 'producer'>>;
   /** Results (tables, summaries). */
@@ -25,13 +28,15 @@ export interface QuarantineCliDeps {
 export type KafkaAuth = 'plaintext' | 'tls' | 'iam';
 
 const DEFAULT_DEPS: QuarantineCliDeps = {
-  dynamodb: (endpoint) => new DynamoDBClient(endpoint ? { endpoint } : {}),
-  kafka: async (brokers, auth) => new Kafka(await kafkaConfig(brokers, auth)),
+  dynamodb: async (endpoint) =>
+    new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(endpoint ? { endpoint } : {}),
+  kafka: async (brokers, auth) => new (await import('kafkajs')).Kafka(await kafkaConfig(brokers, auth)),
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
 async function kafkaConfig(brokers: string[], auth: KafkaAuth): Promise<KafkaConfig> {
+  const { logLevel } = await import('kafkajs');
   const base = { clientId: 'mskguard-quarantine-replay', brokers, logLevel: logLevel.WARN };
   if (auth === 'plaintext') return base;
   if (auth === 'tls') return { ...base, ssl: true };
@@ -120,7 +125,7 @@ async function withStore<T>(
   values: Values,
   run: (store: QuarantineStore) => Promise<T>,
 ): Promise<T> {
-  const client = deps.dynamodb(str(values, 'endpoint'));
+  const client = await deps.dynamodb(str(values, 'endpoint'));
   try {
     return await run(new QuarantineStore(client, tableName(values)));
   } finally {
@@ -186,6 +191,7 @@ async function replay(deps: QuarantineCliDeps, values: Values): Promise<number> 
     const auth = (str(values, 'kafka-auth') ?? 'plaintext') as KafkaAuth;
     if (!['plaintext', 'tls', 'iam'].includes(auth))
       throw new UsageError(`--kafka-auth ${auth}: plaintext, tls or iam.`);
+    const { Partitioners } = await import('kafkajs');
     const producer = (await deps.kafka(brokers, auth)).producer({
       allowAutoTopicCreation: false,
       // Every message names its partition; this only silences kafkajs' partitioner-change warning.

@@ -1,9 +1,13 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+// Only light modules at the top: `mskguard --help` must not load kafkajs or the AWS SDK. The
+// clients, the engine and the Lambda client are imported when a command runs.
+import { readFile, writeFile } from 'node:fs/promises';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { RESTORE_HELP, STRATEGY_TEXT, strategyHelp } from '../../restore/cli-help.ts';
-import { openRestoreClients, type RestoreClientsConfig } from '../../restore/clients.ts';
-import { type RestoreOutcome, type RestoreResponse, runRestore, toResponse } from '../../restore/engine.ts';
+import type { openRestoreClients, RestoreClientsConfig } from '../../restore/clients.ts';
+import type { RestoreResponse } from '../../restore/engine.ts';
 import { RESTORE_EXIT_CODES, RestoreUsageError } from '../../restore/errors.ts';
 import { formatPlan, formatResult, summaryLine } from '../../restore/format.ts';
+import { formatOffsetsCsv, parseOffsetsCsv } from '../../restore/offsets-csv.ts';
 import { parseRestoreRequest } from '../../restore/request.ts';
 import { formatDuration } from '../../restore/time.ts';
 import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '../../restore/types.ts';
@@ -15,16 +19,19 @@ export interface RestoreCliIo {
   readonly stderr: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
   readonly openClients: typeof openRestoreClients;
-  readonly lambda: () => Pick<LambdaClient, 'send'>;
+  readonly lambda: () => Pick<LambdaClient, 'send'> | Promise<Pick<LambdaClient, 'send'>>;
 }
 
 const PROCESS_IO: RestoreCliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
-  openClients: openRestoreClients,
-  lambda: () => new LambdaClient({}),
+  openClients: async (config) => (await import('../../restore/clients.ts')).openRestoreClients(config),
+  lambda: async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({}),
 };
+
+/** Strategies that read the checkpoint table (the others plan and dry-run without one). */
+const READS_CHECKPOINTS: ReadonlySet<RestoreStrategy> = new Set(['checkpoint', 'history', 'auto']);
 
 const OPTIONS = {
   group: { type: 'string' },
@@ -40,13 +47,28 @@ const OPTIONS = {
   'checkpoint-table': { type: 'string' },
   'audit-table': { type: 'string' },
   region: { type: 'string' },
+  export: { type: 'string' },
+  'from-file': { type: 'string' },
 } as const;
 
 type Flags = Record<string, unknown>;
 const str = (flags: Flags, name: string): string | undefined =>
   typeof flags[name] === 'string' ? (flags[name] as string) : undefined;
 
-function requestOf(strategy: RestoreStrategy, flags: Flags, env: NodeJS.ProcessEnv): RestoreRequest {
+async function requestOf(
+  strategy: RestoreStrategy,
+  flags: Flags,
+  env: NodeJS.ProcessEnv,
+  undoes: string | undefined,
+): Promise<RestoreRequest> {
+  const fromFile = str(flags, 'from-file');
+  if (fromFile !== undefined && strategy !== 'file')
+    throw new UsageError(
+      `--from-file is read by strategy file: mskguard restore file --from-file ${fromFile}`,
+    );
+  if (strategy === 'file' && fromFile === undefined)
+    throw new UsageError('Strategy file needs --from-file FILE (a kafka-consumer-groups CSV).');
+  const offsets = fromFile === undefined ? undefined : await readOffsetsFile(fromFile, flags);
   return parseRestoreRequest({
     group: str(flags, 'group'),
     topic: str(flags, 'topic'),
@@ -57,7 +79,22 @@ function requestOf(strategy: RestoreStrategy, flags: Flags, env: NodeJS.ProcessE
     execute: flags.execute === true,
     esmUuid: str(flags, 'esm-uuid'),
     requestedBy: env.USER ?? env.USERNAME ?? 'unknown',
+    ...(offsets ? { offsets } : {}),
+    ...(undoes === undefined ? {} : { undoes }),
   });
+}
+
+async function readOffsetsFile(file: string, flags: Flags) {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read --from-file ${file}: ${(error as Error).message}`);
+  }
+  const group = str(flags, 'group');
+  const topic = str(flags, 'topic');
+  if (!group || !topic) throw new UsageError('Missing --group or --topic.');
+  return parseOffsetsCsv(text, { group, topic });
 }
 
 function configOf(request: RestoreRequest, flags: Flags, io: RestoreCliIo): RestoreClientsConfig {
@@ -70,12 +107,23 @@ function configOf(request: RestoreRequest, flags: Flags, io: RestoreCliIo): Rest
     throw new UsageError('No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
   const checkpointTable =
     str(flags, 'checkpoint-table') ?? env.MSKGUARD_CHECKPOINT_TABLE ?? env.CHECKPOINT_TABLE;
-  if (!checkpointTable)
-    throw new UsageError('No checkpoint table: pass --checkpoint-table or set MSKGUARD_CHECKPOINT_TABLE.');
-  const auditTable = str(flags, 'audit-table') ?? env.MSKGUARD_AUDIT_TABLE ?? env.AUDIT_TABLE;
-  if (request.execute && !auditTable) {
+  const reprocess = request.execute && request.mode === 'reprocess';
+  if (!checkpointTable && (READS_CHECKPOINTS.has(request.strategy) || reprocess)) {
+    const why = reprocess
+      ? '--mode reprocess --execute bumps the dedup epoch in it'
+      : `strategy ${request.strategy} reads it`;
     throw new UsageError(
-      '--execute needs --audit-table (or MSKGUARD_AUDIT_TABLE): every executed restore is audited.',
+      `No checkpoint table (${why}): pass --checkpoint-table or set MSKGUARD_CHECKPOINT_TABLE. Strategies timestamp, ` +
+        'consumer-offsets and file need none.',
+    );
+  }
+  const auditTable = str(flags, 'audit-table') ?? env.MSKGUARD_AUDIT_TABLE ?? env.AUDIT_TABLE;
+  if ((request.execute || request.strategy === 'undo') && !auditTable) {
+    throw new UsageError(
+      request.strategy === 'undo'
+        ? 'undo reads the restore from the audit table: pass --audit-table (or MSKGUARD_AUDIT_TABLE).'
+        : `--execute needs --audit-table (or MSKGUARD_AUDIT_TABLE): every executed restore is audited, even when ` +
+            `strategy ${request.strategy} needs no table to plan. Without --execute it is a dry run and needs none.`,
     );
   }
   const auth = env.KAFKA_AUTH ?? env.MSKGUARD_KAFKA_AUTH ?? 'none';
@@ -85,7 +133,7 @@ function configOf(request: RestoreRequest, flags: Flags, io: RestoreCliIo): Rest
   return {
     brokers,
     auth,
-    checkpointTable,
+    ...(checkpointTable ? { checkpointTable } : {}),
     withLambda: request.esmUuid !== undefined,
     progress: (line) => io.stderr(`[restore] ${line}\n`),
     ...(region ? { region } : {}),
@@ -96,10 +144,11 @@ function configOf(request: RestoreRequest, flags: Flags, io: RestoreCliIo): Rest
 }
 
 async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliIo): Promise<RestoreResponse> {
-  const clients = await io.openClients(configOf(request, flags, io));
+  const config = configOf(request, flags, io);
+  const { runRestore, toResponse } = await import('../../restore/engine.ts');
+  const clients = await io.openClients(config);
   try {
-    const outcome: RestoreOutcome = await runRestore(request, clients.deps);
-    return toResponse(outcome);
+    return toResponse(await runRestore(request, clients.deps));
   } finally {
     await clients.close();
   }
@@ -111,7 +160,9 @@ async function runViaLambda(
   io: RestoreCliIo,
 ): Promise<RestoreResponse> {
   io.stderr(`[restore] invoking ${name} (RequestResponse)\n`);
-  const out = await io.lambda().send(
+  const { InvokeCommand } = await import('@aws-sdk/client-lambda');
+  const { toResponse } = await import('../../restore/engine.ts');
+  const out = await (await io.lambda()).send(
     new InvokeCommand({
       FunctionName: name,
       InvocationType: 'RequestResponse',
@@ -148,26 +199,42 @@ function print(response: RestoreResponse, json: boolean, elapsedMs: number, io: 
   io.stdout(summary);
 }
 
-async function runStrategy(strategy: RestoreStrategy, flags: Flags, io: RestoreCliIo): Promise<number> {
+async function runStrategy(
+  strategy: RestoreStrategy,
+  flags: Flags,
+  io: RestoreCliIo,
+  undoes?: string,
+): Promise<number> {
   const started = performance.now();
-  let request: RestoreRequest;
-  try {
-    request = requestOf(strategy, flags, io.env);
-  } catch (error) {
-    if (error instanceof RestoreUsageError) throw new UsageError(error.message);
-    throw error;
-  }
   const viaLambda = str(flags, 'via-lambda');
   let response: RestoreResponse;
   try {
+    const request = await requestOf(strategy, flags, io.env, undoes);
     response = viaLambda ? await runViaLambda(viaLambda, request, io) : await runLocally(request, flags, io);
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    if (error instanceof RestoreUsageError) throw new UsageError(error.message);
+    // A plain usage error prints the help; its typed subclasses (a bad CSV, an unknown restoreId...)
+    // are answers of their own, printed with their name.
+    if (error instanceof RestoreUsageError && error.name === 'RestoreUsageError')
+      throw new UsageError(error.message);
+    const { toResponse } = await import('../../restore/engine.ts');
     response = toResponse({ error });
     if (response.exitCode === RESTORE_EXIT_CODES.error) {
       io.stderr(
         '[restore] next step: check --brokers / KAFKA_BROKERS, the table names and AWS credentials, then retry.\n',
+      );
+    }
+  }
+  const exportTo = str(flags, 'export');
+  if (exportTo && response.plan) {
+    if (response.plan.refusals.length > 0 && response.plan.rows.some((r) => r.target === null)) {
+      io.stderr(
+        `[restore] --export ${exportTo} not written: some partitions have no target (see the table)\n`,
+      );
+    } else {
+      await writeFile(exportTo, formatOffsetsCsv(response.plan));
+      io.stderr(
+        `[restore] wrote ${response.plan.rows.length} line(s) to ${exportTo} (kafka-consumer-groups --from-file format)\n`,
       );
     }
   }
@@ -184,7 +251,7 @@ async function runStrategy(strategy: RestoreStrategy, flags: Flags, io: RestoreC
  * ```
  */
 export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] {
-  const strategies: Command[] = RESTORE_STRATEGIES.map((strategy) => ({
+  const strategies: Command[] = RESTORE_STRATEGIES.filter((s) => s !== 'undo').map((strategy) => ({
     path: ['restore', strategy],
     summary: STRATEGY_TEXT[strategy].summary,
     help: strategyHelp(strategy),
@@ -194,10 +261,26 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
       return runStrategy(strategy, values, io);
     },
   }));
+  const undo: Command = {
+    path: ['restore', 'undo'],
+    summary: STRATEGY_TEXT.undo.summary,
+    help: strategyHelp('undo'),
+    options: OPTIONS,
+    run: async ({ values, positionals }) => {
+      const [restoreId, ...extra] = positionals;
+      if (!restoreId || extra.length > 0)
+        throw new UsageError(
+          'Name exactly one restoreId: mskguard restore undo <restoreId> --group G --topic T',
+        );
+      if (values['from-file'] !== undefined || values.at !== undefined || values.mode !== undefined)
+        throw new UsageError('undo takes its targets from the audit item: no --from-file, --at or --mode.');
+      return runStrategy('undo', values, io, restoreId);
+    },
+  };
   const bare: Command = {
     path: ['restore'],
     summary:
-      "put a consumer group's offsets back (strategies: checkpoint, history, timestamp, consumer-offsets, auto)",
+      "put a consumer group's offsets back (checkpoint, history, timestamp, consumer-offsets, auto, file; undo)",
     help: RESTORE_HELP,
     options: OPTIONS,
     run: async ({ positionals }) => {
@@ -208,7 +291,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
       );
     },
   };
-  return [bare, ...strategies];
+  return [bare, ...strategies, undo];
 }
 
 /** `mskguard restore <strategy>`: the commands the CLI's main wires in. */

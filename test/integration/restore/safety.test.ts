@@ -17,6 +17,7 @@ import { KafkaConsumerOffsetsReader } from '#shared/restore/consumer-offsets-rea
 import { type RestoreDeps, runRestore } from '#shared/restore/engine.ts';
 import { RestoreRefusedError } from '#shared/restore/errors.ts';
 import { EventSourceMappingToggle } from '#shared/restore/esm.ts';
+import { directOffsetWriter } from '#shared/restore/offset-commit.ts';
 import type { RestoreRequest } from '#shared/restore/types.ts';
 import { restoreFixture } from '#test/support/restore-fixture.ts';
 import { uniqueName } from '#test/support/stack.ts';
@@ -26,8 +27,10 @@ const fx = restoreFixture('restore-safety');
 const { kafka, admin, ddb, tables, checkpoints, topic, commit, committed } = fx;
 const lambda = mockClient(LambdaClient);
 const BASE = Date.now() - 3_600_000;
+const offsets = directOffsetWriter(kafka);
 const deps: RestoreDeps = {
   admin,
+  offsets,
   checkpoints,
   consumerOffsets: new KafkaConsumerOffsetsReader(kafka, admin),
   audit: new DynamoAuditStore(ddb, tables.audit),
@@ -77,7 +80,10 @@ beforeAll(async () => {
   await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '5' }] });
 });
 afterEach(() => lambda.reset());
-afterAll(() => fx.close());
+afterAll(async () => {
+  await offsets.close();
+  await fx.close();
+});
 
 describe('restore refuses while the group is active', () => {
   it('refuses and changes nothing while a real consumer is in the group', async () => {

@@ -1,0 +1,78 @@
+import type { AuditRecord, AuditStore } from './audit.ts';
+import { AuditMismatchError, UndoNotPossibleError, UnknownRestoreIdError } from './errors.ts';
+import type { RestoreRequest } from './types.ts';
+
+/** What `restore undo` is asked: the restore to revert, for which group and topic, and how. */
+export interface UndoAsk {
+  readonly restoreId: string;
+  readonly group: string;
+  readonly topic: string;
+  readonly execute?: boolean;
+  readonly clamp?: boolean;
+  readonly esmUuid?: string;
+  readonly requestedBy?: string;
+}
+
+/**
+ * Turns an audited restore into the request that reverts it: strategy `undo`, targets = the
+ * offsets the group had committed when that restore was planned (its audit item's plan rows).
+ * Refuses, changing nothing, when the item is of another group or topic, when that restore wrote
+ * no offsets (refused, or failed before the commit), or when a partition had no committed offset
+ * before it (Kafka has no "uncommitted" offset to put back: delete it with kafka-consumer-groups
+ * --delete-offsets instead).
+ *
+ * @example
+ * ```ts
+ * const request = undoRequest(await audit.find(id), { restoreId: id, group: 'orders', topic: 'orders' });
+ * await runRestore(request, deps);
+ * ```
+ */
+export function undoRequest(record: AuditRecord | null, ask: UndoAsk): RestoreRequest {
+  if (!record) {
+    throw new UnknownRestoreIdError(
+      `No audit item has restoreId ${ask.restoreId}: check the id (printed by the restore and stored in the audit ` +
+        'table) and --audit-table.',
+    );
+  }
+  if (record.group !== ask.group || record.topic !== ask.topic) {
+    throw new AuditMismatchError(
+      `Restore ${ask.restoreId} was of group ${record.group}, topic ${record.topic}, not ${ask.group}/${ask.topic}. ` +
+        'Nothing was changed: pass the group and topic of that restore.',
+    );
+  }
+  const applied = record.result?.applied.length ?? 0;
+  if (!record.result || applied === 0) {
+    const how = record.result
+      ? `ended ${record.result.status} before writing offsets`
+      : `is ${record.status}`;
+    throw new UndoNotPossibleError(
+      `Restore ${ask.restoreId} ${how}: it changed no offsets, so there is nothing to undo.`,
+    );
+  }
+  const uncommitted = record.plan.rows.filter((r) => r.committed === null).map((r) => r.partition);
+  if (uncommitted.length > 0) {
+    throw new UndoNotPossibleError(
+      `Before restore ${ask.restoreId}, group ${ask.group} had no committed offset on partition(s) ` +
+        `${uncommitted.join(', ')}: undo cannot put "no offset" back. Nothing was changed. To remove the ` +
+        `group's offsets use: kafka-consumer-groups --delete-offsets --group ${ask.group} --topic ${ask.topic}`,
+    );
+  }
+  return {
+    group: ask.group,
+    topic: ask.topic,
+    strategy: 'undo',
+    undoes: ask.restoreId,
+    offsets: record.plan.rows.map((r) => ({ partition: r.partition, offset: r.committed! })),
+    mode: 'recover',
+    clamp: ask.clamp === true,
+    execute: ask.execute === true,
+    ...(ask.esmUuid ? { esmUuid: ask.esmUuid } : {}),
+    ...(ask.requestedBy ? { requestedBy: ask.requestedBy } : {}),
+  };
+}
+
+/** Reads the audit item and builds the undo request ({@link undoRequest}). */
+export async function planUndoRequest(audit: AuditStore, ask: UndoAsk): Promise<RestoreRequest> {
+  if (!audit.find) throw new UndoNotPossibleError('This audit store cannot look restores up by id.');
+  return undoRequest(await audit.find(ask.restoreId), ask);
+}
