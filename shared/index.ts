@@ -10,7 +10,10 @@
  *
  * export const handler = middy()
  *   .use(mskGuard(guardOptionsFromEnv()))
- *   .handler(async (event) => processRecordsInOrder(event, async (record) => handleOrder(record.value)));
+ *   .handler(async (event) => {
+ *     const { response } = await processRecordsInOrder(event, async (record) => saveOrder(record.value));
+ *     return response; // the partial-batch response: a partition stops at its first failure
+ *   });
  * ```
  */
 export { type RespClient, type RespRunnerOptions, RespScriptRunner } from './cache/resp.ts';

@@ -4,9 +4,13 @@
 // noise in every command's output. Lambda functions run nodejs22.x or newer and never see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { checkNodeVersion } from './node-version.ts';
+import { nodeVersionProblem } from './node-version.ts';
 
-checkNodeVersion();
+const problem = nodeVersionProblem();
+if (problem) {
+  process.stderr.write(`${problem}\n`);
+  process.exit(1);
+}
 // Commands are imported after the version check, so an old Node gets the message and not a syntax
 // or loader error from a dependency; `--help` loads no AWS SDK or kafkajs (each command imports its
 // heavy modules when it runs).

@@ -1,16 +1,16 @@
 /** The oldest Node the package supports (package.json#engines); Lambda's oldest Node runtime is 22. */
-const MIN_MAJOR = 20;
+export const MIN_NODE_MAJOR = 20;
 
 /**
- * Exits with a clear message on a Node older than package.json#engines, before any dependency is
- * loaded: without it an old Node fails inside some module with an error that names neither.
+ * The message for a Node older than package.json#engines, or undefined when this one will do. The
+ * CLI checks before it loads any dependency: without it an old Node fails inside some module with
+ * an error that names neither mskguard nor the version it needs.
  */
-export function checkNodeVersion(version: string = process.versions.node): void {
+export function nodeVersionProblem(version: string = process.versions.node): string | undefined {
   const major = Number.parseInt(version.split('.')[0] ?? '0', 10);
-  if (major >= MIN_MAJOR) return;
-  process.stderr.write(
-    `mskguard needs Node.js ${MIN_MAJOR} or newer; this is Node.js ${version}. ` +
-      'Install a current Node (https://nodejs.org) or run the command on a machine that has one.\n',
+  if (major >= MIN_NODE_MAJOR) return undefined;
+  return (
+    `mskguard needs Node.js ${MIN_NODE_MAJOR} or newer; this is Node.js ${version}. ` +
+    'Install a current Node (https://nodejs.org) or run the command on a machine that has one.'
   );
-  process.exit(1);
 }
