@@ -4,8 +4,38 @@ import type { ExplicitOffset, RestorePlan } from './types.ts';
 const DIGITS = /^\d+$/;
 
 /**
+ * Splits one CSV line. kafka-consumer-groups writes it with Jackson's CSV mapper, which quotes a
+ * field holding characters such as `-` or `.` (`"orders-v2",0,42`); a quote inside a quoted field
+ * is doubled.
+ */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line[i] === '"') {
+      let value = '';
+      i++;
+      while (i < line.length && !(line[i] === '"' && line[i + 1] !== '"')) {
+        value += line[i];
+        i += line[i] === '"' ? 2 : 1;
+      }
+      fields.push(value);
+      i++;
+      const comma = line.indexOf(',', i);
+      if (comma < 0) return fields;
+      i = comma + 1;
+    } else {
+      const comma = line.indexOf(',', i);
+      fields.push((comma < 0 ? line.slice(i) : line.slice(i, comma)).trim());
+      if (comma < 0) return fields;
+      i = comma + 1;
+    }
+  }
+}
+
+/**
  * Reads the CSV of `kafka-consumer-groups --reset-offsets --export` (and of `mskguard restore
- * --export`): one `topic,partition,offset` line per partition, no header; the tool's multi-group
+ * --export`): one `topic,partition,offset` line per partition, no header, fields optionally quoted; the tool's multi-group
  * form `group,topic,partition,offset` is accepted when the group is `group`. Every line must be of
  * `topic`. Blank lines are skipped. Range checks against the broker happen when the plan is made.
  *
@@ -22,7 +52,7 @@ export function parseOffsetsCsv(text: string, expect: { topic: string; group: st
     const line = raw.trim();
     const n = i + 1;
     if (line === '') return;
-    const cells = line.split(',').map((c) => c.trim());
+    const cells = csvFields(line);
     if (cells.length !== 3 && cells.length !== 4) {
       throw new OffsetsFileError(
         `Line ${n} "${line}": expected topic,partition,offset (kafka-consumer-groups --export format).`,
