@@ -1,0 +1,189 @@
+// Light imports only: kafkajs and the AWS SDK load when the command runs (`mskguard --help` < 150 ms).
+import type { openStatusClients } from '../../status/clients.ts';
+import { STATUS_EXIT_CODES } from '../../status/errors.ts';
+import { formatStatus } from '../../status/format.ts';
+import type { GroupStatus, StatusThresholds } from '../../status/types.ts';
+import { type Command, UsageError } from '../command.ts';
+
+/** Where `mskguard status` prints and what it connects with (tests replace parts of it). */
+export interface StatusCliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  /** Progress and colours only on a terminal. */
+  readonly isTty: boolean;
+  readonly openClients: typeof openStatusClients;
+  /** Between two `--watch` rounds. */
+  readonly sleep: (ms: number) => Promise<void>;
+  /** `--watch` runs until this says stop (Ctrl-C for a person; a count in tests). */
+  readonly watching: () => boolean;
+}
+
+const PROCESS_IO: StatusCliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  isTty: process.stdout.isTTY === true && !process.env.NO_COLOR,
+  openClients: async (config) => (await import('../../status/clients.ts')).openStatusClients(config),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  watching: () => true,
+};
+
+const OPTIONS = {
+  group: { type: 'string' },
+  topic: { type: 'string' },
+  'esm-uuid': { type: 'string' },
+  json: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  interval: { type: 'string' },
+  'max-checkpoint-age': { type: 'string' },
+  'max-lag': { type: 'string' },
+  brokers: { type: 'string' },
+  'checkpoint-table': { type: 'string' },
+  'quarantine-table': { type: 'string' },
+  region: { type: 'string' },
+} as const;
+
+const HELP = `Usage: mskguard status --group ID --topic NAME [--esm-uuid UUID] [--json] [--watch] [options]
+
+A consumer group at a glance: per partition the committed offset, the DynamoDB checkpoint and its
+age, the log start and end and the lag; for the group its state, the records in quarantine and the
+event source mapping's State, StateTransitionReason and LastProcessingResult; then one verdict line
+(the last line), e.g. "healthy: ESM Enabled, lag 12" or
+"stalled: checkpoint 14 min old, ESM Enabled, lag 52,000". Changes nothing.
+
+Options:
+  --group ID                consumer group (the ESM's consumer group id) (required)
+  --topic NAME              topic (required)
+  --esm-uuid UUID           event source mapping to read (lambda:GetEventSourceMapping)
+  --json                    print the status as JSON (the verdict is its "verdict" field)
+  --watch                   print again every --interval until Ctrl-C (redraws on a terminal)
+  --interval DURATION       between --watch rounds: 5s (default), 30s, 1m
+  --max-checkpoint-age D    a partition with lag and a checkpoint older than this is stalled (default 15m)
+  --max-lag N               total lag above N is unhealthy (default 100000)
+  --brokers LIST            bootstrap brokers (env KAFKA_BROKERS)
+  --checkpoint-table T      checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); without it: no checkpoint column
+  --quarantine-table T      quarantine table (env MSKGUARD_QUARANTINE_TABLE); without it: no quarantine count
+  --region R                AWS region (env AWS_REGION)
+Environment: KAFKA_AUTH=none|iam|scram, MSKGUARD_KAFKA_SECRET_ARN (scram), DYNAMODB_ENDPOINT.
+
+Unhealthy when: the ESM is not Enabled or its last result is a PROBLEM; checkpoints exist but the
+group has no committed offsets (offsets lost); a committed offset is below the log start; a
+partition with lag has a checkpoint older than --max-checkpoint-age (stalled); lag > --max-lag.
+
+Exit codes: ${STATUS_EXIT_CODES.healthy} healthy, ${STATUS_EXIT_CODES.unhealthy} unhealthy, ${STATUS_EXIT_CODES.usage} usage, ${STATUS_EXIT_CODES.error} error (unknown group or topic, unreachable
+  broker or table). With --watch: the exit code of the last round.
+
+Examples:
+  mskguard status --group orders-svc --topic orders --esm-uuid 6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88
+  mskguard status --group orders-svc --topic orders --json | jq .verdict
+  mskguard status --group orders-svc --topic orders --watch --interval 10s
+  */5 * * * * mskguard status --group orders-svc --topic orders >/dev/null || page-oncall
+Runbook: docs/runbooks/restore.md#status`;
+
+type Flags = Record<string, unknown>;
+const str = (flags: Flags, name: string): string | undefined =>
+  typeof flags[name] === 'string' && flags[name] !== '' ? (flags[name] as string) : undefined;
+
+function thresholdsOf(flags: Flags): Partial<StatusThresholds> {
+  const age = str(flags, 'max-checkpoint-age');
+  const lag = str(flags, 'max-lag');
+  const out: { maxCheckpointAgeMs?: number; maxLag?: number } = {};
+  if (age !== undefined) out.maxCheckpointAgeMs = durationOf(age, '--max-checkpoint-age');
+  if (lag !== undefined) {
+    if (!/^\d+$/.test(lag)) throw new UsageError(`--max-lag ${lag}: expected a whole number.`);
+    out.maxLag = Number(lag);
+  }
+  return out;
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+function durationOf(raw: string, name: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(raw.trim());
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
+  if (ms <= 0) throw new UsageError(`${name} ${raw}: expected a duration such as 30s, 15m, 2h.`);
+  return ms;
+}
+
+/**
+ * Builds `mskguard status`.
+ *
+ * @example
+ * ```ts
+ * await runCli(createStatusCommands(), ['status', '--group', 'orders-svc', '--topic', 'orders']);
+ * ```
+ */
+export function createStatusCommands(io: StatusCliIo = PROCESS_IO): Command[] {
+  return [
+    {
+      path: ['status'],
+      summary:
+        'a consumer group at a glance: offsets, checkpoints, lag, ESM, a verdict (exit 3 when unhealthy)',
+      help: HELP,
+      options: OPTIONS,
+      run: async ({ values, positionals }) => {
+        if (positionals.length > 0) throw new UsageError(`Unexpected argument(s): ${positionals.join(' ')}`);
+        return runStatus(values, io);
+      },
+    },
+  ];
+}
+
+async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
+  const group = str(flags, 'group');
+  const topic = str(flags, 'topic');
+  if (!group || !topic) throw new UsageError('Missing --group or --topic.');
+  const esmUuid = str(flags, 'esm-uuid');
+  const thresholds = thresholdsOf(flags);
+  const intervalMs = durationOf(str(flags, 'interval') ?? '5s', '--interval');
+  const env = io.env;
+  const brokers = (str(flags, 'brokers') ?? env.KAFKA_BROKERS ?? env.MSKGUARD_KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (brokers.length === 0)
+    throw new UsageError('No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
+  const auth = env.KAFKA_AUTH ?? env.MSKGUARD_KAFKA_AUTH ?? 'none';
+  if (auth !== 'none' && auth !== 'iam' && auth !== 'scram')
+    throw new UsageError(`KAFKA_AUTH=${auth}: one of none, iam, scram.`);
+  const checkpointTable = str(flags, 'checkpoint-table') ?? env.MSKGUARD_CHECKPOINT_TABLE;
+  const quarantineTable = str(flags, 'quarantine-table') ?? env.MSKGUARD_QUARANTINE_TABLE;
+  const region = str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const clients = await io.openClients({
+    brokers,
+    auth,
+    withLambda: esmUuid !== undefined,
+    ...(checkpointTable ? { checkpointTable } : {}),
+    ...(quarantineTable ? { quarantineTable } : {}),
+    ...(region ? { region } : {}),
+    ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
+    ...(env.MSKGUARD_KAFKA_SECRET_ARN ? { scramSecretArn: env.MSKGUARD_KAFKA_SECRET_ARN } : {}),
+    ...(io.isTty ? { progress: (line: string) => io.stderr(`[status] ${line}\n`) } : {}),
+  });
+  const { collectStatus } = await import('../../status/collect.ts');
+  try {
+    for (;;) {
+      const status: GroupStatus = await collectStatus(clients.deps, {
+        group,
+        topic,
+        thresholds,
+        ...(esmUuid ? { esmUuid } : {}),
+      });
+      if (flags.json === true) io.stdout(`${JSON.stringify(status, null, flags.watch ? 0 : 2)}\n`);
+      else {
+        // On a terminal, --watch redraws in place; in a pipe or a log every round is appended.
+        if (flags.watch === true && io.isTty) io.stdout('\u001b[2J\u001b[H');
+        io.stdout(formatStatus(status, { colour: io.isTty }));
+      }
+      const code = status.verdict.healthy ? STATUS_EXIT_CODES.healthy : STATUS_EXIT_CODES.unhealthy;
+      if (flags.watch !== true || !io.watching()) return code;
+      await io.sleep(intervalMs);
+    }
+  } finally {
+    await clients.close();
+  }
+}
+
+/** `mskguard status`: the command the CLI's main wires in. */
+export const statusCommands: Command[] = createStatusCommands();

@@ -1,0 +1,74 @@
+import type { GroupStatus, StatusThresholds, Verdict } from './types.ts';
+
+const count = new Intl.NumberFormat('en-US');
+
+/** `45 s`, `14 min`, `3.2 h`, `2.0 d`. */
+export function formatAge(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  return `${(ms / 86_400_000).toFixed(1)} d`;
+}
+
+/**
+ * Judges a group at a glance; pure, so every rule is unit-tested in a table. Unhealthy when:
+ * - the ESM is not Enabled, or its last processing result is a PROBLEM;
+ * - the broker has no committed offsets although checkpoints exist (offsets lost: restore);
+ * - a committed offset is below the log start (retention deleted unprocessed records);
+ * - a partition with lag has a checkpoint older than `maxCheckpointAgeMs` (stalled: records wait
+ *   and nothing is processed; an idle partition with an old checkpoint is fine);
+ * - the total lag is above `maxLag`.
+ *
+ * @example
+ * ```ts
+ * judge(status, DEFAULT_THRESHOLDS).text; // 'stalled: checkpoint 14 min old, ESM Enabled, lag 52,000'
+ * ```
+ */
+export function judge(status: Omit<GroupStatus, 'verdict'>, thresholds: StatusThresholds): Verdict {
+  const problems: string[] = [];
+  const esm = status.esm;
+  const esmText = esm ? `ESM ${esm.state}` : null;
+  const lag = `lag ${count.format(status.totalLag)}`;
+  const withContext = (head: string) => [head, esmText, lag].filter(Boolean).join(', ');
+
+  if (esm && esm.state !== 'Enabled') {
+    const reason = esm.stateTransitionReason ? ` (${esm.stateTransitionReason})` : '';
+    problems.push(`esm ${esm.state.toLowerCase()}: ESM ${esm.state}${reason}, ${lag}`);
+  }
+  if (esm?.lastProcessingResult?.startsWith('PROBLEM'))
+    problems.push(`failing: ${esm.lastProcessingResult}, ${lag}`);
+  const checkpointed = status.partitions.filter((p) => p.checkpoint !== null);
+  const uncommitted = status.partitions.filter((p) => p.committed === null);
+  if (checkpointed.length > 0 && uncommitted.length > 0) {
+    problems.push(
+      `offsets lost: ${uncommitted.length} partition(s) have a checkpoint but no committed offset ` +
+        `(mskguard restore checkpoint), ${lag}`,
+    );
+  }
+  const truncated = status.partitions.filter((p) => p.committed !== null && p.committed < p.low);
+  if (truncated.length > 0) {
+    problems.push(
+      `records lost: committed offset below the log start on partition(s) ${truncated.map((p) => p.partition).join(', ')}`,
+    );
+  }
+  const stale = status.partitions.filter(
+    (p) => p.lag > 0 && p.checkpointAgeMs !== null && p.checkpointAgeMs > thresholds.maxCheckpointAgeMs,
+  );
+  if (stale.length > 0) {
+    const oldest = Math.max(...stale.map((p) => p.checkpointAgeMs!));
+    problems.push(withContext(`stalled: checkpoint ${formatAge(oldest)} old`));
+  }
+  if (status.totalLag > thresholds.maxLag && stale.length === 0)
+    problems.push(
+      `lagging: ${[esmText, `${lag} (above ${count.format(thresholds.maxLag)})`].filter(Boolean).join(', ')}`,
+    );
+  if (problems.length > 0) return { healthy: false, text: problems[0]!, problems };
+  const ages = checkpointed.map((p) => p.checkpointAgeMs!);
+  const age = ages.length ? `, newest checkpoint ${formatAge(Math.min(...ages))} old` : '';
+  const quarantine = status.quarantined ? `, ${count.format(status.quarantined)} in quarantine` : '';
+  return {
+    healthy: true,
+    text: `healthy: ${[esmText, lag].filter(Boolean).join(', ')}${age}${quarantine}`,
+    problems,
+  };
+}
