@@ -9,7 +9,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '../shared/errors.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics.ts';
-import { resolveEntry } from './paths.ts';
+import { missingCacheClients, resolveEntry } from './paths.ts';
 
 /**
  * The default Lambda runtime of every mskguard function: the newest Node runtime aws-cdk-lib offers
@@ -44,7 +44,7 @@ export function defaultBundling(overrides: BundlingOptions = {}): BundlingOption
     sourcesContent: false,
     mainFields: ['module', 'main'],
     banner: ESM_REQUIRE_BANNER,
-    externalModules: ['@aws-sdk/*'],
+    externalModules: ['@aws-sdk/*', ...missingCacheClients()],
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../shared/errors.ts';
 
@@ -8,7 +9,7 @@ import { ConfigurationError } from '../shared/errors.ts';
 const HANDLER_EXTENSION = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
 
 /** mskguard's own Lambda handlers, shipped in the package. */
-export type PackagedHandler = 'order-consumer' | 'restore' | 'kafka-topics-provider';
+export type PackagedHandler = 'order-consumer' | 'restore' | 'kafka-topics-provider' | 'watchdog';
 
 /**
  * The file of one of mskguard's own handlers, resolved from this module (not from the working
@@ -37,4 +38,21 @@ export function resolveEntry(entry: string, where: string): string {
     );
   }
   return path;
+}
+
+/**
+ * The cache clients (optional peers of mskguard) that are not installed where `cdk synth` runs.
+ * A handler that reaches `cacheFromEnv` references both; the one missing is left out of the bundle
+ * instead of failing it, and fails at run time with a ConfigurationError only if it is configured.
+ */
+export function missingCacheClients(from: string = join(process.cwd(), 'package.json')): string[] {
+  const require = createRequire(from);
+  return ['ioredis', '@upstash/redis'].filter((name) => {
+    try {
+      require.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
