@@ -51,7 +51,7 @@ function newProject(name: string, packages: string[]): string {
   mkdirSync(join(dir, 'src'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }, null, 2));
   npm(dir, ['install', tarball, ...packages]);
-  for (const file of ['handler.mjs', 'run-batch.mjs', 'handler.ts', 'cdk-app.mjs']) {
+  for (const file of ['handler.mjs', 'run-batch.mjs', 'handler.ts', 'cdk-app.mjs', 'missing-peer.mjs']) {
     copyFileSync(join(FIXTURES, file), join(dir, file));
   }
   copyFileSync(join(FIXTURES, 'orders.mjs'), join(dir, 'src/orders.mjs'));
@@ -217,5 +217,16 @@ describe('d. the CLI from the install', () => {
     });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain(expected);
+  });
+});
+
+describe('bad input from the install', () => {
+  it('a cache runner whose client is not installed names the package to install', () => {
+    expect(existsSync(join(middy7, 'node_modules/@upstash/redis'))).toBe(false);
+    const result = spawnSync(process.execPath, ['missing-peer.mjs'], { cwd: middy7, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout);
+    expect(outcome.error).toBe('ConfigurationError');
+    expect(outcome.message).toContain('npm install @upstash/redis');
   });
 });
