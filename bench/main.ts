@@ -54,6 +54,10 @@ export const BENCHMARKS: Readonly<Record<string, Registration>> = {
     description: 'client CPU of a 10,000-record batch: parse, SHA-256 per key (v1 vs v2), key derivation',
     load: () => import('./keys.ts'),
   },
+  package: {
+    description: "what installing costs: mskguard --help and import('mskguard') from an install, pack and bundle sizes",
+    load: () => import('./package.ts'),
+  },
   e2e: {
     description: 'records/s end to end: mskguard, bare, powertools',
     load: () => import('./e2e.ts'),
