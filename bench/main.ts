@@ -55,7 +55,7 @@ export const BENCHMARKS: Readonly<Record<string, Registration>> = {
     load: () => import('./keys.ts'),
   },
   package: {
-    description: "what installing costs: mskguard --help and import('mskguard') from an install, pack and bundle sizes",
+    description: 'install cost: mskguard --help and import(mskguard) from an install, pack and bundle sizes',
     load: () => import('./package.ts'),
   },
   e2e: {
