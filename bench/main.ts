@@ -65,6 +65,11 @@ export const BENCHMARKS: Readonly<Record<string, Registration>> = {
     usage: E2E_USAGE,
     validate: e2eOptionsFrom,
   },
+  restore: {
+    description:
+      'restore --execute wall time: mskguard vs kafka-consumer-groups --reset-offsets (3, 12, 48 partitions)',
+    load: () => import('./restore.ts'),
+  },
 };
 
 const USAGE = `Usage: npm run bench -- [name ...] [--json FILE] [--repetitions N] [--warmup N]
