@@ -3,12 +3,20 @@ import type { ParseArgsConfig } from 'node:util';
 /** The dedup benchmark's own options (parsed with the shared ones by bench/main.ts). */
 export const DEDUP_OPTIONS: ParseArgsConfig['options'] = {
   'previous-bucket': { type: 'string' },
+  sizes: { type: 'string' },
+  impls: { type: 'string' },
 };
+
+/** The batch sizes the bench runs by default. */
+export const DEDUP_SIZES = [100, 1_000, 10_000] as const;
 
 /** Help lines for {@link DEDUP_OPTIONS}. */
 export const DEDUP_USAGE = `    --previous-bucket N  first fill each group's previous dedup bucket with N keys (default 0):
                          a group that has run for longer than its window (1 h) reads two buckets
-                         per claim, the current one and the previous one`;
+                         per claim, the current one and the previous one
+    --sizes A,B          batch sizes to run (default 100,1000,10000)
+    --impls X,Y          rows to run, by impl name (default all: mskguard-resp, mskguard-resp+bloom,
+                         mskguard-upstash, powertools); for A/B runs of one engine against another`;
 
 /** `--previous-bucket`, validated: a whole number of keys, 0 (the default) for none. */
 export function previousBucketKeys(values: Record<string, unknown>): number {
@@ -21,4 +29,23 @@ export function previousBucketKeys(values: Record<string, unknown>): number {
     );
   }
   return n;
+}
+
+/** `--sizes`, validated: batch sizes from 1 to 10,000 (Lambda's largest Kafka batch). */
+export function batchSizes(values: Record<string, unknown>): number[] {
+  const raw = values.sizes;
+  if (raw === undefined) return [...DEDUP_SIZES];
+  const sizes = String(raw).split(',').map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000)) {
+    throw new Error(`--sizes must be batch sizes from 1 to 10,000, separated by commas; got ${String(raw)}`);
+  }
+  return sizes;
+}
+
+/** `--impls`: the rows to run, or undefined for all of them. */
+export function implFilter(values: Record<string, unknown>): ((impl: string) => boolean) | undefined {
+  const raw = values.impls;
+  if (raw === undefined) return undefined;
+  const wanted = new Set(String(raw).split(','));
+  return (impl) => wanted.has(impl);
 }

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { DEDUP_OPTIONS, DEDUP_USAGE, previousBucketKeys } from './dedup-cli.ts';
+import { batchSizes, DEDUP_OPTIONS, DEDUP_USAGE, previousBucketKeys } from './dedup-cli.ts';
 import { E2E_OPTIONS, E2E_USAGE, e2eOptionsFrom } from './e2e-cli.ts';
 import { formatTable, type Row, type Table, writeJsonRows } from './table.ts';
 
@@ -48,7 +48,7 @@ export const BENCHMARKS: Readonly<Record<string, Registration>> = {
     load: () => import('./dedup.ts'),
     options: DEDUP_OPTIONS,
     usage: DEDUP_USAGE,
-    validate: (values) => void previousBucketKeys(values),
+    validate: (values) => void [previousBucketKeys(values), batchSizes(values)],
   },
   keys: {
     description: 'client CPU of a 10,000-record batch: parse, SHA-256 per key (v1 vs v2), key derivation',
