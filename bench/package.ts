@@ -96,6 +96,8 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
         join(work, info!.filename),
         '@middy/core@6',
         'ioredis',
+        'aws-cdk-lib@2',
+        'constructs@10',
         '--no-audit',
         '--no-fund',
         '--prefer-offline',
