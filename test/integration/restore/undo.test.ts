@@ -17,6 +17,7 @@ import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import type { RestoreResponse } from '#shared/restore/engine.ts';
+import { createRestoreHandler } from '#shared/restore/lambda.ts';
 import { restoreFixture } from '#test/support/restore-fixture.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
@@ -192,5 +193,27 @@ describe('mskguard restore undo', () => {
     expect(code).toBe(3);
     expect(out.stderr).toMatch(/UndoNotPossibleError: .*no committed offset on partition\(s\) 0, 1, 2/);
     expect(await committed(group)).toEqual([4, 5, 6]);
+  });
+
+  it('runs in the restore Lambda too: event {strategy: undo, undoes}', async () => {
+    // Prepare
+    const group = uniqueName('g-undo-lambda');
+    const restoreId = await restored(group);
+    const handler = createRestoreHandler({
+      brokers: [env.KAFKA_BROKERS],
+      checkpointTable: tables.checkpoints,
+      auditTable: tables.audit,
+      targets: null,
+      region: 'us-east-1',
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+      openClients: (config) => openRestoreClients({ ...config, dynamodbEndpoint: env.DYNAMODB_ENDPOINT }),
+    });
+
+    // Act
+    const response = await handler({ group, topic, strategy: 'undo', undoes: restoreId, execute: true });
+
+    // Assess
+    expect([response.exitCode, response.result?.status]).toEqual([0, 'succeeded']);
+    expect(await committed(group)).toEqual([10, 10, 10]);
   });
 });
