@@ -13,9 +13,9 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import bloomFilters from 'bloom-filters';
 import type { HashableInput, TwoHashes } from 'bloom-filters/dist/hashing/hashing.js';
-import { LocalBloomFilter } from '#shared/bloom/local-filter.ts';
-import { type BloomParams, bloomParams, expectedFalsePositiveRate } from '#shared/bloom/params.ts';
-import { bloomPositions } from '#shared/bloom/positions.ts';
+import { LocalBloomFilter } from '#shared/dedup/bloom/local-filter.ts';
+import { type BloomParams, bloomParams, expectedFalsePositiveRate } from '#shared/dedup/bloom/params.ts';
+import { bloomPositions } from '#shared/dedup/bloom/positions.ts';
 import type { BenchContext } from './main.ts';
 import {
   answerFromFreshProcess,

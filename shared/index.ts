@@ -38,7 +38,7 @@ export type {
   PartitionRef,
   WatermarkSnapshot,
 } from './checkpoints/types.ts';
-export { UnexpectedScriptReplyError } from './dedup/redis-tier.ts';
+export { UnexpectedScriptReplyError } from './dedup/exact.ts';
 export {
   CacheUnavailableError,
   ConfigurationError,

@@ -3,10 +3,10 @@
  * distinct keys, the records handed on per partition, and small helpers. No I/O here.
  */
 import type { PartitionRef } from '../checkpoints/types.ts';
-import { DigestIndex } from '../keys/distinct.ts';
+import { DigestIndex } from '../dedup/in-batch.ts';
+import type { RecordFate } from '../dedup/plan.ts';
 import type { DerivedKey, KeyResult } from '../keys/index.ts';
 import type { ParsedBatch, ParsedRecord, PartitionBatch } from '../msk/index.ts';
-import type { RecordFate } from './plan.ts';
 
 /** Age in seconds of the oldest of `times` (ISO strings), by this machine's clock; a metric only. */
 export function oldestAgeSeconds(times: readonly string[]): number | undefined {

@@ -1,7 +1,10 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { CheckpointUpdate, WatermarkSnapshot } from '../checkpoints/types.ts';
-import type { ClaimStatus, ClaimTicket } from '../dedup/redis-tier.ts';
+import { CacheSide, type ClaimOutcome } from '../dedup/cache.ts';
+import type { ClaimStatus, ClaimTicket } from '../dedup/exact.ts';
+import { isReplay, planBatch, type RecordFate } from '../dedup/plan.ts';
+import { checkpointUpdates, loadEarly, settleDoubts } from '../dedup/watermark.ts';
 import { createKeyDeriver, type DerivedKey, type KeyDeriver, type KeyResult } from '../keys/index.ts';
 import {
   buildMskEventFromPartitions,
@@ -14,7 +17,6 @@ import {
 } from '../msk/index.ts';
 import { parseMskEventDeferred } from '../msk/parse.ts';
 import { distinctKeys, oldestAgeSeconds, processedPartitions, samePartitions } from './batch-shape.ts';
-import { CacheSide, type ClaimOutcome } from './cache-side.ts';
 import { openStaging } from './effects.ts';
 import {
   keyOptions,
@@ -23,9 +25,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.ts';
-import { isReplay, planBatch, type RecordFate } from './plan.ts';
 import { createTelemetry, type GuardTelemetry } from './telemetry.ts';
-import { checkpointUpdates, loadEarly, settleDoubts } from './watermarks.ts';
 
 /** The state of one invocation between `prepare` and `settle` / `abandon`. */
 export interface PreparedBatch {

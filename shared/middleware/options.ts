@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
-import { type DistributedBloomParams, sizeDistributedBloom } from '../dedup/bloom-blocks.ts';
+import { type DistributedBloomParams, sizeDistributedBloom } from '../dedup/distributed-bloom.ts';
 import { ConfigurationError } from '../errors.ts';
 import { createKeyDeriver, type KeyFallback, type KeySource, type MissingKeyPolicy } from '../keys/index.ts';
 import type { QuarantineInput } from '../quarantine/types.ts';

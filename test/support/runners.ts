@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
-import type { TierKey } from '#shared/dedup/redis-tier.ts';
+import type { TierKey } from '#shared/dedup/exact.ts';
 import { stackEnv } from './stack.ts';
 
 /** A runner that counts the script calls it forwards (one call = one round trip on RESP). */

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUpstashRestServer } from '#local/upstash-rest/server.ts';
 import { scripts } from '#lua/scripts.generated.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
-import { sizeDistributedBloom } from '#shared/dedup/bloom-blocks.ts';
-import { ClaimStatus, RedisDedupTier } from '#shared/dedup/redis-tier.ts';
+import { sizeDistributedBloom } from '#shared/dedup/distributed-bloom.ts';
+import { ClaimStatus, RedisDedupTier } from '#shared/dedup/exact.ts';
 import { ADAPTERS, CountingRunner, randomKey } from '#test/support/runners.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 

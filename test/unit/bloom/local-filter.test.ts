@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LocalBloomFilter } from '#shared/bloom/local-filter.ts';
-import { type BloomParams, bloomParams, expectedFalsePositiveRate } from '#shared/bloom/params.ts';
+import { LocalBloomFilter } from '#shared/dedup/bloom/local-filter.ts';
+import { type BloomParams, bloomParams, expectedFalsePositiveRate } from '#shared/dedup/bloom/params.ts';
 import { ConfigurationError, MskGuardError } from '#shared/errors.ts';
 
 /** A key digest as upstream makes it: the first 128 bits of SHA-256. */

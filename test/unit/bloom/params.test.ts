@@ -12,7 +12,7 @@ import {
   generationSizing,
   generationTtlMs,
   perFilterFalsePositiveRate,
-} from '#shared/bloom/params.ts';
+} from '#shared/dedup/bloom/params.ts';
 import { ConfigurationError, MskGuardError } from '#shared/errors.ts';
 
 describe('bloomParams', () => {

@@ -2,8 +2,8 @@
 // key, in range and stable across processes, or a completed key would be tested at other bits.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BLOOM_LIMITS } from '#shared/bloom/params.ts';
-import { BLOOM_DIGEST_BYTES, bloomPositions } from '#shared/bloom/positions.ts';
+import { BLOOM_LIMITS } from '#shared/dedup/bloom/params.ts';
+import { BLOOM_DIGEST_BYTES, bloomPositions } from '#shared/dedup/bloom/positions.ts';
 import { ConfigurationError, MskGuardError } from '#shared/errors.ts';
 
 /** Independent reference: BigInt arithmetic straight from the documented formula. */

@@ -1,7 +1,7 @@
 // Groups equal key digests for in-batch duplicate detection (G1: duplicates inside one batch).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DigestIndex } from '#shared/keys/distinct.ts';
+import { DigestIndex } from '#shared/dedup/in-batch.ts';
 
 /** A slab of `picks.length` digests drawn from `pool` (equal picks = equal digests). */
 function slabOf(pool: Uint8Array[], picks: number[]): Buffer {

@@ -4,7 +4,7 @@
  * bits wherever it goes. Changing it invalidates every bitmap already written: bump the
  * bitmap namespace if you ever must.
  */
-import { MskGuardError } from '../errors.ts';
+import { MskGuardError } from '../../errors.ts';
 import { assertBloomParams, type BloomParams } from './params.ts';
 
 /** Length of a key digest: the first 128 bits of its SHA-256 (design §3). */

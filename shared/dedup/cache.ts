@@ -1,11 +1,11 @@
 import type { Context } from 'aws-lambda';
-import { LocalBloomFilter } from '../bloom/local-filter.ts';
 import type { ScriptRunner } from '../cache/script-runner.ts';
-import { type ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from '../dedup/redis-tier.ts';
 import { CacheUnavailableError } from '../errors.ts';
 import type { DerivedKey } from '../keys/index.ts';
-import type { MskGuardOptions, ResolvedOptions } from './options.ts';
-import type { GuardTelemetry } from './telemetry.ts';
+import type { MskGuardOptions, ResolvedOptions } from '../middleware/options.ts';
+import type { GuardTelemetry } from '../middleware/telemetry.ts';
+import { LocalBloomFilter } from './bloom/local-filter.ts';
+import { type ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from './exact.ts';
 
 /** What one claim round trip answered, aligned with the keys claimed. */
 export interface ClaimOutcome {

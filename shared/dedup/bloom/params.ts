@@ -2,7 +2,7 @@
  * Bloom filter sizing (bits m, hash count k) and the time-bucketed generations of the
  * distributed tier. Pure math: no I/O, no clock reads — callers pass `nowMs`.
  */
-import { ConfigurationError, MskGuardError } from '../errors.ts';
+import { ConfigurationError, MskGuardError } from '../../errors.ts';
 
 /**
  * Shape of one Bloom filter: `bits` is m (the bitmap length), `hashes` is k (bits per key).

@@ -3,7 +3,7 @@
  * the fallback when Redis is unreachable and the zero-round-trip fast path of probabilistic
  * mode. Two fixed-size generations bound its memory; old keys age out as new ones arrive.
  */
-import { ConfigurationError, MskGuardError } from '../errors.ts';
+import { ConfigurationError, MskGuardError } from '../../errors.ts';
 import {
   assertBloomParams,
   type BloomParams,

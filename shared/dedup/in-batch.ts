@@ -1,4 +1,4 @@
-import { DIGEST_BYTES } from './digest.ts';
+import { DIGEST_BYTES } from '../keys/digest.ts';
 
 /**
  * Groups equal 16-byte digests of one slab (a batch's digests back to back) without building a

@@ -1,8 +1,8 @@
-import { ClaimStatus } from '../dedup/redis-tier.ts';
 import type { DerivedKey, KeyResult } from '../keys/index.ts';
 import type { ParsedBatch, ParsedRecord } from '../msk/index.ts';
 import type { DuplicateTier } from '../observability/metric-names.ts';
 import { REPLAY_HEADER } from '../quarantine/replay.ts';
+import { ClaimStatus } from './exact.ts';
 
 /** What happens to one record of a batch. */
 export type RecordFate =

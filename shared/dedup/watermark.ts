@@ -4,9 +4,9 @@ import type {
   PartitionRef,
   WatermarkSnapshot,
 } from '../checkpoints/types.ts';
-import { ClaimStatus, type TierKey } from '../dedup/redis-tier.ts';
 import type { DerivedKey } from '../keys/index.ts';
 import type { ParsedBatch } from '../msk/index.ts';
+import { ClaimStatus, type TierKey } from './exact.ts';
 
 /**
  * The guard's DynamoDB side, as functions of the checkpoint store: the watermark read before the

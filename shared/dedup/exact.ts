@@ -7,7 +7,7 @@ import {
   bloomBlockOf,
   type DistributedBloomParams,
   encodeBloomBlocks,
-} from './bloom-blocks.ts';
+} from './distributed-bloom.ts';
 
 /** Per-key result of a claim, as the claim script reports it. */
 export const ClaimStatus = {
