@@ -52,7 +52,7 @@ export class RestoreFailedError extends RestoreError {
   public readonly kind = 'failed' as const;
 }
 
-/** After setOffsets, the offsets the broker reports differ from the targets. */
+/** After the commit, the offsets the broker reports differ from the targets. */
 export class OffsetsVerificationError extends RestoreFailedError {
   public constructor(
     message: string,

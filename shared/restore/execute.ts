@@ -256,7 +256,7 @@ async function verify(plan: RestorePlan, deps: ExecuteDeps): Promise<void> {
     .map((m) => `${m.partition}: expected ${m.expected}, found ${m.actual ?? 'none'}`)
     .join('; ');
   throw new OffsetsVerificationError(
-    `After setOffsets, group ${plan.group} reports other offsets on ${plan.topic}: ${list}.`,
+    `After the commit, group ${plan.group} reports other offsets on ${plan.topic}: ${list}.`,
     mismatches,
   );
 }

@@ -174,7 +174,7 @@ export interface RestoreResult {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly elapsedMs: number;
-  /** Offsets written with setOffsets (empty when it never got there). */
+  /** Offsets committed (empty when it never got there). */
   readonly applied: readonly { readonly partition: number; readonly offset: number }[];
   /** Offsets read back with fetchOffsets after the write. */
   readonly verified: boolean;

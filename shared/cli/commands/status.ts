@@ -56,7 +56,8 @@ Options:
   --group ID                consumer group (the ESM's consumer group id) (required)
   --topic NAME              topic (required)
   --esm-uuid UUID           event source mapping to read (lambda:GetEventSourceMapping)
-  --json                    print the status as JSON (the verdict is its "verdict" field)
+  --json                    print the status as JSON (the verdict is its "verdict" field; one line per
+                            round with --watch)
   --watch                   print again every --interval until Ctrl-C (redraws on a terminal)
   --interval DURATION       between --watch rounds: 5s (default), 30s, 1m
   --max-checkpoint-age D    a partition with lag and a checkpoint older than this is stalled (default 15m)
