@@ -1,7 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import signer from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
@@ -10,7 +7,6 @@ import { DynamoAuditStore } from './audit.ts';
 import { KafkaConsumerOffsetsReader } from './consumer-offsets-reader.ts';
 import type { RestoreDeps } from './engine.ts';
 import { RestoreUsageError } from './errors.ts';
-import { EventSourceMappingToggle } from './esm.ts';
 import { directOffsetWriter } from './offset-commit.ts';
 import type { ProgressSink } from './types.ts';
 
@@ -52,6 +48,8 @@ async function saslFor(options: KafkaConnectionOptions): Promise<SASLOptions | u
   const region = options.region;
   if (!region) throw new ConfigurationError(`Kafka auth ${auth} needs the AWS region (AWS_REGION).`);
   if (auth === 'iam') {
+    // Loaded only for the auth mode in use: each SDK client costs start-up time in the CLI.
+    const { default: signer } = await import('aws-msk-iam-sasl-signer-js');
     return {
       mechanism: 'oauthbearer',
       oauthBearerProvider: async () => ({ value: (await signer.generateAuthToken({ region })).token }),
@@ -59,6 +57,7 @@ async function saslFor(options: KafkaConnectionOptions): Promise<SASLOptions | u
   }
   if (!options.scramSecretArn)
     throw new ConfigurationError('Kafka auth scram needs the secret ARN (MSKGUARD_KAFKA_SECRET_ARN).');
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const secrets = new SecretsManagerClient({ region });
   try {
     const secret = await secrets.send(new GetSecretValueCommand({ SecretId: options.scramSecretArn }));
@@ -145,8 +144,11 @@ export async function openRestoreClients(config: RestoreClientsConfig): Promise<
   });
   const offsets = directOffsetWriter(kafka);
   const lambda = config.withLambda
-    ? new LambdaClient(config.region ? { region: config.region } : {})
+    ? new (await import('@aws-sdk/client-lambda')).LambdaClient(
+        config.region ? { region: config.region } : {},
+      )
     : undefined;
+  const { EventSourceMappingToggle } = lambda ? await import('./esm.ts') : { EventSourceMappingToggle: null };
   const deps: RestoreDeps = {
     admin,
     checkpoints: config.checkpointTable
@@ -155,7 +157,7 @@ export async function openRestoreClients(config: RestoreClientsConfig): Promise<
     offsets,
     consumerOffsets: new KafkaConsumerOffsetsReader(kafka, admin),
     ...(config.auditTable ? { audit: new DynamoAuditStore(dynamodb, config.auditTable) } : {}),
-    ...(lambda ? { esm: new EventSourceMappingToggle(lambda) } : {}),
+    ...(lambda && EventSourceMappingToggle ? { esm: new EventSourceMappingToggle(lambda) } : {}),
     ...(config.progress ? { progress: config.progress } : {}),
   };
   return {

@@ -1,5 +1,5 @@
 import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
-import { GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import { QUARANTINE_ATTRIBUTES as Q, QUARANTINE_INDEX } from '../quarantine/schema.ts';
 import { QuarantineStatus } from '../quarantine/types.ts';
@@ -45,6 +45,7 @@ export async function countQuarantined(
 
 /** GetEventSourceMapping, reduced to what status shows. */
 export async function readEsm(lambda: Pick<LambdaClient, 'send'>, uuid: string): Promise<EsmStatus> {
+  const { GetEventSourceMappingCommand } = await import('@aws-sdk/client-lambda');
   const m = await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
   return {
     uuid,
@@ -79,8 +80,11 @@ export async function openStatusClients(
         ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
       })
     : undefined;
+  // Loaded only with --esm-uuid: each SDK client costs start-up time in the CLI.
   const lambda = config.withLambda
-    ? new LambdaClient(config.region ? { region: config.region } : {})
+    ? new (await import('@aws-sdk/client-lambda')).LambdaClient(
+        config.region ? { region: config.region } : {},
+      )
     : undefined;
   const quarantineTable = config.quarantineTable;
   const deps: StatusDeps = {
