@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAuditStore } from '#shared/restore/audit.ts';
 import { KafkaConsumerOffsetsReader } from '#shared/restore/consumer-offsets-reader.ts';
 import { type RestoreDeps, runRestore } from '#shared/restore/engine.ts';
+import { directOffsetWriter } from '#shared/restore/offset-commit.ts';
 import type { RestoreRequest } from '#shared/restore/types.ts';
 import { restoreFixture } from '#test/support/restore-fixture.ts';
 import { uniqueName } from '#test/support/stack.ts';
@@ -18,8 +19,10 @@ const PARTITIONS = 3;
 const PER_PARTITION = 10;
 /** Record i of every partition is produced with timestamp BASE + i seconds. */
 const BASE = Date.now() - 3_600_000;
+const offsets = directOffsetWriter(kafka);
 const deps: RestoreDeps = {
   admin,
+  offsets,
   checkpoints,
   consumerOffsets: new KafkaConsumerOffsetsReader(kafka, admin),
   audit: new DynamoAuditStore(ddb, tables.audit),
@@ -32,7 +35,10 @@ beforeAll(async () => {
   await fx.produce(PARTITIONS, PARTITIONS * PER_PARTITION, BASE);
 });
 
-afterAll(() => fx.close());
+afterAll(async () => {
+  await offsets.close();
+  await fx.close();
+});
 
 describe('restore checkpoint', () => {
   it('puts back the checkpoints after the group was deleted, and audits the run', async () => {
