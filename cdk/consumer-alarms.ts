@@ -1,5 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
-import { ComparisonOperator, type IMetric, MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Metric,
+  type TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { GuardedKafkaConsumer } from './constructs/guarded-kafka-consumer.ts';
 import { DUPLICATE_TIERS, MSKGUARD_METRICS, mskGuardMetric } from './metrics.ts';
 
@@ -19,6 +25,9 @@ export const ALARM_RUNBOOKS = {
   quarantineGrowth: 'quarantine-growth.md',
   onFailureMessages: 'on-failure-destination.md',
   restoreErrors: 'restore-errors.md',
+  esmNotEnabled: 'esm-not-enabled.md',
+  watchdogCheckpointAge: 'watchdog-checkpoint-age.md',
+  lagGrowing: 'lag-growing.md',
 } as const;
 
 /** One alarm kind. */
@@ -60,6 +69,8 @@ export interface AlarmSpec {
   readonly datapointsToAlarm: number;
   /** What the alarm means and why the threshold, without the runbook line. */
   readonly explanation: string;
+  /** @default TreatMissingData.NOT_BREACHING (a quiet topic emits nothing and is no incident) */
+  readonly treatMissingData?: TreatMissingData;
 }
 
 const ONE_MINUTE = Duration.minutes(1);

@@ -1,3 +1,4 @@
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
@@ -8,6 +9,7 @@ import {
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '../shared/errors.ts';
+import { acknowledgeCheckov } from './checkov.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics.ts';
 import { missingCacheClients, resolveEntry } from './paths.ts';
 
@@ -61,6 +63,11 @@ export interface FunctionDefaultsInput {
   /** @default {@link LAMBDA_RUNTIME} */
   readonly runtime?: Runtime;
   readonly logRetention: RetentionDays;
+  /**
+   * Customer-managed key for the log group; its key policy must allow `logs.<region>.amazonaws.com`.
+   * @default - CloudWatch Logs' own encryption (acknowledged for checkov CKV_AWS_158)
+   */
+  readonly logEncryptionKey?: IKey;
 }
 
 /**
@@ -68,7 +75,13 @@ export interface FunctionDefaultsInput {
  * log group with a retention, source maps enabled, Powertools service and namespace.
  */
 export function nodejsFunctionDefaults(scope: Construct, input: FunctionDefaultsInput): NodejsFunctionProps {
-  const logGroup = new LogGroup(scope, 'LogGroup', { retention: input.logRetention });
+  const logGroup = new LogGroup(scope, 'LogGroup', {
+    retention: input.logRetention,
+    ...(input.logEncryptionKey ? { encryptionKey: input.logEncryptionKey } : {}),
+  });
+  if (!input.logEncryptionKey) {
+    acknowledgeCheckov(logGroup, 'CKV_AWS_158', LOG_GROUP_KMS_REASON);
+  }
   return {
     entry: resolveEntry(input.entry, input.owner),
     handler: input.handler,
@@ -84,6 +97,10 @@ export function nodejsFunctionDefaults(scope: Construct, input: FunctionDefaults
     },
   };
 }
+
+const LOG_GROUP_KMS_REASON =
+  'CloudWatch Logs encrypts every log group at rest with its own keys; a customer key is optional ' +
+  '(the logEncryptionKey prop) because the logs carry batch coordinates and counts, never record payloads.';
 
 /** Default log retention of function log groups. */
 export const DEFAULT_LOG_RETENTION: RetentionDays = RetentionDays.ONE_MONTH;

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Aws, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CheckpointTables } from './constructs/checkpoint-tables.ts';
@@ -88,6 +88,34 @@ export function grantRestoreTableAccess(
   grantTableKey(fn, tables);
 }
 
+/**
+ * What the watchdog may read in DynamoDB: the current checkpoints of the groups it watches and their
+ * restore audit items. Read-only, scoped to the groups by leading key.
+ */
+export function grantWatchdogTableAccess(
+  fn: IFunction,
+  tables: CheckpointTables,
+  groups: readonly string[],
+): void {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'CheckpointRead',
+      actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+      resources: [tables.checkpoints.tableArn],
+      conditions: leadingKeys(groups.flatMap((g) => [`${g}#*`, g])),
+    }),
+  );
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'AuditRead',
+      actions: ['dynamodb:Query'],
+      resources: [tables.audit.tableArn],
+      conditions: leadingKeys(groups),
+    }),
+  );
+  tables.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:DescribeKey');
+}
+
 // Explicit actions instead of grantEncryptDecrypt, whose `kms:ReEncrypt*` wildcard cdk-nag rejects.
 function grantTableKey(fn: IFunction, tables: CheckpointTables): void {
   tables.encryptionKey?.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
@@ -100,11 +128,9 @@ function grantTableKey(fn: IFunction, tables: CheckpointTables): void {
 export function grantEsmNetworking(fn: IFunction): void {
   fn.addToRolePolicy(
     new PolicyStatement({
-      sid: 'KafkaEsmNetworking',
+      sid: 'KafkaEsmNetworkingDescribe',
       actions: [
-        'ec2:CreateNetworkInterface',
         'ec2:DescribeNetworkInterfaces',
-        'ec2:DeleteNetworkInterface',
         'ec2:DescribeVpcs',
         'ec2:DescribeSubnets',
         'ec2:DescribeSecurityGroups',
@@ -112,13 +138,32 @@ export function grantEsmNetworking(fn: IFunction): void {
       resources: ['*'],
     }),
   );
+  // Creating and deleting ENIs is write access: scoped to this account and region's network interfaces,
+  // subnets and security groups (EC2 supports resource-level permissions for these two actions).
+  const ec2 = (type: string) => `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:${type}/*`;
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'KafkaEsmNetworkInterfaces',
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface'],
+      resources: [ec2('network-interface'), ec2('subnet'), ec2('security-group')],
+    }),
+  );
   if (fn instanceof LambdaFunction && fn.role) {
     Validations.of(fn.role).acknowledge({
-      // EC2 network-interface calls of the ESM poller cannot be scoped to resources.
+      // EC2 Describe calls of the ESM poller cannot be scoped to resources.
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'The Kafka event source mapping creates and describes ENIs in the cluster subnets with the function ' +
-        'role; ec2:Describe* and ec2:CreateNetworkInterface/DeleteNetworkInterface do not support resource-level scoping.',
+        'The Kafka event source mapping describes VPCs, subnets, security groups and ENIs with the function role; ' +
+        'ec2:Describe* does not support resource-level scoping.',
     });
+    for (const type of ['network-interface', 'subnet', 'security-group']) {
+      Validations.of(fn.role).acknowledge({
+        // ENIs get generated ids; the subnets and security groups are the cluster's, known only at deploy time.
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
+        reason:
+          'The Kafka event source mapping creates ENIs (generated ids) in the cluster subnets with their security ' +
+          'groups; scoped to this account and region, the ids are not known when the policy is written.',
+      });
+    }
   }
 }

@@ -15,6 +15,8 @@
  * ```
  */
 
+export { acknowledgeCheckov } from './checkov.ts';
+export type { ChatbotChannels, SlackChannel, TeamsChannel } from './constructs/chatbot.ts';
 export {
   CheckpointTables,
   type CheckpointTablesProps,
@@ -36,6 +38,7 @@ export {
 export { OnCall, type OnCallProps } from './constructs/on-call.ts';
 export { PipelineDashboard, type PipelineDashboardProps } from './constructs/pipeline-dashboard.ts';
 export { RestoreFunction, type RestoreFunctionProps } from './constructs/restore-function.ts';
+export { Watchdog, type WatchdogProps } from './constructs/watchdog.ts';
 export type { AlarmKind, ConsumerAlarmThresholds } from './consumer-alarms.ts';
 export {
   defaultBundling,
@@ -57,3 +60,4 @@ export {
   MskGuardStack,
   type MskGuardStackProps,
 } from './stacks/mskguard-stack.ts';
+export type { WatchdogAlarmThresholds } from './watchdog-alarms.ts';

@@ -6,6 +6,7 @@ import {
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   type MSKGUARD_METRICS,
+  type WATCHDOG_METRICS,
 } from '../shared/observability/metric-names.ts';
 
 /**
@@ -27,10 +28,13 @@ export {
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   MSKGUARD_METRICS,
+  WATCHDOG_METRICS,
 } from '../shared/observability/metric-names.ts';
 
-/** Name of one metric in {@link MSKGUARD_METRICS}. */
-export type MskGuardMetricName = (typeof MSKGUARD_METRICS)[keyof typeof MSKGUARD_METRICS];
+/** Name of one metric in {@link MSKGUARD_METRICS} (the consumer's) or {@link WATCHDOG_METRICS} (the watchdog's). */
+export type MskGuardMetricName =
+  | (typeof MSKGUARD_METRICS)[keyof typeof MSKGUARD_METRICS]
+  | (typeof WATCHDOG_METRICS)[keyof typeof WATCHDOG_METRICS];
 
 /** Options of {@link mskGuardMetric}. */
 export interface MskGuardMetricOptions extends Omit<MetricOptions, 'dimensionsMap'> {

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledgeCheckov } from '../checkov.ts';
 
 /**
  * Attribute names of the three tables. The full item layout (what goes in pk/sk for each item
@@ -103,6 +104,14 @@ export class CheckpointTables extends Construct {
       deletionProtection: props.deletionProtection ?? true,
       ...(withTtl ? { timeToLiveAttribute: TABLE_ATTRIBUTES.TTL } : {}),
     });
+    if (!props.encryptionKey) {
+      acknowledgeCheckov(
+        table,
+        'CKV_AWS_119',
+        'Encrypted at rest with the AWS-managed DynamoDB key; a customer-managed key is the encryptionKey prop ' +
+          '(tableKmsKeyArn on MskGuardStack) for accounts whose policy requires one.',
+      );
+    }
     return table;
   }
 }

@@ -17,6 +17,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnCluster } from 'aws-cdk-lib/aws-msk';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeCheckov, acknowledgeFrameworkFunction } from '../checkov.ts';
 import { type KafkaCluster, KafkaClusterKind } from '../kafka-cluster.ts';
 
 /** CIDR of the demo VPC (a literal, so security-group rules stay free of intrinsics). */
@@ -83,7 +84,7 @@ export class DemoMskCluster extends Construct {
       subnetConfiguration,
     });
     this.vpc.addFlowLog('FlowLog', {
-      destination: FlowLogDestination.toCloudWatchLogs(new LogGroup(this, 'FlowLogGroup', { retention })),
+      destination: FlowLogDestination.toCloudWatchLogs(demoLogGroup(this, 'FlowLogGroup', retention)),
       trafficType: FlowLogTrafficType.REJECT,
     });
     this.vpc.addGatewayEndpoint('DynamoDb', { service: GatewayVpcEndpointAwsService.DYNAMODB });
@@ -122,7 +123,7 @@ export class DemoMskCluster extends Construct {
       'brokers and the Lambda ESM (same group)',
     );
 
-    const brokerLogs = new LogGroup(this, 'BrokerLogGroup', { retention });
+    const brokerLogs = demoLogGroup(this, 'BrokerLogGroup', retention);
     this.mskCluster = new CfnCluster(this, 'Cluster', {
       clusterName: clusterName(this),
       kafkaVersion,
@@ -166,6 +167,11 @@ export class DemoMskCluster extends Construct {
       installLatestAwsSdk: false,
     });
     acknowledgeAwsCustomResourceSingleton(this);
+    // The handler behind the VPC's restrictDefaultSecurityGroup (a CDK custom-resource provider).
+    const restrictHandler = Stack.of(this)
+      .node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider')
+      ?.node.tryFindChild('Handler');
+    if (restrictHandler) acknowledgeFrameworkFunction(restrictHandler);
     return lookup.getResponseField('BootstrapBrokerStringSaslIam');
   }
 }
@@ -176,11 +182,23 @@ function clusterName(scope: Construct): string {
   return (/^[a-zA-Z]/.test(base) ? base : `c-${base}`).slice(0, 64);
 }
 
+function demoLogGroup(scope: Construct, id: string, retention: RetentionDays): LogGroup {
+  const group = new LogGroup(scope, id, { retention });
+  acknowledgeCheckov(
+    group,
+    'CKV_AWS_158',
+    'Demo cluster logs (VPC flow log rejects, broker logs) hold no record data; CloudWatch Logs encrypts them ' +
+      'at rest with its own keys. An existing cluster brings its own logging.',
+  );
+  return group;
+}
+
 function acknowledgeAwsCustomResourceSingleton(scope: Construct): void {
   const singleton = Stack.of(scope).node.tryFindChild(
     `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
   );
   if (!singleton) return;
+  acknowledgeFrameworkFunction(singleton);
   Validations.of(singleton).acknowledge(
     {
       // aws-cdk-lib's AwsCustomResource function: its role and runtime are owned by the library.

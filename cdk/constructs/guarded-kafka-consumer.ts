@@ -1,6 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   type EventSourceMapping,
   type IEventSourceDlq,
@@ -16,6 +17,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeFunctionFindings } from '../checkov.ts';
 import { validateConsumerSettings } from '../consumer-validation.ts';
 import {
   assertNoSecretsInEnvironment,
@@ -92,6 +94,8 @@ export interface GuardedKafkaConsumerProps {
   readonly bundling?: BundlingOptions;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /** Customer-managed key for the log group. @default - CloudWatch Logs' own encryption */
+  readonly logEncryptionKey?: IKey;
   /** Whether the ESM polls. @default true */
   readonly enabled?: boolean;
 }
@@ -142,6 +146,7 @@ export class GuardedKafkaConsumer extends Construct {
       ...(props.runtime ? { runtime: props.runtime } : {}),
       ...(props.bundling ? { bundling: props.bundling } : {}),
       logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
+      ...(props.logEncryptionKey ? { logEncryptionKey: props.logEncryptionKey } : {}),
     });
     if (props.cache.requiresVpc) {
       this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
@@ -198,6 +203,15 @@ export class GuardedKafkaConsumer extends Construct {
     });
 
     this.grantAccess(props);
+    acknowledgeFunctionFindings(this.function, {
+      invokedBy: 'esm',
+      outsideVpcReason:
+        'With the Upstash cache the consumer needs no VPC: the event source mapping reaches the brokers in the ' +
+        'VPC itself, and the function calls only DynamoDB and the Upstash REST endpoint over TLS.',
+      unreservedReason:
+        'reservedConcurrentExecutions is a prop; MskGuardStack sets it to the partition count of the topic. ' +
+        'Unset here, the mapping still runs at most one invocation per partition.',
+    });
   }
 
   private onFailureDestination(spec: OnFailureDestination | undefined): {
@@ -214,7 +228,8 @@ export class GuardedKafkaConsumer extends Construct {
 
   private createOnFailureQueue(): Queue {
     const queue = new Queue(this, 'OnFailureQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      // KMS (the AWS-managed SQS key) rather than SSE-SQS: records carry business data (checkov CKV_AWS_27).
+      encryption: QueueEncryption.KMS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });

@@ -6,6 +6,7 @@ import { CfnTopic } from 'aws-cdk-lib/aws-msk';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../../shared/errors.ts';
+import { acknowledgeFrameworkFunction, acknowledgeFunctionFindings } from '../checkov.ts';
 import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
 import {
   brokerPort,
@@ -171,6 +172,13 @@ export class KafkaTopics extends Construct {
     suppressManagedPolicies(fn, true);
     const provider = new Provider(this, 'Provider', { onEventHandler: fn });
     suppressProviderFramework(provider, fn);
+    acknowledgeFunctionFindings(fn, {
+      invokedBy: 'customResource',
+      unreservedReason:
+        'Runs only during deployments, once per topic change; reserving concurrency for it would take capacity ' +
+        'from the account for nothing.',
+    });
+    acknowledgeFrameworkFunction(provider.node.findChild('framework-onEvent'));
     return { fn, serviceToken: provider.serviceToken };
   }
 

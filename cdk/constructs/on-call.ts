@@ -2,8 +2,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { type ITopic, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../../shared/errors.ts';
@@ -14,8 +14,11 @@ import {
   type ConsumerAlarmThresholds,
   consumerAlarmSpecs,
 } from '../consumer-alarms.ts';
+import { type WatchdogAlarmThresholds, watchdogAlarmSpecs } from '../watchdog-alarms.ts';
+import { type ChatbotChannels, chatbotChannels } from './chatbot.ts';
 import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
 import type { RestoreFunction } from './restore-function.ts';
+import type { Watchdog } from './watchdog.ts';
 
 /** Folder of the runbooks, relative to the repository root; alarm descriptions point into it. */
 export const RUNBOOK_DIR = 'docs/runbooks';
@@ -35,25 +38,43 @@ export interface OnCallProps {
   /**
    * Customer-managed key for the topic (CloudWatch gets permission to use it). The AWS-managed
    * SNS key cannot be used: CloudWatch alarms are not allowed to publish with it.
-   * @default - unencrypted topic (alarm notifications carry no record data)
+   * @default - a new customer-managed key with rotation, used by this topic only
    */
   readonly encryptionKey?: IKey;
+  /**
+   * An existing topic to notify instead of creating one (an organization-wide pager topic, or the
+   * topic a PagerDuty / Opsgenie integration subscribes to). Its policy must let CloudWatch publish
+   * and its key (if any) must let CloudWatch use it; `encryptionKey` does not apply.
+   * @default - a new topic
+   */
+  readonly topic?: ITopic;
+  /** AWS Chatbot channels (Slack, Microsoft Teams) that receive the notifications. @default - none */
+  readonly chatbot?: ChatbotChannels;
+  /** The watchdog: adds its alarms (ESM not enabled, checkpoint age, lag growing) per consumer. @default - none */
+  readonly watchdog?: Watchdog;
+  /** Thresholds of the watchdog's alarms. @default - see {@link WatchdogAlarmThresholds} */
+  readonly watchdogThresholds?: WatchdogAlarmThresholds;
 }
 
 /**
- * The on-call surface: an SNS topic (email and HTTPS subscriptions) and, per consumer, alarms on
- * errors, throttles, duration near the timeout, offset lag, duplicate-rate spikes, cache errors,
- * degraded mode, checkpoint age, quarantine growth and on-failure messages. Each alarm description
+ * The on-call surface: an SNS topic (a new KMS-encrypted one, or yours) with email, HTTPS and AWS
+ * Chatbot (Slack, Teams) subscribers and, per consumer, alarms on errors, throttles, duration near
+ * the timeout, offset lag, duplicate-rate spikes, cache errors, degraded mode, checkpoint age,
+ * quarantine growth and on-failure messages; with a {@link Watchdog}, also on a mapping that is not
+ * enabled, checkpoints stale where records wait, and lag that keeps growing. Each alarm description
  * names its runbook (docs/runbooks/<alarm>.md) and explains its threshold.
  *
  * @example
  * ```ts
- * const onCall = new OnCall(this, 'OnCall', { consumers: [orders], restore, emails: ['oncall@example.com'] });
+ * const onCall = new OnCall(this, 'OnCall', {
+ *   consumers: [orders], restore, watchdog, emails: ['oncall@example.com'],
+ *   chatbot: { slack: [{ name: 'orders-oncall', workspaceId: 'T0123ABCD', channelId: 'C0123ABCD' }] },
+ * });
  * ```
  */
 export class OnCall extends Construct {
   /** The topic every alarm notifies (ALARM and OK). */
-  public readonly topic: Topic;
+  public readonly topic: ITopic;
   /** Alarms by consumer group id, then by kind. */
   public readonly consumerAlarms: Readonly<Record<string, Partial<Record<AlarmKind, Alarm>>>>;
   /** The restore-failure alarm, when a restore function is watched. */
@@ -63,18 +84,11 @@ export class OnCall extends Construct {
 
   public constructor(scope: Construct, id: string, props: OnCallProps) {
     super(scope, id);
-    this.topic = new Topic(this, 'Topic', {
-      displayName: 'mskguard on-call',
-      enforceSSL: true,
-      ...(props.encryptionKey ? { masterKey: props.encryptionKey } : {}),
-    });
-    props.encryptionKey?.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-      }),
-    );
+    if (props.topic && props.encryptionKey)
+      throw new ConfigurationError(
+        'OnCall: give encryptionKey or an existing topic, not both (the topic has its own).',
+      );
+    this.topic = props.topic ?? this.createTopic(props.encryptionKey);
     for (const email of props.emails ?? []) {
       if (!/^[^@\s]+@[^@\s]+$/.test(email))
         throw new ConfigurationError(`OnCall: invalid email address ${email}.`);
@@ -86,11 +100,17 @@ export class OnCall extends Construct {
       this.topic.addSubscription(new UrlSubscription(url, { protocol: SubscriptionProtocol.HTTPS }));
     }
 
+    chatbotChannels(this, this.topic, props.chatbot ?? {});
+
     const all: Alarm[] = [];
     const byGroup: Record<string, Partial<Record<AlarmKind, Alarm>>> = {};
     props.consumers.forEach((consumer, index) => {
       const alarms: Partial<Record<AlarmKind, Alarm>> = {};
-      for (const spec of consumerAlarmSpecs(consumer, props.thresholds)) {
+      const specs = [
+        ...consumerAlarmSpecs(consumer, props.thresholds),
+        ...(props.watchdog ? watchdogAlarmSpecs(consumer.consumerGroupId, props.watchdogThresholds) : []),
+      ];
+      for (const spec of specs) {
         const alarm = this.alarm(`Consumer${index}-${spec.kind}`, consumer.consumerGroupId, spec);
         alarms[spec.kind] = alarm;
         all.push(alarm);
@@ -115,6 +135,24 @@ export class OnCall extends Construct {
     this.alarms = all;
   }
 
+  private createTopic(given: IKey | undefined): Topic {
+    // CloudWatch cannot publish to a topic under the AWS-managed SNS key: a key of our own, rotated.
+    const key =
+      given ??
+      new Key(this, 'TopicKey', {
+        description: 'mskguard on-call topic',
+        enableKeyRotation: true,
+      });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    return new Topic(this, 'Topic', { displayName: 'mskguard on-call', enforceSSL: true, masterKey: key });
+  }
+
   private alarm(id: string, subject: string, spec: AlarmSpec): Alarm {
     const alarm = new Alarm(this, id, {
       alarmName: `${Stack.of(this).stackName}-${subject}-${spec.kind}`,
@@ -124,8 +162,9 @@ export class OnCall extends Construct {
       comparisonOperator: spec.comparisonOperator,
       evaluationPeriods: spec.evaluationPeriods,
       datapointsToAlarm: spec.datapointsToAlarm,
-      // Quiet topics emit no datapoints; silence is not an incident (lag and restore alarms cover stalls).
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      // Quiet topics emit no datapoints; silence is not an incident. The watchdog's alarms, which
+      // watch from outside the consumer, set their own rule (a silent watchdog is an incident).
+      treatMissingData: spec.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
     const action = new SnsAction(this.topic);
     alarm.addAlarmAction(action);

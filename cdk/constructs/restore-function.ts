@@ -1,12 +1,14 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../../shared/errors.ts';
 import { scratchGroupFor } from '../../shared/restore/consumer-offsets-reader.ts';
+import { acknowledgeFunctionFindings } from '../checkov.ts';
 import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
 import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
 import { grantRestoreTableAccess } from '../grants.ts';
@@ -51,6 +53,8 @@ export interface RestoreFunctionProps {
   readonly bundling?: BundlingOptions;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /** Customer-managed key for the log group. @default - CloudWatch Logs' own encryption */
+  readonly logEncryptionKey?: IKey;
 }
 
 /**
@@ -66,6 +70,8 @@ export interface RestoreFunctionProps {
 export class RestoreFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly securityGroup: SecurityGroup;
+  /** The function's timeout (the watchdog treats an audit item `running` for longer as a dead run). */
+  public readonly timeout: Duration;
   /** The groups it may restore, as passed in MSKGUARD_RESTORE_TARGETS. */
   public readonly targets: readonly RestoreTarget[];
 
@@ -73,6 +79,7 @@ export class RestoreFunction extends Construct {
     super(scope, id);
     if (props.consumers.length === 0) throw new ConfigurationError('RestoreFunction: consumers is empty.');
     const cluster = props.cluster;
+    this.timeout = props.timeout ?? Duration.minutes(10);
     this.targets = props.consumers.map((c) => ({
       consumerGroupId: c.consumerGroupId,
       topic: c.topic,
@@ -95,12 +102,13 @@ export class RestoreFunction extends Construct {
       ...(props.runtime ? { runtime: props.runtime } : {}),
       ...(props.bundling ? { bundling: props.bundling } : {}),
       logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
+      ...(props.logEncryptionKey ? { logEncryptionKey: props.logEncryptionKey } : {}),
     });
     this.function = new NodejsFunction(this, 'Function', {
       ...defaults,
       description: 'mskguard restore: puts consumer-group offsets back (plan, execute, verify, audit)',
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.minutes(10),
+      timeout: this.timeout,
       // One restore at a time: two concurrent runs on one group would race on its offsets.
       reservedConcurrentExecutions: 1,
       vpc: cluster.vpc,
@@ -119,6 +127,7 @@ export class RestoreFunction extends Construct {
       },
     });
     this.grantAccess(props);
+    acknowledgeFunctionFindings(this.function, { invokedBy: 'direct' });
   }
 
   private grantAccess(props: RestoreFunctionProps): void {

@@ -1,9 +1,11 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '../../shared/errors.ts';
+import type { ChatbotChannels } from '../constructs/chatbot.ts';
 import { CheckpointTables } from '../constructs/checkpoint-tables.ts';
 import { DedupCache } from '../constructs/dedup-cache.ts';
 import { DemoMskCluster, type DemoMskClusterProps } from '../constructs/demo-msk-cluster.ts';
@@ -12,6 +14,7 @@ import { KafkaTopics, type TopicSpec } from '../constructs/kafka-topics.ts';
 import { OnCall } from '../constructs/on-call.ts';
 import { PipelineDashboard } from '../constructs/pipeline-dashboard.ts';
 import { RestoreFunction } from '../constructs/restore-function.ts';
+import { Watchdog } from '../constructs/watchdog.ts';
 import type { ConsumerAlarmThresholds } from '../consumer-alarms.ts';
 import {
   type ExistingClusterAttributes,
@@ -19,6 +22,7 @@ import {
   type KafkaCluster,
 } from '../kafka-cluster.ts';
 import { packagedEntry } from '../paths.ts';
+import type { WatchdogAlarmThresholds } from '../watchdog-alarms.ts';
 
 /** The cluster the stack uses: a demo cluster it creates, or an existing one described explicitly. */
 export type ClusterConfig =
@@ -57,6 +61,13 @@ export interface ConsumerConfig {
   readonly timeoutSeconds?: number;
   /** @default 1024 */
   readonly memorySize?: number;
+  /**
+   * Reserved concurrency of the consumer function. A Kafka mapping runs at most one invocation per
+   * partition at a time, so the partition count never throttles it and caps what it can take from
+   * the account's pool.
+   * @default - the partition count of its topic when the stack declares the topic, else unreserved
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** Properties of {@link MskGuardStack}. */
@@ -76,6 +87,17 @@ export interface MskGuardStackProps extends StackProps {
   readonly alarmThresholds?: ConsumerAlarmThresholds;
   /** Customer-managed KMS key ARN for the tables. @default - AWS-managed key */
   readonly tableKmsKeyArn?: string;
+  /**
+   * Customer-managed KMS key ARN for the functions' log groups (its policy must allow
+   * `logs.<region>.amazonaws.com`). @default - CloudWatch Logs' own encryption
+   */
+  readonly logKmsKeyArn?: string;
+  /** An existing SNS topic for the alarms (PagerDuty, Opsgenie, a shared pager topic). @default - a new encrypted topic */
+  readonly alarmTopicArn?: string;
+  /** AWS Chatbot channels (Slack, Teams) for the alarms. @default - none */
+  readonly alarmChatbot?: ChatbotChannels;
+  /** Thresholds of the watchdog's alarms. @default - the defaults of {@link WatchdogAlarmThresholds} */
+  readonly watchdogThresholds?: WatchdogAlarmThresholds;
   /** Delete Kafka topics that leave the stack. @default false */
   readonly allowTopicDeletion?: boolean;
   /** esbuild overrides for every function (tests use it to speed bundling up). @default - defaults */
@@ -98,6 +120,7 @@ export class MskGuardStack extends Stack {
   public readonly cache: DedupCache;
   public readonly consumers: readonly GuardedKafkaConsumer[];
   public readonly restore: RestoreFunction;
+  public readonly watchdog: Watchdog;
   public readonly onCall: OnCall;
   public readonly dashboard: PipelineDashboard;
 
@@ -124,6 +147,11 @@ export class MskGuardStack extends Stack {
       ? Key.fromKeyArn(this, 'TableKey', props.tableKmsKeyArn)
       : undefined;
     this.tables = new CheckpointTables(this, 'Tables', encryptionKey ? { encryptionKey } : {});
+    const logKey: IKey | undefined = props.logKmsKeyArn
+      ? Key.fromKeyArn(this, 'LogKey', props.logKmsKeyArn)
+      : undefined;
+    const logs = logKey ? { logEncryptionKey: logKey } : {};
+    const partitionsOf = new Map(props.topics.map((t) => [t.name, t.partitions]));
     this.cache =
       props.cache.backend === 'upstash'
         ? new DedupCache(this, 'DedupCache', { backend: 'upstash', upstashSecret: props.cache.secret })
@@ -155,6 +183,8 @@ export class MskGuardStack extends Stack {
         ...(c.retryAttempts === undefined ? {} : { retryAttempts: c.retryAttempts }),
         ...(c.timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(c.timeoutSeconds) }),
         ...(c.memorySize === undefined ? {} : { memorySize: c.memorySize }),
+        ...reserved(c.reservedConcurrency ?? partitionsOf.get(c.topic)),
+        ...logs,
         ...bundling,
       });
       // The ESM should not start polling a topic the stack has not created yet.
@@ -167,11 +197,24 @@ export class MskGuardStack extends Stack {
       cluster: this.cluster,
       tables: this.tables,
       consumers: this.consumers,
+      ...logs,
+      ...bundling,
+    });
+    this.watchdog = new Watchdog(this, 'Watchdog', {
+      cluster: this.cluster,
+      tables: this.tables,
+      consumers: this.consumers,
+      maxRestoreDuration: this.restore.timeout,
+      ...logs,
       ...bundling,
     });
     this.onCall = new OnCall(this, 'OnCall', {
       consumers: this.consumers,
       restore: this.restore,
+      watchdog: this.watchdog,
+      ...(props.alarmTopicArn ? { topic: Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) } : {}),
+      ...(props.alarmChatbot ? { chatbot: props.alarmChatbot } : {}),
+      ...(props.watchdogThresholds ? { watchdogThresholds: props.watchdogThresholds } : {}),
       emails: props.alarmEmails ?? [],
       httpsEndpoints: props.alarmHttpsEndpoints ?? [],
       ...(props.alarmThresholds ? { thresholds: props.alarmThresholds } : {}),
@@ -179,6 +222,7 @@ export class MskGuardStack extends Stack {
     this.dashboard = new PipelineDashboard(this, 'Dashboard', {
       consumers: this.consumers,
       onCall: this.onCall,
+      watchdog: this.watchdog,
     });
     this.outputs();
   }
@@ -195,6 +239,7 @@ export class MskGuardStack extends Stack {
     out('AuditTableArn', this.tables.audit.tableArn, 'DynamoDB restore audit table ARN');
     out('RestoreFunctionName', this.restore.function.functionName, 'Invoke to plan or run a restore');
     out('OnCallTopicArn', this.onCall.topic.topicArn, 'SNS topic every alarm notifies');
+    out('WatchdogFunctionName', this.watchdog.function.functionName, 'Measures the consumers every minute');
     this.consumers.forEach((c, i) => {
       out(
         `Consumer${i}FunctionName`,
@@ -208,4 +253,8 @@ export class MskGuardStack extends Stack {
       );
     });
   }
+}
+
+function reserved(value: number | undefined): { reservedConcurrentExecutions?: number } {
+  return value === undefined ? {} : { reservedConcurrentExecutions: value };
 }

@@ -56,9 +56,9 @@ describe('GuardedKafkaConsumer (defaults)', () => {
     });
   });
 
-  it('sends exhausted records to an encrypted, SSL-only SQS queue kept 14 days', () => {
+  it('sends exhausted records to a KMS-encrypted (AWS-managed SQS key), SSL-only SQS queue kept 14 days', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
+      KmsMasterKeyId: 'alias/aws/sqs',
       MessageRetentionPeriod: 1209600,
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {

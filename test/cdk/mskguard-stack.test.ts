@@ -71,7 +71,7 @@ describe('MskGuardStack (demo, no context)', () => {
     });
   });
 
-  it('puts the consumer, the restore function and the cache in the demo VPC, with endpoints instead of NAT', () => {
+  it('puts the consumer, the restore function, the watchdog and the cache in the demo VPC, with endpoints instead of NAT', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
     template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', { Engine: 'valkey' });
@@ -79,7 +79,7 @@ describe('MskGuardStack (demo, no context)', () => {
       Object.keys(
         template.findResources('AWS::Lambda::Function', { Properties: { VpcConfig: Match.anyValue() } }),
       ),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
   });
 
   it('exports the names and ids operators need', () => {
@@ -88,6 +88,7 @@ describe('MskGuardStack (demo, no context)', () => {
       'AuditTableArn',
       'RestoreFunctionName',
       'OnCallTopicArn',
+      'WatchdogFunctionName',
       'Consumer0EventSourceMappingId',
     ]) {
       template.hasOutput(output, {});
@@ -101,8 +102,10 @@ describe('MskGuardStack (demo, no context)', () => {
       'AWS::DynamoDB::Table': 3,
       'AWS::ElastiCache::ServerlessCache': 1,
       'AWS::Lambda::EventSourceMapping': 1,
-      'AWS::CloudWatch::Alarm': 11,
+      'AWS::CloudWatch::Alarm': 14,
       'AWS::CloudWatch::Dashboard': 1,
+      'AWS::Events::Rule': 1,
+      'AWS::KMS::Key': 1,
       'AWS::SNS::Topic': 1,
       'AWS::SQS::Queue': 1,
     });

@@ -10,6 +10,7 @@ import { GuardedKafkaConsumer, type OnFailureDestination } from '#cdk/constructs
 import { OnCall, type OnCallProps } from '#cdk/constructs/on-call.ts';
 import { PipelineDashboard } from '#cdk/constructs/pipeline-dashboard.ts';
 import { RestoreFunction } from '#cdk/constructs/restore-function.ts';
+import { Watchdog } from '#cdk/constructs/watchdog.ts';
 import { ALARM_RUNBOOKS } from '#cdk/consumer-alarms.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import {
@@ -38,7 +39,13 @@ function build(props: Partial<OnCallProps> = {}, onFailure?: (stack: Stack) => O
     tables: deps.tables,
     consumers: [consumer],
   });
-  const onCall = new OnCall(stack, 'OnCall', { consumers: [consumer], restore, ...props });
+  const watchdog = new Watchdog(stack, 'Watchdog', {
+    entry: FIXTURE_RESTORE_ENTRY,
+    cluster: deps.cluster,
+    tables: deps.tables,
+    consumers: [consumer],
+  });
+  const onCall = new OnCall(stack, 'OnCall', { consumers: [consumer], restore, watchdog, ...props });
   const dashboard = new PipelineDashboard(stack, 'Dashboard', { consumers: [consumer], onCall });
   return { stack, onCall, dashboard, template: Template.fromStack(stack) };
 }
@@ -89,8 +96,17 @@ describe('OnCall', () => {
     template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^OnCallTopic') }],
       OKActions: [{ Ref: Match.stringLikeRegexp('^OnCallTopic') }],
-      TreatMissingData: 'notBreaching',
     });
+  });
+
+  it('treats missing data as breaching only where a silent watchdog is the incident', () => {
+    for (const kind of Object.keys(ALARM_RUNBOOKS)) {
+      // Act
+      const rule = alarm(template, kind).TreatMissingData;
+
+      // Assess
+      expect(rule, kind).toBe(kind === 'watchdogCheckpointAge' ? 'breaching' : 'notBreaching');
+    }
   });
 
   it('names an existing runbook and explains the threshold in every description', () => {

@@ -1,0 +1,85 @@
+import { Duration } from 'aws-cdk-lib';
+import { ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { WATCHDOG_METRICS as W } from '../shared/observability/metric-names.ts';
+import type { AlarmSpec } from './consumer-alarms.ts';
+import { mskGuardMetric } from './metrics.ts';
+
+/** Thresholds of the watchdog's alarms; each default is explained in the alarm description. */
+export interface WatchdogAlarmThresholds {
+  /** Consecutive minutes the ESM may be not Enabled (without a restore) before paging. @default 5 */
+  readonly esmNotEnabledMinutes?: number;
+  /** Seconds a checkpoint may be stale while records wait beyond it. @default 900 */
+  readonly checkpointAgeSeconds?: number;
+  /** Consecutive 5-minute periods of growing lag before paging. @default 3 */
+  readonly lagGrowingPeriods?: number;
+  /** Lag (records) below which growth is not judged. @default 1000 */
+  readonly lagGrowingMinRecords?: number;
+}
+
+const ONE_MINUTE = Duration.minutes(1);
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * The alarms on the watchdog's metrics for one consumer group: they watch from outside the
+ * consumer, so they fire when it stopped invoking (docs/decisions/0013-watchdog-and-alarm-proofs.md).
+ */
+export function watchdogAlarmSpecs(group: string, t: WatchdogAlarmThresholds = {}): AlarmSpec[] {
+  const minutes = t.esmNotEnabledMinutes ?? 5;
+  const age = t.checkpointAgeSeconds ?? 900;
+  const periods = t.lagGrowingPeriods ?? 3;
+  const minLag = t.lagGrowingMinRecords ?? 1000;
+  return [
+    {
+      kind: 'esmNotEnabled',
+      metric: mskGuardMetric(W.ESM_NOT_ENABLED, group, { statistic: 'Maximum', period: ONE_MINUTE }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: minutes,
+      datapointsToAlarm: minutes,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      explanation:
+        `The event source mapping of ${group} has not been Enabled for ${minutes} minutes (Disabled, failed, being ` +
+        'updated, or deleted) and the audit table shows no restore of the group running. Threshold: a restore ' +
+        'disables the mapping on purpose and is excluded; anything else this long means nothing polls the topic. ' +
+        'Missing data is not breaching here: a silent watchdog pages through the watchdog checkpoint-age alarm.',
+    },
+    {
+      kind: 'watchdogCheckpointAge',
+      metric: mskGuardMetric(W.CHECKPOINT_AGE_BEHIND_SECONDS, group, {
+        statistic: 'Maximum',
+        period: ONE_MINUTE,
+      }),
+      threshold: age,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: TreatMissingData.BREACHING,
+      explanation:
+        `Records of ${group} wait beyond a checkpoint older than ${age} s, measured by the watchdog in 3 consecutive ` +
+        'minutes. Threshold: a quiet partition whose checkpoint is at its end never counts; a partition with ' +
+        'records whose checkpoint has not moved for this long is stuck. Missing data is breaching: it means the ' +
+        'watchdog did not run or could not read the broker or the table, and then nobody watches the consumer.',
+    },
+    {
+      kind: 'lagGrowing',
+      metric: new MathExpression({
+        expression: `IF(lag > ${minLag} AND DIFF(lag) > 0, 1, 0)`,
+        usingMetrics: {
+          lag: mskGuardMetric(W.GROUP_LAG, group, { statistic: 'Maximum', period: FIVE_MINUTES }),
+        },
+        period: FIVE_MINUTES,
+        label: 'lag above minimum and growing',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      explanation:
+        `The lag of ${group} (end offsets minus committed offsets, measured by the watchdog on the broker) is above ` +
+        `${minLag} records and grew in each of ${periods} consecutive 5-minute periods. Threshold: a burst the ` +
+        'pollers absorb stops growing within a period or two; growth this long means the consumer is slower than ' +
+        'the producers or stopped, and records will eventually expire from the topic.',
+    },
+  ];
+}
