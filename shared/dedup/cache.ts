@@ -1,82 +1,61 @@
-import type { Context } from 'aws-lambda';
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import { CacheUnavailableError } from '../errors.ts';
 import type { DerivedKey } from '../keys/index.ts';
-import type { MskGuardOptions, ResolvedOptions } from '../middleware/options.ts';
-import type { GuardTelemetry } from '../middleware/telemetry.ts';
-import { LocalBloomFilter } from './bloom/local-filter.ts';
+import type { DistributedBloomParams } from './distributed-bloom.ts';
 import { type ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from './exact.ts';
 
-/** What one claim round trip answered, aligned with the keys claimed. */
+/** What one claim round trip answered, per claim (aligned with the keys claimed). */
 export interface ClaimOutcome {
   readonly statuses: readonly ClaimStatus[];
   readonly ticket: ClaimTicket | undefined;
-  /** Keys whose last owner died holding the lease (`index` into the keys claimed). */
+  /** Keys whose last owner died holding the lease (`index`: the claim). */
   readonly inDoubt: readonly { key: TierKey; index: number; owner: string }[];
   /** The cache was unreachable under `onCacheUnavailable: 'degrade'`: nothing was claimed. */
   readonly degraded: boolean;
 }
 
+/** Options of {@link CacheTiers}. */
+export interface CacheTiersOptions {
+  /** The runner, or a function creating it on first use (e.g. after reading a secret). */
+  readonly cache: ScriptRunner | (() => ScriptRunner | Promise<ScriptRunner>);
+  /** The group's Redis key prefix, `mskguard:{group}`, read on first use. */
+  readonly baseKey: () => string;
+  readonly windowMs: number;
+  readonly bloom: DistributedBloomParams | undefined;
+  readonly onCacheUnavailable: 'fail' | 'degrade';
+  /** Told of every cache error (counted and logged by the caller), thrown or not. */
+  readonly onError: (error: unknown) => void;
+}
+
 /**
- * The guard's cache side for one container: the Redis tier (created on first use, from the
- * configured client or client factory) and the local Bloom filter of keys completed here.
- * Completed keys reach the filter during the next invocation's claim, not on the settle path.
+ * The cache-backed tiers (exact, and distributed Bloom when on) as one container uses them: the
+ * Redis tier is created on first use, an unreachable cache degrades or fails as configured, and
+ * after the handler nothing fails the invocation: a lease that could not be completed or released
+ * expires on its own (remaining time + margin), so a retry waits, it never duplicates.
  */
-export class CacheSide {
-  readonly #cache: MskGuardOptions['cache'];
-  readonly #resolved: ResolvedOptions;
-  readonly #telemetry: GuardTelemetry;
-  readonly #baseKey: () => string;
-  readonly #filter: LocalBloomFilter;
+export class CacheTiers {
+  readonly #options: CacheTiersOptions;
   #tier: Promise<RedisDedupTier> | undefined;
-  /** Completed keys not yet in the local filter: their slab and offsets, not the keys (below). */
-  #unfiltered: { slab: Uint8Array; ats: Int32Array }[] = [];
 
-  /** `baseKey` gives the group's Redis key prefix (`mskguard:{group}`), read on first use. */
-  public constructor(
-    cache: MskGuardOptions['cache'],
-    resolved: ResolvedOptions,
-    telemetry: GuardTelemetry,
-    baseKey: () => string,
-  ) {
-    this.#cache = cache;
-    this.#resolved = resolved;
-    this.#telemetry = telemetry;
-    this.#baseKey = baseKey;
-    this.#filter = new LocalBloomFilter(resolved.localFilter);
+  public constructor(options: CacheTiersOptions) {
+    this.#options = options;
   }
 
-  /** The local filter (its keys are current after {@link CacheSide.fillFilter}). */
-  public get filter(): LocalBloomFilter {
-    return this.#filter;
-  }
-
-  /**
-   * One claim round trip for `keys`. An unreachable cache under `onCacheUnavailable: 'degrade'`
-   * yields `degraded` instead of a throw.
-   */
+  /** One claim round trip for `keys`, leased for `leaseMs`. */
   public async claim(
     keys: readonly DerivedKey[],
-    context: Context,
+    leaseMs: number,
     mode: 'exact' | 'probabilistic',
   ): Promise<ClaimOutcome> {
-    const none: ClaimOutcome = { statuses: [], ticket: undefined, inDoubt: [], degraded: false };
-    if (keys.length === 0) return none;
+    if (keys.length === 0) return { statuses: [], ticket: undefined, inDoubt: [], degraded: false };
     try {
-      const tier = await this.#redisTier();
-      const leaseMs = context.getRemainingTimeInMillis() + this.#resolved.leaseMarginMs;
-      const claimed = await tier.claim(keys, { leaseMs, mode });
-      return {
-        statuses: claimed.statuses,
-        ticket: claimed.ticket,
-        inDoubt: claimed.inDoubt,
-        degraded: false,
-      };
+      const claimed = await (await this.#redisTier()).claim(keys, { leaseMs, mode });
+      return { ...claimed, degraded: false };
     } catch (error) {
-      this.#telemetry.cacheError(error);
-      if (!(error instanceof CacheUnavailableError) || this.#resolved.onCacheUnavailable !== 'degrade')
+      this.#options.onError(error);
+      if (!(error instanceof CacheUnavailableError) || this.#options.onCacheUnavailable !== 'degrade')
         throw error;
-      return { ...none, degraded: true };
+      return { statuses: [], ticket: undefined, inDoubt: [], degraded: true };
     }
   }
 
@@ -90,55 +69,24 @@ export class CacheSide {
       await (await this.#redisTier()).complete(ticket, completed, released);
     } catch (error) {
       // The checkpoint still proves these offsets done; producer duplicates elsewhere wait for the lease.
-      this.#telemetry.cacheError(error);
+      this.#options.onError(error);
     }
   }
 
-  /**
-   * Gives every lease of `ticket` back. Should that fail, the leases expire on their own
-   * (remaining time + margin): a retry waits, it never duplicates.
-   */
-  public async releaseQuietly(ticket: ClaimTicket): Promise<void> {
+  /** Gives every lease of `ticket` back; a failure is reported, not thrown. */
+  public async release(ticket: ClaimTicket): Promise<void> {
     try {
       await (await this.#redisTier()).release(ticket);
     } catch (error) {
-      this.#telemetry.cacheError(error);
-    }
-  }
-
-  /** Adds the completed keys of earlier invocations to the local filter. */
-  public fillFilter(): void {
-    if (this.#unfiltered.length === 0) return;
-    for (const { slab, ats } of this.#unfiltered) for (const at of ats) this.#filter.addAt(slab, at);
-    this.#unfiltered = [];
-  }
-
-  /**
-   * Keeps where the completed keys' digests are (their slab and offsets), not the keys: a key
-   * holds its record, and the whole batch would otherwise stay alive until the next invocation.
-   */
-  public rememberCompleted(completed: readonly DerivedKey[]): void {
-    for (let i = 0; i < completed.length; ) {
-      const slab = completed[i]!.slab;
-      let j = i;
-      while (j < completed.length && completed[j]!.slab === slab) j++;
-      const ats = new Int32Array(j - i);
-      for (let k = i; k < j; k++) ats[k - i] = completed[k]!.at;
-      this.#unfiltered.push({ slab, ats });
-      i = j;
+      this.#options.onError(error);
     }
   }
 
   #redisTier(): Promise<RedisDedupTier> {
     this.#tier ??= (async () => {
-      const cache = this.#cache;
+      const { cache, baseKey, windowMs, bloom } = this.#options;
       const runner: ScriptRunner = typeof cache === 'function' ? await cache() : cache;
-      return new RedisDedupTier({
-        runner,
-        baseKey: this.#baseKey(),
-        windowMs: this.#resolved.dedupWindowMs,
-        bloom: this.#resolved.bloom,
-      });
+      return new RedisDedupTier({ runner, baseKey: baseKey(), windowMs, bloom });
     })().catch((error: unknown) => {
       this.#tier = undefined;
       throw new CacheUnavailableError(`Could not create the cache client: ${(error as Error).message}`, {

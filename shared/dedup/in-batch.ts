@@ -1,4 +1,10 @@
 import { DIGEST_BYTES } from '../keys/digest.ts';
+import type { DerivedKey, KeyResult } from '../keys/index.ts';
+
+/**
+ * The in-batch tier: records of one batch that carry the same key are one business event, and only
+ * the first is a candidate for the handler (design §4, "resolved locally before any round trip").
+ */
 
 /**
  * Groups equal 16-byte digests of one slab (a batch's digests back to back) without building a
@@ -65,4 +71,34 @@ export class DigestIndex {
       if (w[j] === a && w[j + 1] === b && w[j + 2] === c && w[j + 3] === d) return slot;
     }
   }
+}
+
+/**
+ * Groups a batch's keys into slots, one per distinct key, first occurrence first. Digests are
+ * compared in place in the batch's slab (no id string per record).
+ *
+ * @returns `slots`: the slot of each record (-1 for a record without a key); `slotKeys`: the first
+ *   key of each slot.
+ */
+export function distinctKeys(keys: readonly KeyResult[]): { slots: Int32Array; slotKeys: DerivedKey[] } {
+  const slots = new Int32Array(keys.length);
+  // Sized for every key distinct (the usual case), trimmed at the end.
+  const slotKeys = new Array<DerivedKey>(keys.length);
+  let distinct = 0;
+  // One deriver call writes every digest of the batch into one aligned slab (keys/deriver.ts).
+  const slab = keys.find((k): k is DerivedKey => !k.missing)?.slab;
+  const index = slab === undefined ? undefined : new DigestIndex(slab, keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key.missing) {
+      slots[i] = -1;
+      continue;
+    }
+    if (key.slab !== slab) throw new Error('distinctKeys: the keys of one batch must share one digest slab');
+    const slot = index!.slotOf(key.at);
+    if (slot === distinct) slotKeys[distinct++] = key;
+    slots[i] = slot;
+  }
+  slotKeys.length = distinct;
+  return { slots, slotKeys };
 }

@@ -1,7 +1,8 @@
-import type { DerivedKey, KeyResult } from '../keys/index.ts';
+import type { DerivedKey } from '../keys/index.ts';
 import type { ParsedBatch, ParsedRecord } from '../msk/index.ts';
 import type { DuplicateTier } from '../observability/metric-names.ts';
 import { REPLAY_HEADER } from '../quarantine/replay.ts';
+import type { BatchKeys } from './batch-keys.ts';
 import { ClaimStatus } from './exact.ts';
 
 /** What happens to one record of a batch. */
@@ -22,22 +23,13 @@ export type RecordFate =
   /** Comes after a `retry` in its partition: not processed now; Lambda redelivers it. */
   | { readonly kind: 'deferred'; readonly key: DerivedKey | undefined; readonly leased: boolean };
 
-/** Inputs of {@link planBatch}, gathered by the middleware's round trips. */
+/** Inputs of {@link planBatch}, gathered by the tiers' round trips. */
 export interface PlanInputs {
   readonly batch: ParsedBatch;
   /** nextOffset per `topic-partition` from the watermark tier. */
   readonly watermarks: ReadonlyMap<string, number>;
-  /** Key of every record, aligned with `batch.records`. */
-  readonly keys: readonly KeyResult[];
-  /**
-   * Distinct key ("slot") of every record, aligned with `batch.records`: records with the same
-   * key id share a slot; -1 for a record without a key.
-   */
-  readonly slots: Int32Array;
-  /** Claim status per slot; undefined for a slot that was not claimed. */
-  readonly statuses: readonly (ClaimStatus | undefined)[];
-  /** Per slot, 1 when the local filter has seen the key (degraded mode and the probabilistic fast path). */
-  readonly locallySeen: Uint8Array;
+  /** The batch's keys, slots, claim statuses and local-filter hits (batch-keys.ts). */
+  readonly keys: BatchKeys;
   readonly mode: 'exact' | 'probabilistic';
   /** The mode the claim ran in: 'exact' also leases probable keys. */
   readonly claimMode: 'exact' | 'probabilistic';
@@ -58,10 +50,11 @@ export interface PlanInputs {
  *   up to 10,000 records and this runs on every invocation).
  */
 export function planBatch(inputs: PlanInputs): RecordFate[] {
-  const { batch, slots } = inputs;
+  const { batch } = inputs;
+  const slots = inputs.keys.slots;
   const fates = new Array<RecordFate>(batch.records.length);
   // Per slot, the index of the record that owns its key in this batch (-1: none yet).
-  const owners = new Int32Array(inputs.statuses.length).fill(-1);
+  const owners = new Int32Array(inputs.keys.statuses.length).fill(-1);
   let i = 0;
   for (const part of batch.partitions) {
     let stopped = false;
@@ -74,7 +67,7 @@ export function planBatch(inputs: PlanInputs): RecordFate[] {
       if (record.offset < watermark) {
         fates[i] = WITHHELD_WATERMARK;
       } else if (stopped) {
-        const key = inputs.keys[i];
+        const key = inputs.keys.keys[i];
         const leased = slot >= 0 && isLeasedBy(inputs, i, slot, owners);
         fates[i] = { kind: 'deferred', key: key?.missing ? undefined : key, leased };
       } else {
@@ -97,7 +90,7 @@ function isLeasedBy(inputs: PlanInputs, index: number, slot: number, owners: Int
   const owner = owners[slot]!;
   if (owner >= 0 && owner !== index) return false;
   owners[slot] = index;
-  const status = inputs.statuses[slot];
+  const status = inputs.keys.statuses[slot];
   return status === ClaimStatus.New || (status === ClaimStatus.Probable && inputs.claimMode === 'exact');
 }
 
@@ -114,7 +107,7 @@ function fateOf(
   slot: number,
   owners: Int32Array,
 ): RecordFate {
-  const key = inputs.keys[index];
+  const key = inputs.keys.keys[index];
   if (slot < 0 || key === undefined || key.missing) {
     return inputs.onMissingKey === 'reject'
       ? { kind: 'retry', reason: 'missing-key', error: inputs.missingKeyError(record) }
@@ -125,7 +118,7 @@ function fateOf(
   owners[slot] = index;
 
   const quarantines = inputs.mode === 'probabilistic' && !isReplay(record);
-  const seen = inputs.locallySeen[slot] === 1;
+  const seen = inputs.keys.locallySeen[slot] === 1;
   if (inputs.degraded) {
     if (seen && quarantines) return { kind: 'quarantine', key, leased: false };
     return { kind: 'process', key, leased: false, probable: seen };
@@ -133,7 +126,7 @@ function fateOf(
   if (quarantines && seen) {
     return { kind: 'quarantine', key, leased: false };
   }
-  switch (inputs.statuses[slot]) {
+  switch (inputs.keys.statuses[slot]) {
     case ClaimStatus.Duplicate:
       return WITHHELD_EXACT;
     case ClaimStatus.InProgress:

@@ -4,49 +4,66 @@ import type {
   PartitionRef,
   WatermarkSnapshot,
 } from '../checkpoints/types.ts';
-import type { DerivedKey } from '../keys/index.ts';
 import type { ParsedBatch } from '../msk/index.ts';
-import { ClaimStatus, type TierKey } from './exact.ts';
+
+const NO_CHECKPOINTS: WatermarkSnapshot = { epoch: 0, checkpoints: new Map() };
 
 /**
- * The guard's DynamoDB side, as functions of the checkpoint store: the watermark read before the
- * handler, the checkpoint advances after it, and the verdict on keys a dead invocation held.
+ * The watermark tier (DynamoDB, exact, durable): an offset below its partition's checkpoint was
+ * processed before, whatever the cache remembers. One BatchGetItem before the handler (`read`),
+ * one TransactWriteItems after it (`advance`, with the checkpoint updates of {@link checkpointUpdates}).
+ * Without a checkpoint store there are no watermarks and nothing is written.
  */
+export class WatermarkTier {
+  readonly #store: CheckpointStore | undefined;
+  readonly #group: string;
 
-/**
- * Starts the watermark read from the event's partition keys and first records, before the full
- * parse. Undefined when there is no store or the event does not look like a Kafka event (the
- * parse then says why). A rejection is observed later, or never if the parse fails.
- */
-export function loadEarly(
-  store: CheckpointStore | undefined,
-  group: string,
-  event: unknown,
-): { partitions: PartitionRef[]; snapshot: Promise<WatermarkSnapshot> } | undefined {
-  const records = (event as { records?: unknown } | null)?.records;
-  if (!store || typeof records !== 'object' || records === null) return undefined;
-  const partitions: PartitionRef[] = [];
-  for (const list of Object.values(records)) {
-    if (!Array.isArray(list) || list.length === 0) continue;
-    const first = list[0] as { topic?: unknown; partition?: unknown } | null;
-    const partition = typeof first?.partition === 'string' ? Number(first.partition) : first?.partition;
-    if (
-      typeof first?.topic !== 'string' ||
-      typeof partition !== 'number' ||
-      !Number.isSafeInteger(partition)
-    ) {
-      return undefined;
-    }
-    partitions.push({ topic: first.topic, partition });
+  public constructor(store: CheckpointStore | undefined, group: string) {
+    this.#store = store;
+    this.#group = group;
   }
-  const snapshot = store.load(group, partitions);
-  snapshot.catch(() => {});
-  return { partitions, snapshot };
+
+  /** Whether checkpoints are kept at all. */
+  public get enabled(): boolean {
+    return this.#store !== undefined;
+  }
+
+  /** The checkpoints of `partitions` and the group's dedup epoch. */
+  public read(partitions: readonly PartitionRef[]): Promise<WatermarkSnapshot> {
+    return this.#store ? this.#store.load(this.#group, partitions) : Promise.resolve(NO_CHECKPOINTS);
+  }
+
+  /** Which of these lease owners committed a checkpoint transaction (in-doubt keys). */
+  public committedOwners(owners: readonly string[]): Promise<Set<string>> {
+    return this.#store ? this.#store.committedOwners(this.#group, owners) : Promise.resolve(new Set());
+  }
+
+  /** Moves the checkpoints forward, with the effects the handler staged, in one transaction. */
+  public async advance(
+    updates: readonly CheckpointUpdate[],
+    meta: { requestId: string; epoch: number; effects: readonly unknown[]; owner: string | undefined },
+  ): Promise<void> {
+    if (!this.#store || (updates.length === 0 && meta.effects.length === 0)) return;
+    await this.#store.advance(this.#group, updates, {
+      requestId: meta.requestId,
+      epoch: meta.epoch,
+      effects: meta.effects as never,
+      ...(meta.owner ? { owner: meta.owner } : {}),
+    });
+  }
+}
+
+/** nextOffset per `topic-partition`, from a snapshot. */
+export function watermarksOf(snapshot: WatermarkSnapshot): Map<string, number> {
+  const watermarks = new Map<string, number>();
+  for (const [partitionKey, checkpoint] of snapshot.checkpoints)
+    watermarks.set(partitionKey, checkpoint.nextOffset);
+  return watermarks;
 }
 
 /**
  * Each partition's new checkpoint: its first record Lambda will deliver again (`retry`), or past
- * its last record. Only advances: a partition whose checkpoint would not move is left out.
+ * its last record. Only advances: a partition whose checkpoint would not move is left out (G3).
  */
 export function checkpointUpdates(
   batch: ParsedBatch,
@@ -66,38 +83,4 @@ export function checkpointUpdates(
     }
   }
   return updates;
-}
-
-/**
- * Keys whose last owner died holding the lease (claim status InDoubt): a duplicate if that
- * owner's checkpoint transaction committed (its commit marker exists), new otherwise. One
- * BatchGetItem, only when a crash left such keys. Without a checkpoint store there is no durable
- * record to ask, and they are processed. Updates `statuses` (per slot) and returns the keys
- * proven done, to be completed with this invocation.
- */
-export async function settleDoubts(
-  store: CheckpointStore | undefined,
-  group: string,
-  inDoubt: readonly { key: TierKey; index: number; owner: string }[],
-  toClaim: readonly number[],
-  statuses: (ClaimStatus | undefined)[],
-): Promise<DerivedKey[]> {
-  if (inDoubt.length === 0) return [];
-  const committed = store
-    ? await store.committedOwners(
-        group,
-        inDoubt.map((d) => d.owner),
-      )
-    : new Set<string>();
-  const repaired: DerivedKey[] = [];
-  for (const { key, index, owner } of inDoubt) {
-    const slot = toClaim[index]!;
-    if (committed.has(owner)) {
-      statuses[slot] = ClaimStatus.Duplicate;
-      repaired.push(key as DerivedKey);
-    } else {
-      statuses[slot] = ClaimStatus.New;
-    }
-  }
-  return repaired;
 }

@@ -41,21 +41,13 @@ export interface MissingKey {
 /** The key of one record, or the fact that it has none. */
 export type KeyResult = DerivedKey | MissingKey;
 
-/** Options of one {@link KeyDeriver} call. */
-export interface DeriveOptions {
-  /**
-   * The records come from `parseMskEventDeferred` and the caller runs its `verify` before any key
-   * is used for a decision: header sources then read the header's bytes without checking each
-   * one (verify checks them all). A bad byte gives a key that is never used, because the event is
-   * rejected. Key functions and JSON paths are not affected (never defer checks with those).
-   */
-  readonly deferredChecks?: boolean;
-}
-
 /** Derives idempotency keys for records; built by {@link createKeyDeriver}. */
 export interface KeyDeriver {
-  /** One result per record, in the order given. Throws `KeyDerivationError` if a key function fails. */
-  (records: Iterable<ParsedRecord>, options?: DeriveOptions): KeyResult[];
+  /**
+   * One result per record, in the order given. Throws `KeyDerivationError` if a key function fails.
+   * Key headers are read as raw bytes: the event's payloads must be checked before a key is used.
+   */
+  (records: Iterable<ParsedRecord>): KeyResult[];
   /** The validated options, defaults applied. */
   readonly options: ResolvedKeyOptions;
   /** The group's Redis namespace, `mskguard:{<group>}:`. */
@@ -92,8 +84,7 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
   const contentHash = resolved.fallback === 'contentHash';
   const labels = [...resolved.sources.map(describeSource), ...(contentHash ? ['contentHash'] : [])];
 
-  const derive = (records: Iterable<ParsedRecord>, deriveOptions?: DeriveOptions): KeyResult[] => {
-    const deferredChecks = deriveOptions?.deferredChecks === true;
+  const derive = (records: Iterable<ParsedRecord>): KeyResult[] => {
     const list = Array.isArray(records) ? (records as readonly ParsedRecord[]) : [...records];
     // One allocation for every digest of the batch instead of one per record.
     // Not from the shared pool: offset 0, so the batch's digests can be read as 32-bit words.
@@ -105,7 +96,7 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
     let context: RecordContext | undefined;
     for (let i = 0; i < list.length; i++) {
       const record = list[i]!;
-      context = context === undefined ? new RecordContext(record, deferredChecks) : context.reset(record);
+      context = context === undefined ? new RecordContext(record) : context.reset(record);
       const at = i * DIGEST_BYTES;
       let source: KeyOrigin | undefined;
       for (let s = 0; s < readers.length && source === undefined; s++) {
@@ -157,36 +148,6 @@ class Key implements DerivedKey {
     this.#id ??= this.slab.toString('base64url', this.at, this.at + DIGEST_BYTES);
     return this.#id;
   }
-}
-
-/**
- * One-off convenience: `createKeyDeriver(options)(records)`. Prefer a deriver created once per
- * container, which validates the options once.
- *
- * @example
- * ```ts
- * const keys = deriveKeys(batch.records, { group: 'orders-consumer' });
- * ```
- */
-export function deriveKeys(records: Iterable<ParsedRecord>, options: KeyDeriverOptions): KeyResult[] {
-  return createKeyDeriver(options)(records);
-}
-
-/**
- * The digests of `keys` back to back (16 bytes each, in order): one binary argument carrying a
- * whole batch to a Lua script.
- *
- * @example
- * ```ts
- * const packed = packDigests(keys.filter((k) => !k.missing));
- * ```
- */
-export function packDigests(keys: readonly DerivedKey[]): Buffer {
-  const packed = Buffer.allocUnsafe(keys.length * DIGEST_BYTES);
-  keys.forEach((key, i) => {
-    key.digest.copy(packed, i * DIGEST_BYTES);
-  });
-  return packed;
 }
 
 function describeSource(source: KeySource): string {

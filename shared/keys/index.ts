@@ -11,13 +11,10 @@
 export {
   createKeyDeriver,
   type DerivedKey,
-  type DeriveOptions,
-  deriveKeys,
   type KeyDeriver,
   type KeyOrigin,
   type KeyResult,
   type MissingKey,
-  packDigests,
 } from './deriver.ts';
 export {
   DIGEST_BYTES,

@@ -10,16 +10,9 @@ import type { KeySource } from './options.ts';
 export class RecordContext {
   #json: unknown = NOT_PARSED;
   #record: ParsedRecord;
-  /**
-   * Whether the records' header bytes are checked later, by the caller, before anything derived
-   * from them is used (see {@link DeriveOptions.deferredChecks}): header sources then read them
-   * unchecked.
-   */
-  public readonly deferredChecks: boolean;
 
-  public constructor(record: ParsedRecord, deferredChecks = false) {
+  public constructor(record: ParsedRecord) {
     this.#record = record;
-    this.deferredChecks = deferredChecks;
   }
 
   /** The record being derived. */
@@ -69,7 +62,10 @@ export function materialReader(source: KeySource): MaterialReader {
   switch (source.type) {
     case 'header': {
       const name = source.name!;
-      return ({ record, deferredChecks }) => nonEmpty(record.lastHeaderBytes(name, !deferredChecks));
+      // Read as they are: the guard checks every payload of the event before anything reaches the
+      // handler (middleware/engine.ts), and a key derived from a bad byte is never used because the
+      // event is then rejected. A long header is still checked as it is read (record.ts).
+      return ({ record }) => nonEmpty(record.lastHeaderBytes(name, false));
     }
     case 'recordKey':
       return ({ record }) => nonEmpty(record.key);

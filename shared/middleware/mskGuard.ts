@@ -1,7 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { KafkaEvent } from '../msk/index.ts';
-import { GuardEngine, type PreparedBatch } from './engine.ts';
+import { type AdmittedBatch, GuardEngine } from './engine.ts';
 import type { MskGuardOptions } from './options.ts';
 
 const INTERNAL_KEY = 'mskguard';
@@ -32,38 +32,39 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
   const engine = new GuardEngine(options);
 
   const mskGuardBefore = async (request: GuardRequest): Promise<unknown> => {
-    const prepared = await engine.prepare(request.event, request.context);
-    request.internal[INTERNAL_KEY] = prepared;
-    if (prepared.toProcess.length === 0) {
+    const admitted = await engine.admit(request.event, request.context);
+    request.internal[INTERNAL_KEY] = admitted;
+    if (admitted.handler.records.length === 0) {
       // Nothing for the handler: settle now and return early (Middy skips the handler and `after`).
-      const response = (await engine.settle(prepared, undefined)) ?? { batchItemFailures: [] };
+      const response = (await engine.settle(admitted, undefined)) ?? { batchItemFailures: [] };
       engine.telemetry.flush();
       return response;
     }
-    request.event = prepared.handlerEvent;
+    // The handler's event: same shape, only the records to process, already parsed (handler-batch.ts).
+    request.event = admitted.handler.event;
     return undefined;
   };
 
   const mskGuardAfter = async (request: GuardRequest): Promise<void> => {
-    const prepared = request.internal[INTERNAL_KEY] as PreparedBatch;
+    const admitted = request.internal[INTERNAL_KEY] as AdmittedBatch;
     try {
-      request.response = await engine.settle(prepared, request.response);
+      request.response = await engine.settle(admitted, request.response);
     } finally {
       engine.telemetry.flush();
     }
   };
 
   const mskGuardOnError = async (request: GuardRequest): Promise<void> => {
-    const prepared = request.internal[INTERNAL_KEY] as PreparedBatch | undefined;
+    const admitted = request.internal[INTERNAL_KEY] as AdmittedBatch | undefined;
     // A response already set means a later middleware recovered; nothing of ours to undo.
-    if (request.response !== undefined || prepared === undefined) {
+    if (request.response !== undefined || admitted === undefined) {
       engine.telemetry.flush();
       return;
     }
     engine.telemetry.logger.error('handler failed: releasing the batch for a retry', {
       error: request.error as Error,
     });
-    await engine.abandon(prepared);
+    await engine.abandon(admitted);
     engine.telemetry.flush();
   };
 

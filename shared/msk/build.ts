@@ -1,6 +1,6 @@
-import { type PartitionBatch, rememberParsed } from './parse.ts';
+import type { PartitionBatch } from './parse.ts';
 import type { ParsedRecord } from './record.ts';
-import { type KafkaEvent, KafkaEventSource, type RawKafkaRecord } from './types.ts';
+import type { RawKafkaRecord } from './types.ts';
 
 /** Anything shaped like a Lambda Kafka event (`MSKEvent`, `SelfManagedKafkaEvent`, {@link KafkaEvent}). */
 export interface KafkaEventLike {
@@ -58,30 +58,10 @@ export function buildMskEventFromPartitions<E extends KafkaEventLike>(
   partitions: readonly PartitionBatch[],
 ): E {
   const records: Record<string, RawKafkaRecord[]> = {};
-  let total = 0;
-  for (const part of partitions) total += part.records.length;
-  const all = new Array<ParsedRecord>(total);
-  let at = 0;
   for (const part of partitions) {
     const raws = new Array<RawKafkaRecord>(part.records.length);
-    for (let i = 0; i < raws.length; i++) {
-      const record = part.records[i] as ParsedRecord;
-      raws[i] = record.raw;
-      all[at++] = record;
-    }
+    for (let i = 0; i < raws.length; i++) raws[i] = (part.records[i] as ParsedRecord).raw;
     records[part.partitionKey] = raws;
   }
-  const built = { ...original, records };
-  const source = (original as { eventSource?: unknown }).eventSource;
-  if (source === KafkaEventSource.msk || source === KafkaEventSource.selfManaged) {
-    // The handler's parseMskEvent(built) is then a lookup: these records are parsed already.
-    rememberParsed(built as unknown as KafkaEvent, {
-      eventSource: source,
-      eventSourceArn: (original as { eventSourceArn?: string }).eventSourceArn,
-      bootstrapServers: (original as { bootstrapServers?: string }).bootstrapServers ?? undefined,
-      partitions,
-      records: all,
-    });
-  }
-  return built;
+  return { ...original, records };
 }

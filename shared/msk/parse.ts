@@ -27,40 +27,26 @@ export interface ParsedBatch {
   readonly event: KafkaEvent;
 }
 
+// A brand, not a memo: it tells a batch this module built from a look-alike object.
 const parsedBatches = new WeakSet<ParsedBatch>();
 
 /**
- * Events built by `buildMskEvent` from records already parsed, with the batch they make: the
- * middleware builds one per invocation and the handler parses it again, so the second parse is a
- * lookup. `arrays` pins the exact record arrays: an event whose records were changed since is
- * parsed afresh.
+ * A batch holding only `partitions` of `batch` (records in batch order), standing for `event`:
+ * what the guard hands the handler, built from records already parsed and checked.
  */
-const rebuiltEvents = new WeakMap<
-  object,
-  { batch: ParsedBatch; records: object; arrays: readonly unknown[][] }
->();
-
-/** Remembers `batch` as the parse of `event` (built from already-validated records). */
-export function rememberParsed(event: KafkaEvent, batch: Omit<ParsedBatch, 'event'>): void {
-  const records = event.records as Record<string, unknown[]>;
-  const full: ParsedBatch = { ...batch, event };
-  parsedBatches.add(full);
-  rebuiltEvents.set(event, { batch: full, records, arrays: Object.values(records).map((a) => [...a]) });
-}
-
-function rememberedParse(event: object): ParsedBatch | undefined {
-  const entry = rebuiltEvents.get(event);
-  if (!entry) return undefined;
-  const records = (event as { records?: unknown }).records as Record<string, unknown[]> | undefined;
-  if (records !== entry.records) return undefined;
-  const arrays = Object.values(records);
-  if (arrays.length !== entry.arrays.length) return undefined;
-  for (let i = 0; i < arrays.length; i++) {
-    const now = arrays[i] as unknown[];
-    const then = entry.arrays[i] as unknown[];
-    if (now.length !== then.length || now.some((r, j) => r !== then[j])) return undefined;
-  }
-  return entry.batch;
+export function subBatch(
+  batch: ParsedBatch,
+  partitions: readonly PartitionBatch[],
+  event: KafkaEvent,
+): ParsedBatch {
+  let total = 0;
+  for (const part of partitions) total += part.records.length;
+  const records = new Array<ParsedRecord>(total);
+  let at = 0;
+  for (const part of partitions) for (const record of part.records) records[at++] = record;
+  const sub: ParsedBatch = { ...batch, partitions, records, event };
+  parsedBatches.add(sub);
+  return sub;
 }
 
 /** Whether `value` is a batch returned by {@link parseMskEvent} (not a look-alike object). */
@@ -88,8 +74,7 @@ export function isParsedBatch(value: unknown): value is ParsedBatch {
  * ```
  */
 export function parseMskEvent(event: unknown): ParsedBatch {
-  const remembered = typeof event === 'object' && event !== null ? rememberedParse(event) : undefined;
-  return remembered ?? parseEvent(event, false);
+  return parseEvent(event, false);
 }
 
 /** A batch whose records' payload checks are still to run: {@link parseMskEventDeferred}. */
@@ -108,15 +93,13 @@ export interface DeferredParse {
  * {@link parseMskEvent} in two steps, for the middleware: first the event's shape (sources,
  * partitions, offsets, timestamps) and the records, then, from `verify`, the per-byte checks of
  * key, value and headers, which the middleware runs while its claim is in flight. Headers are
- * read lazily meanwhile: a key taken from a header checks that header's bytes as it reads them,
- * unless the key deriver is told the checks are deferred (`deferredChecks`). An event that fails
- * `verify` is rejected as a whole, exactly as by `parseMskEvent`.
+ * read lazily meanwhile, and the key deriver reads key headers without checking their bytes: a key
+ * from a bad byte is never used, because an event that fails `verify` is rejected as a whole,
+ * exactly as by `parseMskEvent`.
  *
  * @throws InvalidEventError for a malformed shape
  */
 export function parseMskEventDeferred(event: unknown): DeferredParse {
-  const remembered = typeof event === 'object' && event !== null ? rememberedParse(event) : undefined;
-  if (remembered) return { batch: remembered, verify: () => {} };
   const batch = parseEvent(event, true);
   return { batch, verify: () => verifyPayloads(batch) };
 }

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.ts';
+import { guardedBatchOf } from './guarded.ts';
 import { isParsedBatch, type ParsedBatch, type PartitionBatch, parseMskEvent } from './parse.ts';
 import type { ParsedRecord } from './record.ts';
 import { type KafkaBatchResponse, toBatchItemFailures } from './response.ts';
@@ -68,7 +69,10 @@ export async function processRecordsInOrder(
   handler: RecordHandler,
   options: ProcessRecordsOptions = {},
 ): Promise<ProcessRecordsResult> {
-  const batch = isParsedBatch(input) ? input : parseMskEvent(input);
+  // The guard's event carries the records it already parsed: no second parse, and the outcome is
+  // reported to the guard directly instead of being read back from the response.
+  const guarded = guardedBatchOf(input);
+  const batch = guarded ? guarded.batch : isParsedBatch(input) ? input : parseMskEvent(input);
   const concurrency = options.concurrency ?? 1;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
     throw new ConfigurationError(
@@ -88,12 +92,18 @@ export async function processRecordsInOrder(
   const succeeded: ParsedRecord[] = [];
   const failed: FailedRecord[] = [];
   const skipped: ParsedRecord[] = [];
-  for (const outcome of outcomes) {
+  const retryFrom = new Map<string, number>();
+  for (let p = 0; p < outcomes.length; p++) {
+    const outcome = outcomes[p]!;
     for (const record of outcome.succeeded) succeeded.push(record);
     if (outcome.failed !== undefined) failed.push(outcome.failed);
     for (const record of outcome.skipped) skipped.push(record);
+    // A partition stops at its first record that did not succeed: Lambda redelivers from there.
+    const stop = outcome.failed?.record ?? outcome.skipped[0];
+    if (stop) retryFrom.set(batch.partitions[p]!.partitionKey, stop.offset);
   }
   const response = toBatchItemFailures([...failed.map((f) => f.record), ...skipped]);
+  guarded?.report({ response, retryFrom });
   return { succeeded, failed, skipped, response };
 }
 

@@ -65,11 +65,10 @@ export interface BatchResponseOutcome {
    * `invalid`: the response lists failures but is malformed; the whole batch counts as failed.
    */
   readonly status: 'success' | 'partial' | 'invalid';
-  /** Records Lambda will not deliver again: safe to complete and checkpoint. */
-  readonly succeeded: ParsedRecord[];
-  /** Records Lambda will deliver again: to be released. */
-  readonly retried: ParsedRecord[];
-  /** Per partition key, the offset from which Lambda redelivers. */
+  /**
+   * Per partition key, the offset from which Lambda redelivers: a record at or past it is retried,
+   * every other record succeeded.
+   */
   readonly retryFrom: ReadonlyMap<string, number>;
   /** Why an `invalid` response was rejected. */
   readonly reason?: string;
@@ -86,9 +85,8 @@ export interface BatchResponseOutcome {
  *
  * @example
  * ```ts
- * const outcome = interpretBatchResponse(batch, await handler(filtered, context));
- * await complete(outcome.succeeded);
- * await release(outcome.retried);
+ * const { status, retryFrom } = interpretBatchResponse(batch, await handler(filtered, context));
+ * const retried = (r: ParsedRecord) => r.offset >= (retryFrom.get(r.partitionKey) ?? Infinity);
  * ```
  */
 export function interpretBatchResponse(
@@ -101,19 +99,11 @@ export function interpretBatchResponse(
       ? (response as Record<string, unknown>).batchItemFailures
       : undefined;
   if (failures === undefined || failures === null || (Array.isArray(failures) && failures.length === 0)) {
-    return { status: 'success', succeeded: [...records], retried: [], retryFrom: new Map() };
+    return { status: 'success', retryFrom: new Map() };
   }
   const read = readRetryFrom(records, failures);
-  if (typeof read === 'string') {
-    return { status: 'invalid', succeeded: [], retried: [...records], retryFrom: new Map(), reason: read };
-  }
-  const succeeded: ParsedRecord[] = [];
-  const retried: ParsedRecord[] = [];
-  for (const record of records) {
-    const from = read.get(record.partitionKey);
-    (from !== undefined && record.offset >= from ? retried : succeeded).push(record);
-  }
-  return { status: 'partial', succeeded, retried, retryFrom: read };
+  if (typeof read === 'string') return { status: 'invalid', retryFrom: new Map(), reason: read };
+  return { status: 'partial', retryFrom: read };
 }
 
 function readRetryFrom(records: readonly ParsedRecord[], failures: unknown): Map<string, number> | string {

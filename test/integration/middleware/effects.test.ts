@@ -60,7 +60,7 @@ describe('stageEffects: effects commit with the checkpoints', () => {
     const group = uniqueName('grp');
     const crashed = new GuardEngine(options(group));
     const context = fakeContext(1000);
-    const prepared = await crashed.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
+    const prepared = await crashed.admit(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
     stageEffects(context, [ledger.effect(`${group}:a`, 'crashed')]);
     expect(prepared.effects).toHaveLength(1);
     const before = await countsOf(group);
@@ -79,7 +79,7 @@ describe('stageEffects: effects commit with the checkpoints', () => {
     const group = uniqueName('grp');
     const slow = new GuardEngine(options(group));
     const context = fakeContext();
-    const prepared = await slow.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
+    const prepared = await slow.admit(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
     stageEffects(context, [ledger.effect(`${group}:a`, 'slow')]);
     await store.advance(group, [{ topic: 'orders', partition: 0, nextOffset: 1 }], {
       requestId: 'other',
@@ -98,7 +98,7 @@ describe('stageEffects: effects commit with the checkpoints', () => {
     const group = uniqueName('grp');
     const engine = new GuardEngine(options(group));
     const context = fakeContext();
-    await engine.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
+    await engine.admit(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), context);
     const items = Array.from({ length: 98 }, (_, i) => ledger.effect(`${group}:x${i}`, 'bulk'));
     expect(() => stageEffects(context, items)).toThrow(StagedEffectsTooLargeError);
   });

@@ -78,7 +78,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     // Prepare: an invocation claims and dies (no settle, no release), with 3 s left to live.
     const group = uniqueName('grp');
     const crashed = new GuardEngine({ consumerGroup: group, cache: runner, leaseMarginMs: 0 });
-    await crashed.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(3000));
+    await crashed.admit(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(3000));
     const c = guardedConsumer({ consumerGroup: group, cache: runner });
 
     // Act

@@ -62,7 +62,7 @@ describe('watermark tier and checkpoints', () => {
       checkpoints: store,
       leaseMarginMs: 0,
     });
-    await dead.settle(await dead.prepare(encodeKafkaEvent(orders('orders', 0, 0, ['k'])), fakeContext(300)), {
+    await dead.settle(await dead.admit(encodeKafkaEvent(orders('orders', 0, 0, ['k'])), fakeContext(300)), {
       batchItemFailures: [],
     });
     await sleep(400);

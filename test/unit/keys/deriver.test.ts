@@ -7,11 +7,9 @@ import { InvalidEventError, MissingIdempotencyKeyError } from '#shared/errors.ts
 import {
   createKeyDeriver,
   type DerivedKey,
-  deriveKeys,
   KeyDerivationError,
   type KeyResult,
   type KeySource,
-  packDigests,
 } from '#shared/keys/index.ts';
 import { UNCHECKED_MAX_BYTES } from '#shared/msk/headers.ts';
 import {
@@ -134,33 +132,30 @@ describe('createKeyDeriver', () => {
     ]);
   });
 
-  it('reads a key header unchecked only with deferredChecks, to the same digest for valid bytes', () => {
+  it('reads a key header as raw bytes, to the same digest for signed and unsigned bytes', () => {
     // Prepare: signed (Java) and unsigned bytes of one id; then one byte out of range.
     const signed = deferredWithKeyHeaders([104, -1, 49], [104, 255, 49], [104, 300, 49]);
     const deriver = createKeyDeriver({ group: 'orders-consumer', sources: [{ type: 'header' }] });
-    const [first, second] = signed.batch.records;
 
     // Act
-    const checked = deriver([first!, second!]);
-    const unchecked = deriver(signed.batch.records, { deferredChecks: true });
+    const keys = deriver(signed.batch.records);
 
-    // Assess: the same ids as the checked read; the bad byte yields a key (never used: verify
-    // rejects the event), where a checked read throws the typed error.
-    expect(unchecked.slice(0, 2).map((k) => keyOf(k).id)).toEqual(checked.map((k) => keyOf(k).id));
-    expect(keyOf(unchecked[0]).id).toBe(keyOf(unchecked[1]).id);
-    expect(unchecked[2]?.missing).toBe(false);
-    expect(() => deriver(signed.batch.records)).toThrow(InvalidEventError);
+    // Assess: one id for the two spellings of the same bytes; the bad byte yields a key that is
+    // never used, because the event's payload check rejects it with the typed error.
+    expect(keyOf(keys[0]).id).toBe(keyOf(keys[1]).id);
+    expect(keys[2]?.missing).toBe(false);
+    expect(() => signed.verify()).toThrow(InvalidEventError);
     expect(() => signed.verify()).toThrow(/header "idempotency-key" byte 1 is number 300/);
   });
 
-  it('checks a long key header as it reads it even with deferredChecks', () => {
+  it('checks a long key header as it reads it', () => {
     // Prepare: a value longer than UNCHECKED_MAX_BYTES, bad in its last byte.
     const long = [...Array.from({ length: UNCHECKED_MAX_BYTES }, () => 97), 300];
     const { batch } = deferredWithKeyHeaders(long);
     const deriver = createKeyDeriver({ group: 'orders-consumer', sources: [{ type: 'header' }] });
 
     // Act / Assess: refused before it is copied into a frame.
-    expect(() => deriver(batch.records, { deferredChecks: true })).toThrow(
+    expect(() => deriver(batch.records)).toThrow(
       new RegExp(`header "idempotency-key" byte ${UNCHECKED_MAX_BYTES} is number 300`),
     );
   });
@@ -335,7 +330,7 @@ describe('createKeyDeriver', () => {
 
     // Act
     const base = createKeyDeriver({ group: 'g1' })(records).map((r) => keyOf(r).id);
-    const again = deriveKeys(records, { group: 'g1' }).map((r) => keyOf(r).id);
+    const again = createKeyDeriver({ group: 'g1' })(records).map((r) => keyOf(r).id);
     const otherGroup = createKeyDeriver({ group: 'g2' })(records).map((r) => keyOf(r).id);
     const otherEpoch = createKeyDeriver({ group: 'g1', epoch: 1 })(records).map((r) => keyOf(r).id);
 
@@ -347,16 +342,16 @@ describe('createKeyDeriver', () => {
     }
   });
 
-  it('packs digests back to back and exposes namespace and options', () => {
+  it('writes the digests of one call back to back in one slab and exposes namespace and options', () => {
     // Prepare
     const deriver = createKeyDeriver({ group: 'orders-consumer', epoch: 3 });
-    const keys = deriver(new Set([recordOf({ value: 'a' }), recordOf({ value: 'b' })])).map(keyOf);
 
     // Act
-    const packed = packDigests(keys);
+    const keys = deriver(new Set([recordOf({ value: 'a' }), recordOf({ value: 'b' })])).map(keyOf);
 
     // Assess
-    expect(packed).toEqual(Buffer.concat(keys.map((k) => k.digest)));
+    expect(keys[0]!.slab).toBe(keys[1]!.slab);
+    expect(Buffer.from(keys[0]!.slab.subarray(0, 32))).toEqual(Buffer.concat(keys.map((k) => k.digest)));
     expect(deriver.namespace.prefix).toBe('mskguard:{orders-consumer}:');
     expect(deriver.options.epoch).toBe(3);
   });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, InvalidEventError } from '#shared/errors.ts';
 import {
+  type BatchResponseOutcome,
   encodeKafkaEvent,
   interpretBatchResponse,
   type ParsedRecord,
@@ -123,10 +124,11 @@ describe('interpretBatchResponse', () => {
   const batch = parseMskEvent(event);
   const split = (response: unknown) => {
     const outcome = interpretBatchResponse(batch, response);
+    const { succeeded, retried } = splitByRetry(batch.records, outcome);
     return {
       status: outcome.status,
-      succeeded: outcome.succeeded.map((r) => r.coordinate),
-      retried: outcome.retried.map((r) => r.coordinate),
+      succeeded: succeeded.map((r) => r.coordinate),
+      retried: retried.map((r) => r.coordinate),
     };
   };
 
@@ -162,8 +164,9 @@ describe('interpretBatchResponse', () => {
 
     // Assess
     expect(outcome.status).toBe('partial');
-    expect(outcome.succeeded.map((r) => r.coordinate)).toEqual(['orders-0@10', 'orders-1@5', 'orders-1@6']);
-    expect(outcome.retried.map((r) => r.coordinate)).toEqual(['orders-0@11', 'orders-0@12']);
+    const { succeeded, retried } = splitByRetry(batch.records, outcome);
+    expect(succeeded.map((r) => r.coordinate)).toEqual(['orders-0@10', 'orders-1@5', 'orders-1@6']);
+    expect(retried.map((r) => r.coordinate)).toEqual(['orders-0@11', 'orders-0@12']);
     expect(outcome.retryFrom).toEqual(new Map([['orders-0', 11]]));
   });
 
@@ -195,7 +198,16 @@ describe('interpretBatchResponse', () => {
     // Assess
     expect(outcome.status).toBe('invalid');
     expect(outcome.reason).toContain(reason);
-    expect(outcome.succeeded).toEqual([]);
-    expect(outcome.retried.map((r) => r.coordinate)).toEqual(all);
+    const { succeeded, retried } = splitByRetry(batch.records, outcome);
+    expect(succeeded).toEqual([]);
+    expect(retried.map((r) => r.coordinate)).toEqual(all);
   });
 });
+
+/** The records an outcome lets succeed and those Lambda delivers again (an invalid response: all of them). */
+function splitByRetry(records: readonly ParsedRecord[], outcome: BatchResponseOutcome) {
+  const retried = (r: ParsedRecord) =>
+    outcome.status === 'invalid' ||
+    r.offset >= (outcome.retryFrom.get(r.partitionKey) ?? Number.POSITIVE_INFINITY);
+  return { succeeded: records.filter((r) => !retried(r)), retried: records.filter(retried) };
+}

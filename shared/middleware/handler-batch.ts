@@ -1,0 +1,77 @@
+import type { RecordFate } from '../dedup/plan.ts';
+import { attachGuardedBatch, type HandlerReport } from '../msk/guarded.ts';
+import {
+  buildMskEventFromPartitions,
+  interpretBatchResponse,
+  type KafkaEvent,
+  type ParsedBatch,
+  type ParsedRecord,
+  type PartitionBatch,
+} from '../msk/index.ts';
+import { subBatch } from '../msk/parse.ts';
+
+/** What the handler is given, and how its outcome comes back. */
+export interface HandlerBatch {
+  /** The records it must process, in batch order. */
+  readonly records: readonly ParsedRecord[];
+  /** The event it receives: the original's shape with only `records` (design §5, drop-in). */
+  readonly event: KafkaEvent;
+  /**
+   * Per partition, the offset Lambda delivers again from: from `processRecordsInOrder`'s report
+   * when the handler returned the response it built, else read from `response` as Lambda reads
+   * it. A `string` says why the response is invalid (the whole batch then counts as failed).
+   */
+  retryFrom(response: unknown): ReadonlyMap<string, number> | string;
+}
+
+/**
+ * Hands the records whose fate is `process` to the handler: an event of the same shape for a
+ * handler that reads `event.records` itself, carrying the batch already parsed for one that calls
+ * `processRecordsInOrder` (msk/guarded.ts), which then reports each partition's outcome here.
+ */
+export function handOver(batch: ParsedBatch, fates: readonly RecordFate[]): HandlerBatch {
+  const partitions = processedPartitions(batch, fates);
+  const event = buildMskEventFromPartitions(batch.event, partitions);
+  const handed = subBatch(batch, partitions, event);
+  let reported: HandlerReport | undefined;
+  attachGuardedBatch(event, {
+    batch: handed,
+    report: (outcome) => {
+      reported = outcome;
+    },
+  });
+  return {
+    records: handed.records,
+    event,
+    retryFrom(response) {
+      if (reported !== undefined && response === reported.response) return reported.retryFrom;
+      const outcome = interpretBatchResponse(handed.records, response);
+      return outcome.status === 'invalid' ? (outcome.reason ?? 'invalid') : outcome.retryFrom;
+    },
+  };
+}
+
+/** The partitions of `batch` with only their records to process (offsets ascending, none empty). */
+function processedPartitions(batch: ParsedBatch, fates: readonly RecordFate[]): PartitionBatch[] {
+  const partitions: PartitionBatch[] = [];
+  let i = 0;
+  for (const part of batch.partitions) {
+    const records = part.records;
+    // Sized before it is filled (no growth copies for 10,000 records): count, then fill.
+    let count = 0;
+    for (let r = 0; r < records.length; r++) if (fates[i + r]!.kind === 'process') count++;
+    if (count > 0) {
+      const kept = new Array<ParsedRecord>(count);
+      let k = 0;
+      for (let r = 0; r < records.length; r++) if (fates[i + r]!.kind === 'process') kept[k++] = records[r]!;
+      partitions.push({
+        partitionKey: part.partitionKey,
+        topic: part.topic,
+        partition: part.partition,
+        records: kept,
+      });
+    }
+    i += records.length;
+  }
+  return partitions;
+}
