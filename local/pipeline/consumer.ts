@@ -11,7 +11,7 @@ import {
   parseMskEvent,
   processRecordsInOrder,
 } from '#shared/msk/index.ts';
-import { type GuardTotals, MetricsRecorder } from './metrics.ts';
+import { type EmfLineSink, type GuardTotals, MetricsRecorder } from './metrics.ts';
 
 /** A fault the local run injects into the handler; never thrown by mskguard itself. */
 export class SimulatedFaultError extends MskGuardError {}
@@ -44,9 +44,12 @@ export interface LocalConsumer {
  * const poller = new LambdaKafkaPoller({ ..., handler: consumer.handler });
  * ```
  */
-export function createLocalConsumer(guard: Omit<MskGuardOptions, 'keySources' | 'metrics'>): LocalConsumer {
+export function createLocalConsumer(
+  guard: Omit<MskGuardOptions, 'keySources' | 'metrics'>,
+  emf?: EmfLineSink,
+): LocalConsumer {
   const effects = new Map<string, number>();
-  const metrics = new MetricsRecorder();
+  const metrics = new MetricsRecorder(undefined, emf);
   // The guard logs JSON per batch; a local run shows its own progress instead unless asked.
   const logger = process.env.POWERTOOLS_LOG_LEVEL
     ? new Logger({ serviceName: 'mskguard' })

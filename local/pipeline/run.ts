@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type LocalAlarmReport, localAlarmReport, synthesizeLocalTemplate } from '#local/alarms/index.ts';
 import { runningStackEndpoints, stackUp } from '#local/stack.ts';
 import type { StackEndpoints } from '#local/stack-config.ts';
 import type { TableNames } from '#local/tables.ts';
@@ -50,8 +52,39 @@ export const LOCAL_FAULTS = [
   'handler throws (batch retried)',
   'record fails mid-batch (partial response)',
   'consumer crash mid-batch',
+  'cache outage (degraded mode)',
+  'producer duplicate burst',
+  'consumer stopped (mapping disabled, records waiting)',
   'offset loss + restore auto',
 ] as const;
+
+/**
+ * The alarm kinds each injected fault must fire when the run's EMF lines are evaluated against the
+ * synthesized stack's alarms (test/integration/local/alarms.test.ts asserts it).
+ */
+export const FAULT_ALARMS: Readonly<Record<string, readonly string[]>> = {
+  'cache outage (degraded mode)': ['degradedMode', 'cacheErrors'],
+  'producer duplicate burst': ['duplicateRate'],
+  'consumer stopped (mapping disabled, records waiting)': [
+    'esmNotEnabled',
+    'watchdogCheckpointAge',
+    'lagGrowing',
+  ],
+};
+
+/**
+ * CloudWatch seconds per real second of a local run: one real second stands for one minute, so the
+ * stack's 1- and 5-minute alarm periods pass within a run. Faults that an alarm judges over several
+ * periods last that long in compressed time (a stopped consumer stays stopped for half a minute).
+ */
+export const LOCAL_TIME_SCALE = 60;
+
+/** Real time the duplicate burst and the stopped consumer last: beyond 3 five-minute periods. */
+const SUSTAINED_FAULT_MS = 25_000;
+/** Records waiting while the consumer is stopped, at least (segment 3, padded with fresh orders). */
+const STOPPED_MIN_RECORDS = 3000;
+/** Fresh orders processed while the cache is down. */
+const DEGRADED_ORDERS = 200;
 
 /** Below this, a segment may hold too few records for its fault to happen. */
 const MIN_RECORDS_WITH_FAULTS = 100;
@@ -121,12 +154,19 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
     progress = new ProgressDisplay(stream, () => session.snapshot(records));
     const display = progress;
     note = (line) => display.note(line);
-    if (faults) await runWithFaults(session, plan, { ...options, endpoints, topic, group, note });
+    const watchedFrom = Date.now();
+    session.watchdog.start();
+    let extra: ExtraOrders = { fresh: [], duplicates: 0 };
+    if (faults) extra = await runWithFaults(session, plan, { ...options, endpoints, topic, group, note });
     else await runSegment(session, plan.records, topic, note, 'producing');
     progress.stop();
     progress = undefined;
+    await session.watchdog.stop();
+    const watchedTo = Date.now();
     await session.stopPoller();
-    return await summarize(session, plan, {
+    say("evaluating the stack's alarms over the EMF lines of the run");
+    const alarms = evaluateRunAlarms(session, { topic, partitions, group }, watchedFrom, watchedTo);
+    return await summarize(session, plan, extra, alarms, {
       topic,
       group,
       partitions,
@@ -139,6 +179,22 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
     progress?.stop();
     await session.close();
   }
+}
+
+/** Records a fault run produced besides the plan: fresh orders (degraded segment) and re-sent ones (burst). */
+export interface ExtraOrders {
+  readonly fresh: readonly OrderRecord[];
+  readonly duplicates: number;
+}
+
+function evaluateRunAlarms(
+  session: LocalSession,
+  shape: { topic: string; partitions: number; group: string },
+  start: number,
+  end: number,
+): LocalAlarmReport {
+  const template = synthesizeLocalTemplate(shape);
+  return localAlarmReport(template, session.emf, { timeScale: LOCAL_TIME_SCALE, start, end });
 }
 
 async function ensureStack(say: (line: string) => void): Promise<StackEndpoints> {
@@ -177,8 +233,12 @@ interface FaultContext extends LocalRunOptions {
   readonly note: (line: string) => void;
 }
 
-/** Three segments of the workload (40 / 30 / 30 %), a fault in or between each. */
-async function runWithFaults(session: LocalSession, plan: WorkloadPlan, ctx: FaultContext): Promise<void> {
+/** Three segments of the workload (40 / 30 / 30 %), a fault in or between each, then the sustained faults. */
+async function runWithFaults(
+  session: LocalSession,
+  plan: WorkloadPlan,
+  ctx: FaultContext,
+): Promise<ExtraOrders> {
   const { note, topic, group } = ctx;
   const cut1 = Math.floor(plan.records.length * 0.4);
   const cut2 = Math.floor(plan.records.length * 0.7);
@@ -202,9 +262,19 @@ async function runWithFaults(session: LocalSession, plan: WorkloadPlan, ctx: Fau
   await session.startPoller();
   await session.waitCaughtUp(highs2);
 
+  const fresh = await cacheOutage(session, topic, note, plan.records[0]?.orderId ?? 'order');
+  const duplicates = await duplicateBurst(session, topic, note, plan.records.slice(0, cut1));
+
   await session.stopPoller();
-  note('consumer stopped; segment 3/3 is produced while it is down');
-  await produceOrders(session.producer, topic, plan.records.slice(cut2));
+  note(
+    `fault: consumer stopped (the mapping is disabled); segment 3/3 is produced while it is down, for ${SUSTAINED_FAULT_MS / 1000} s`,
+  );
+  // Enough waiting records for the lag to pass the lagGrowing minimum (1,000) in a small run too.
+  const backlog = freshOrders(
+    `${plan.records[0]?.orderId ?? 'order'}-backlog`,
+    Math.max(0, STOPPED_MIN_RECORDS - (plan.records.length - cut2)),
+  );
+  await produceOverTime(session, topic, [...plan.records.slice(cut2), ...backlog], SUSTAINED_FAULT_MS);
   const highs3 = await highWatermarks(session.admin, topic);
   const lost = await loseGroupOffsets(session.admin, group, topic);
   note(
@@ -221,4 +291,71 @@ async function runWithFaults(session: LocalSession, plan: WorkloadPlan, ctx: Fau
   });
   await session.startPoller();
   await session.waitCaughtUp(highs3);
+  return { fresh: [...fresh, ...backlog], duplicates };
+}
+
+/** Orders with keys of their own, produced once. */
+function freshOrders(prefix: string, count: number): OrderRecord[] {
+  return Array.from({ length: count }, (_, i) => ({
+    orderId: `${prefix}-${i}`,
+    amount: 10 + (i % 1000),
+    currency: 'EUR',
+    header: i % 2 === 0,
+  }));
+}
+
+/** The cache stops answering while fresh orders arrive: the guard degrades (watermark + local filter). */
+async function cacheOutage(
+  session: LocalSession,
+  topic: string,
+  note: (line: string) => void,
+  keySeed: string,
+): Promise<OrderRecord[]> {
+  // Orders never produced again: with the exact tier down their keys are not completed in Redis, so a
+  // later duplicate of them would not be excluded across containers (what the degradedMode alarm is for).
+  const fresh = freshOrders(`${keySeed}-degraded`, DEGRADED_ORDERS);
+  session.cache.down = true;
+  note(`fault: cache outage: the dedup cache stops answering; ${DEGRADED_ORDERS} new orders arrive`);
+  try {
+    await runSegment(session, fresh, topic, note, 'cache down: producing');
+  } finally {
+    session.cache.down = false;
+  }
+  note('cache back');
+  return fresh;
+}
+
+/** A producer resends already processed orders at new offsets, steadily, for the sustained-fault time. */
+async function duplicateBurst(
+  session: LocalSession,
+  topic: string,
+  note: (line: string) => void,
+  processed: readonly OrderRecord[],
+): Promise<number> {
+  const resent = processed.slice(0, Math.min(processed.length, 4000));
+  note(
+    `fault: producer duplicate burst: ${resent.length} processed orders produced again over ${SUSTAINED_FAULT_MS / 1000} s`,
+  );
+  await produceOverTime(session, topic, resent, SUSTAINED_FAULT_MS);
+  await session.waitCaughtUp(await highWatermarks(session.admin, topic));
+  return resent.length;
+}
+
+/** Produces `orders` in small chunks spread over `durationMs` (a steady stream, not one burst). */
+async function produceOverTime(
+  session: LocalSession,
+  topic: string,
+  orders: readonly OrderRecord[],
+  durationMs: number,
+): Promise<void> {
+  const stepMs = 250;
+  const steps = Math.max(1, Math.floor(durationMs / stepMs));
+  const chunk = Math.ceil(orders.length / steps);
+  const started = Date.now();
+  for (let i = 0; i < steps; i++) {
+    const part = orders.slice(i * chunk, (i + 1) * chunk);
+    if (part.length > 0) await produceOrders(session.producer, topic, part);
+    const wait = started + (i + 1) * stepMs - Date.now();
+    if (wait > 0) await sleep(wait);
+  }
 }

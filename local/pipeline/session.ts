@@ -9,10 +9,12 @@ import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { OutageableRunner } from './cache-outage.ts';
 import { createLocalConsumer, type LocalConsumer, SimulatedFaultError } from './consumer.ts';
 import { LocalRunError } from './faults.ts';
 import type { ProgressSnapshot } from './progress.ts';
 import { RedeliveryInjector } from './redeliveries.ts';
+import { LocalWatchdog } from './watchdog.ts';
 
 /** The settings a session runs with (defaults applied by `runLocalPipeline`). */
 export interface SessionSettings {
@@ -27,6 +29,8 @@ export interface SessionSettings {
   readonly redeliveryBudget: number;
   readonly produced: number;
   readonly note: (line: string) => void;
+  /** Real milliseconds between two watchdog runs. @default 250 */
+  readonly watchdogIntervalMs?: number;
 }
 
 /**
@@ -48,10 +52,18 @@ export class LocalSession {
   public onFailureBatches = 0;
   public consumeMs = 0;
   public crashed: InvokedEvent | undefined;
+  /** Every EMF line the guard and the watchdog printed, in order (what CloudWatch Logs would receive). */
+  public readonly emf: string[] = [];
+  /** The dedup cache as the guard sees it; `cache.down = true` cuts it off. */
+  public readonly cache: OutageableRunner;
+  public readonly watchdog: LocalWatchdog;
   #crashArmed = false;
   #poller: LambdaKafkaPoller | undefined;
   #unexpectedStop: string | undefined;
   readonly #runner: ScriptRunner;
+  readonly #emf = (line: string) => {
+    this.emf.push(line);
+  };
   readonly #settings: SessionSettings;
 
   public constructor(settings: SessionSettings) {
@@ -73,10 +85,28 @@ export class LocalSession {
             url: endpoints.UPSTASH_REDIS_REST_URL,
             token: endpoints.UPSTASH_REDIS_REST_TOKEN,
           });
-    this.consumer = createLocalConsumer({
-      consumerGroup: settings.group,
-      cache: this.#runner,
+    this.cache = new OutageableRunner(this.#runner);
+    this.consumer = createLocalConsumer(
+      {
+        consumerGroup: settings.group,
+        cache: this.cache,
+        checkpoints: this.checkpoints,
+        // As a deployment that prefers availability would: a cache outage degrades to the watermark
+        // and the in-container filter (and pages through the degradedMode alarm).
+        onCacheUnavailable: 'degrade',
+      },
+      this.#emf,
+    );
+    this.watchdog = new LocalWatchdog({
+      group: settings.group,
+      topic: settings.topic,
+      admin: this.admin,
+      dynamodb: this.dynamodb,
+      auditTable: settings.tables.audit,
       checkpoints: this.checkpoints,
+      polling: () => this.#poller !== undefined,
+      emf: this.#emf,
+      intervalMs: settings.watchdogIntervalMs ?? 250,
     });
     this.injector = new RedeliveryInjector(settings.redeliveryBudget, settings.produced);
   }
@@ -89,6 +119,7 @@ export class LocalSession {
 
   /** Stops the poller (if any) and closes every client. */
   public async close(): Promise<void> {
+    await this.watchdog.stop();
     await this.stopPoller();
     await Promise.allSettled([this.admin.disconnect(), this.producer.disconnect(), this.#runner.close()]);
     this.dynamodb.destroy();

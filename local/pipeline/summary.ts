@@ -1,3 +1,5 @@
+import { formatAlarmReport, type LocalAlarmReport } from '#local/alarms/index.ts';
+import type { ExtraOrders } from './run.ts';
 import type { LocalSession } from './session.ts';
 import type { WorkloadPlan } from './workload.ts';
 
@@ -53,6 +55,8 @@ export interface LocalRunSummary {
   readonly throughput: number;
   readonly consumeSeconds: number;
   readonly wallSeconds: number;
+  /** The stack's alarms evaluated over the EMF lines the guard and the watchdog printed. */
+  readonly alarms: LocalAlarmReport;
 }
 
 /** Nearest-rank percentile of `values` (0 when empty). */
@@ -140,6 +144,7 @@ export function formatSummary(s: LocalRunSummary): string {
     row(header),
     ...cells.map(row),
     '',
+    formatAlarmReport(s.alarms),
   ].join('\n');
 }
 
@@ -161,6 +166,8 @@ export interface RunFacts {
 export async function summarize(
   session: LocalSession,
   plan: WorkloadPlan,
+  extra: ExtraOrders,
+  alarms: LocalAlarmReport,
   facts: RunFacts,
 ): Promise<LocalRunSummary> {
   const [checkpoints, committed, highs] = await Promise.all([
@@ -178,15 +185,18 @@ export async function summarize(
       high: Number(h.high),
     }))
     .sort((a, b) => a.partition - b.partition);
-  const { stats, lost } = effectStats(new Set(plan.records.map((r) => r.orderId)), session.consumer.effects);
+  const { stats, lost } = effectStats(
+    new Set([...plan.records, ...extra.fresh].map((r) => r.orderId)),
+    session.consumer.effects,
+  );
   const totals = session.consumer.totals;
   const consumeSeconds = session.consumeMs / 1000;
   return {
     ok: stats.notOne === 0 && lost.length === 0,
     ...facts,
-    produced: plan.records.length,
-    unique: plan.unique,
-    producerDuplicates: plan.producerDuplicates,
+    produced: plan.records.length + extra.fresh.length + extra.duplicates,
+    unique: plan.unique + extra.fresh.length,
+    producerDuplicates: plan.producerDuplicates + extra.duplicates,
     redeliveriesInjected: session.injector.injected,
     delivered: totals.recordsIn,
     processed: [...session.consumer.effects.values()].reduce((a, b) => a + b, 0),
@@ -201,5 +211,6 @@ export async function summarize(
     latencyMs: { p50: percentile(session.latencies, 50), p99: percentile(session.latencies, 99) },
     throughput: consumeSeconds > 0 ? totals.recordsIn / consumeSeconds : 0,
     consumeSeconds,
+    alarms,
   };
 }

@@ -20,8 +20,18 @@ Faults (unless --no-faults), in this order:
   2. a record fails mid-batch                           -> partial-batch response, redelivery from it
   3. the consumer crashes mid-batch after an invocation succeeded and before its commit
                                                         -> a new poller rereads; the watermark withholds
-  4. the group's committed offsets are lost (group deleted while the consumer is down)
+  4. the dedup cache stops answering while new orders arrive
+                                                        -> degraded mode (alarms degradedMode, cacheErrors)
+  5. a producer resends processed orders for 25 s       -> withheld by the exact tier (alarm duplicateRate)
+  6. the consumer is stopped for 25 s while records arrive
+                                                        -> alarms esmNotEnabled, watchdogCheckpointAge, lagGrowing
+  7. the group's committed offsets are lost (group deleted while the consumer is down)
                                                         -> restore auto --execute puts them back
+
+Alarms: the watchdog runs beside the consumer; at the end the alarms of the synthesized stack
+(cdk/app.ts, demo configuration with this run's topic and group) are evaluated over every EMF line the
+guard and the watchdog printed, with time compressed (1 s = 1 CloudWatch minute). The summary lists
+the alarms that would have fired; --json writes them under "alarms". A run with --no-faults fires none.
 
 Options:
   --records N          records to produce, duplicates included (default 20000)
