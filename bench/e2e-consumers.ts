@@ -19,12 +19,7 @@ import type { LuaScript, ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { DynamoDBSender } from '#shared/checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
-import {
-  type KafkaEvent,
-  type ParsedRecord,
-  parseMskEvent,
-  processRecordsInOrder,
-} from '#shared/msk/index.ts';
+import { type KafkaEvent, type ParsedRecord, processRecordsInOrder } from '#shared/msk/index.ts';
 import type { E2eImpl } from './e2e-cli.ts';
 
 /** The implementations, in table order. */
@@ -146,8 +141,7 @@ type Body = (event: KafkaEvent, context: Context) => Promise<unknown>;
 /** The bare handler: every record's effect, in order per partition. */
 function bareBody(effect: Effect): Body {
   return async (event) =>
-    (await processRecordsInOrder(parseMskEvent(event), (record) => effect(readOrder(record).orderId)))
-      .response;
+    (await processRecordsInOrder(event, (record) => effect(readOrder(record).orderId))).response;
 }
 
 /** The per-record peer: `makeIdempotent` around each record's effect, keys prefixed by the group. */
@@ -167,7 +161,7 @@ function powertoolsBody(effect: Effect, group: string, deps: ConsumerDeps): Body
   return async (event, context) => {
     // As Powertools asks of a handler: the in-progress record then expires with the invocation.
     config.registerLambdaContext(context);
-    const result = await processRecordsInOrder(parseMskEvent(event), async (record) => {
+    const result = await processRecordsInOrder(event, async (record) => {
       const orderId = readOrder(record).orderId;
       await idempotent({ key: businessKey(record, orderId), orderId });
     });

@@ -6,12 +6,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { mskGuard } from '../shared/middleware/mskGuard.ts';
-import {
-  type KafkaEvent,
-  type ParsedRecord,
-  parseMskEvent,
-  processRecordsInOrder,
-} from '../shared/msk/index.ts';
+import { type KafkaEvent, type ParsedRecord, processRecordsInOrder } from '../shared/msk/index.ts';
 import { guardOptionsFromEnv } from '../shared/runtime/guard-from-env.ts';
 import { ORDER_KEY_SOURCES, readOrder } from './orders.ts';
 
@@ -24,4 +19,4 @@ export async function handleOrder(record: ParsedRecord): Promise<void> {
 
 export const handler = middy<KafkaEvent, unknown, Error, Context>()
   .use(mskGuard(guardOptionsFromEnv({ keySources: ORDER_KEY_SOURCES })))
-  .handler(async (event) => (await processRecordsInOrder(parseMskEvent(event), handleOrder)).response);
+  .handler(async (event) => (await processRecordsInOrder(event, handleOrder)).response);

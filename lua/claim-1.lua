@@ -26,7 +26,7 @@
     ARGV[8]  Bloom generations to test (the current one and the ones before it).
     ARGV[9]  Bloom blocks, 16 hex digits per id: 8 for the 32-bit block index, 8 for the mask.
 
-  Output: { statuses, bucket, doubts }
+  Output: { statuses, bucket, doubts, waits }
     statuses  a string of n characters, in id order:
       N  new: leased to owner
       D  duplicate: COMPLETED within the window
@@ -38,6 +38,8 @@
          owner's checkpoint committed (then it is a duplicate) before processing it.
     bucket    the bucket the leases were written to (complete and release take it back).
     doubts    for each E: "<1-based index>:<dead owner>".
+    waits     for each I: "<1-based index>:<ms until the other owner's lease ends>", in Redis time
+              (relative: the caller may wait that long and claim the key again; no clocks compared).
 ]]
 local rcall = redis.call
 local base, owner = KEYS[1], ARGV[1]
@@ -70,7 +72,9 @@ end
 -- lease, 'E' the lease of an owner that never completed nor released and has expired (crashed: in
 -- doubt, its checkpoint may have committed; the caller asks the durable store), nil otherwise.
 local RANK = { D = 3, I = 2, E = 1 }
-local doubtOwner = {}
+local doubtOwner, leaseEnd = {}, {}
+-- Expiry of each owner's lease, read once per owner: a live lease's end is reported for waits.
+local expiries = {}
 local function lookup(key, out)
   if rcall('EXISTS', key) == 0 then
     return
@@ -91,6 +95,7 @@ local function lookup(key, out)
             state = false
           elseif tonumber(v) > now then
             state = 'I'
+            expiries[o] = tonumber(v)
           else
             state = 'E'
           end
@@ -100,6 +105,8 @@ local function lookup(key, out)
           out[i] = state
           if state == 'E' then
             doubtOwner[i] = o
+          elseif state == 'I' then
+            leaseEnd[i] = expiries[o]
           end
         end
       end
@@ -113,7 +120,7 @@ lookup(base .. ':x:' .. (bucket - 1), found)
 
 -- Statuses; without a distributed Bloom tier, the lease pairs are collected in the same pass.
 local bloomOn = genMs > 0
-local status, candidates, doubts, leased = {}, {}, {}, {}
+local status, candidates, doubts, waits, leased = {}, {}, {}, {}, {}
 local nl = 0
 for i = 1, n do
   local s = found[i]
@@ -126,6 +133,9 @@ for i = 1, n do
       leased[nl + 2] = owner
       nl = nl + 2
     end
+  elseif s == 'I' then
+    status[i] = 'I'
+    waits[#waits + 1] = i .. ':' .. (leaseEnd[i] - now)
   elseif s == 'E' then
     status[i] = 'E'
     doubts[#doubts + 1] = i .. ':' .. doubtOwner[i]
@@ -187,4 +197,4 @@ if nl > 0 then
   rcall('PEXPIREAT', current, (bucket + 2) * windowMs + 60000)
 end
 
-return { table.concat(status), bucket, doubts }
+return { table.concat(status), bucket, doubts, waits }

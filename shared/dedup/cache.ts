@@ -2,9 +2,9 @@ import type { ScriptRunner } from '../cache/script-runner.ts';
 import { CacheUnavailableError } from '../errors.ts';
 import type { DerivedKey } from '../keys/index.ts';
 import type { DistributedBloomParams } from './distributed-bloom.ts';
-import { type ClaimStatus, type ClaimTicket, RedisDedupTier, type TierKey } from './exact.ts';
+import { type ClaimStatus, type ClaimTicket, newOwner, RedisDedupTier, type TierKey } from './exact.ts';
 
-/** What one claim round trip answered, per claim (aligned with the keys claimed). */
+/** What the claim answered, per claim (aligned with the keys claimed). */
 export interface ClaimOutcome {
   readonly statuses: readonly ClaimStatus[];
   readonly ticket: ClaimTicket | undefined;
@@ -12,7 +12,30 @@ export interface ClaimOutcome {
   readonly inDoubt: readonly { key: TierKey; index: number; owner: string }[];
   /** The cache was unreachable under `onCacheUnavailable: 'degrade'`: nothing was claimed. */
   readonly degraded: boolean;
+  /** How long the claim waited for other owners' leases to end, ms (0: it did not wait). */
+  readonly waitedMs: number;
 }
+
+/** How long a claim may wait for other owners' leases, and how long to lease for afterwards. */
+export interface ClaimTiming {
+  /** The lease length if claimed now: the invocation's remaining time plus the margin. */
+  readonly leaseMs: () => number;
+  /** The invocation's remaining time, ms. */
+  readonly remainingMs: () => number;
+}
+
+/** Something the cache tiers did that telemetry counts. */
+export type CacheEvent =
+  | { readonly type: 'lease-wait'; readonly ms: number; readonly keys: number }
+  | { readonly type: 'late-settlement'; readonly owners: number };
+
+// A claim waits for a live lease only if it ends within half the invocation's remaining time (the
+// other half is left for the handler), at most this many times, each one more round trip.
+const MAX_WAITS = 3;
+// The lease ends in Redis time; the wait is measured here: a little slack covers the round trip.
+const WAIT_SLACK_MS = 50;
+// Owners whose complete or release failed, kept to give back late (their leases expire anyway).
+const MAX_LATE = 64;
 
 /** Options of {@link CacheTiers}. */
 export interface CacheTiersOptions {
@@ -25,41 +48,147 @@ export interface CacheTiersOptions {
   readonly onCacheUnavailable: 'fail' | 'degrade';
   /** Told of every cache error (counted and logged by the caller), thrown or not. */
   readonly onError: (error: unknown) => void;
+  /** Told of lease waits and late settlements. */
+  readonly onEvent?: (event: CacheEvent) => void;
 }
 
 /**
+ * A call whose outcome is unknown (the cache blipped), sent again before the next claim: a complete
+ * or a release that failed, or a claim whose reply was lost (it may have leased its keys: released
+ * in the buckets it may have written to).
+ */
+type LateSettlement =
+  | {
+      readonly kind: 'complete';
+      readonly ticket: ClaimTicket;
+      readonly completed: readonly DerivedKey[];
+      readonly released: readonly DerivedKey[];
+    }
+  | {
+      readonly kind: 'release';
+      readonly ticket: ClaimTicket | { owner: string; buckets: readonly number[] };
+    };
+
+/**
  * The cache-backed tiers (exact, and distributed Bloom when on) as one container uses them: the
- * Redis tier is created on first use, an unreachable cache degrades or fails as configured, and
- * after the handler nothing fails the invocation: a lease that could not be completed or released
- * expires on its own (remaining time + margin), so a retry waits, it never duplicates.
+ * Redis tier is created on first use, and an unreachable cache degrades or fails as configured.
+ * A cache blip never stalls a partition for a whole lease (issue 17, decision 0011):
+ * - after the handler nothing fails the invocation: a complete or release that fails is kept and
+ *   sent again just before this container's next claim (a late settlement), instead of leaving the
+ *   keys IN_PROGRESS until the lease expires;
+ * - a claim that finds keys under another owner's live lease waits for it when it ends within the
+ *   invocation's time, and claims those keys again (G4 holds: Redis decides who holds a key).
  */
 export class CacheTiers {
   readonly #options: CacheTiersOptions;
   #tier: Promise<RedisDedupTier> | undefined;
+  #late: LateSettlement[] = [];
 
   public constructor(options: CacheTiersOptions) {
     this.#options = options;
   }
 
-  /** One claim round trip for `keys`, leased for `leaseMs`. */
+  /**
+   * Claims `keys`: one round trip, after the late settlements of earlier invocations (one more
+   * round trip, only when one is pending), plus one per wait for another owner's lease.
+   */
   public async claim(
     keys: readonly DerivedKey[],
-    leaseMs: number,
+    timing: ClaimTiming,
     mode: 'exact' | 'probabilistic',
   ): Promise<ClaimOutcome> {
-    if (keys.length === 0) return { statuses: [], ticket: undefined, inDoubt: [], degraded: false };
+    if (keys.length === 0)
+      return { statuses: [], ticket: undefined, inDoubt: [], degraded: false, waitedMs: 0 };
+    const owner = newOwner();
+    let sent: { tier: RedisDedupTier; at: number } | undefined;
     try {
-      const claimed = await (await this.#redisTier()).claim(keys, { leaseMs, mode });
-      return { ...claimed, degraded: false };
+      const tier = await this.#redisTier();
+      await this.#settleLate(tier);
+      sent = { tier, at: Date.now() };
+      const first = await tier.claim(keys, { leaseMs: timing.leaseMs(), mode, owner });
+      return await this.#waitForLeases(tier, keys, first, timing, mode);
     } catch (error) {
+      // The claim may have been applied with its reply lost: its leases go back before the next claim.
+      if (sent && error instanceof CacheUnavailableError)
+        this.#keepForLater({ kind: 'release', ticket: { owner, buckets: sent.tier.bucketsAround(sent.at) } });
       this.#options.onError(error);
       if (!(error instanceof CacheUnavailableError) || this.#options.onCacheUnavailable !== 'degrade')
         throw error;
-      return { statuses: [], ticket: undefined, inDoubt: [], degraded: true };
+      return { statuses: [], ticket: undefined, inDoubt: [], degraded: true, waitedMs: 0 };
     }
   }
 
-  /** Completes `completed` and releases `released`; a failure is reported, not thrown. */
+  /**
+   * Waits for the live leases that end within half the remaining time, then claims those keys
+   * again under the same owner; a lease that outlives that stays IN_PROGRESS (its partition is
+   * retried after it). Bounded: at most MAX_WAITS round trips.
+   */
+  async #waitForLeases(
+    tier: RedisDedupTier,
+    keys: readonly DerivedKey[],
+    first: Awaited<ReturnType<RedisDedupTier['claim']>>,
+    timing: ClaimTiming,
+    mode: 'exact' | 'probabilistic',
+  ): Promise<ClaimOutcome> {
+    const statuses = [...first.statuses];
+    const inDoubt = [...first.inDoubt];
+    let waits = first.waits;
+    let waitedMs = 0;
+    for (let round = 0; round < MAX_WAITS && waits.length > 0; round++) {
+      const budget = timing.remainingMs() / 2;
+      const fitting = waits.filter((w) => w.ms + WAIT_SLACK_MS <= budget);
+      if (fitting.length === 0) break;
+      const ms = Math.max(...fitting.map((w) => w.ms)) + WAIT_SLACK_MS;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      waitedMs += ms;
+      this.#options.onEvent?.({ type: 'lease-wait', ms, keys: fitting.length });
+      const again = await tier.claim(
+        fitting.map((w) => keys[w.index]!),
+        { leaseMs: timing.leaseMs(), mode, owner: first.ticket.owner },
+      );
+      if (again.ticket.bucket !== first.ticket.bucket) {
+        // A window boundary passed while waiting: one ticket names one bucket, so these keys go back.
+        await tier.release(again.ticket);
+        break;
+      }
+      for (let j = 0; j < fitting.length; j++) statuses[fitting[j]!.index] = again.statuses[j]!;
+      for (const d of again.inDoubt) inDoubt.push({ ...d, index: fitting[d.index]!.index });
+      waits = again.waits.map((w) => ({ index: fitting[w.index]!.index, ms: w.ms }));
+    }
+    return { statuses, ticket: first.ticket, inDoubt, degraded: false, waitedMs };
+  }
+
+  /** Sends the completes and releases that failed earlier; what fails again stays for next time. */
+  async #settleLate(tier: RedisDedupTier): Promise<void> {
+    if (this.#late.length === 0) return;
+    const pending = this.#late;
+    this.#late = [];
+    let settled = 0;
+    for (let i = 0; i < pending.length; i++) {
+      const late = pending[i]!;
+      try {
+        if (late.kind === 'complete') await tier.complete(late.ticket, late.completed, late.released);
+        else await tier.release(late.ticket);
+        settled++;
+      } catch (error) {
+        // Still unreachable: keep the rest; the claim that follows decides what the invocation does.
+        this.#late.push(...pending.slice(i));
+        this.#options.onError(error);
+        break;
+      }
+    }
+    if (settled > 0) this.#options.onEvent?.({ type: 'late-settlement', owners: settled });
+  }
+
+  #keepForLater(late: LateSettlement): void {
+    this.#late.push(late);
+    if (this.#late.length > MAX_LATE) this.#late.shift();
+  }
+
+  /**
+   * Completes `completed` and releases `released`; a failure is reported, not thrown, and the same
+   * call is sent again before the next claim.
+   */
   public async complete(
     ticket: ClaimTicket,
     completed: readonly DerivedKey[],
@@ -68,16 +197,18 @@ export class CacheTiers {
     try {
       await (await this.#redisTier()).complete(ticket, completed, released);
     } catch (error) {
-      // The checkpoint still proves these offsets done; producer duplicates elsewhere wait for the lease.
+      // Sent again before the next claim; until then the keys wait under this invocation's lease.
+      this.#keepForLater({ kind: 'complete', ticket, completed, released });
       this.#options.onError(error);
     }
   }
 
-  /** Gives every lease of `ticket` back; a failure is reported, not thrown. */
+  /** Gives every lease of `ticket` back; a failure is reported and the release sent again later. */
   public async release(ticket: ClaimTicket): Promise<void> {
     try {
       await (await this.#redisTier()).release(ticket);
     } catch (error) {
+      this.#keepForLater({ kind: 'release', ticket });
       this.#options.onError(error);
     }
   }

@@ -98,8 +98,10 @@ export class RedisDedupTier {
     ticket: ClaimTicket;
     /** Keys claimed InDoubt, with their position in `keys` and the dead owner. */
     inDoubt: { key: TierKey; index: number; owner: string }[];
+    /** Keys InProgress, with their position in `keys` and the ms until the other owner's lease ends (Redis time). */
+    waits: { index: number; ms: number }[];
   }> {
-    const owner = options.owner ?? randomBytes(12).toString('base64url');
+    const owner = options.owner ?? newOwner();
     const leaseMs = Math.ceil(options.leaseMs);
     if (leaseMs > this.#windowMs) {
       throw new ConfigurationError(
@@ -127,10 +129,14 @@ export class RedisDedupTier {
       const index = Number(entry.slice(0, colon)) - 1;
       return { key: keys[index] as TierKey, index, owner: entry.slice(colon + 1) };
     });
+    const waits = (Array.isArray(reply[3]) ? (reply[3] as string[]) : []).map((entry) => {
+      const colon = entry.indexOf(':');
+      return { index: Number(entry.slice(0, colon)) - 1, ms: Number(entry.slice(colon + 1)) };
+    });
     const text = reply[0];
     const statuses = new Array<ClaimStatus>(text.length);
     for (let i = 0; i < text.length; i++) statuses[i] = text[i] as ClaimStatus;
-    return { statuses, ticket: { owner, bucket: Number(reply[1]) }, inDoubt };
+    return { statuses, ticket: { owner, bucket: Number(reply[1]) }, inDoubt, waits };
   }
 
   /**
@@ -157,9 +163,24 @@ export class RedisDedupTier {
     return { completed: Number(reply[0]) === 1, released: Number(reply[1]) };
   }
 
-  /** Releases every lease of the ticket (the handler failed). One round trip, O(1) in Redis. */
-  public async release(ticket: ClaimTicket): Promise<boolean> {
-    return Number(await this.#run(scripts.release, [ticket.owner, String(ticket.bucket)])) === 1;
+  /**
+   * Releases every lease of the ticket (the handler failed). One round trip, O(1) in Redis. For a
+   * claim whose reply was lost, pass the buckets it may have written to ({@link bucketsAround}).
+   */
+  public async release(
+    ticket: ClaimTicket | { owner: string; buckets: readonly number[] },
+  ): Promise<boolean> {
+    const buckets = 'bucket' in ticket ? [ticket.bucket] : ticket.buckets;
+    return Number(await this.#run(scripts.release, [ticket.owner, ...buckets.map(String)])) === 1;
+  }
+
+  /**
+   * The buckets a claim sent at `atMs` (this machine's clock) may have written to: Redis's bucket
+   * is within one of this clock's, since a window (at least 15 min) dwarfs any clock drift.
+   */
+  public bucketsAround(atMs: number): number[] {
+    const bucket = Math.floor(atMs / this.#windowMs);
+    return [bucket - 1, bucket, bucket + 1];
   }
 
   #blockOf(key: TierKey): BloomBlock {
@@ -169,6 +190,11 @@ export class RedisDedupTier {
   #run(script: LuaScript, args: ScriptArg[]): Promise<unknown> {
     return this.#runner.run(script, [this.#base], args);
   }
+}
+
+/** A new lease owner id: one per invocation (12 random bytes, base64url, never containing '#'). */
+export function newOwner(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 const BASE64URL = new TextEncoder().encode(

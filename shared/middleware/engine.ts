@@ -1,8 +1,8 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { WatermarkSnapshot } from '../checkpoints/types.ts';
 import { BatchKeys } from '../dedup/batch-keys.ts';
-import { CacheTiers, type ClaimOutcome } from '../dedup/cache.ts';
+import { CacheTiers, type ClaimTiming } from '../dedup/cache.ts';
+import { claimWhileChecking } from '../dedup/claim.ts';
 import type { ClaimTicket } from '../dedup/exact.ts';
 import { resolveDoubts } from '../dedup/in-doubt.ts';
 import { LocalFilterTier } from '../dedup/local-filter.ts';
@@ -75,6 +75,7 @@ export class GuardEngine {
       bloom: this.#resolved.bloom,
       onCacheUnavailable: this.#resolved.onCacheUnavailable,
       onError: (error) => this.telemetry.cacheError(error),
+      onEvent: (event) => this.telemetry.cacheEvent(event),
     });
     this.#checkBeforeKeys = this.#deriver(0).options.sources.some(
       (s) => s.type !== 'header' && s.type !== 'recordKey',
@@ -92,8 +93,19 @@ export class GuardEngine {
     // A replayed quarantined record is claimed exactly: Bloom signals alone never quarantine it again.
     const claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
     let keys = this.#keysOf(batch, this.#epoch, verify);
-    const leaseMs = context.getRemainingTimeInMillis() + this.#resolved.leaseMarginMs;
-    const sent = await this.#claimWhileChecking(watermarkRead, keys, leaseMs, claimMode, verify);
+    const timing: ClaimTiming = {
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      leaseMs: () => context.getRemainingTimeInMillis() + this.#resolved.leaseMarginMs,
+    };
+    const sent = await claimWhileChecking({
+      cache: this.#cache,
+      local: this.#local,
+      watermarkRead,
+      keys,
+      timing,
+      mode: claimMode,
+      verify,
+    });
     const snapshot = sent.snapshot;
     let claim = sent.claim;
     if (snapshot.epoch !== this.#epoch) {
@@ -101,7 +113,7 @@ export class GuardEngine {
       if (claim.ticket) await this.#cache.release(claim.ticket);
       this.#epoch = snapshot.epoch;
       keys = this.#keysOf(batch, snapshot.epoch);
-      claim = await this.#cache.claim(keys.claimKeys, leaseMs, claimMode);
+      claim = await this.#cache.claim(keys.claimKeys, timing, claimMode);
     }
     keys.applyClaim(claim.statuses);
     if (claim.degraded) keys.markClaimedSeen((key) => this.#local.has(key));
@@ -137,6 +149,7 @@ export class GuardEngine {
       records: batch.records.length,
       counts: countFates(fates),
       degraded: claim.degraded,
+      leaseWaitMs: claim.waitedMs,
       checkpointAgeSeconds: oldestAgeSeconds([...snapshot.checkpoints.values()].map((c) => c.updatedAt)),
       dedupMs: performance.now() - started,
     };
@@ -153,42 +166,6 @@ export class GuardEngine {
       requestId: context.awsRequestId,
       report,
     };
-  }
-
-  /**
-   * Sends the claim while the watermark read is out, and while both are in flight runs the event's
-   * payload checks and adds last invocation's completed keys to the local filter (after a
-   * macrotask, so the clients have sent). A bad event, then an unreadable watermark, fails the
-   * invocation; the claim is given back first, and nothing reaches the handler.
-   */
-  async #claimWhileChecking(
-    watermarkRead: Promise<WatermarkSnapshot>,
-    keys: BatchKeys,
-    leaseMs: number,
-    claimMode: 'exact' | 'probabilistic',
-    verify: (() => void) | undefined,
-  ): Promise<{ snapshot: WatermarkSnapshot; claim: ClaimOutcome }> {
-    const settled = Promise.allSettled([
-      watermarkRead,
-      this.#cache.claim(keys.claimKeys, leaseMs, claimMode),
-    ]);
-    await new Promise((resolve) => setImmediate(resolve));
-    this.#local.fill();
-    let failure: { error: unknown } | undefined;
-    try {
-      verify?.();
-    } catch (error) {
-      failure = { error };
-    }
-    const [read, claimed] = await settled;
-    if (!failure && read.status === 'rejected') failure = { error: read.reason };
-    if (failure) {
-      if (claimed.status === 'fulfilled' && claimed.value.ticket)
-        await this.#cache.release(claimed.value.ticket);
-      throw failure.error;
-    }
-    if (claimed.status === 'rejected') throw claimed.reason;
-    return { snapshot: (read as PromiseFulfilledResult<WatermarkSnapshot>).value, claim: claimed.value };
   }
 
   /** After the handler: completes what succeeded, releases what Lambda delivers again, checkpoints. */

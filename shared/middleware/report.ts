@@ -19,6 +19,8 @@ export interface BatchReport {
   readonly counts: FateCounts;
   /** The cache was unreachable and the batch ran on the local filter. */
   readonly degraded: boolean;
+  /** How long the claim waited for other owners' leases to end, ms. */
+  readonly leaseWaitMs: number;
   /** Age of the oldest checkpoint of the batch's partitions, seconds (this machine's clock: a metric only). */
   readonly checkpointAgeSeconds: number | undefined;
   /** Time spent before the handler, ms. */

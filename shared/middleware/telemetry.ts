@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CheckpointUpdate } from '../checkpoints/types.ts';
+import type { CacheEvent } from '../dedup/cache.ts';
 import {
   MSKGUARD_METRICS as M,
   METRIC_DIMENSIONS,
@@ -20,6 +21,8 @@ export interface GuardTelemetry {
     result: { completed: number; released: number; updates: CheckpointUpdate[]; ms: number },
   ): void;
   cacheError(error: unknown): void;
+  /** A lease wait or a late settlement of the cache tiers (dedup/cache.ts). */
+  cacheEvent(event: CacheEvent): void;
   invalidResponse(reason: string): void;
   /** Writes the invocation's metrics (EMF) to stdout. */
   flush(): void;
@@ -83,12 +86,29 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
         released: result.released,
         checkpoints: result.updates.map((u) => `${u.topic}-${u.partition}:${u.nextOffset}`),
         degraded: report.degraded,
+        leaseWaitMs: report.leaseWaitMs,
         dedupMs: Math.round((report.dedupMs + result.ms) * 10) / 10,
       });
     },
     cacheError(error) {
       metrics.addMetric(M.CACHE_ERROR, MetricUnit.Count, 1);
       logger.error('dedup cache error', { group, error: error as Error });
+    },
+    cacheEvent(event) {
+      if (event.type === 'lease-wait') {
+        metrics.addMetric(M.LEASE_WAIT, MetricUnit.Milliseconds, event.ms);
+        logger.info("waited for another invocation's lease instead of failing the partition", {
+          group,
+          waitedMs: event.ms,
+          keys: event.keys,
+        });
+      } else {
+        metrics.addMetric(M.LATE_SETTLEMENT, MetricUnit.Count, event.owners);
+        logger.warn('gave back leases a cache blip had left held (late complete or release)', {
+          group,
+          owners: event.owners,
+        });
+      }
     },
     invalidResponse(reason) {
       logger.error('the handler returned an invalid batch response: the whole batch counts as failed', {

@@ -27,6 +27,10 @@ export const MSKGUARD_METRICS = {
   DEDUP_LATENCY: 'DedupLatency',
   CHECKPOINT_AGE_SECONDS: 'CheckpointAgeSeconds',
   CHECKPOINT_WRITTEN: 'CheckpointWritten',
+  /** A claim waited for another owner's lease to end instead of failing the partition (ms waited). */
+  LEASE_WAIT: 'LeaseWait',
+  /** Owners whose complete or release failed on a cache blip, given back before a later claim. */
+  LATE_SETTLEMENT: 'LateSettlement',
 } as const;
 
 /** Values of the `tier` dimension of DuplicateWithheld: the tier that proved the duplicate. */

@@ -5,7 +5,7 @@ import { LambdaKafkaPoller, type StartingPosition } from '#local/poller/index.ts
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
-import { type KafkaEvent, parseMskEvent, processRecordsInOrder } from '#shared/msk/index.ts';
+import { type KafkaEvent, processRecordsInOrder } from '#shared/msk/index.ts';
 
 /** What {@link consumeGuarded} needs: the topic and group, the guard's clients, where to count. */
 export interface GuardedConsumption {
@@ -35,7 +35,7 @@ export async function consumeGuarded(c: GuardedConsumption): Promise<void> {
     .handler(
       async (event) =>
         (
-          await processRecordsInOrder(parseMskEvent(event), (record) => {
+          await processRecordsInOrder(event, (record) => {
             c.seen.set(record.coordinate, (c.seen.get(record.coordinate) ?? 0) + 1);
           })
         ).response,

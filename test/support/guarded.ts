@@ -7,7 +7,6 @@ import {
   encodeKafkaEvent,
   type KafkaEvent,
   type KafkaRecordInput,
-  parseMskEvent,
   processRecordsInOrder,
 } from '#shared/msk/index.ts';
 
@@ -70,7 +69,7 @@ export function guardedConsumer(options: MskGuardOptions) {
         throw error;
       }
       return (
-        await processRecordsInOrder(parseMskEvent(event), (record: ParsedRecord) => {
+        await processRecordsInOrder(event, (record: ParsedRecord) => {
           const key = record.lastHeader('idempotency-key')?.toString() ?? '';
           if (failOn.has(key)) throw new Error(`failing ${key}`);
           effects.push(key);

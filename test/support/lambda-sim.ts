@@ -23,6 +23,13 @@ export interface SimulatorOptions {
   readonly timeoutMs?: number;
   /** Invocations before giving up (a stuck pipeline fails the test instead of hanging). @default 200 */
   readonly maxInvocations?: number;
+  /**
+   * Retries of a partition's batch after a failed attempt before its records go to the on-failure
+   * destination and the partition moves on, as the ESM's MaximumRetryAttempts. @default unlimited
+   */
+  readonly retryAttempts?: number;
+  /** Pause before the n-th retry (1-based) of a failed batch, ms. @default none */
+  readonly retryDelayMs?: (attempt: number) => number;
 }
 
 /**
@@ -36,6 +43,11 @@ export interface SimulatorOptions {
 export class LambdaSimulator {
   public readonly committed = new Map<number, number>();
   public readonly outcomes: InvocationOutcome[] = [];
+  /** Records sent to the on-failure destination (retries exhausted): each one unprocessed by the handler. */
+  public readonly onFailure: KafkaRecordInput[] = [];
+  /** The longest time a partition stayed on one offset after a failed attempt, ms. */
+  public longestWaitMs = 0;
+  readonly #failedSince = new Map<number, { offset: number; at: number; attempts: number }>();
   readonly #logs = new Map<number, KafkaRecordInput[]>();
   readonly #batchSize: number;
   readonly #timeoutMs: number;
@@ -48,7 +60,12 @@ export class LambdaSimulator {
     this.#batchSize = options.batchSize ?? 20;
     this.#timeoutMs = options.timeoutMs ?? 1500;
     this.#maxInvocations = options.maxInvocations ?? 200;
+    this.#retryAttempts = options.retryAttempts ?? Number.POSITIVE_INFINITY;
+    this.#retryDelayMs = options.retryDelayMs;
   }
+
+  readonly #retryAttempts: number;
+  readonly #retryDelayMs: ((attempt: number) => number) | undefined;
 
   /** Appends records (key = business key, also in the idempotency-key header) to a partition. */
   public produce(partition: number, businessKeys: readonly string[]): void {
@@ -90,19 +107,64 @@ export class LambdaSimulator {
     );
     const result = await Promise.race([run, timeout]);
     let outcome: InvocationOutcome;
+    const batch = parseMskEvent(event);
     if (result === 'timed-out' || result === 'threw') {
       outcome = result;
+      for (const part of batch.partitions)
+        this.#attemptFailed(part.partition, part.records.at(-1)!.offset + 1);
     } else {
-      const verdict = interpretBatchResponse(parseMskEvent(event), result.response);
-      for (const part of parseMskEvent(event).partitions) {
-        const last = part.records[part.records.length - 1];
-        if (verdict.status === 'invalid' || !last) continue;
-        this.committed.set(part.partition, verdict.retryFrom.get(part.partitionKey) ?? last.offset + 1);
+      const verdict = interpretBatchResponse(batch, result.response);
+      for (const part of batch.partitions) {
+        const last = part.records[part.records.length - 1]!;
+        const from =
+          verdict.status === 'invalid' ? part.records[0]!.offset : verdict.retryFrom.get(part.partitionKey);
+        if (from === undefined) this.#advance(part.partition, last.offset + 1);
+        else {
+          this.#advance(part.partition, from);
+          this.#attemptFailed(part.partition, last.offset + 1);
+        }
       }
       outcome = verdict.status === 'success' ? 'success' : 'partial';
     }
     this.outcomes.push(outcome);
     return outcome;
+  }
+
+  /** Commits a partition up to `offset`; a partition that moves past a failed offset stops waiting. */
+  #advance(partition: number, offset: number): void {
+    if (offset <= (this.committed.get(partition) ?? 0)) return;
+    this.committed.set(partition, offset);
+    const failed = this.#failedSince.get(partition);
+    if (failed && offset > failed.offset) {
+      this.longestWaitMs = Math.max(this.longestWaitMs, performance.now() - failed.at);
+      this.#failedSince.delete(partition);
+    }
+  }
+
+  /**
+   * One more failed attempt at a partition's committed offset. Past the retry budget its records
+   * up to `batchEnd` go to the on-failure destination and the partition moves on, as Lambda does.
+   */
+  #attemptFailed(partition: number, batchEnd: number): void {
+    const offset = this.committed.get(partition) ?? 0;
+    const failed = this.#failedSince.get(partition);
+    const state =
+      failed && failed.offset === offset ? failed : { offset, at: performance.now(), attempts: 0 };
+    state.attempts++;
+    this.#failedSince.set(partition, state);
+    if (state.attempts > this.#retryAttempts) {
+      this.onFailure.push(...(this.#logs.get(partition) ?? []).slice(offset, batchEnd));
+      this.#advance(partition, batchEnd);
+    }
+  }
+
+  /** The pause before the next invocation: the longest retry delay of a partition waiting on a failure. */
+  #retryPause(): number {
+    if (!this.#retryDelayMs) return 0;
+    let pause = 0;
+    for (const failed of this.#failedSince.values())
+      pause = Math.max(pause, this.#retryDelayMs(failed.attempts));
+    return pause;
   }
 
   /** Invokes until every partition is drained; `between` runs before each invocation (fault injection). */
@@ -114,6 +176,8 @@ export class LambdaSimulator {
       if (i >= this.#maxInvocations)
         throw new Error(`not drained after ${i} invocations: ${this.outcomes.join(',')}`);
       await between?.(i);
+      const pause = this.#retryPause();
+      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
       await this.invokeOnce(handler);
     }
   }

@@ -3,6 +3,7 @@ import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import type { TierKey } from '#shared/dedup/exact.ts';
+import { CacheUnavailableError } from '#shared/errors.ts';
 import { stackEnv } from './stack.ts';
 
 /** A runner that counts the script calls it forwards (one call = one round trip on RESP). */
@@ -35,4 +36,37 @@ export const ADAPTERS = {
 export function randomKey(): TierKey {
   const digest = randomBytes(16);
   return { id: digest.toString('base64url'), digest };
+}
+
+/**
+ * A runner that loses the next call of a script, as a cache blip does: either the request never
+ * reaches Redis (`dropNext`: the cache was unreachable) or Redis runs the script and the reply is
+ * lost (`loseNextReply`: the connection reset in between).
+ */
+export class ReplyLostRunner implements ScriptRunner {
+  readonly #armed = new Set<string>();
+  readonly #dropped = new Set<string>();
+  public constructor(private readonly inner: ScriptRunner) {}
+  public get kind(): string {
+    return this.inner.kind;
+  }
+  /** The next call of `script` ('claim', 'complete' or 'release') loses its reply. */
+  public loseNextReply(script: string): void {
+    this.#armed.add(script);
+  }
+  /** The next call of `script` never reaches Redis. */
+  public dropNext(script: string): void {
+    this.#dropped.add(script);
+  }
+  public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    if (this.#dropped.delete(script.name))
+      throw new CacheUnavailableError(`${script.name}: unreachable (injected)`);
+    const reply = await this.inner.run(script, keys, args);
+    if (this.#armed.delete(script.name))
+      throw new CacheUnavailableError(`${script.name}: reply lost (injected)`);
+    return reply;
+  }
+  public close(): Promise<void> {
+    return this.inner.close();
+  }
 }

@@ -81,8 +81,9 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     await crashed.admit(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(3000));
     const c = guardedConsumer({ consumerGroup: group, cache: runner });
 
-    // Act
-    const during = await c.invoke(orders('orders', 0, 0, ['z']));
+    // Act: the first delivery has 4 s to live, too little to wait out a 3 s lease (it waits only
+    // within half its remaining time), so its partition is retried.
+    const during = await c.invoke(orders('orders', 0, 0, ['z']), fakeContext(4000));
     await new Promise((r) => setTimeout(r, 3100));
     const after = await c.invoke(orders('orders', 0, 0, ['z']));
 
@@ -90,6 +91,21 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     expect(during).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'orders-0', offset: 0 } }] });
     expect(after).toEqual({ batchItemFailures: [] });
     expect(c.effects).toEqual(['z']);
+  });
+
+  it("waits out a crashed holder's lease that ends within its own time instead of failing the partition (issue 17)", async () => {
+    // Prepare: an invocation claims and dies with 1.5 s left; the next delivery has a minute.
+    const group = uniqueName('grp');
+    const crashed = new GuardEngine({ consumerGroup: group, cache: runner, leaseMarginMs: 0 });
+    await crashed.admit(encodeKafkaEvent(orders('orders', 0, 0, ['w', 'x'])), fakeContext(1500));
+    const c = guardedConsumer({ consumerGroup: group, cache: runner });
+
+    // Act
+    const first = await c.invoke(orders('orders', 0, 0, ['w', 'x', 'y']), fakeContext(60_000));
+
+    // Assess: processed on this delivery, each key once (G4: never while the lease was live).
+    expect(first).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['w', 'x', 'y']);
   });
 
   it('hands the handler an event of the same shape with only the records to process', async () => {
