@@ -29,9 +29,11 @@ export type CacheEvent =
   | { readonly type: 'lease-wait'; readonly ms: number; readonly keys: number }
   | { readonly type: 'late-settlement'; readonly owners: number };
 
-// A claim waits for a live lease only if it ends within half the invocation's remaining time (the
-// other half is left for the handler), at most this many times, each one more round trip.
+// A claim waits for a live lease only if it ends within the invocation's remaining time less a
+// reserve for the handler (a quarter of it, at least 5 s), at most this many times, each one more
+// round trip. A lease that ends later fails its partition, and Lambda retries it.
 const MAX_WAITS = 3;
+const MIN_RESERVE_MS = 5000;
 // The lease ends in Redis time; the wait is measured here: a little slack covers the round trip.
 const WAIT_SLACK_MS = 50;
 // Owners whose complete or release failed, kept to give back late (their leases expire anyway).
@@ -77,7 +79,8 @@ type LateSettlement =
  *   sent again just before this container's next claim (a late settlement), instead of leaving the
  *   keys IN_PROGRESS until the lease expires;
  * - a claim that finds keys under another owner's live lease waits for it when it ends within the
- *   invocation's time, and claims those keys again (G4 holds: Redis decides who holds a key).
+ *   invocation's time (less a reserve for the handler), and claims those keys again (G4 holds:
+ *   Redis decides who holds a key).
  */
 export class CacheTiers {
   readonly #options: CacheTiersOptions;
@@ -119,9 +122,9 @@ export class CacheTiers {
   }
 
   /**
-   * Waits for the live leases that end within half the remaining time, then claims those keys
-   * again under the same owner; a lease that outlives that stays IN_PROGRESS (its partition is
-   * retried after it). Bounded: at most MAX_WAITS round trips.
+   * Waits for the live leases that end within the remaining time less the handler's reserve, then
+   * claims those keys again under the same owner; a lease that outlives that stays IN_PROGRESS
+   * (its partition is retried after it). Bounded: at most MAX_WAITS round trips.
    */
   async #waitForLeases(
     tier: RedisDedupTier,
@@ -135,7 +138,8 @@ export class CacheTiers {
     let waits = first.waits;
     let waitedMs = 0;
     for (let round = 0; round < MAX_WAITS && waits.length > 0; round++) {
-      const budget = timing.remainingMs() / 2;
+      const remaining = timing.remainingMs();
+      const budget = remaining - Math.max(MIN_RESERVE_MS, remaining / 4);
       const fitting = waits.filter((w) => w.ms + WAIT_SLACK_MS <= budget);
       if (fitting.length === 0) break;
       const ms = Math.max(...fitting.map((w) => w.ms)) + WAIT_SLACK_MS;

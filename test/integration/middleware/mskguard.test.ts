@@ -81,8 +81,8 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     await crashed.admit(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(3000));
     const c = guardedConsumer({ consumerGroup: group, cache: runner });
 
-    // Act: the first delivery has 4 s to live, too little to wait out a 3 s lease (it waits only
-    // within half its remaining time), so its partition is retried.
+    // Act: the first delivery has 4 s to live, too little to wait out a 3 s lease (it keeps at least
+    // 5 s for its handler), so its partition is retried.
     const during = await c.invoke(orders('orders', 0, 0, ['z']), fakeContext(4000));
     await new Promise((r) => setTimeout(r, 3100));
     const after = await c.invoke(orders('orders', 0, 0, ['z']));
