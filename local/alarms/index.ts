@@ -24,6 +24,8 @@ export interface LocalAlarmReport {
   /** Alarms on metrics the functions do not print as EMF (AWS/Lambda, AWS/SQS), by kind. */
   readonly notEvaluated: readonly string[];
   readonly emfLines: number;
+  /** CloudWatch seconds the run covered (real seconds × timeScale). */
+  readonly coveredSeconds: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export function localAlarmReport(
       .map((o) => ({ name: o.name, kind: o.kind, atSeconds: o.firstAlarmAtSeconds ?? 0, reason: o.reason })),
     notEvaluated: outcomes.filter((o) => o.state === 'NOT_EVALUATED').map((o) => o.kind),
     emfLines: lines.length,
+    coveredSeconds: Math.round(((options.end - options.start) / 1000) * options.timeScale),
   };
 }
 
@@ -59,7 +62,7 @@ export function formatAlarmReport(report: LocalAlarmReport): string {
       )
     : ['  none fired'];
   return [
-    `alarms (${report.evaluated} evaluated over ${report.emfLines} EMF lines, 1 s = ${report.timeScale} s of CloudWatch time):`,
+    `alarms (${report.evaluated} evaluated over ${report.emfLines} EMF lines covering ${Math.round(report.coveredSeconds / 60)} CloudWatch minutes, 1 s = ${report.timeScale} s):`,
     ...fired,
     `  not evaluated locally (no EMF source): ${report.notEvaluated.join(', ') || '-'}`,
     '',

@@ -1,10 +1,12 @@
 // G1 (no duplicate effect) and G2 (nothing lost) end to end: `mskguard local` on the real stack
 // (Kafka, DynamoDB Local, Redis behind the Upstash REST endpoint) with producer duplicates,
 // redeliveries and every fault injected (a throwing handler, a record failing mid-batch, a poller
-// crash before its commit, an offset loss restored with `restore auto`): every business key takes
-// effect exactly once, and checkpoints, committed offsets and high watermarks end equal (G3).
+// crash before its commit, a cache outage, a producer duplicate burst, a stopped consumer, an offset
+// loss restored with `restore auto`): every business key takes effect exactly once, and checkpoints,
+// committed offsets and high watermarks end equal (G3). Also design §8: each fault fires its alarm
+// when the synthesized stack's alarms are evaluated over the EMF lines the run printed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_FAULTS, runLocalPipeline } from '#local/pipeline/run.ts';
+import { FAULT_ALARMS, LOCAL_FAULTS, runLocalPipeline } from '#local/pipeline/run.ts';
 import { formatSummary, type LocalRunSummary } from '#local/pipeline/summary.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
@@ -31,7 +33,7 @@ describe('runLocalPipeline', () => {
         isTTY: false,
       },
     });
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => {
     if (!summary?.ok) process.stderr.write(`${progress}\n${summary ? formatSummary(summary) : ''}`);
@@ -72,6 +74,9 @@ describe('runLocalPipeline', () => {
     expect(progress).toMatch(/fault: consumer crash mid-batch/);
     expect(progress).toMatch(/fault: offset loss/);
     expect(progress).toMatch(/restore: .*verified/);
+    expect(progress).toMatch(/fault: cache outage/);
+    expect(progress).toMatch(/fault: producer duplicate burst/);
+    expect(progress).toMatch(/fault: consumer stopped/);
     expect(progress.match(/ {2}checkpoint {2}/g)).toHaveLength(3);
   });
 
@@ -85,5 +90,24 @@ describe('runLocalPipeline', () => {
     expect(table).toMatch(/keys with effects != 1 +0\n/);
     expect(table).toMatch(/lost records +0\n/);
     expect(table).toMatch(/batch latency p50 \/ p99 +[\d.]+ ms \/ [\d.]+ ms/);
+  });
+
+  it.each(Object.entries(FAULT_ALARMS))('fault "%s" fires %j', (_fault, kinds) => {
+    // Assess
+    const fired = summary.alarms.fired.map((f) => f.kind);
+    for (const kind of kinds) expect(fired, `${kind} in ${fired.join(', ')}`).toContain(kind);
+  });
+
+  it('prints the alarms that fired and evaluates every alarm on MskGuard metrics', () => {
+    // Act
+    const table = formatSummary(summary);
+
+    // Assess
+    expect(table).toMatch(/FIRED degradedMode/);
+    expect(table).toMatch(/FIRED esmNotEnabled/);
+    expect([...summary.alarms.notEvaluated].sort()).toEqual(
+      ['duration', 'errors', 'offsetLag', 'onFailureMessages', 'restoreErrors', 'throttles'].sort(),
+    );
+    expect(summary.alarms.evaluated).toBe(8);
   });
 });
