@@ -89,3 +89,44 @@ export function ensureJava(): string {
   }
   return java;
 }
+
+/** The Toxiproxy release the stack builds (`go install …/cmd/server@TOXIPROXY_VERSION`). */
+export const TOXIPROXY_VERSION = 'v2.12.0';
+const TOXIPROXY_MODULE = 'github.com/Shopify/toxiproxy/v2/cmd/server';
+
+/**
+ * Returns the path of Toxiproxy's `server`, building it with `go install` into `dir` (GOBIN) on the
+ * first run: a marker file holds the version, so later runs build nothing. Throws a StackError
+ * naming the fix when Go is missing or the build fails; the stack then runs without Toxiproxy.
+ */
+export function ensureToxiproxy(dir: string, log: (line: string) => void): string {
+  const server = join(dir, 'server');
+  const marker = join(dir, '.complete');
+  if (existsSync(server) && existsSync(marker) && readFileSync(marker, 'utf8').trim() === TOXIPROXY_VERSION) {
+    return server;
+  }
+  const go = which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) {
+    throw new StackError(
+      `Go is not installed, so Toxiproxy (${TOXIPROXY_MODULE}@${TOXIPROXY_VERSION}) cannot be built. ` +
+        'Install Go 1.22+ (https://go.dev/dl/) and run again.',
+    );
+  }
+  log(`building Toxiproxy ${TOXIPROXY_VERSION} with go install into ${dir} (first run only)`);
+  mkdirSync(dir, { recursive: true });
+  const result = spawnSync(go, ['install', `${TOXIPROXY_MODULE}@${TOXIPROXY_VERSION}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GOBIN: dir, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
+    timeout: 15 * 60_000,
+  });
+  if (result.status !== 0 || !existsSync(server)) {
+    const why = result.error ? String(result.error) : (result.stdout + result.stderr).slice(-2000);
+    throw new StackError(
+      `go install ${TOXIPROXY_MODULE}@${TOXIPROXY_VERSION} failed:\n${why}\n` +
+        'Check that the Go module proxy (GOPROXY) is reachable and run again.',
+    );
+  }
+  writeFileSync(marker, `${TOXIPROXY_VERSION}\n`);
+  return server;
+}

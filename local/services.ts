@@ -5,23 +5,34 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureJars, ensureJava, ensureRedisServer, POMS } from './installers.ts';
+import { ensureJars, ensureJava, ensureRedisServer, ensureToxiproxy, POMS } from './installers.ts';
 import { type ManagedProcess, startDetached } from './processes.ts';
 import { PROJECT_ROOT, type StackConfig, type StackEndpoints } from './stack-config.ts';
+import { STACK_PROXIES, ToxiproxyClient } from './toxiproxy.ts';
 
 /** The services of the local stack, each after the ones it needs. */
-export const SERVICE_NAMES = ['redis', 'dynamodb', 'kafka', 'upstash'] as const;
+export const SERVICE_NAMES = ['redis', 'dynamodb', 'kafka', 'upstash', 'toxiproxy'] as const;
+
+/**
+ * The services a stack must have: Toxiproxy is optional (it needs Go to build); without it the
+ * stack runs and its endpoints omit the TOXI* ones.
+ */
+export const REQUIRED_SERVICES = ['redis', 'dynamodb', 'kafka', 'upstash'] as const;
 
 /** One service of the local stack: how to install it, start it, and tell that it answers. */
 export interface ServiceDefinition {
   readonly name: (typeof SERVICE_NAMES)[number];
   /** Services that must answer before this one starts. */
   readonly after: readonly ServiceDefinition['name'][];
+  /** When it cannot be installed or started, the stack comes up without it (and says why). */
+  readonly optional?: boolean;
   /** Installs what is missing (idempotent, cached). */
   install(log: (line: string) => void): void;
   start(): ManagedProcess;
   /** Resolves when the service answers a real request; rejects with the reason otherwise. */
   probe(): Promise<void>;
+  /** Configures the service once it answers (idempotent: also run when it was already running). */
+  ready?(): Promise<void>;
 }
 
 /** Credentials DynamoDB Local accepts; it checks their shape, not their value. */
@@ -43,7 +54,7 @@ function redisPing(host: string, port: number): Promise<void> {
   });
 }
 
-/** Builds the four service definitions for a config and the endpoints they publish. */
+/** Builds the service definitions for a config and the endpoints they publish. */
 export function defineServices(config: StackConfig, endpoints: StackEndpoints): ServiceDefinition[] {
   const { paths, host } = config;
   const log = (name: string) => join(paths.logs, `${name}.log`);
@@ -199,7 +210,43 @@ export function defineServices(config: StackConfig, endpoints: StackEndpoints): 
     },
   };
 
-  return [redis, dynamodb, kafka, upstash];
+  let toxiproxyServer = '';
+  const toxi = new ToxiproxyClient(`http://${host}:${config.toxiproxyPort}`, { timeoutMs: 1000 });
+  const toxiproxy: ServiceDefinition = {
+    name: 'toxiproxy',
+    after: ['redis', 'upstash'],
+    optional: true,
+    install: (say) => {
+      toxiproxyServer = ensureToxiproxy(paths.toxiproxyBin, say);
+    },
+    start: () =>
+      startDetached('toxiproxy', toxiproxyServer, ['-host', host, '-port', String(config.toxiproxyPort)], {
+        log: log('toxiproxy'),
+        marker: [toxiproxyServer, String(config.toxiproxyPort)],
+        // One line per proxied connection at info: the fault suites open many.
+        env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      }),
+    probe: async () => {
+      await toxi.version();
+    },
+    // Both proxies, created or left as they are (populate is idempotent), each in front of its service.
+    ready: async () => {
+      await toxi.populate([
+        {
+          name: STACK_PROXIES.redis,
+          listen: `${host}:${config.toxiRedisPort}`,
+          upstream: `${host}:${config.redisPort}`,
+        },
+        {
+          name: STACK_PROXIES.upstash,
+          listen: `${host}:${config.toxiUpstashPort}`,
+          upstream: `${host}:${config.upstashPort}`,
+        },
+      ]);
+    },
+  };
+
+  return [redis, dynamodb, kafka, upstash, toxiproxy];
 }
 
 function writeKafkaConfig(config: StackConfig, dir: string): string {

@@ -15,6 +15,8 @@ export interface StackPaths {
   readonly state: string;
   readonly kafkaJars: string;
   readonly dynamodbJars: string;
+  /** Where `go install` puts Toxiproxy's `server` binary (GOBIN), kept across runs like the jars. */
+  readonly toxiproxyBin: string;
   readonly pidsFile: string;
   readonly envFile: string;
   readonly logs: string;
@@ -28,6 +30,12 @@ export interface StackConfig {
   readonly dynamodbPort: number;
   readonly redisPort: number;
   readonly upstashPort: number;
+  /** Toxiproxy's HTTP API. */
+  readonly toxiproxyPort: number;
+  /** Where the `redis` proxy listens (it forwards to the stack's redis-server). */
+  readonly toxiRedisPort: number;
+  /** Where the `upstash` proxy listens (it forwards to the Upstash-REST endpoint). */
+  readonly toxiUpstashPort: number;
   readonly paths: StackPaths;
 }
 
@@ -38,6 +46,12 @@ export interface StackEndpoints {
   readonly REDIS_URL: string;
   readonly UPSTASH_REDIS_REST_URL: string;
   readonly UPSTASH_REDIS_REST_TOKEN: string;
+  /** Toxiproxy's HTTP API; only when Toxiproxy runs (it is optional: no Go, no Toxiproxy). */
+  readonly TOXIPROXY_URL?: string;
+  /** The stack's Redis through the `redis` proxy; only when Toxiproxy runs. */
+  readonly TOXI_REDIS_URL?: string;
+  /** The Upstash-REST endpoint through the `upstash` proxy (same token); only when Toxiproxy runs. */
+  readonly TOXI_UPSTASH_REDIS_REST_URL?: string;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -64,11 +78,15 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     dynamodbPort: port(env, 'MSKGUARD_DYNAMODB_PORT', 18000),
     redisPort: port(env, 'MSKGUARD_REDIS_PORT', 16379),
     upstashPort: port(env, 'MSKGUARD_UPSTASH_PORT', 18079),
+    toxiproxyPort: port(env, 'MSKGUARD_TOXIPROXY_PORT', 18474),
+    toxiRedisPort: port(env, 'MSKGUARD_TOXI_REDIS_PORT', 16380),
+    toxiUpstashPort: port(env, 'MSKGUARD_TOXI_UPSTASH_PORT', 18080),
     paths: {
       cache,
       state,
       kafkaJars: join(cache, 'kafka'),
       dynamodbJars: join(cache, 'dynamodb'),
+      toxiproxyBin: join(cache, 'toxiproxy'),
       pidsFile: join(state, 'pids.json'),
       envFile: join(state, 'stack.env'),
       logs: join(state, 'logs'),
@@ -76,8 +94,11 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
   };
 }
 
-/** The endpoints of a stack with the given config; the REST token is kept across `up`s of one state dir. */
-export function stackEndpoints(config: StackConfig, token: string): StackEndpoints {
+/**
+ * The endpoints of a stack with the given config; the REST token is kept across `up`s of one state
+ * dir. `withToxiproxy` adds the Toxiproxy ones (only when Toxiproxy runs).
+ */
+export function stackEndpoints(config: StackConfig, token: string, withToxiproxy = false): StackEndpoints {
   const { host } = config;
   return {
     KAFKA_BROKERS: `${host}:${config.kafkaPort}`,
@@ -85,6 +106,19 @@ export function stackEndpoints(config: StackConfig, token: string): StackEndpoin
     REDIS_URL: `redis://${host}:${config.redisPort}`,
     UPSTASH_REDIS_REST_URL: `http://${host}:${config.upstashPort}`,
     UPSTASH_REDIS_REST_TOKEN: token,
+    ...(withToxiproxy ? toxiproxyEndpoints(config) : {}),
+  };
+}
+
+/** The endpoints Toxiproxy adds to the stack's. */
+export function toxiproxyEndpoints(
+  config: StackConfig,
+): Required<Pick<StackEndpoints, 'TOXIPROXY_URL' | 'TOXI_REDIS_URL' | 'TOXI_UPSTASH_REDIS_REST_URL'>> {
+  const { host } = config;
+  return {
+    TOXIPROXY_URL: `http://${host}:${config.toxiproxyPort}`,
+    TOXI_REDIS_URL: `redis://${host}:${config.toxiRedisPort}`,
+    TOXI_UPSTASH_REDIS_REST_URL: `http://${host}:${config.toxiUpstashPort}`,
   };
 }
 
@@ -96,6 +130,7 @@ export function newRestToken(): string {
 /** Renders endpoints as `KEY=value` lines (the env file format, also printed by `stack up`). */
 export function formatEnv(endpoints: StackEndpoints): string {
   return `${Object.entries(endpoints)
+    .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${v}`)
     .join('\n')}\n`;
 }

@@ -3,7 +3,7 @@ import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from '#local/errors.ts';
 import { isRunning, type ManagedProcess, readPids, stopProcess, tailLog, writePids } from './processes.ts';
-import { defineServices, SERVICE_NAMES, type ServiceDefinition } from './services.ts';
+import { defineServices, REQUIRED_SERVICES, SERVICE_NAMES, type ServiceDefinition } from './services.ts';
 import {
   formatEnv,
   loadStackConfig,
@@ -12,6 +12,7 @@ import {
   type StackConfig,
   type StackEndpoints,
   stackEndpoints,
+  toxiproxyEndpoints,
 } from './stack-config.ts';
 
 /** How long each service may take to answer after it starts (a cold JVM on 2 cores is slow). */
@@ -20,6 +21,7 @@ const READY_TIMEOUT_MS: Record<ServiceDefinition['name'], number> = {
   dynamodb: 60_000,
   kafka: 120_000,
   upstash: 30_000,
+  toxiproxy: 15_000,
 };
 
 /** The state of one service, as `stack status` shows it. */
@@ -47,6 +49,8 @@ function endpointsFor(config: StackConfig): StackEndpoints {
   return stackEndpoints(config, token);
 }
 
+const TOXI_KEYS = ['TOXIPROXY_URL', 'TOXI_REDIS_URL', 'TOXI_UPSTASH_REDIS_REST_URL'] as const;
+
 function portInUse(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
@@ -58,11 +62,16 @@ function portInUse(host: string, port: number): Promise<boolean> {
   });
 }
 
-const PORT_OF: Record<ServiceDefinition['name'], (c: StackConfig) => [number, string]> = {
-  redis: (c) => [c.redisPort, 'MSKGUARD_REDIS_PORT'],
-  dynamodb: (c) => [c.dynamodbPort, 'MSKGUARD_DYNAMODB_PORT'],
-  kafka: (c) => [c.kafkaPort, 'MSKGUARD_KAFKA_PORT'],
-  upstash: (c) => [c.upstashPort, 'MSKGUARD_UPSTASH_PORT'],
+const PORTS_OF: Record<ServiceDefinition['name'], (c: StackConfig) => [number, string][]> = {
+  redis: (c) => [[c.redisPort, 'MSKGUARD_REDIS_PORT']],
+  dynamodb: (c) => [[c.dynamodbPort, 'MSKGUARD_DYNAMODB_PORT']],
+  kafka: (c) => [[c.kafkaPort, 'MSKGUARD_KAFKA_PORT']],
+  upstash: (c) => [[c.upstashPort, 'MSKGUARD_UPSTASH_PORT']],
+  toxiproxy: (c) => [
+    [c.toxiproxyPort, 'MSKGUARD_TOXIPROXY_PORT'],
+    [c.toxiRedisPort, 'MSKGUARD_TOXI_REDIS_PORT'],
+    [c.toxiUpstashPort, 'MSKGUARD_TOXI_UPSTASH_PORT'],
+  ],
 };
 
 async function waitUntilAnswering(service: ServiceDefinition, proc: ManagedProcess): Promise<void> {
@@ -90,8 +99,12 @@ async function waitUntilAnswering(service: ServiceDefinition, proc: ManagedProce
 
 /**
  * Brings the local stack up: installs what is missing (jars from Maven Central into the cache,
- * redis-server with apt-get), starts the services that are not running, waits until each one
+ * redis-server with apt-get, Toxiproxy with `go install`), starts the services that are not running, waits until each one
  * answers a real request, and writes the endpoints to the env file. Idempotent.
+ *
+ * Toxiproxy is optional: when Go is missing or its build or start fails, the stack comes up without
+ * it, the log says why, and the endpoints omit TOXIPROXY_URL, TOXI_REDIS_URL and
+ * TOXI_UPSTASH_REDIS_REST_URL.
  *
  * `only` limits it to some services (and what they need: the REST endpoint needs Redis), for a
  * caller that uses no others: a benchmark of the Redis tier then shares the machine with no JVM.
@@ -113,20 +126,34 @@ export async function stackUp(
   const all = defineServices(config, endpoints);
   const wanted = new Set<ServiceName>(options.only ?? all.map((s) => s.name));
   for (const s of all) if (wanted.has(s.name)) for (const dependency of s.after) wanted.add(dependency);
-  const services = all.filter((s) => wanted.has(s.name));
+  let services = all.filter((s) => wanted.has(s.name));
   const pids = readPids(paths.pidsFile);
-  const toStart = services.filter((s) => !isRunning(pids[s.name]));
+  let toStart = services.filter((s) => !isRunning(pids[s.name]));
 
   for (const service of toStart) {
-    const [port, variable] = PORT_OF[service.name](config);
-    if (await portInUse(config.host, port)) {
-      throw new StackError(
-        `Port ${port} (${service.name}) is already in use by another process. ` +
-          `Stop it, or choose another port: ${variable}=<port> npm run stack:up`,
-      );
+    for (const [port, variable] of PORTS_OF[service.name](config)) {
+      if (await portInUse(config.host, port)) {
+        throw new StackError(
+          `Port ${port} (${service.name}) is already in use by another process. ` +
+            `Stop it, or choose another port: ${variable}=<port> npm run stack:up`,
+        );
+      }
     }
   }
-  for (const service of toStart) service.install(log);
+  const without = (service: ServiceDefinition, error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    log(`${service.name} is optional and unavailable, the stack runs without it: ${reason}`);
+    toStart = toStart.filter((s) => s !== service);
+    services = services.filter((s) => s !== service);
+  };
+  for (const service of [...toStart]) {
+    try {
+      service.install(log);
+    } catch (error) {
+      if (!service.optional) throw error;
+      without(service, error);
+    }
+  }
 
   const started: ServiceName[] = [];
   const spawned: ServiceName[] = [];
@@ -136,7 +163,18 @@ export async function stackUp(
     pids[service.name] = proc;
     writePids(paths.pidsFile, pids);
     log(`started ${service.name} (pid ${proc.pid}), waiting until it answers`);
-    await waitUntilAnswering(service, proc);
+    try {
+      await waitUntilAnswering(service, proc);
+      await service.ready?.();
+    } catch (error) {
+      if (!service.optional) throw error;
+      await stopProcess(proc);
+      delete pids[service.name];
+      writePids(paths.pidsFile, pids);
+      spawned.splice(spawned.indexOf(service.name), 1);
+      without(service, error);
+      return;
+    }
     started.push(service.name);
   };
   try {
@@ -144,7 +182,7 @@ export async function stackUp(
     const first = await Promise.allSettled(toStart.filter((s) => s.after.length === 0).map(startOne));
     const failed = first.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    for (const service of toStart.filter((s) => s.after.length > 0)) await startOne(service);
+    for (const service of [...toStart].filter((s) => s.after.length > 0)) await startOne(service);
   } catch (error) {
     // The caller gets no `started` to stop: stop here what this call started, then say why.
     await stackDown({ log, config, only: spawned });
@@ -154,9 +192,12 @@ export async function stackUp(
   // Already-running services must still answer: a hung process is reported, not papered over.
   for (const service of services.filter((s) => !toStart.includes(s))) {
     await waitUntilAnswering(service, pids[service.name] as ManagedProcess);
+    await service.ready?.();
   }
-  writeFileSync(paths.envFile, formatEnv(endpoints));
-  return { endpoints, started };
+  // The token the services were started with (a first `up` has no env file to read it from).
+  const published = isRunning(pids.toxiproxy) ? { ...endpoints, ...toxiproxyEndpoints(config) } : endpoints;
+  writeFileSync(paths.envFile, formatEnv(published));
+  return { endpoints: published, started };
 }
 
 /**
@@ -200,6 +241,7 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
   // (possibly with other MSKGUARD_*_PORT values than this shell has).
   const written = readEnvFile(config.paths.envFile) as StackEndpoints | undefined;
   const services = defineServices(config, written ?? endpointsFor(config));
+  // Not installed here: a service that is not running is not started by a status.
   return Promise.all(
     services.map(async (service) => {
       const proc = pids[service.name];
@@ -217,14 +259,17 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
 
 /**
  * The endpoints of a running stack, from its env file; `undefined` when the stack is not up (or,
- * with `needs`, when one of those services is not running).
+ * with `needs`, when one of those services is not running). The Toxiproxy ones are there only
+ * while Toxiproxy runs.
  */
 export function runningStackEndpoints(
   config: StackConfig = loadStackConfig(),
-  needs: readonly ServiceName[] = SERVICE_NAMES,
+  needs: readonly ServiceName[] = REQUIRED_SERVICES,
 ): StackEndpoints | undefined {
   const env = readEnvFile(config.paths.envFile);
   const pids = readPids(config.paths.pidsFile);
   const allRunning = needs.every((n) => isRunning(pids[n]));
-  return env && allRunning ? (env as unknown as StackEndpoints) : undefined;
+  if (!env || !allRunning) return undefined;
+  if (!isRunning(pids.toxiproxy)) for (const key of TOXI_KEYS) delete env[key];
+  return env as unknown as StackEndpoints;
 }

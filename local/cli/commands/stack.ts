@@ -1,3 +1,4 @@
+import { REQUIRED_SERVICES } from '#local/services.ts';
 import { stackDown, stackStatus, stackUp } from '#local/stack.ts';
 import { formatEnv } from '#local/stack-config.ts';
 import type { Command } from '#shared/cli/command.ts';
@@ -7,19 +8,22 @@ const log = (line: string) => process.stderr.write(`[stack] ${line}\n`);
 const ENV_HELP = `Environment:
   MSKGUARD_KAFKA_PORT (19092)  MSKGUARD_KAFKA_CONTROLLER_PORT (19093)  MSKGUARD_DYNAMODB_PORT (18000)
   MSKGUARD_REDIS_PORT (16379)  MSKGUARD_UPSTASH_PORT (18079)          MSKGUARD_STACK_HOST (127.0.0.1)
-  MSKGUARD_STACK_CACHE (.cache/stack: jars)  MSKGUARD_STACK_STATE (.local/stack: pids, logs, env file)`;
+  MSKGUARD_TOXIPROXY_PORT (18474)  MSKGUARD_TOXI_REDIS_PORT (16380)  MSKGUARD_TOXI_UPSTASH_PORT (18080)
+  MSKGUARD_STACK_CACHE (.cache/stack: jars, toxiproxy)  MSKGUARD_STACK_STATE (.local/stack: pids, logs, env file)`;
 
 /** `mskguard stack up|down|status`: the local service stack. */
 export const stackCommands: Command[] = [
   {
     path: ['stack', 'up'],
-    summary: 'start Kafka, DynamoDB Local, Redis and the Upstash REST endpoint',
+    summary: 'start Kafka, DynamoDB Local, Redis, the Upstash REST endpoint and Toxiproxy',
     help: `Usage: mskguard stack up
 
 Starts the local stack on 127.0.0.1: a single-node KRaft Kafka broker, DynamoDB Local (in memory),
-redis-server (no persistence) and mskguard's Upstash-REST-compatible endpoint in front of that Redis.
+redis-server (no persistence), mskguard's Upstash-REST-compatible endpoint in front of that Redis, and
+Toxiproxy with two proxies (redis, upstash) in front of those two for fault tests.
 Fetches the Kafka and DynamoDB Local jars from Maven Central on first use (cached in .cache/stack),
-installs redis-server with apt-get when it is missing, waits until every service answers, then prints
+installs redis-server with apt-get when it is missing, builds Toxiproxy with go install on first use
+(optional: without Go the stack runs without it and says so), waits until every service answers, then prints
 the endpoints as env lines and writes them to .local/stack/stack.env. Running it twice starts nothing twice.
 
 ${ENV_HELP}`,
@@ -51,7 +55,7 @@ ${ENV_HELP}`,
     help: `Usage: mskguard stack status
 
 Prints one line per service: pid, whether it runs, whether it answers a real request.
-Exit code 0 when all four answer, 3 otherwise.
+Exit code 0 when the four required services answer (Toxiproxy is optional), 3 otherwise.
 
 ${ENV_HELP}`,
     run: async () => {
@@ -60,7 +64,8 @@ ${ENV_HELP}`,
         const state = s.answering ? 'answering' : s.running ? 'running, NOT answering' : 'stopped';
         process.stdout.write(`${s.name.padEnd(9)} ${String(s.pid ?? '-').padEnd(8)} ${state}\n`);
       }
-      return statuses.every((s) => s.answering) ? 0 : 3;
+      const required = new Set<string>(REQUIRED_SERVICES);
+      return statuses.every((s) => s.answering || !required.has(s.name)) ? 0 : 3;
     },
   },
 ];

@@ -1,7 +1,8 @@
 // The local stack can start a subset of its services (the dedup benchmark starts only Redis and
 // the REST endpoint, so no JVM warms up beside it): what is asked for and what it needs start,
 // and nothing else; `down` stops exactly those, or only what one `up` started (and what needs it);
-// an `up` that fails stops what it started.
+// an `up` that fails stops what it started; Toxiproxy is optional: when it cannot be built the
+// stack comes up without it and says so.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ describe('stackUp with only', () => {
     expect([...started].sort()).toEqual(['redis', 'upstash']);
     expect(endpoints.REDIS_URL).toBe('redis://127.0.0.1:26379');
     const status = Object.fromEntries((await stackStatus(config)).map((s) => [s.name, s.answering]));
-    expect(status).toEqual({ redis: true, upstash: true, kafka: false, dynamodb: false });
+    expect(status).toEqual({ redis: true, upstash: true, kafka: false, dynamodb: false, toxiproxy: false });
     expect(runningStackEndpoints(config, ['redis', 'upstash'])).toEqual(endpoints);
     expect(runningStackEndpoints(config)).toBeUndefined();
     expect((await stackDown({ config })).sort()).toEqual(['redis', 'upstash']);
@@ -52,7 +53,7 @@ describe('stackUp with only', () => {
     expect(started).toEqual(['upstash']);
     expect(stopped).toEqual(['upstash']);
     const status = Object.fromEntries((await stackStatus(config)).map((s) => [s.name, s.answering]));
-    expect(status).toEqual({ redis: true, upstash: false, kafka: false, dynamodb: false });
+    expect(status).toEqual({ redis: true, upstash: false, kafka: false, dynamodb: false, toxiproxy: false });
     expect(runningStackEndpoints(config, ['redis'])?.REDIS_URL).toBe('redis://127.0.0.1:26379');
     expect(await stackDown({ config })).toEqual(['redis']);
   }, 60_000);
@@ -73,6 +74,46 @@ describe('stackUp with only', () => {
     const running = (await stackStatus(config)).filter((s) => s.running).map((s) => s.name);
     expect(running).toEqual([]);
     expect(runningStackEndpoints(config, ['redis'])).toBeUndefined();
+  }, 60_000);
+
+  it('comes up without Toxiproxy when it cannot be built, says why, and publishes no TOXI endpoints', async () => {
+    // Prepare: an empty cache (nothing built) and a Go that may not download modules.
+    const cache = mkdtempSync(join(tmpdir(), 'mskguard-nogo-'));
+    const noGo = loadStackConfig({
+      ...process.env,
+      MSKGUARD_STACK_STATE: state,
+      MSKGUARD_STACK_CACHE: cache,
+      MSKGUARD_REDIS_PORT: '26379',
+      MSKGUARD_UPSTASH_PORT: '28079',
+      MSKGUARD_KAFKA_PORT: '29092',
+      MSKGUARD_KAFKA_CONTROLLER_PORT: '29093',
+      MSKGUARD_DYNAMODB_PORT: '28000',
+      MSKGUARD_TOXIPROXY_PORT: '28474',
+      MSKGUARD_TOXI_REDIS_PORT: '26380',
+      MSKGUARD_TOXI_UPSTASH_PORT: '28080',
+    });
+    const saved = { GOPROXY: process.env.GOPROXY, GOMODCACHE: process.env.GOMODCACHE };
+    process.env.GOPROXY = 'off';
+    process.env.GOMODCACHE = join(cache, 'gomod');
+    const lines: string[] = [];
+
+    // Act
+    const up = await stackUp({ config: noGo, only: ['toxiproxy'], log: (l) => lines.push(l) }).finally(() => {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+
+    // Assess
+    expect([...up.started].sort()).toEqual(['redis', 'upstash']);
+    expect(up.endpoints.TOXIPROXY_URL).toBeUndefined();
+    expect(lines.join('\n')).toMatch(
+      /toxiproxy is optional and unavailable, the stack runs without it: go install/,
+    );
+    expect(runningStackEndpoints(noGo, ['redis', 'upstash'])?.TOXI_REDIS_URL).toBeUndefined();
+    expect((await stackDown({ config: noGo })).sort()).toEqual(['redis', 'upstash']);
+    rmSync(cache, { recursive: true, force: true });
   }, 60_000);
 
   it('stops what needs a service along with it', async () => {
