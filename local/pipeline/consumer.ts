@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { ORDER_KEY_SOURCES, readOrder } from '#functions/orders.ts';
 import { MskGuardError } from '#shared/errors.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
-import type { MskGuardOptions } from '#shared/middleware/options.ts';
+import type { MskGuardOptions, QuarantineSink } from '#shared/middleware/options.ts';
 import {
   type KafkaEvent,
   type ParsedRecord,
@@ -30,6 +30,11 @@ export interface LocalConsumer {
   failRecordMidBatch(): void;
   /** Faults armed and not yet fired. */
   pendingFaults(): number;
+  /**
+   * Routes the next batches through a second guard in `probabilistic` mode (its own in-container
+   * filter, quarantine instead of processing a probable duplicate), or back to the exact one.
+   */
+  useProbabilistic(on: boolean): void;
 }
 
 /**
@@ -47,6 +52,7 @@ export interface LocalConsumer {
 export function createLocalConsumer(
   guard: Omit<MskGuardOptions, 'keySources' | 'metrics'>,
   emf?: EmfLineSink,
+  quarantine?: QuarantineSink,
 ): LocalConsumer {
   const effects = new Map<string, number>();
   const metrics = new MetricsRecorder(undefined, emf);
@@ -57,30 +63,43 @@ export function createLocalConsumer(
   let throwNext = false;
   let failRecord = false;
 
-  const handler = middy<KafkaEvent, unknown, Error, Context>()
-    .use(mskGuard({ logger, ...guard, keySources: ORDER_KEY_SOURCES, metrics }))
-    .handler(async (event) => {
-      if (throwNext) {
-        throwNext = false;
-        throw new SimulatedFaultError('simulated fault: the order database is unreachable');
-      }
-      const batch = parseMskEvent(event);
-      let failing: ParsedRecord | undefined;
-      if (failRecord && batch.records.length >= 2) {
-        failRecord = false;
-        failing = batch.records[Math.floor(batch.records.length / 2)];
-      }
-      const result = await processRecordsInOrder(batch, (record) => {
-        if (record === failing)
-          throw new SimulatedFaultError(`simulated fault: ${record.coordinate} timed out`);
-        const orderId = readOrder(record).orderId;
-        effects.set(orderId, (effects.get(orderId) ?? 0) + 1);
-      });
-      return result.response;
+  const guarded = (options: MskGuardOptions) =>
+    middy<KafkaEvent, unknown, Error, Context>().use(mskGuard(options)).handler(businessLogic);
+  const businessLogic = async (event: KafkaEvent) => {
+    if (throwNext) {
+      throwNext = false;
+      throw new SimulatedFaultError('simulated fault: the order database is unreachable');
+    }
+    const batch = parseMskEvent(event);
+    let failing: ParsedRecord | undefined;
+    if (failRecord && batch.records.length >= 2) {
+      failRecord = false;
+      failing = batch.records[Math.floor(batch.records.length / 2)];
+    }
+    const result = await processRecordsInOrder(batch, (record) => {
+      if (record === failing)
+        throw new SimulatedFaultError(`simulated fault: ${record.coordinate} timed out`);
+      const orderId = readOrder(record).orderId;
+      effects.set(orderId, (effects.get(orderId) ?? 0) + 1);
     });
+    return result.response;
+  };
+  const base = { logger, ...guard, keySources: ORDER_KEY_SOURCES, metrics };
+  const exact = guarded(base);
+  // No distributed Bloom: its false positives would quarantine fresh orders; the in-container filter
+  // alone knows exactly the keys completed here.
+  const probabilistic = quarantine
+    ? guarded({ ...base, mode: 'probabilistic', quarantine, distributedBloom: false })
+    : undefined;
+  let useProbabilistic = false;
+  const handler = (event: KafkaEvent, context: Context) =>
+    (useProbabilistic && probabilistic ? probabilistic : exact)(event, context);
 
   return {
     handler,
+    useProbabilistic: (on: boolean) => {
+      useProbabilistic = on && probabilistic !== undefined;
+    },
     effects,
     totals: metrics.totals,
     failNextInvocation: () => {

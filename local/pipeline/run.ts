@@ -54,6 +54,7 @@ export const LOCAL_FAULTS = [
   'consumer crash mid-batch',
   'cache outage (degraded mode)',
   'producer duplicate burst',
+  'quarantine (probabilistic mode)',
   'consumer stopped (mapping disabled, records waiting)',
   'offset loss + restore auto',
 ] as const;
@@ -65,6 +66,7 @@ export const LOCAL_FAULTS = [
 export const FAULT_ALARMS: Readonly<Record<string, readonly string[]>> = {
   'cache outage (degraded mode)': ['degradedMode', 'cacheErrors'],
   'producer duplicate burst': ['duplicateRate'],
+  'quarantine (probabilistic mode)': ['quarantineGrowth'],
   'consumer stopped (mapping disabled, records waiting)': [
     'esmNotEnabled',
     'watchdogCheckpointAge',
@@ -83,6 +85,8 @@ export const LOCAL_TIME_SCALE = 60;
 const SUSTAINED_FAULT_MS = 25_000;
 /** Records waiting while the consumer is stopped, at least (segment 3, padded with fresh orders). */
 const STOPPED_MIN_RECORDS = 3000;
+/** Orders quarantined as probable duplicates (the alarm's threshold is 10 an hour). */
+const QUARANTINED_ORDERS = 40;
 /** Fresh orders processed while the cache is down. */
 const DEGRADED_ORDERS = 200;
 
@@ -264,6 +268,7 @@ async function runWithFaults(
 
   const fresh = await cacheOutage(session, topic, note, plan.records[0]?.orderId ?? 'order');
   const duplicates = await duplicateBurst(session, topic, note, plan.records.slice(0, cut1));
+  const probable = await quarantineFault(session, topic, note, plan.records[0]?.orderId ?? 'order');
 
   await session.stopPoller();
   note(
@@ -291,7 +296,7 @@ async function runWithFaults(
   });
   await session.startPoller();
   await session.waitCaughtUp(highs3);
-  return { fresh: [...fresh, ...backlog], duplicates };
+  return { fresh: [...fresh, ...probable, ...backlog], duplicates: duplicates + probable.length };
 }
 
 /** Orders with keys of their own, produced once. */
@@ -323,6 +328,30 @@ async function cacheOutage(
   }
   note('cache back');
   return fresh;
+}
+
+/**
+ * In probabilistic mode, orders processed in this container and then produced again hit the
+ * in-container filter and are quarantined (DynamoDB), not processed: the quarantineGrowth alarm.
+ */
+async function quarantineFault(
+  session: LocalSession,
+  topic: string,
+  note: (line: string) => void,
+  keySeed: string,
+): Promise<OrderRecord[]> {
+  const orders = freshOrders(`${keySeed}-probabilistic`, QUARANTINED_ORDERS);
+  session.consumer.useProbabilistic(true);
+  try {
+    await runSegment(session, orders, topic, note, 'probabilistic mode: producing');
+    note(
+      `fault: quarantine: the same ${QUARANTINED_ORDERS} orders produced again are Bloom hits in probabilistic mode`,
+    );
+    await runSegment(session, orders, topic, note, 'probabilistic mode: producing again');
+  } finally {
+    session.consumer.useProbabilistic(false);
+  }
+  return orders;
 }
 
 /** A producer resends already processed orders at new offsets, steadily, for the sustained-fault time. */

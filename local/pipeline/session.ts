@@ -9,6 +9,7 @@ import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import { QuarantineStore } from '#shared/quarantine/store.ts';
 import { OutageableRunner } from './cache-outage.ts';
 import { createLocalConsumer, type LocalConsumer, SimulatedFaultError } from './consumer.ts';
 import { LocalRunError } from './faults.ts';
@@ -96,6 +97,7 @@ export class LocalSession {
         onCacheUnavailable: 'degrade',
       },
       this.#emf,
+      new QuarantineStore(this.dynamodb, settings.tables.quarantine),
     );
     this.watchdog = new LocalWatchdog({
       group: settings.group,
