@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { defaultBundling } from '#cdk/function-defaults.ts';
+import { missingCacheClients } from '#cdk/paths.ts';
 import { PROJECT_ROOT } from '#local/stack-config.ts';
 import type { BenchContext } from './main.ts';
 import type { Row, Table } from './table.ts';
@@ -62,7 +63,8 @@ async function bundleBytes(entry: string, cwd: string, outfile: string): Promise
     keepNames: true,
     mainFields: ['module', 'main'],
     banner: { js: options.banner ?? '' },
-    external: [...(options.externalModules ?? [])],
+    // As the construct bundles in the user's project: a cache client not installed there stays out.
+    external: ['@aws-sdk/*', ...missingCacheClients(join(cwd, 'package.json'))],
     logLevel: 'error',
   });
   return statSync(outfile).size;
