@@ -30,9 +30,12 @@ const JOIN_TIMEOUT_MS = 60_000;
  *   `awsRequestId` per invocation; an invocation past the timeout fails;
  * - offsets committed only after success: a batch's last offset + 1; with a partial-batch response,
  *   up to the lowest failed offset, then redelivery from it (seek);
- * - a throw, a timeout or an invalid response retries the whole batch, at most
- *   `maximumRetryAttempts` times per failing offset with exponential backoff (the partition is paused
- *   meanwhile, others go on); then the batch goes to the on-failure hook and the poller skips past it.
+ * - a throw, a timeout, an invalid response or a partial-batch response retries from the failing
+ *   offset, at most `maximumRetryAttempts` times per failing offset (-1: infinite, 10 with an
+ *   `onFailure` hook), at once: Lambda documents no delay between retries, so none is assumed
+ *   (`retryBackoffMs` opts into exponential backoff); the partition is blocked meanwhile, others go
+ *   on; then the batch goes to the on-failure hook and the poller skips past it
+ *   (docs/decisions/0011-kafka-retry-pacing.md).
  *
  * Not reproduced: one event holds one partition (Lambda may mix partitions in one event); splitting
  * batches on error (`BisectBatchOnFunctionError`); `MaximumRecordAgeInSeconds`; provisioned pollers

@@ -1,6 +1,12 @@
 import { ConfigurationError } from '#shared/errors.ts';
 import { type AfterSuccess, type PollerOptions, StartingPosition } from './types.ts';
 
+/**
+ * Retries Lambda applies when `MaximumRetryAttempts` is -1 (infinite) and an on-failure destination
+ * is configured (docs/decisions/0011-kafka-retry-pacing.md).
+ */
+export const INFINITE_RETRIES_WITH_DESTINATION = 10;
+
 /** Lambda's synchronous invocation payload limit (6 MB). */
 export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
 
@@ -52,8 +58,8 @@ export function resolvePollerSettings(options: PollerOptions): PollerSettings {
       64 * 1024 * 1024,
     ),
     timeoutMs: integer('timeoutMs', options.timeoutMs ?? 60_000, 1, 900_000),
-    maximumRetryAttempts: integer('maximumRetryAttempts', options.maximumRetryAttempts ?? 3, 0, 10_000),
-    retryBackoffMs: integer('retryBackoffMs', options.retryBackoffMs ?? 100, 0, 60_000),
+    maximumRetryAttempts: retryAttempts(options),
+    retryBackoffMs: integer('retryBackoffMs', options.retryBackoffMs ?? 0, 0, 60_000),
     onFailure: options.onFailure,
     afterSuccess: options.afterSuccess ?? commit,
     startingPosition,
@@ -64,7 +70,26 @@ export function resolvePollerSettings(options: PollerOptions): PollerSettings {
   };
 }
 
-/** Delay before retry `attempt` (1-based) of a partition: exponential from `baseMs`, at most 5 s. */
+/**
+ * Lambda's `MaximumRetryAttempts` for Kafka: 0–10,000, or -1 for infinite, which Lambda turns into
+ * 10 when an on-failure destination is configured (here: an `onFailure` hook). Infinite is returned
+ * as `Number.POSITIVE_INFINITY`.
+ */
+function retryAttempts(options: PollerOptions): number {
+  const value = options.maximumRetryAttempts ?? 3;
+  if (value === -1) {
+    return options.onFailure ? INFINITE_RETRIES_WITH_DESTINATION : Number.POSITIVE_INFINITY;
+  }
+  return integer('maximumRetryAttempts (or -1 for infinite)', value, 0, 10_000);
+}
+
+/**
+ * Delay before retry `attempt` (1-based) of a partition. Lambda documents no delay between the
+ * retries of a Kafka batch (docs/decisions/0011-kafka-retry-pacing.md), so by default (`baseMs` 0)
+ * the emulator redelivers at once: the fastest a retry budget can be spent. A `baseMs` above 0 opts
+ * into exponential backoff from it, at most 5 s.
+ */
 export function retryDelayMs(baseMs: number, attempt: number): number {
+  if (baseMs === 0) return 0;
   return Math.min(baseMs * 2 ** Math.max(0, attempt - 1), 5000);
 }

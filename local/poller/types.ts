@@ -44,9 +44,18 @@ export interface PollerOptions {
   readonly maxPayloadBytes?: number;
   /** The function's timeout: the context counts down from it and a slower invocation fails. @default 60_000 */
   readonly timeoutMs?: number;
-  /** Retries of a failed batch before it goes to the on-failure hook (0–10,000, Lambda's `MaximumRetryAttempts`). @default 3 */
+  /**
+   * Retries of a failed batch before it goes to the on-failure hook (Lambda's `MaximumRetryAttempts`:
+   * 0–10,000, or -1 for infinite, which becomes 10 when `onFailure` is set, as Lambda does with an
+   * on-failure destination). The first invocation is not a retry. @default 3
+   */
   readonly maximumRetryAttempts?: number;
-  /** Delay before the first retry of a partition; doubles per attempt up to 5 s. @default 100 */
+  /**
+   * Delay before the first retry of a partition, doubling per attempt up to 5 s. Lambda documents no
+   * delay between retries of a Kafka batch, so the default redelivers at once (the partition waits
+   * for nothing but the invocations); a value above 0 is for runs that want slower retries.
+   * @default 0
+   */
   readonly retryBackoffMs?: number;
   /** Called with each batch whose retries are exhausted; the poller then skips past it. @default keep it in {@link LambdaKafkaPoller.failedBatches} */
   readonly onFailure?: (failure: FailedBatch) => void | Promise<void>;

@@ -2,7 +2,9 @@
 // builds are Lambda's (parsed by parseMskEvent), offsets are committed only after success (read
 // back with a separate admin client), partial-batch responses redeliver from the failed offset,
 // a throwing batch is retried up to maximumRetryAttempts and then goes to the on-failure hook,
-// and batches respect batchSize and the 6 MB payload limit. G3 of the poller: commits only move
+// and batches respect batchSize and the 6 MB payload limit. Retries follow Lambda's documented
+// pacing (docs/decisions/0011-kafka-retry-pacing.md): no delay between them, -1 is infinite and
+// becomes 10 with an on-failure destination; a backoff is only there when asked for. G3 of the poller: commits only move
 // past records whose invocation succeeded.
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
@@ -14,6 +16,7 @@ import {
   LAMBDA_PAYLOAD_LIMIT_BYTES,
   LambdaKafkaPoller,
   type PollerOptions,
+  type RetriedEvent,
 } from '#local/poller/index.ts';
 import { type KafkaEvent, parseMskEvent, processRecordsInOrder } from '#shared/msk/index.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
@@ -77,20 +80,22 @@ async function startPoller(topic: string, handler: Handler, extra: Partial<Polle
   const groupId = uniqueName('grp');
   const invoked: InvokedEvent[] = [];
   const commits: number[] = [];
+  const retried: RetriedEvent[] = [];
   const poller = new LambdaKafkaPoller({
     brokers: [env.KAFKA_BROKERS],
     topic,
     groupId,
     handler,
     batchingWindowMs: 0,
-    retryBackoffMs: 10,
     ...extra,
   });
   poller.on('invoked', (e) => invoked.push(e));
   poller.on('committed', (e) => commits.push(e.offset));
+  // Retries come at once: listen before the first fetch.
+  poller.on('retried', (e) => retried.push(e));
   pollers.push(poller);
   await poller.start();
-  return { poller, groupId, invoked, commits };
+  return { poller, groupId, invoked, commits, retried };
 }
 
 const offsetsOf = (event: KafkaEvent) => parseMskEvent(event).records.map((r) => r.offset);
@@ -205,15 +210,13 @@ describe('LambdaKafkaPoller', () => {
     };
 
     // Act
-    const { poller, groupId, invoked, commits } = await startPoller(topic, handler, {
+    const { poller, groupId, invoked, commits, retried } = await startPoller(topic, handler, {
       batchSize: 2,
       maximumRetryAttempts: 2,
       onFailure: (f) => {
         failures.push(f);
       },
     });
-    const retried: number[] = [];
-    poller.on('retried', (r) => retried.push(r.attempt));
     await waitUntil(
       async () => (await committed(groupId, topic)).get(0) === 4 && commits.at(-1) === 4,
       'the partition is committed',
@@ -226,7 +229,10 @@ describe('LambdaKafkaPoller', () => {
       [0, 3, 'error'],
       [2, 1, 'success'],
     ]);
-    expect(retried).toEqual([1, 2]);
+    expect(retried.map((r) => [r.attempt, r.delayMs])).toEqual([
+      [1, 0],
+      [2, 0],
+    ]);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({
       firstOffset: 0,
@@ -238,6 +244,55 @@ describe('LambdaKafkaPoller', () => {
     expect(offsetsOf(failures[0]!.event)).toEqual([0, 1]);
     expect(poller.failedBatches).toEqual(failures);
     expect(commits).toEqual([2, 4]);
+  });
+
+  it('retries 10 times when retries are infinite (-1) and an on-failure destination is set', async () => {
+    // Prepare
+    const topic = await topicWith(1);
+    await produce(topic, 0, ['0', '1']);
+    const failures: FailedBatch[] = [];
+    let calls = 0;
+    const handler = (event: KafkaEvent) => {
+      calls++;
+      return {
+        batchItemFailures: [{ itemIdentifier: { partition: `${topic}-0`, offset: offsetsOf(event)[0] } }],
+      };
+    };
+
+    // Act
+    const { groupId, invoked } = await startPoller(topic, handler, {
+      batchSize: 2,
+      maximumRetryAttempts: -1,
+      onFailure: (f) => {
+        failures.push(f);
+      },
+    });
+    await waitUntil(async () => (await committed(groupId, topic)).get(0) === 2, 'the partition is committed');
+
+    // Assess: a partial-batch response is a failed attempt like a throw.
+    expect(calls).toBe(11);
+    expect(invoked.map((i) => i.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(invoked.every((i) => i.outcome === 'partial' && i.retryFrom === 0)).toBe(true);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ firstOffset: 0, lastOffset: 1, attempts: 11, reason: 'partial' });
+  });
+
+  it('backs off exponentially only when retryBackoffMs asks for it', async () => {
+    // Prepare
+    const topic = await topicWith(1);
+    await produce(topic, 0, ['0']);
+    let calls = 0;
+    const handler = () => {
+      if (calls++ < 2) throw new Error('transient');
+    };
+
+    // Act
+    const { groupId, retried } = await startPoller(topic, handler, { retryBackoffMs: 5 });
+    await waitUntil(async () => (await committed(groupId, topic)).get(0) === 1, 'the partition is committed');
+
+    // Assess
+    expect(retried.map((r) => r.delayMs)).toEqual([5, 10]);
+    expect(calls).toBe(3);
   });
 
   it('fails an invocation that outlives the function timeout and retries it', async () => {
