@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../shared/errors.ts';
+import type { ChatbotChannels } from './constructs/chatbot.ts';
 import type { TopicSpec } from './constructs/kafka-topics.ts';
 import { KafkaClusterKind } from './kafka-cluster.ts';
 import type {
@@ -35,6 +36,10 @@ export const CONTEXT_KEYS = {
   ALARM_EMAILS: 'mskguard:alarmEmails',
   ALARM_HTTPS_ENDPOINTS: 'mskguard:alarmHttpsEndpoints',
   TABLE_KMS_KEY_ARN: 'mskguard:tableKmsKeyArn',
+  LOG_KMS_KEY_ARN: 'mskguard:logKmsKeyArn',
+  ALARM_TOPIC_ARN: 'mskguard:alarmTopicArn',
+  /** JSON {"slack":[{name,workspaceId,channelId}],"teams":[{name,teamId,tenantId,channelId}]}. */
+  ALARM_CHATBOT: 'mskguard:alarmChatbot',
   ALLOW_TOPIC_DELETION: 'mskguard:allowTopicDeletion',
   NAG: 'mskguard:nag',
 } as const;
@@ -82,6 +87,9 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
   }
   const restoreEntry = stringValue(read, CONTEXT_KEYS.RESTORE_ENTRY);
   const tableKmsKeyArn = stringValue(read, CONTEXT_KEYS.TABLE_KMS_KEY_ARN);
+  const logKmsKeyArn = stringValue(read, CONTEXT_KEYS.LOG_KMS_KEY_ARN);
+  const alarmTopicArn = stringValue(read, CONTEXT_KEYS.ALARM_TOPIC_ARN);
+  const alarmChatbot = jsonValue<ChatbotChannels>(read, CONTEXT_KEYS.ALARM_CHATBOT);
   return {
     stackName: stringValue(read, CONTEXT_KEYS.STACK_NAME) ?? 'MskGuard',
     nag: booleanValue(read, CONTEXT_KEYS.NAG) ?? true,
@@ -96,6 +104,9 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
       allowTopicDeletion: booleanValue(read, CONTEXT_KEYS.ALLOW_TOPIC_DELETION) ?? false,
       ...(restoreEntry ? { restoreEntry } : {}),
       ...(tableKmsKeyArn ? { tableKmsKeyArn } : {}),
+      ...(logKmsKeyArn ? { logKmsKeyArn } : {}),
+      ...(alarmTopicArn ? { alarmTopicArn } : {}),
+      ...(alarmChatbot ? { alarmChatbot } : {}),
     },
   };
 }
