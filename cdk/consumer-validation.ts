@@ -26,6 +26,8 @@ export interface ConsumerSettingsInput {
   readonly batchSize?: number;
   readonly maxBatchingWindow?: Duration;
   readonly retryAttempts?: number;
+  /** @default none (Lambda's default: records never expire) */
+  readonly maxRecordAge?: Duration;
   readonly provisionedPollers?: {
     readonly minimum?: number;
     readonly maximum?: number;
@@ -68,6 +70,7 @@ export function validateConsumerSettings(input: ConsumerSettingsInput): Consumer
   const retryAttempts = input.retryAttempts ?? 3;
   // -1 (infinite) is legal for Lambda but would block a partition forever on a poison record.
   assertIntegerIn(retryAttempts, 0, 10_000, `${where}: retryAttempts (bounded retries; -1 is not allowed)`);
+  assertLeaseFitsRetries(where, timeout, retryAttempts, input.maxRecordAge);
   const minimumPollers = input.provisionedPollers?.minimum ?? 1;
   const maximumPollers = input.provisionedPollers?.maximum ?? Math.max(3, minimumPollers);
   assertIntegerIn(minimumPollers, 1, 200, `${where}: provisionedPollers.minimum`);
@@ -80,6 +83,54 @@ export function validateConsumerSettings(input: ConsumerSettingsInput): Consumer
     retryAttempts,
     pollers: { minimumPollers, maximumPollers, ...(groupName ? { pollerGroupName: groupName } : {}) },
   };
+}
+
+/** The guard's default lease margin (mskGuard `leaseMarginMs`): a lease is the remaining time plus it. */
+export const LEASE_MARGIN = Duration.seconds(5);
+
+/**
+ * How long one delivery can wait for another invocation's lease before failing its partition: its
+ * time less a reserve for the handler (a quarter, at least 5 s; shared/dedup/cache.ts).
+ */
+export function leaseWaitBudgetSeconds(timeout: Duration): number {
+  const t = timeout.toSeconds();
+  return t - Math.max(5, t / 4);
+}
+
+/**
+ * Lambda retries a failed Kafka batch at once (decision 0011), so the time a batch's retries cover
+ * is what its deliveries wait. The longest lease a batch can meet is a whole function run plus the
+ * margin (a holder that claimed and then lost the cache). It must end within the attempts, or a
+ * cache blip sends the batch to the on-failure destination unprocessed (issue 17):
+ *
+ *   (retryAttempts + 1) x waitBudget(timeout) >= timeout + leaseMargin
+ *
+ * A maximum record age shorter than that schedule is refused for the same reason.
+ */
+function assertLeaseFitsRetries(
+  where: string,
+  timeout: Duration,
+  retryAttempts: number,
+  maxRecordAge: Duration | undefined,
+): void {
+  const budget = leaseWaitBudgetSeconds(timeout);
+  const lease = timeout.toSeconds() + LEASE_MARGIN.toSeconds();
+  if ((retryAttempts + 1) * budget < lease) {
+    const needed = budget > 0 ? Math.ceil(lease / budget) - 1 : undefined;
+    throw new ConfigurationError(
+      `${where}: the longest lease (timeout ${timeout.toSeconds()} s + margin ${LEASE_MARGIN.toSeconds()} s = ${lease} s) ` +
+        `does not fit in ${retryAttempts + 1} attempts that may each wait ${Math.max(0, budget)} s, so a cache blip could ` +
+        `send a batch to the on-failure destination unprocessed. ${needed === undefined ? 'Raise the timeout above 5 s.' : `Set retryAttempts to at least ${needed}, or raise the timeout.`}`,
+    );
+  }
+  const schedule = (retryAttempts + 1) * timeout.toSeconds() + LEASE_MARGIN.toSeconds();
+  if (maxRecordAge !== undefined && maxRecordAge.toSeconds() < schedule) {
+    throw new ConfigurationError(
+      `${where}: maxRecordAge ${maxRecordAge.toSeconds()} s is shorter than the retry schedule ` +
+        `(${retryAttempts + 1} attempts x ${timeout.toSeconds()} s + ${LEASE_MARGIN.toSeconds()} s = ${schedule} s): records ` +
+        'could expire to the on-failure destination while a lease still holds them. Raise it or leave it unset.',
+    );
+  }
 }
 
 function assertIntegerIn(value: number, min: number, max: number, what: string): void {

@@ -29,10 +29,15 @@ export type CacheEvent =
   | { readonly type: 'lease-wait'; readonly ms: number; readonly keys: number }
   | { readonly type: 'late-settlement'; readonly owners: number };
 
-// A claim waits for a live lease only if it ends within the invocation's remaining time less a
-// reserve for the handler (a quarter of it, at least 5 s), at most this many times, each one more
-// round trip. A lease that ends later fails its partition, and Lambda retries it.
-const MAX_WAITS = 3;
+// A claim that meets another owner's live lease polls for it instead of failing the partition at
+// once: Lambda retries a failed Kafka batch without a pause (decision 0011), so failing at once
+// would spend the retries in milliseconds while the holder works or its lease runs out. It polls
+// after 50, 100, 200 ms... (never past the lease's end, which it sleeps to when that is sooner),
+// within the invocation's remaining time less a reserve for the handler (a quarter of it, at least
+// 5 s), at most MAX_WAITS times, each one more round trip. What is still held then fails its
+// partition, and the retry meets the lease nearer its end.
+const MAX_WAITS = 10;
+const FIRST_POLL_MS = 50;
 const MIN_RESERVE_MS = 5000;
 // The lease ends in Redis time; the wait is measured here: a little slack covers the round trip.
 const WAIT_SLACK_MS = 50;
@@ -122,9 +127,10 @@ export class CacheTiers {
   }
 
   /**
-   * Waits for the live leases that end within the remaining time less the handler's reserve, then
-   * claims those keys again under the same owner; a lease that outlives that stays IN_PROGRESS
-   * (its partition is retried after it). Bounded: at most MAX_WAITS round trips.
+   * Polls the keys under other owners' live leases (see MAX_WAITS), claiming them again under the
+   * same owner each time: a holder that completes makes them duplicates, one that releases or dies
+   * makes them this invocation's. What is still held when the wait budget is spent stays
+   * IN_PROGRESS (its partition is retried). G4 holds: only the claim in Redis gives a key.
    */
   async #waitForLeases(
     tier: RedisDedupTier,
@@ -137,17 +143,22 @@ export class CacheTiers {
     const inDoubt = [...first.inDoubt];
     let waits = first.waits;
     let waitedMs = 0;
+    // Measured here, not read from the context, so a context whose clock stands still is bounded too.
+    const started = performance.now();
+    const remaining = timing.remainingMs();
+    const budget = remaining - Math.max(MIN_RESERVE_MS, remaining / 4);
+    let poll = FIRST_POLL_MS;
     for (let round = 0; round < MAX_WAITS && waits.length > 0; round++) {
-      const remaining = timing.remainingMs();
-      const budget = remaining - Math.max(MIN_RESERVE_MS, remaining / 4);
-      const fitting = waits.filter((w) => w.ms + WAIT_SLACK_MS <= budget);
-      if (fitting.length === 0) break;
-      const ms = Math.max(...fitting.map((w) => w.ms)) + WAIT_SLACK_MS;
+      const left = budget - (performance.now() - started);
+      const soonest = Math.min(...waits.map((w) => w.ms)) + WAIT_SLACK_MS;
+      const ms = Math.min(poll, soonest, left);
+      if (ms < FIRST_POLL_MS) break;
+      poll *= 2;
       await new Promise((resolve) => setTimeout(resolve, ms));
       waitedMs += ms;
-      this.#options.onEvent?.({ type: 'lease-wait', ms, keys: fitting.length });
+      const waiting = waits;
       const again = await tier.claim(
-        fitting.map((w) => keys[w.index]!),
+        waiting.map((w) => keys[w.index]!),
         { leaseMs: timing.leaseMs(), mode, owner: first.ticket.owner },
       );
       if (again.ticket.bucket !== first.ticket.bucket) {
@@ -155,10 +166,12 @@ export class CacheTiers {
         await tier.release(again.ticket);
         break;
       }
-      for (let j = 0; j < fitting.length; j++) statuses[fitting[j]!.index] = again.statuses[j]!;
-      for (const d of again.inDoubt) inDoubt.push({ ...d, index: fitting[d.index]!.index });
-      waits = again.waits.map((w) => ({ index: fitting[w.index]!.index, ms: w.ms }));
+      for (let j = 0; j < waiting.length; j++) statuses[waiting[j]!.index] = again.statuses[j]!;
+      for (const d of again.inDoubt) inDoubt.push({ ...d, index: waiting[d.index]!.index });
+      waits = again.waits.map((w) => ({ index: waiting[w.index]!.index, ms: w.ms }));
     }
+    if (waitedMs > 0)
+      this.#options.onEvent?.({ type: 'lease-wait', ms: Math.round(waitedMs), keys: first.waits.length });
     return { statuses, ticket: first.ticket, inDoubt, degraded: false, waitedMs };
   }
 

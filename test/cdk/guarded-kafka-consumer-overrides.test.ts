@@ -45,9 +45,9 @@ describe('GuardedKafkaConsumer (overrides)', () => {
   });
 
   it('sets retry attempts and the maximum record age', () => {
-    const { template } = synth({ retryAttempts: 0, maxRecordAge: Duration.hours(1) });
+    const { template } = synth({ retryAttempts: 1, maxRecordAge: Duration.hours(1) });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      MaximumRetryAttempts: 0,
+      MaximumRetryAttempts: 1,
       MaximumRecordAgeInSeconds: 3600,
     });
   });

@@ -53,16 +53,34 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     expect(c.effects).toEqual(['a', 'b']);
   });
 
-  it('lets exactly one of two concurrent deliveries of a key process it; the other retries (G4)', async () => {
+  it('lets exactly one of two concurrent deliveries of a key process it; the other waits and withholds them (G4)', async () => {
     const group = uniqueName('grp');
     const a = guardedConsumer({ consumerGroup: group, cache: runner });
     const b = guardedConsumer({ consumerGroup: group, cache: runner });
-    // a holds the keys while b's delivery arrives: b starts once a's handler has begun.
+    // a holds the keys while b's delivery arrives: b starts once a's handler has begun, and has a
+    // minute to live, so it polls a's lease instead of failing its partition at once.
     const aStarted = a.nextHandlerStart();
     a.delay(300);
     const [ra, rb] = await Promise.all([
       a.invoke(orders('orders', 0, 5, ['k1', 'k2'])),
-      aStarted.then(() => b.invoke(orders('orders', 1, 9, ['k1', 'k2']))),
+      aStarted.then(() => b.invoke(orders('orders', 1, 9, ['k1', 'k2']), fakeContext(60_000))),
+    ]);
+    expect(a.effects).toEqual(['k1', 'k2']);
+    expect(b.effects).toEqual([]);
+    expect(ra).toEqual({ batchItemFailures: [] });
+    expect(rb).toEqual({ batchItemFailures: [] });
+  });
+
+  it('lets exactly one of two concurrent deliveries of a key process it; the other, with no time to wait, retries (G4)', async () => {
+    const group = uniqueName('grp');
+    const a = guardedConsumer({ consumerGroup: group, cache: runner });
+    const b = guardedConsumer({ consumerGroup: group, cache: runner });
+    // b has 5 s to live: all of it is the handler's reserve, so it fails the partition at once.
+    const aStarted = a.nextHandlerStart();
+    a.delay(300);
+    const [ra, rb] = await Promise.all([
+      a.invoke(orders('orders', 0, 5, ['k1', 'k2'])),
+      aStarted.then(() => b.invoke(orders('orders', 1, 9, ['k1', 'k2']), fakeContext(5000))),
     ]);
     expect(a.effects).toEqual(['k1', 'k2']);
     expect(b.effects).toEqual([]);
