@@ -89,7 +89,7 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
   const tableKmsKeyArn = stringValue(read, CONTEXT_KEYS.TABLE_KMS_KEY_ARN);
   const logKmsKeyArn = stringValue(read, CONTEXT_KEYS.LOG_KMS_KEY_ARN);
   const alarmTopicArn = stringValue(read, CONTEXT_KEYS.ALARM_TOPIC_ARN);
-  const alarmChatbot = jsonValue<ChatbotChannels>(read, CONTEXT_KEYS.ALARM_CHATBOT);
+  const alarmChatbot = jsonObject<ChatbotChannels>(read, CONTEXT_KEYS.ALARM_CHATBOT);
   return {
     stackName: stringValue(read, CONTEXT_KEYS.STACK_NAME) ?? 'MskGuard',
     nag: booleanValue(read, CONTEXT_KEYS.NAG) ?? true,
@@ -223,4 +223,13 @@ function parseJson(key: string, text: string): unknown {
       cause: error,
     });
   }
+}
+
+function jsonObject<T>(read: ContextReader, key: string): T | undefined {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const parsed = typeof value === 'string' ? parseJson(key, value) : value;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ConfigurationError(`Context ${key} must be a JSON object (see docs/deploy.md).`);
+  return parsed as T;
 }

@@ -94,4 +94,22 @@ describe('appConfigFromContext', () => {
   it('turns cdk-nag off only when asked', () => {
     expect(appConfigFromContext(reader({ [CONTEXT_KEYS.NAG]: 'false' })).nag).toBe(false);
   });
+
+  it('reads the on-call topic, the Chatbot channels and the log key', () => {
+    // Act
+    const config = appConfigFromContext(
+      reader({
+        [CONTEXT_KEYS.ALARM_TOPIC_ARN]: 'arn:aws:sns:eu-west-1:111122223333:pager',
+        [CONTEXT_KEYS.ALARM_CHATBOT]: '{"slack":[{"name":"oncall","workspaceId":"T1","channelId":"C1"}]}',
+        [CONTEXT_KEYS.LOG_KMS_KEY_ARN]: 'arn:aws:kms:eu-west-1:111122223333:key/abc',
+      }),
+    );
+
+    // Assess
+    expect(config.props).toMatchObject({
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:pager',
+      alarmChatbot: { slack: [{ name: 'oncall', workspaceId: 'T1', channelId: 'C1' }] },
+      logKmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abc',
+    });
+  });
 });

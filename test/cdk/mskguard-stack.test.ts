@@ -82,6 +82,13 @@ describe('MskGuardStack (demo, no context)', () => {
     ).toHaveLength(3);
   });
 
+  it('reserves the consumer as many concurrent executions as its topic has partitions', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^mskguard guarded consumer'),
+      ReservedConcurrentExecutions: 6,
+    });
+  });
+
   it('exports the names and ids operators need', () => {
     for (const output of [
       'CheckpointTableName',
