@@ -162,7 +162,7 @@ export async function runLocalPipeline(options: LocalRunOptions = {}): Promise<L
     session.watchdog.start();
     let extra: ExtraOrders = { fresh: [], duplicates: 0 };
     if (faults) extra = await runWithFaults(session, plan, { ...options, endpoints, topic, group, note });
-    else await runSegment(session, plan.records, topic, note, 'producing');
+    else await runSteadily(session, plan.records, topic, note);
     progress.stop();
     progress = undefined;
     await session.watchdog.stop();
@@ -228,6 +228,27 @@ async function runSegment(
   const highs = await highWatermarks(session.admin, topic);
   if (!session.hasPoller()) await session.startPoller();
   await session.waitCaughtUp(highs);
+}
+
+/**
+ * Without faults: the workload as a steady stream over the sustained-fault time (25 CloudWatch
+ * minutes), so every alarm window is judged on normal traffic, duplicates and redeliveries included.
+ */
+async function runSteadily(
+  session: LocalSession,
+  orders: readonly OrderRecord[],
+  topic: string,
+  note: (line: string) => void,
+): Promise<void> {
+  note(
+    `producing ${orders.length.toLocaleString('en-US')} records as a steady stream over ${SUSTAINED_FAULT_MS / 1000} s`,
+  );
+  await session.startPoller();
+  const started = performance.now();
+  await produceOverTime(session, topic, orders, SUSTAINED_FAULT_MS);
+  // The poller consumed while the stream was produced: that time counts as consuming.
+  session.consumeMs += performance.now() - started;
+  await session.waitCaughtUp(await highWatermarks(session.admin, topic));
 }
 
 interface FaultContext extends LocalRunOptions {

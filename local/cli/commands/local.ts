@@ -39,7 +39,8 @@ Options:
   --batch-size N       records per invocation, 1-10000 (default 500)
   --duplicate-rate R   duplicate deliveries per record: 2/3 producer duplicates, 1/3 redeliveries (default 0.173)
   --cache KIND         upstash (the REST endpoint, as from Lambda) or resp (default upstash)
-  --no-faults          only the duplicates, no injected faults
+  --no-faults          only the duplicates, no injected faults; the records arrive as a steady stream
+                       over 25 s so that every alarm window is judged (none fires)
   --json FILE          also write the summary as JSON to FILE
   --help               this text
 
