@@ -14,6 +14,12 @@ export interface UpstashRunnerOptions {
    * @default 1
    */
   readonly retries?: number;
+  /**
+   * Milliseconds to wait for one request's reply before it fails (and is retried, or fails with
+   * CacheUnavailableError): an endpoint that stops answering must not hold the invocation.
+   * @default 2000
+   */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -66,6 +72,7 @@ export class UpstashScriptRunner implements ScriptRunner {
       () => import('@upstash/redis'),
     );
     const retries = this.#options.retries ?? 1;
+    const timeoutMs = this.#options.timeoutMs ?? 2000;
     return new Redis({
       url: this.#options.url,
       token: this.#options.token,
@@ -73,6 +80,8 @@ export class UpstashScriptRunner implements ScriptRunner {
       automaticDeserialization: false,
       enableTelemetry: false,
       retry: retries > 0 ? { retries, backoff: (n) => 25 * 2 ** n } : false,
+      // A new signal per request: each one gets the whole timeout.
+      signal: () => AbortSignal.timeout(timeoutMs),
     });
   }
 }

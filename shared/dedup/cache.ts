@@ -98,7 +98,10 @@ export class CacheTiers {
 
   /**
    * Claims `keys`: one round trip, after the late settlements of earlier invocations (one more
-   * round trip, only when one is pending), plus one per wait for another owner's lease.
+   * round trip, only when one is pending), plus one per wait for another owner's lease. An
+   * unreachable cache is tried again (50, 100, 200 ms...) within the same wait budget before the
+   * invocation fails: a blip costs time, not one of the batch's retries. Under
+   * `onCacheUnavailable: 'degrade'` it degrades at once instead.
    */
   public async claim(
     keys: readonly DerivedKey[],
@@ -107,30 +110,45 @@ export class CacheTiers {
   ): Promise<ClaimOutcome> {
     if (keys.length === 0)
       return { statuses: [], ticket: undefined, inDoubt: [], degraded: false, waitedMs: 0 };
+    // One owner for every try: a try whose reply was lost leased its keys to this owner, and the
+    // next try takes them again under the same name.
     const owner = newOwner();
+    const deadline = waitDeadline(timing);
+    let poll = FIRST_POLL_MS;
     let sent: { tier: RedisDedupTier; at: number } | undefined;
-    try {
-      const tier = await this.#redisTier();
-      await this.#settleLate(tier);
-      sent = { tier, at: Date.now() };
-      const first = await tier.claim(keys, { leaseMs: timing.leaseMs(), mode, owner });
-      return await this.#waitForLeases(tier, keys, first, timing, mode);
-    } catch (error) {
-      // The claim may have been applied with its reply lost: its leases go back before the next claim.
-      if (sent && error instanceof CacheUnavailableError)
-        this.#keepForLater({ kind: 'release', ticket: { owner, buckets: sent.tier.bucketsAround(sent.at) } });
-      this.#options.onError(error);
-      if (!(error instanceof CacheUnavailableError) || this.#options.onCacheUnavailable !== 'degrade')
-        throw error;
-      return { statuses: [], ticket: undefined, inDoubt: [], degraded: true, waitedMs: 0 };
+    for (;;) {
+      try {
+        const tier = await this.#redisTier();
+        await this.#settleLate(tier);
+        sent = { tier, at: Date.now() };
+        const first = await tier.claim(keys, { leaseMs: timing.leaseMs(), mode, owner });
+        return await this.#waitForLeases(tier, keys, first, timing, mode, deadline);
+      } catch (error) {
+        this.#options.onError(error);
+        const unreachable = error instanceof CacheUnavailableError;
+        const degrade = unreachable && this.#options.onCacheUnavailable === 'degrade';
+        if (unreachable && !degrade && deadline - performance.now() >= poll) {
+          await sleep(poll);
+          poll *= 2;
+          continue;
+        }
+        // The claim may have been applied with its reply lost: its leases go back before the next claim.
+        if (sent && unreachable)
+          this.#keepForLater({
+            kind: 'release',
+            ticket: { owner, buckets: sent.tier.bucketsAround(sent.at) },
+          });
+        if (!degrade) throw error;
+        return { statuses: [], ticket: undefined, inDoubt: [], degraded: true, waitedMs: 0 };
+      }
     }
   }
 
   /**
    * Polls the keys under other owners' live leases (see MAX_WAITS), claiming them again under the
    * same owner each time: a holder that completes makes them duplicates, one that releases or dies
-   * makes them this invocation's. What is still held when the wait budget is spent stays
-   * IN_PROGRESS (its partition is retried). G4 holds: only the claim in Redis gives a key.
+   * makes them this invocation's. What is still held at the deadline stays IN_PROGRESS (its
+   * partition is retried). G4 holds: only the claim in Redis gives a key.
    */
   async #waitForLeases(
     tier: RedisDedupTier,
@@ -138,23 +156,19 @@ export class CacheTiers {
     first: Awaited<ReturnType<RedisDedupTier['claim']>>,
     timing: ClaimTiming,
     mode: 'exact' | 'probabilistic',
+    deadline: number,
   ): Promise<ClaimOutcome> {
     const statuses = [...first.statuses];
     const inDoubt = [...first.inDoubt];
     let waits = first.waits;
     let waitedMs = 0;
-    // Measured here, not read from the context, so a context whose clock stands still is bounded too.
-    const started = performance.now();
-    const remaining = timing.remainingMs();
-    const budget = remaining - Math.max(MIN_RESERVE_MS, remaining / 4);
     let poll = FIRST_POLL_MS;
     for (let round = 0; round < MAX_WAITS && waits.length > 0; round++) {
-      const left = budget - (performance.now() - started);
       const soonest = Math.min(...waits.map((w) => w.ms)) + WAIT_SLACK_MS;
-      const ms = Math.min(poll, soonest, left);
+      const ms = Math.min(poll, soonest, deadline - performance.now());
       if (ms < FIRST_POLL_MS) break;
       poll *= 2;
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await sleep(ms);
       waitedMs += ms;
       const waiting = waits;
       const again = await tier.claim(
@@ -243,4 +257,18 @@ export class CacheTiers {
     });
     return this.#tier;
   }
+}
+
+/**
+ * Until when (performance.now()) a claim may wait, for leases or for the cache to come back: the
+ * invocation's remaining time less the handler's reserve. Measured here, not read again from the
+ * context, so a context whose clock stands still is bounded too.
+ */
+function waitDeadline(timing: ClaimTiming): number {
+  const remaining = timing.remainingMs();
+  return performance.now() + remaining - Math.max(MIN_RESERVE_MS, remaining / 4);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

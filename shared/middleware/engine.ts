@@ -180,7 +180,11 @@ export class GuardEngine {
     const { batch, fates, ticket, effects } = admitted;
     const { completed, released, retry } = batchOutcomes(batch, fates, handlerRetry, admitted.repaired);
     const updates = this.#watermark.enabled ? checkpointUpdates(batch, admitted.watermarks, retry) : [];
-    const checkpoint = () => this.#watermark.advance(updates, { ...admitted, owner: ticket?.owner, effects });
+    // The commit marker says "every key this owner leased is done" (in-doubt keys of a dead owner are
+    // then duplicates). An owner that gives keys back has not done them all: no marker, so should
+    // its leases expire unreleased, its keys are processed again rather than lost (G2; decision 0014).
+    const owner = released.length === 0 ? ticket?.owner : undefined;
+    const checkpoint = () => this.#watermark.advance(updates, { ...admitted, owner, effects });
     const complete = () => (ticket ? this.#cache.complete(ticket, completed, released) : Promise.resolve());
     // Effects commit with the checkpoints: complete only after they are durable, or a crash in
     // between would leave keys COMPLETED whose effects were never written.
