@@ -77,6 +77,22 @@ export {
   QuarantineWriteError,
 } from './quarantine/errors.ts';
 export { QuarantineStore } from './quarantine/store.ts';
+// What the restore and status commands (CLI and restore Lambda) fail with.
+export {
+  AuditMismatchError,
+  ConsumerOffsetsDecodeError,
+  EventSourceMappingError,
+  GroupActiveError,
+  OffsetsFileError,
+  OffsetsVerificationError,
+  PartitionMismatchError,
+  RestoreFailedError,
+  RestoreRefusedError,
+  RestoreUsageError,
+  UndoNotPossibleError,
+  UnknownRestoreIdError,
+} from './restore/errors.ts';
 export { cacheFromEnv, type SecretReader } from './runtime/cache-from-env.ts';
 export { FUNCTION_ENV } from './runtime/function-env.ts';
 export { guardOptionsFromEnv } from './runtime/guard-from-env.ts';
+export { GroupNotFoundError, StatusError, TopicNotFoundError } from './status/errors.ts';
