@@ -3,6 +3,7 @@ import {
   type ISecurityGroup,
   type ISubnet,
   type IVpc,
+  Port,
   SecurityGroup,
   Subnet,
   Vpc,
@@ -50,6 +51,29 @@ export interface KafkaCluster {
 /** Broker port of a cluster for its auth mechanism. */
 export function brokerPort(cluster: KafkaCluster): number {
   return BROKER_PORTS[cluster.auth.mechanism];
+}
+
+/**
+ * A security group for one of mskguard's in-VPC clients of the brokers (restore, watchdog, topics
+ * provider), admitted by the brokers' group on the broker port.
+ */
+export function brokerClientSecurityGroup(
+  scope: Construct,
+  id: string,
+  cluster: KafkaCluster,
+  who: string,
+  egress: string,
+): SecurityGroup {
+  const securityGroup = new SecurityGroup(scope, id, {
+    vpc: cluster.vpc,
+    description: `mskguard ${who}: egress to ${egress}`,
+  });
+  cluster.securityGroup.connections.allowFrom(
+    securityGroup,
+    Port.tcp(brokerPort(cluster)),
+    `mskguard ${who}`,
+  );
+  return securityGroup;
 }
 
 /** ARNs of the `kafka-cluster:*` IAM resources of one cluster. */

@@ -1,5 +1,4 @@
 import { type CfnElement, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CfnTopic } from 'aws-cdk-lib/aws-msk';
@@ -9,7 +8,7 @@ import { ConfigurationError } from '../../shared/errors.ts';
 import { acknowledgeFrameworkFunction, acknowledgeFunctionFindings } from '../checkov.ts';
 import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
 import {
-  brokerPort,
+  brokerClientSecurityGroup,
   type KafkaCluster,
   kafkaResourceArns,
   supportsMskTopicResource,
@@ -142,14 +141,12 @@ export class KafkaTopics extends Construct {
 
   private provider(props: KafkaTopicsProps): { fn: NodejsFunction; serviceToken: string } {
     const cluster = props.cluster;
-    const securityGroup = new SecurityGroup(this, 'ProviderSecurityGroup', {
-      vpc: cluster.vpc,
-      description: 'mskguard topics provider: egress to the Kafka brokers',
-    });
-    cluster.securityGroup.connections.allowFrom(
-      securityGroup,
-      Port.tcp(brokerPort(cluster)),
-      'mskguard topics provider',
+    const securityGroup = brokerClientSecurityGroup(
+      this,
+      'ProviderSecurityGroup',
+      cluster,
+      'topics provider',
+      'the Kafka brokers',
     );
     const handlerScope = new Construct(this, 'ProviderHandler');
     const defaults = nodejsFunctionDefaults(handlerScope, {

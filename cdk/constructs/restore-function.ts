@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import type { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -12,7 +12,7 @@ import { acknowledgeFunctionFindings } from '../checkov.ts';
 import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
 import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
 import { grantRestoreTableAccess } from '../grants.ts';
-import { brokerPort, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
+import { brokerClientSecurityGroup, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
 import { packagedEntry } from '../paths.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import { type GuardedKafkaConsumer, suppressManagedPolicies } from './guarded-kafka-consumer.ts';
@@ -86,14 +86,12 @@ export class RestoreFunction extends Construct {
       eventSourceMappingId: c.eventSourceMapping.eventSourceMappingId,
       functionName: c.function.functionName,
     }));
-    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      vpc: cluster.vpc,
-      description: 'mskguard restore: egress to the brokers, DynamoDB and the Lambda API',
-    });
-    cluster.securityGroup.connections.allowFrom(
-      this.securityGroup,
-      Port.tcp(brokerPort(cluster)),
-      'mskguard restore',
+    this.securityGroup = brokerClientSecurityGroup(
+      this,
+      'SecurityGroup',
+      cluster,
+      'restore',
+      'the brokers, DynamoDB and the Lambda API',
     );
     const defaults = nodejsFunctionDefaults(this, {
       entry: props.entry ?? packagedEntry('restore'),

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import type { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -15,7 +15,7 @@ import { acknowledgeFunctionFindings } from '../checkov.ts';
 import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
 import { FUNCTION_ENV } from '../function-env.ts';
 import { grantWatchdogTableAccess } from '../grants.ts';
-import { brokerPort, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
+import { brokerClientSecurityGroup, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
 import { packagedEntry } from '../paths.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import { type GuardedKafkaConsumer, suppressManagedPolicies } from './guarded-kafka-consumer.ts';
@@ -83,14 +83,12 @@ export class Watchdog extends Construct {
       eventSourceMappingId: c.eventSourceMapping.eventSourceMappingId,
       functionName: c.function.functionName,
     }));
-    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      vpc: cluster.vpc,
-      description: 'mskguard watchdog: egress to the brokers, DynamoDB and the Lambda API',
-    });
-    cluster.securityGroup.connections.allowFrom(
-      this.securityGroup,
-      Port.tcp(brokerPort(cluster)),
-      'mskguard watchdog',
+    this.securityGroup = brokerClientSecurityGroup(
+      this,
+      'SecurityGroup',
+      cluster,
+      'watchdog',
+      'the brokers, DynamoDB and the Lambda API',
     );
     const defaults = nodejsFunctionDefaults(this, {
       entry: props.entry ?? packagedEntry('watchdog'),
