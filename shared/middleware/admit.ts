@@ -1,0 +1,120 @@
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { claimWhileChecking } from '../dedup/claim.ts';
+import type { ClaimTicket } from '../dedup/exact.ts';
+import { resolveDoubts } from '../dedup/in-doubt.ts';
+import { isReplay, planBatch, type RecordFate } from '../dedup/plan.ts';
+import { watermarksOf } from '../dedup/watermark.ts';
+import type { DerivedKey } from '../keys/index.ts';
+import { type ParsedBatch, parseMskEvent } from '../msk/index.ts';
+import { parseMskEventDeferred } from '../msk/parse.ts';
+import { quarantineEntries } from '../quarantine/entries.ts';
+import { openStaging } from './effects.ts';
+import type { GuardState } from './guard-state.ts';
+import { type HandlerBatch, handOver } from './handler-batch.ts';
+import { type BatchReport, countFates, oldestAgeSeconds } from './report.ts';
+
+/** One invocation's state between `admit` and `settle` / `abandon` (kept in `request.internal`). */
+export interface AdmittedBatch {
+  readonly batch: ParsedBatch;
+  /** The fate of each record, aligned with `batch.records`. */
+  readonly fates: readonly RecordFate[];
+  readonly epoch: number;
+  readonly watermarks: ReadonlyMap<string, number>;
+  readonly ticket: ClaimTicket | undefined;
+  /** Keys a dead invocation was proven to have committed: leased here only to be completed. */
+  readonly repaired: readonly DerivedKey[];
+  readonly handler: HandlerBatch;
+  /** DynamoDB writes the handler staged (`stageEffects`): committed with the checkpoints. */
+  readonly effects: readonly TransactWriteItem[];
+  readonly requestId: string;
+  readonly report: BatchReport;
+}
+
+/**
+ * Before the handler: parse (msk/parse.ts) → keys and in-batch duplicates (dedup/batch-keys.ts) →
+ * watermark read and claim in flight together (dedup/claim.ts) → in-doubt keys (dedup/in-doubt.ts)
+ * → plan (dedup/plan.ts) → quarantine → the hand-over (handler-batch.ts). One DynamoDB and one
+ * Redis round trip.
+ */
+export async function admit(state: GuardState, event: unknown, context: Context): Promise<AdmittedBatch> {
+  const started = performance.now();
+  const { mode, consumerGroup } = state.resolved;
+  const { batch, verify } = state.checkBeforeKeys
+    ? { batch: parseMskEvent(event), verify: undefined }
+    : parseMskEventDeferred(event);
+  const watermarkRead = state.watermark.read(batch.partitions);
+  // A replayed quarantined record is claimed exactly: Bloom signals alone never quarantine it again.
+  const claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
+  let keys = state.keysOf(batch, state.epoch, verify);
+  const timing = state.timing(context);
+  const sent = await claimWhileChecking({
+    cache: state.cache,
+    local: state.local,
+    watermarkRead,
+    keys,
+    timing,
+    mode: claimMode,
+    verify,
+  });
+  const snapshot = sent.snapshot;
+  let claim = sent.claim;
+  if (snapshot.epoch !== state.epoch) {
+    // A `reprocess` restore bumped the epoch: the keys change, so the claim is redone.
+    if (claim.ticket) await state.cache.release(claim.ticket);
+    state.epoch = snapshot.epoch;
+    keys = state.keysOf(batch, snapshot.epoch);
+    claim = await state.cache.claim(keys.claimKeys, timing, claimMode);
+  }
+  keys.applyClaim(claim.statuses);
+  if (claim.degraded) keys.markClaimedSeen((key) => state.local.has(key));
+  const repaired =
+    claim.inDoubt.length === 0
+      ? []
+      : resolveDoubts(
+          claim.inDoubt,
+          await state.watermark.committedOwners(claim.inDoubt.map((d) => d.owner)),
+          keys,
+        );
+  const watermarks = watermarksOf(snapshot);
+  const deriver = state.deriver(snapshot.epoch);
+  const fates = planBatch({
+    batch,
+    watermarks,
+    keys,
+    mode,
+    claimMode,
+    degraded: claim.degraded,
+    onMissingKey: state.resolved.onMissingKey,
+    missingKeyError: (record) => deriver.missingKeyError({ missing: true, record }),
+  });
+  const entries = quarantineEntries(consumerGroup, batch, fates);
+  if (entries.length > 0) {
+    // A record is withheld only once it is stored (G2): on failure the leases go back, the batch fails.
+    await state.options.quarantine?.put(entries).catch(async (error: unknown) => {
+      if (claim.ticket) await state.giveBack(claim.ticket, fates, repaired);
+      throw error;
+    });
+  }
+  const report: BatchReport = {
+    records: batch.records.length,
+    counts: countFates(fates),
+    degraded: claim.degraded,
+    leaseWaitMs: claim.waitedMs,
+    checkpointAgeSeconds: oldestAgeSeconds([...snapshot.checkpoints.values()].map((c) => c.updatedAt)),
+    dedupMs: performance.now() - started,
+  };
+  state.telemetry.prepared(report);
+  return {
+    batch,
+    fates,
+    epoch: snapshot.epoch,
+    watermarks,
+    ticket: claim.ticket,
+    repaired,
+    handler: handOver(batch, fates),
+    effects: state.watermark.enabled ? openStaging(context, batch.partitions.length) : [],
+    requestId: context.awsRequestId,
+    report,
+  };
+}
