@@ -114,7 +114,7 @@ export function strategyHelp(strategy: RestoreStrategy): string {
 
 ${text.about}
 
-${OPTIONS}
+${optionsOf(strategy)}
 
 Examples:
   ${text.example}                      # dry run: the table, nothing changed
@@ -122,6 +122,23 @@ Examples:
   ${text.example} --json
   ${text.example} --via-lambda mskguard-restore
 `;
+}
+
+/** Options undo refuses: it takes its targets from the audit item and always recovers. */
+const NOT_FOR_UNDO = ['--at ', '--mode ', '--from-file '];
+
+/** The options block for one strategy: undo's help does not list the options it refuses. */
+function optionsOf(strategy: RestoreStrategy): string {
+  if (strategy !== 'undo') return OPTIONS;
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of OPTIONS.split('\n')) {
+    // An option starts at two spaces and "--"; its continuation lines are indented further.
+    if (line.startsWith('  --')) skipping = NOT_FOR_UNDO.some((o) => line.startsWith(`  ${o}`));
+    else if (!line.startsWith('    ')) skipping = false;
+    if (!skipping) kept.push(line);
+  }
+  return kept.join('\n');
 }
 
 /** `--help` of the bare `mskguard restore`. */

@@ -41,6 +41,17 @@ describe('operator commands', () => {
     expect(text).toMatch(help);
   });
 
+  it('undo lists only the options it takes', async () => {
+    const undo = await printed(['restore', 'undo', '--help']);
+    const timestamp = await printed(['restore', 'timestamp', '--help']);
+    for (const refused of [/^ {2}--at TIME/m, /^ {2}--mode MODE/m, /^ {2}--from-file FILE/m]) {
+      expect(undo.text).not.toMatch(refused);
+      expect(timestamp.text).toMatch(refused);
+    }
+    expect(undo.text).toContain('--audit-table T');
+    expect(undo.text).toContain('--clamp');
+  });
+
   it.each([
     [
       ['status', '--group', 'g', '--topic', 't', '--max-lag', 'lots'],
