@@ -46,7 +46,10 @@ export async function admit(state: GuardState, event: unknown, context: Context)
   const watermarkRead = state.watermark.read(batch.partitions);
   // A replayed quarantined record is claimed exactly: Bloom signals alone never quarantine it again.
   const claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
-  let keys = state.keysOf(batch, state.epoch, verify);
+  // The epoch these keys are derived with: another invocation of this container may learn a newer
+  // one meanwhile, so the comparison below is with this, not with `state.epoch`.
+  const keyedEpoch = state.epoch;
+  let keys = state.keysOf(batch, keyedEpoch, verify);
   const timing = state.timing(context);
   const sent = await claimWhileChecking({
     cache: state.cache,
@@ -59,7 +62,7 @@ export async function admit(state: GuardState, event: unknown, context: Context)
   });
   const snapshot = sent.snapshot;
   let claim = sent.claim;
-  if (snapshot.epoch !== state.epoch) {
+  if (snapshot.epoch !== keyedEpoch) {
     // A `reprocess` restore bumped the epoch: the keys change, so the claim is redone.
     if (claim.ticket) await state.cache.release(claim.ticket);
     state.epoch = snapshot.epoch;
