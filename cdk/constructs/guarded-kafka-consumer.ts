@@ -24,7 +24,7 @@ import {
   DEFAULT_LOG_RETENTION,
   nodejsFunctionDefaults,
 } from '../function-defaults.ts';
-import { FUNCTION_ENV } from '../function-env.ts';
+import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
 import { grantConsumerTableAccess, grantEsmNetworking } from '../grants.ts';
 import { type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
@@ -129,6 +129,16 @@ export class GuardedKafkaConsumer extends Construct {
   public readonly onFailureBucket: IBucket | undefined;
   /** Security group of the function, when it runs in the VPC (ElastiCache backend). */
   public readonly securityGroup: SecurityGroup | undefined;
+
+  /** What the restore function and the watchdog are told of this consumer (MSKGUARD_RESTORE_TARGETS). */
+  public get target(): RestoreTarget {
+    return {
+      consumerGroupId: this.consumerGroupId,
+      topic: this.topic,
+      eventSourceMappingId: this.eventSourceMapping.eventSourceMappingId,
+      functionName: this.function.functionName,
+    };
+  }
 
   public constructor(scope: Construct, id: string, props: GuardedKafkaConsumerProps) {
     super(scope, id);

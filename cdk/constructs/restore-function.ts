@@ -80,12 +80,7 @@ export class RestoreFunction extends Construct {
     if (props.consumers.length === 0) throw new ConfigurationError('RestoreFunction: consumers is empty.');
     const cluster = props.cluster;
     this.timeout = props.timeout ?? Duration.minutes(10);
-    this.targets = props.consumers.map((c) => ({
-      consumerGroupId: c.consumerGroupId,
-      topic: c.topic,
-      eventSourceMappingId: c.eventSourceMapping.eventSourceMappingId,
-      functionName: c.function.functionName,
-    }));
+    this.targets = props.consumers.map((c) => c.target);
     this.securityGroup = brokerClientSecurityGroup(
       this,
       'SecurityGroup',

@@ -77,12 +77,7 @@ export class Watchdog extends Construct {
     if (interval.toSeconds() < 60)
       throw new ConfigurationError('Watchdog: interval must be at least 1 minute (EventBridge schedules).');
     const cluster = props.cluster;
-    this.targets = props.consumers.map((c) => ({
-      consumerGroupId: c.consumerGroupId,
-      topic: c.topic,
-      eventSourceMappingId: c.eventSourceMapping.eventSourceMappingId,
-      functionName: c.function.functionName,
-    }));
+    this.targets = props.consumers.map((c) => c.target);
     this.securityGroup = brokerClientSecurityGroup(
       this,
       'SecurityGroup',
