@@ -17,6 +17,8 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_CACHE_SHARDS } from '../../shared/dedup/sharded.ts';
+import { ConfigurationError } from '../../shared/errors.ts';
 import { acknowledgeFunctionFindings } from '../checkov.ts';
 import { validateConsumerSettings } from '../consumer-validation.ts';
 import {
@@ -88,6 +90,13 @@ export interface GuardedKafkaConsumerProps {
   readonly timeout?: Duration;
   /** @default - unreserved */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Redis hash tags the group's dedup keys are spread over (MSKGUARD_CACHE_SHARDS, read by
+   * `guardOptionsFromEnv`): more than 1 lets a large group use several primaries of an ElastiCache
+   * cluster. Changing it forgets one dedup window of the exact tier (docs/capacity.md).
+   * @default 1
+   */
+  readonly cacheShards?: number;
   /** Extra environment (names and ARNs only; secret-looking names are rejected). @default {} */
   readonly environment?: Readonly<Record<string, string>>;
   /** esbuild overrides. @default - {@link defaultBundling} */
@@ -147,6 +156,12 @@ export class GuardedKafkaConsumer extends Construct {
     this.topic = props.topic;
     this.timeout = settings.timeout;
     const extraEnv = props.environment ?? {};
+    const shards = props.cacheShards;
+    if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > MAX_CACHE_SHARDS)) {
+      throw new ConfigurationError(
+        `GuardedKafkaConsumer ${id}: cacheShards must be an integer from 1 to ${MAX_CACHE_SHARDS}, got ${shards}`,
+      );
+    }
     assertNoSecretsInEnvironment(extraEnv, `GuardedKafkaConsumer ${id}`);
 
     const defaults = nodejsFunctionDefaults(this, {
@@ -187,6 +202,9 @@ export class GuardedKafkaConsumer extends Construct {
         [FUNCTION_ENV.TOPIC]: props.topic,
         [FUNCTION_ENV.CHECKPOINT_TABLE]: props.tables.checkpoints.tableName,
         [FUNCTION_ENV.QUARANTINE_TABLE]: props.tables.quarantine.tableName,
+        ...(props.cacheShards === undefined
+          ? {}
+          : { [FUNCTION_ENV.CACHE_SHARDS]: String(props.cacheShards) }),
       },
     });
 

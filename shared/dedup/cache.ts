@@ -2,12 +2,13 @@ import type { ScriptRunner } from '../cache/script-runner.ts';
 import { CacheUnavailableError } from '../errors.ts';
 import type { DerivedKey } from '../keys/index.ts';
 import type { DistributedBloomParams } from './distributed-bloom.ts';
-import { type ClaimStatus, type ClaimTicket, newOwner, RedisDedupTier, type TierKey } from './exact.ts';
+import { type ClaimStatus, newOwner, type TierKey } from './exact.ts';
+import { type DedupClaim, type DedupTicket, type LostClaim, ShardedDedupTier } from './sharded.ts';
 
 /** What the claim answered, per claim (aligned with the keys claimed). */
 export interface ClaimOutcome {
   readonly statuses: readonly ClaimStatus[];
-  readonly ticket: ClaimTicket | undefined;
+  readonly ticket: DedupTicket | undefined;
   /** Keys whose last owner died holding the lease (`index`: the claim). */
   readonly inDoubt: readonly { key: TierKey; index: number; owner: string }[];
   /** The cache was unreachable under `onCacheUnavailable: 'degrade'`: nothing was claimed. */
@@ -52,6 +53,8 @@ export interface CacheTiersOptions {
   readonly baseKey: () => string;
   readonly windowMs: number;
   readonly bloom: DistributedBloomParams | undefined;
+  /** Hash tags the group's keys are spread over (decision 0015). */
+  readonly shards: number;
   readonly onCacheUnavailable: 'fail' | 'degrade';
   /** Told of every cache error (counted and logged by the caller), thrown or not. */
   readonly onError: (error: unknown) => void;
@@ -67,13 +70,13 @@ export interface CacheTiersOptions {
 type LateSettlement =
   | {
       readonly kind: 'complete';
-      readonly ticket: ClaimTicket;
+      readonly ticket: DedupTicket;
       readonly completed: readonly DerivedKey[];
       readonly released: readonly DerivedKey[];
     }
   | {
       readonly kind: 'release';
-      readonly ticket: ClaimTicket | { owner: string; buckets: readonly number[] };
+      readonly ticket: DedupTicket | LostClaim;
     };
 
 /**
@@ -89,7 +92,7 @@ type LateSettlement =
  */
 export class CacheTiers {
   readonly #options: CacheTiersOptions;
-  #tier: Promise<RedisDedupTier> | undefined;
+  #tier: Promise<ShardedDedupTier> | undefined;
   #late: LateSettlement[] = [];
 
   public constructor(options: CacheTiersOptions) {
@@ -115,7 +118,7 @@ export class CacheTiers {
     const owner = newOwner();
     const deadline = waitDeadline(timing);
     let poll = FIRST_POLL_MS;
-    let sent: { tier: RedisDedupTier; at: number } | undefined;
+    let sent: { tier: ShardedDedupTier; at: number } | undefined;
     for (;;) {
       try {
         const tier = await this.#redisTier();
@@ -136,7 +139,7 @@ export class CacheTiers {
         if (sent && unreachable)
           this.#keepForLater({
             kind: 'release',
-            ticket: { owner, buckets: sent.tier.bucketsAround(sent.at) },
+            ticket: { owner, around: sent.tier.bucketsAround(sent.at) },
           });
         if (!degrade) throw error;
         return { statuses: [], ticket: undefined, inDoubt: [], degraded: true, waitedMs: 0 };
@@ -151,9 +154,9 @@ export class CacheTiers {
    * partition is retried). G4 holds: only the claim in Redis gives a key.
    */
   async #waitForLeases(
-    tier: RedisDedupTier,
+    tier: ShardedDedupTier,
     keys: readonly DerivedKey[],
-    first: Awaited<ReturnType<RedisDedupTier['claim']>>,
+    first: DedupClaim,
     timing: ClaimTiming,
     mode: 'exact' | 'probabilistic',
     deadline: number,
@@ -175,8 +178,8 @@ export class CacheTiers {
         waiting.map((w) => keys[w.index]!),
         { leaseMs: timing.leaseMs(), mode, owner: first.ticket.owner },
       );
-      if (again.ticket.bucket !== first.ticket.bucket) {
-        // A window boundary passed while waiting: one ticket names one bucket, so these keys go back.
+      if (!tier.sameWindow(first.ticket, again.ticket)) {
+        // A window boundary passed while waiting: a ticket names one bucket per shard, so these keys go back.
         await tier.release(again.ticket);
         break;
       }
@@ -190,7 +193,7 @@ export class CacheTiers {
   }
 
   /** Sends the completes and releases that failed earlier; what fails again stays for next time. */
-  async #settleLate(tier: RedisDedupTier): Promise<void> {
+  async #settleLate(tier: ShardedDedupTier): Promise<void> {
     if (this.#late.length === 0) return;
     const pending = this.#late;
     this.#late = [];
@@ -221,7 +224,7 @@ export class CacheTiers {
    * call is sent again before the next claim.
    */
   public async complete(
-    ticket: ClaimTicket,
+    ticket: DedupTicket,
     completed: readonly DerivedKey[],
     released: readonly DerivedKey[],
   ): Promise<void> {
@@ -235,7 +238,7 @@ export class CacheTiers {
   }
 
   /** Gives every lease of `ticket` back; a failure is reported and the release sent again later. */
-  public async release(ticket: ClaimTicket): Promise<void> {
+  public async release(ticket: DedupTicket): Promise<void> {
     try {
       await (await this.#redisTier()).release(ticket);
     } catch (error) {
@@ -244,11 +247,17 @@ export class CacheTiers {
     }
   }
 
-  #redisTier(): Promise<RedisDedupTier> {
+  #redisTier(): Promise<ShardedDedupTier> {
     this.#tier ??= (async () => {
-      const { cache, baseKey, windowMs, bloom } = this.#options;
+      const { cache, baseKey, windowMs, bloom, shards } = this.#options;
       const runner: ScriptRunner = typeof cache === 'function' ? await cache() : cache;
-      return new RedisDedupTier({ runner, baseKey: baseKey(), windowMs, bloom });
+      return new ShardedDedupTier({
+        runner,
+        baseKey: baseKey(),
+        windowMs,
+        shards,
+        ...(bloom ? { bloom } : {}),
+      });
     })().catch((error: unknown) => {
       this.#tier = undefined;
       throw new CacheUnavailableError(`Could not create the cache client: ${(error as Error).message}`, {

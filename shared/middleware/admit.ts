@@ -1,9 +1,9 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { claimWhileChecking } from '../dedup/claim.ts';
-import type { ClaimTicket } from '../dedup/exact.ts';
 import { resolveDoubts } from '../dedup/in-doubt.ts';
 import { isReplay, planBatch, type RecordFate } from '../dedup/plan.ts';
+import type { DedupTicket } from '../dedup/sharded.ts';
 import { watermarksOf } from '../dedup/watermark.ts';
 import type { DerivedKey } from '../keys/index.ts';
 import { type ParsedBatch, parseMskEvent } from '../msk/index.ts';
@@ -21,7 +21,7 @@ export interface AdmittedBatch {
   readonly fates: readonly RecordFate[];
   readonly epoch: number;
   readonly watermarks: ReadonlyMap<string, number>;
-  readonly ticket: ClaimTicket | undefined;
+  readonly ticket: DedupTicket | undefined;
   /** Keys a dead invocation was proven to have committed: leased here only to be completed. */
   readonly repaired: readonly DerivedKey[];
   readonly handler: HandlerBatch;

@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { BatchKeys } from '../dedup/batch-keys.ts';
 import { CacheTiers, type ClaimTiming } from '../dedup/cache.ts';
-import type { ClaimTicket } from '../dedup/exact.ts';
 import { LocalFilterTier } from '../dedup/local-filter.ts';
 import { leasedKeys } from '../dedup/outcomes.ts';
 import { isReplay, type RecordFate } from '../dedup/plan.ts';
+import type { DedupTicket } from '../dedup/sharded.ts';
 import { WatermarkTier } from '../dedup/watermark.ts';
 import { createKeyDeriver, type DerivedKey, type KeyDeriver } from '../keys/index.ts';
 import type { ParsedBatch } from '../msk/index.ts';
@@ -44,6 +44,7 @@ export class GuardState {
       baseKey: () => this.deriver(0).namespace.prefix.slice(0, -1),
       windowMs: this.resolved.dedupWindowMs,
       bloom: this.resolved.bloom,
+      shards: this.resolved.cacheShards,
       onCacheUnavailable: this.resolved.onCacheUnavailable,
       onError: (error) => this.telemetry.cacheError(error),
       onEvent: (event) => this.telemetry.cacheEvent(event),
@@ -95,7 +96,7 @@ export class GuardState {
    * would have the next delivery take them for new.
    */
   public giveBack(
-    ticket: ClaimTicket,
+    ticket: DedupTicket,
     fates: readonly RecordFate[],
     repaired: readonly DerivedKey[],
   ): Promise<void> {

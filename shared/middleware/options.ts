@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
 import { type DistributedBloomParams, sizeDistributedBloom } from '../dedup/distributed-bloom.ts';
+import { MAX_CACHE_SHARDS } from '../dedup/sharded.ts';
 import { ConfigurationError } from '../errors.ts';
 import { createKeyDeriver, type KeyFallback, type KeySource, type MissingKeyPolicy } from '../keys/index.ts';
 import type { QuarantineInput } from '../quarantine/types.ts';
@@ -50,6 +51,14 @@ export interface MskGuardOptions {
   readonly distributedBloom?:
     | false
     | { keysPerGeneration: number; generationMs?: number; generations?: number; bytesPerKey?: number };
+  /**
+   * Redis hash tags the group's exact and Bloom tiers are spread over, by key digest: on a Redis
+   * Cluster (ElastiCache, Valkey) each tag is one slot, so a group larger than one node can hold
+   * uses several. Each batch sends one script per shard, in parallel: still one round trip.
+   * Changing it moves every key: the exact tier forgets one window (the watermark still withholds
+   * redeliveries); docs/capacity.md says when to add shards. @default 1
+   */
+  readonly cacheShards?: number;
   /** The in-container filter. @default { capacity: 200_000, falsePositiveRate: 0.001 } */
   readonly localFilter?: { capacity: number; falsePositiveRate?: number };
   /** Powertools Logger. @default a Logger with serviceName 'mskguard' */
@@ -67,6 +76,7 @@ export interface ResolvedOptions {
   readonly onCacheUnavailable: 'fail' | 'degrade';
   readonly onMissingKey: MissingKeyPolicy;
   readonly bloom: DistributedBloomParams | undefined;
+  readonly cacheShards: number;
   readonly localFilter: { capacity: number; falsePositiveRate: number };
 }
 
@@ -121,6 +131,12 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
           generations: bloomOption.generations ?? 2,
           bytesPerKey: bloomOption.bytesPerKey ?? 2,
         });
+  const cacheShards = options.cacheShards ?? 1;
+  if (!Number.isInteger(cacheShards) || cacheShards < 1 || cacheShards > MAX_CACHE_SHARDS) {
+    throw new ConfigurationError(
+      `mskGuard: cacheShards must be an integer from 1 to ${MAX_CACHE_SHARDS}, got ${String(options.cacheShards)}`,
+    );
+  }
   const localFilter = {
     capacity: options.localFilter?.capacity ?? 200_000,
     falsePositiveRate: options.localFilter?.falsePositiveRate ?? 0.001,
@@ -133,6 +149,7 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
     onCacheUnavailable,
     onMissingKey: options.onMissingKey ?? 'process',
     bloom,
+    cacheShards,
     localFilter,
   };
 }

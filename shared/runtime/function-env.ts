@@ -36,6 +36,8 @@ export const FUNCTION_ENV = {
   KAFKA_AUTH: 'MSKGUARD_KAFKA_AUTH',
   /** ARN of the SASL/SCRAM secret (`{"username","password"}`) when KAFKA_AUTH is `scram`. */
   KAFKA_SECRET_ARN: 'MSKGUARD_KAFKA_SECRET_ARN',
+  /** Redis hash tags the group's dedup keys are spread over (mskGuard's `cacheShards`; default 1). */
+  CACHE_SHARDS: 'MSKGUARD_CACHE_SHARDS',
   /** Dedup mode, `exact` (default) or `probabilistic`. */
   MODE: 'MSKGUARD_MODE',
   /** What the consumer does when the cache is unreachable: `fail` (default) or `degrade`. */

@@ -28,6 +28,7 @@ export function guardOptionsFromEnv(
   const checkpointTable = env[FUNCTION_ENV.CHECKPOINT_TABLE];
   const mode = env[FUNCTION_ENV.MODE];
   const onCacheUnavailable = env[FUNCTION_ENV.ON_CACHE_UNAVAILABLE];
+  const shards = env[FUNCTION_ENV.CACHE_SHARDS];
   return {
     consumerGroup,
     cache: overrides.cache ?? cacheFromEnv(env),
@@ -36,6 +37,8 @@ export function guardOptionsFromEnv(
       : {}),
     ...(mode === 'exact' || mode === 'probabilistic' ? { mode } : {}),
     ...(onCacheUnavailable === 'fail' || onCacheUnavailable === 'degrade' ? { onCacheUnavailable } : {}),
+    // Validated with the other options by mskGuard: a bad value is a ConfigurationError there.
+    ...(shards ? { cacheShards: Number(shards) } : {}),
     ...overrides,
   };
 }

@@ -1,0 +1,194 @@
+// G1, G4 and G5 per key when a group's keys are spread over several hash tags (cacheShards > 1):
+// one script per shard, in parallel, against the real Redis through both adapters. The same cases
+// run against the stack's Redis Cluster in test/integration/dedup/cluster-tier.test.ts.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis as IORedis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ClaimStatus, type TierKey } from '#shared/dedup/exact.ts';
+import { ShardedDedupTier, shardBaseKey, shardOf } from '#shared/dedup/sharded.ts';
+import { ADAPTERS, CountingRunner, ReplyLostRunner, randomKey } from '#test/support/runners.ts';
+import { stackEnv, uniqueName } from '#test/support/stack.ts';
+
+const { New, Duplicate, InProgress, InDoubt } = ClaimStatus;
+const HOUR = 3_600_000;
+const SHARDS = 4;
+
+/** Keys with at least `perShard` in each of the shards. */
+function spreadKeys(perShard: number, shards = SHARDS): TierKey[] {
+  const counts = new Array<number>(shards).fill(0);
+  const keys: TierKey[] = [];
+  while (counts.some((c) => c < perShard)) {
+    const key = randomKey();
+    const s = shardOf(key, shards);
+    if ((counts[s] as number) < perShard) {
+      counts[s] = (counts[s] as number) + 1;
+      keys.push(key);
+    }
+  }
+  return keys;
+}
+
+describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('ShardedDedupTier over %s', (adapter) => {
+  const runner = new CountingRunner(ADAPTERS[adapter]());
+  const tier = (
+    group = uniqueName('sh'),
+    r = runner as ConstructorParameters<typeof ShardedDedupTier>[0]['runner'],
+  ) => new ShardedDedupTier({ runner: r, baseKey: `mskguard:{${group}}`, windowMs: HOUR, shards: SHARDS });
+  afterAll(() => runner.close());
+
+  it('claims with one script per shard, keeps the keys in order, and completes them (G1)', async () => {
+    // Prepare
+    const group = uniqueName('sh');
+    const t = tier(group);
+    const keys = spreadKeys(3);
+    const calls = runner.calls.length;
+
+    // Act
+    const first = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    const done = await t.complete(first.ticket, keys);
+    const again = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(runner.calls.length - calls).toBe(3 * SHARDS);
+    expect(first.statuses).toEqual(keys.map(() => New));
+    expect(first.ticket.buckets.every((b) => typeof b === 'number')).toBe(true);
+    expect(done).toEqual({ completed: true, released: 0 });
+    expect(again.statuses).toEqual(keys.map(() => Duplicate));
+  });
+
+  it('writes each key under its own shard hash tag, and nothing under the unsharded one', async () => {
+    // Prepare
+    const group = uniqueName('sh');
+    const keys = spreadKeys(2);
+    const t = tier(group);
+
+    // Act
+    const claim = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess: each shard's bucket holds exactly the ids routed to it.
+    const admin = new IORedis(stackEnv().REDIS_URL);
+    try {
+      for (let s = 0; s < SHARDS; s++) {
+        const hash = `${shardBaseKey(`mskguard:{${group}}`, s, SHARDS)}:x:${claim.ticket.buckets[s]}`;
+        const fields = (await admin.hkeys(hash)).filter((f) => !f.startsWith('#'));
+        const expected = keys.filter((k) => shardOf(k, SHARDS) === s).map((k) => k.id);
+        expect(fields.sort()).toEqual(expected.sort());
+      }
+      expect(await admin.keys(`mskguard:{${group}}:*`)).toEqual([]);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('gives each key to exactly one of two concurrent claims, whatever its shard (G4)', async () => {
+    // Prepare
+    const t = tier();
+    const keys = spreadKeys(10);
+
+    // Act
+    const [a, b] = await Promise.all([
+      t.claim(keys, { leaseMs: 60_000, mode: 'exact' }),
+      t.claim(keys, { leaseMs: 60_000, mode: 'exact' }),
+    ]);
+
+    // Assess: per key one New and one InProgress (each shard's script decides its keys alone).
+    for (let i = 0; i < keys.length; i++) {
+      expect([a.statuses[i], b.statuses[i]].sort()).toEqual([InProgress, New].sort());
+    }
+    expect(a.waits.length + b.waits.length).toBe(keys.length);
+  });
+
+  it('releases on every shard, so a retry processes every key (G5)', async () => {
+    // Prepare
+    const t = tier();
+    const keys = spreadKeys(2);
+    const failed = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Act
+    const held = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    await t.release(failed.ticket);
+    const retry = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(held.statuses).toEqual(keys.map(() => InProgress));
+    expect(retry.statuses).toEqual(keys.map(() => New));
+  });
+
+  it('completes some keys and releases the rest across shards (partial batch)', async () => {
+    // Prepare
+    const t = tier();
+    const keys = spreadKeys(2);
+    const claim = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    const done = keys.filter((_, i) => i % 2 === 0);
+    const undone = keys.filter((_, i) => i % 2 === 1);
+
+    // Act
+    const result = await t.complete(claim.ticket, done, undone);
+    const retry = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(result).toEqual({ completed: true, released: undone.length });
+    expect(retry.statuses).toEqual(keys.map((_, i) => (i % 2 === 0 ? Duplicate : New)));
+  });
+
+  it("reports a crashed holder's keys in doubt on every shard, with their positions (G5)", async () => {
+    // Prepare
+    const t = tier();
+    const keys = spreadKeys(1);
+    const crashed = await t.claim(keys, { leaseMs: 1500, mode: 'exact' });
+    await sleep(1600);
+
+    // Act
+    const after = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    expect(after.statuses).toEqual(keys.map(() => InDoubt));
+    expect(after.inDoubt.map((d) => d.index).sort()).toEqual(keys.map((_, i) => i));
+    expect(after.inDoubt.every((d) => d.owner === crashed.ticket.owner && d.key === keys[d.index])).toBe(
+      true,
+    );
+  });
+
+  it('gives back every shard of a claim whose reply was lost, then the keys are free (G5)', async () => {
+    // Prepare: the claim runs on every shard; the reply of one shard is lost on the way back.
+    const lossy = new ReplyLostRunner(ADAPTERS[adapter]());
+    const t = tier(uniqueName('sh'), lossy);
+    const keys = spreadKeys(2);
+    lossy.loseNextReply('claim');
+    const sentAt = Date.now();
+    const lost = await t.claim(keys, { leaseMs: 60_000, mode: 'exact', owner: 'lost-owner' }).catch((e) => e);
+
+    // Act
+    const meanwhile = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    await t.release({ owner: 'lost-owner', around: t.bucketsAround(sentAt) });
+    await t.release(meanwhile.ticket);
+    const after = await t.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    await lossy.close();
+
+    // Assess: the lost claim had leased on every shard; the release freed them all.
+    expect(lost).toBeInstanceOf(Error);
+    expect(meanwhile.statuses).toEqual(keys.map(() => InProgress));
+    expect(after.statuses).toEqual(keys.map(() => New));
+  });
+});
+
+describe('ShardedDedupTier with one shard', () => {
+  it('uses the unsharded keys, so a group keeps its state when sharding is left off', async () => {
+    // Prepare
+    const group = uniqueName('sh1');
+    const runner = ADAPTERS.resp();
+    const one = new ShardedDedupTier({ runner, baseKey: `mskguard:{${group}}`, windowMs: HOUR });
+    const keys = [randomKey(), randomKey()];
+
+    // Act
+    const claim = await one.claim(keys, { leaseMs: 60_000, mode: 'exact' });
+    const admin = new IORedis(stackEnv().REDIS_URL);
+    const stored = await admin.keys(`mskguard:{${group}}:x:*`);
+    admin.disconnect();
+    await runner.close();
+
+    // Assess
+    expect(claim.ticket.buckets).toHaveLength(1);
+    expect(stored).toEqual([`mskguard:{${group}}:x:${claim.ticket.buckets[0]}`]);
+  });
+});
