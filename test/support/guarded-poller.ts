@@ -6,6 +6,7 @@ import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { type KafkaEvent, processRecordsInOrder } from '#shared/msk/index.ts';
+import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 
 /** What {@link consumeGuarded} needs: the topic and group, the guard's clients, where to count. */
 export interface GuardedConsumption {
@@ -31,7 +32,14 @@ export interface GuardedConsumption {
  */
 export async function consumeGuarded(c: GuardedConsumption): Promise<void> {
   const handler = middy<KafkaEvent, unknown, Error, Context>()
-    .use(mskGuard({ consumerGroup: c.group, cache: c.cache, checkpoints: c.checkpoints }))
+    .use(
+      mskGuard({
+        consumerGroup: c.group,
+        cache: c.cache,
+        cacheShards: TEST_CACHE_SHARDS,
+        checkpoints: c.checkpoints,
+      }),
+    )
     .handler(
       async (event) =>
         (

@@ -9,6 +9,7 @@ import {
   type KafkaRecordInput,
   processRecordsInOrder,
 } from '#shared/msk/index.ts';
+import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 
 /** A Lambda context whose remaining time is fixed (the lease length follows it). */
 export function fakeContext(
@@ -59,7 +60,7 @@ export function guardedConsumer(options: MskGuardOptions) {
   let delayMs = 0;
   let onStart: (() => void) | undefined;
   const handler = middy<KafkaEvent, unknown, Error, Context>()
-    .use(mskGuard(options))
+    .use(mskGuard({ cacheShards: TEST_CACHE_SHARDS, ...options }))
     .handler(async (event) => {
       onStart?.();
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));

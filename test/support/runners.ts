@@ -70,3 +70,10 @@ export class ReplyLostRunner implements ScriptRunner {
     return this.inner.close();
   }
 }
+
+/**
+ * Shards the guarantee suites give mskGuard (`cacheShards`): 1 by default; CI runs them again with
+ * MSKGUARD_TEST_CACHE_SHARDS set (and against the stack's Redis Cluster), so every guarantee is
+ * proven with a group's keys spread over several hash tags too.
+ */
+export const TEST_CACHE_SHARDS = Number(process.env.MSKGUARD_TEST_CACHE_SHARDS ?? 1);

@@ -16,6 +16,7 @@ import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { type KafkaEvent, processRecordsInOrder } from '#shared/msk/index.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { LambdaSimulator } from '#test/support/lambda-sim.ts';
+import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { stackVar, uniqueName } from '#test/support/stack.ts';
 
 type Adapter = 'resp' | 'upstash';
@@ -27,11 +28,25 @@ interface Armed {
   after: () => Promise<unknown>;
 }
 
-/** Runs `before` right before the next call of a script, and `after` once it settled. */
+/** A fault being applied: calls of `script` that start while it is `joining` meet it too. */
+interface Active {
+  script: string;
+  joining: boolean;
+  ready: Promise<unknown>;
+  inflight: number;
+  after: () => Promise<unknown>;
+}
+
+/**
+ * Runs `before` right before the next call of a script, and `after` once it settled. With
+ * `cacheShards` > 1 a step is one call per shard, sent together: the calls that start while the
+ * fault is being set up join it, as they would meet the same outage, and `after` runs once they
+ * all settled.
+ */
 class ArmedRunner implements ScriptRunner {
   public constructor(
     private readonly inner: ScriptRunner,
-    private readonly slot: { armed?: Armed | undefined } = {},
+    private readonly slot: { armed?: Armed | undefined; active?: Active | undefined } = {},
   ) {}
   /** A runner with a client of its own (a new container's), armed by the same calls to `arm`. */
   public fork(inner: ScriptRunner): ArmedRunner {
@@ -45,13 +60,27 @@ class ArmedRunner implements ScriptRunner {
   }
   public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     const armed = this.slot.armed?.script === script.name ? this.slot.armed : undefined;
-    if (!armed) return this.inner.run(script, keys, args);
-    this.slot.armed = undefined;
-    await armed.before();
+    let active = this.slot.active;
+    if (armed) {
+      this.slot.armed = undefined;
+      active = { script: script.name, joining: true, ready: armed.before(), inflight: 0, after: armed.after };
+      this.slot.active = active;
+      void active.ready.then(() => {
+        (active as Active).joining = false;
+      });
+    } else if (!(active?.joining && active.script === script.name)) {
+      return this.inner.run(script, keys, args);
+    }
+    const fault = active as Active;
+    fault.inflight++;
+    await fault.ready;
     try {
       return await this.inner.run(script, keys, args);
     } finally {
-      await armed.after();
+      if (--fault.inflight === 0) {
+        if (this.slot.active === fault) this.slot.active = undefined;
+        await fault.after();
+      }
     }
   }
   public close(): Promise<void> {
@@ -143,7 +172,15 @@ describe('cache blips: one effect per key, nothing lost, nothing to on-failure',
     const clients: ScriptRunner[] = [];
     const build = (cache: ScriptRunner): Handler =>
       middy<KafkaEvent, unknown, Error, Context>({ timeoutEarlyInMillis: 0 })
-        .use(mskGuard({ consumerGroup: group, cache, checkpoints: store, leaseMarginMs: 1000 }))
+        .use(
+          mskGuard({
+            consumerGroup: group,
+            cache,
+            cacheShards: TEST_CACHE_SHARDS,
+            checkpoints: store,
+            leaseMarginMs: 1000,
+          }),
+        )
         .handler(async (event) => {
           if (throwNext.armed) {
             throwNext.armed = false;

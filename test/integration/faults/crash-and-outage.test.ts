@@ -16,6 +16,7 @@ import { type KafkaEvent, parseMskEvent, processRecordsInOrder } from '#shared/m
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { EffectsLedger } from '#test/support/effects-ledger.ts';
 import { crash, LambdaSimulator } from '#test/support/lambda-sim.ts';
+import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
 type CrashPoint = 'after-claim' | 'mid-handler' | 'before-checkpoint' | 'after-checkpoint' | 'after-complete';
@@ -119,6 +120,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
     const options: MskGuardOptions = {
       consumerGroup: group,
       cache: faultyRunner(runner, faults),
+      cacheShards: TEST_CACHE_SHARDS,
       checkpoints: faultyStore(store, faults),
       leaseMarginMs: 0,
       ...extra,
@@ -203,6 +205,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
         mskGuard({
           consumerGroup: group,
           cache: faultyRunner(runner, faults),
+          cacheShards: TEST_CACHE_SHARDS,
           checkpoints: faultyStore(store, faults),
           leaseMarginMs: 0,
         }),

@@ -5,7 +5,7 @@
 // handler's leases are given back, late rather than never).
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
-import { ADAPTERS, ReplyLostRunner } from '#test/support/runners.ts';
+import { ADAPTERS, ReplyLostRunner, TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
 const TWENTY = Array.from({ length: 20 }, (_, i) => `k${i}`);
@@ -18,7 +18,11 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('cache blips o
     // Prepare: 20 keys claimed; the handler fails on the first, and the settle's call that gives
     // the 20 leases back never reaches the cache.
     const runner = new ReplyLostRunner(inner);
-    const c = guardedConsumer({ consumerGroup: uniqueName('blip'), cache: runner });
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('blip'),
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+    });
     c.failOn.add('k0');
     runner.dropNext('complete');
 
@@ -42,7 +46,11 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('cache blips o
     // Prepare: for 'claim', the claim leases the keys and the invocation fails; for 'release', the
     // handler throws and the release of its leases is lost.
     const runner = new ReplyLostRunner(inner);
-    const c = guardedConsumer({ consumerGroup: uniqueName('blip'), cache: runner });
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('blip'),
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+    });
     if (script === 'release') c.throwOnce(new Error('handler failed'));
     if (how === 'reply is lost') runner.loseNextReply(script!);
     else runner.dropNext(script!);
@@ -62,7 +70,11 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('cache blips o
 
   it('a lost complete reply after success: the redelivery is withheld, never processed twice (G1)', async () => {
     const runner = new ReplyLostRunner(inner);
-    const c = guardedConsumer({ consumerGroup: uniqueName('blip'), cache: runner });
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('blip'),
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+    });
     runner.loseNextReply('complete');
 
     const first = await c.invoke(orders('orders', 0, 0, ['a', 'b']));

@@ -17,6 +17,7 @@ import {
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { EffectsLedger } from '#test/support/effects-ledger.ts';
 import { fakeContext, orders } from '#test/support/guarded.ts';
+import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
 describe('stageEffects: effects commit with the checkpoints', () => {
@@ -27,6 +28,7 @@ describe('stageEffects: effects commit with the checkpoints', () => {
   const options = (group: string) => ({
     consumerGroup: group,
     cache: runner,
+    cacheShards: TEST_CACHE_SHARDS,
     checkpoints: store,
     leaseMarginMs: 0,
   });

@@ -1,14 +1,14 @@
 // G2 (probabilistic mode quarantines, exact mode never drops on a Bloom signal), G6 (an
 // unreachable cache fails the batch or degrades to the local filter, as configured), and the
 // cost contract: a 10,000-record batch costs one claim and one complete request at the endpoint.
-import { Redis as IORedis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
 import type { QuarantineEntry } from '#shared/middleware/options.ts';
 import { guardedConsumer, orders } from '#test/support/guarded.ts';
-import { ADAPTERS } from '#test/support/runners.ts';
+import { forgetGroupKeys } from '#test/support/redis-admin.ts';
+import { ADAPTERS, TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
 const unreachable = () => new RespScriptRunner({ url: 'redis://127.0.0.1:1', timeoutMs: 300 });
@@ -23,6 +23,7 @@ describe('probabilistic mode', () => {
     const c = guardedConsumer({
       consumerGroup: uniqueName('grp'),
       cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
       mode: 'probabilistic',
       quarantine: { put: async (entries) => quarantined.push(...entries) },
     });
@@ -48,6 +49,7 @@ describe('probabilistic mode', () => {
     const c = guardedConsumer({
       consumerGroup: uniqueName('grp'),
       cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
       mode: 'probabilistic',
       quarantine: {
         put: async () => {
@@ -62,7 +64,11 @@ describe('probabilistic mode', () => {
 
 describe('unreachable cache', () => {
   it("fails the invocation with CacheUnavailableError under onCacheUnavailable 'fail' (G6)", async () => {
-    const c = guardedConsumer({ consumerGroup: uniqueName('grp'), cache: unreachable() });
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('grp'),
+      cache: unreachable(),
+      cacheShards: TEST_CACHE_SHARDS,
+    });
     await expect(c.invoke(orders('orders', 0, 0, ['a']))).rejects.toBeInstanceOf(CacheUnavailableError);
     expect(c.effects).toEqual([]);
   });
@@ -71,6 +77,7 @@ describe('unreachable cache', () => {
     const c = guardedConsumer({
       consumerGroup: uniqueName('grp'),
       cache: unreachable(),
+      cacheShards: TEST_CACHE_SHARDS,
       onCacheUnavailable: 'degrade',
     });
     await c.invoke(orders('orders', 0, 0, ['a', 'b']));
@@ -85,6 +92,7 @@ describe('unreachable cache', () => {
     const c = guardedConsumer({
       consumerGroup: uniqueName('grp'),
       cache: unreachable(),
+      cacheShards: TEST_CACHE_SHARDS,
       onCacheUnavailable: 'degrade',
       mode: 'probabilistic',
       quarantine: { put: async (entries) => quarantined.push(...entries) },
@@ -105,7 +113,11 @@ describe('round trips of a 10,000-record batch', () => {
       url: `${env.UPSTASH_REDIS_REST_URL}/scope/${scope}`,
       token: env.UPSTASH_REDIS_REST_TOKEN,
     });
-    const c = guardedConsumer({ consumerGroup: uniqueName('grp'), cache: runner });
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('grp'),
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+    });
     await c.invoke(orders('warm', 0, 0, ['warm'])); // loads the scripts (NOSCRIPT → EVAL) once
     const keys = Array.from({ length: 10_000 }, (_, i) => `order-${i % 8300}`);
     const stats = async () =>
@@ -140,14 +152,12 @@ describe('replayed quarantined records', () => {
     const c = guardedConsumer({
       consumerGroup: group,
       cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
       mode: 'probabilistic',
       quarantine: { put: async (entries) => quarantined.push(...entries) },
     });
     await c.invoke(orders('orders', 0, 0, ['a']));
-    const redis = new IORedis(stackEnv().REDIS_URL);
-    const exactTier = await redis.keys(`mskguard:{${group}}:x:*`);
-    await redis.del(...exactTier);
-    await redis.quit();
+    expect(await forgetGroupKeys(group, 'x')).toBeGreaterThan(0);
     await c.invoke(orders('orders', 0, 1, ['a']));
 
     // Act: an operator replays it; the record comes back with the replay header.

@@ -6,14 +6,19 @@ import { GuardEngine } from '#shared/middleware/engine.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
 import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
-import { ADAPTERS } from '#test/support/runners.ts';
+import { ADAPTERS, TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
 describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over %s', (adapter) => {
   const runner = ADAPTERS[adapter]();
   afterAll(() => runner.close());
   const consumer = (extra: Record<string, unknown> = {}) =>
-    guardedConsumer({ consumerGroup: uniqueName('grp'), cache: runner, ...extra });
+    guardedConsumer({
+      consumerGroup: uniqueName('grp'),
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      ...extra,
+    });
 
   it('hands a retried batch to the handler once (G1)', async () => {
     const c = consumer();
@@ -55,8 +60,8 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
 
   it('lets exactly one of two concurrent deliveries of a key process it; the other waits and withholds them (G4)', async () => {
     const group = uniqueName('grp');
-    const a = guardedConsumer({ consumerGroup: group, cache: runner });
-    const b = guardedConsumer({ consumerGroup: group, cache: runner });
+    const a = guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS });
+    const b = guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS });
     // a holds the keys while b's delivery arrives: b starts once a's handler has begun, and has a
     // minute to live, so it polls a's lease instead of failing its partition at once.
     const aStarted = a.nextHandlerStart();
@@ -73,8 +78,8 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
 
   it('lets exactly one of two concurrent deliveries of a key process it; the other, with no time to wait, retries (G4)', async () => {
     const group = uniqueName('grp');
-    const a = guardedConsumer({ consumerGroup: group, cache: runner });
-    const b = guardedConsumer({ consumerGroup: group, cache: runner });
+    const a = guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS });
+    const b = guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS });
     // b has 5 s to live: all of it is the handler's reserve, so it fails the partition at once.
     const aStarted = a.nextHandlerStart();
     a.delay(300);
@@ -95,9 +100,14 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
   it('lets a retry process keys a crashed invocation held, once its lease has expired (G5)', async () => {
     // Prepare: an invocation claims and dies (no settle, no release), with 3 s left to live.
     const group = uniqueName('grp');
-    const crashed = new GuardEngine({ consumerGroup: group, cache: runner, leaseMarginMs: 0 });
+    const crashed = new GuardEngine({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      leaseMarginMs: 0,
+    });
     await crashed.admit(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(3000));
-    const c = guardedConsumer({ consumerGroup: group, cache: runner });
+    const c = guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS });
 
     // Act: the first delivery has 4 s to live, too little to wait out a 3 s lease (it keeps at least
     // 5 s for its handler), so its partition is retried.
@@ -114,9 +124,14 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
   it("waits out a crashed holder's lease that ends within its own time instead of failing the partition (issue 17)", async () => {
     // Prepare: an invocation claims and dies with 1.5 s left; the next delivery has a minute.
     const group = uniqueName('grp');
-    const crashed = new GuardEngine({ consumerGroup: group, cache: runner, leaseMarginMs: 0 });
+    const crashed = new GuardEngine({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      leaseMarginMs: 0,
+    });
     await crashed.admit(encodeKafkaEvent(orders('orders', 0, 0, ['w', 'x'])), fakeContext(1500));
-    const c = guardedConsumer({ consumerGroup: group, cache: runner });
+    const c = guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS });
 
     // Act
     const first = await c.invoke(orders('orders', 0, 0, ['w', 'x', 'y']), fakeContext(60_000));
@@ -131,7 +146,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     const seen: unknown[] = [];
     const middy = (await import('@middy/core')).default;
     const handler = middy()
-      .use(mskGuard({ consumerGroup: group, cache: runner }))
+      .use(mskGuard({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS }))
       .handler(async (event: unknown) => {
         seen.push(event);
       });
@@ -173,7 +188,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     const c = consumer();
     const middy = (await import('@middy/core')).default;
     const handler = middy()
-      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner }))
+      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }))
       .handler(async () => {});
     const bad = {
       eventSource: 'aws:kafka',
@@ -214,13 +229,13 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
   ])('rejects an event with %s, found while its claim is out, and gives the claim back (G6)', async (_, spoil, reason) => {
     // Prepare: payload bytes are checked while the claim is in flight, so the claim was taken.
     const group = uniqueName('grp');
-    const c = guardedConsumer({ consumerGroup: group, cache: runner });
+    const c = guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS });
     const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b', 'c']));
     spoil(event.records['orders-0']![2] as unknown as Record<string, unknown>);
     const middy = (await import('@middy/core')).default;
     let handled = 0;
     const handler = middy()
-      .use(mskGuard({ consumerGroup: group, cache: runner }))
+      .use(mskGuard({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS }))
       .handler(async () => {
         handled++;
       });
@@ -251,6 +266,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
         mskGuard({
           consumerGroup: uniqueName('grp'),
           cache: runner,
+          cacheShards: TEST_CACHE_SHARDS,
           keySources: [
             {
               type: 'function',

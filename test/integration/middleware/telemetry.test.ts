@@ -9,6 +9,7 @@ import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { guardedConsumer, orders } from '#test/support/guarded.ts';
+import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
 interface Emf {
@@ -73,6 +74,7 @@ describe('telemetry of the guard', () => {
       ...guardedConsumer({
         consumerGroup: group,
         cache: runner,
+        cacheShards: TEST_CACHE_SHARDS,
         metrics: new Metrics({ namespace: 'MskGuard', serviceName: 'mskguard' }),
         logger: new Logger({ serviceName: 'mskguard', logLevel: 'INFO' }),
         ...extra,

@@ -4,7 +4,6 @@
 // restore's reprocess mode, on DynamoDB Local and the real Redis.
 import { setTimeout as sleep } from 'node:timers/promises';
 import middy from '@middy/core';
-import { Redis as IORedis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
@@ -14,13 +13,20 @@ import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
+import { forgetGroupKeys } from '#test/support/redis-admin.ts';
+import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
 describe('watermark tier and checkpoints', () => {
-  const { env, store, runner } = useCheckpointStore();
+  const { store, runner } = useCheckpointStore();
   const consumer = (group = uniqueName('grp')) => ({
     group,
-    ...guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: store }),
+    ...guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      checkpoints: store,
+    }),
   });
   const checkpoint = async (group: string, topic: string) =>
     Object.fromEntries((await store.listCurrent(group, topic)).map((c) => [c.partition, c.nextOffset]));
@@ -30,9 +36,7 @@ describe('watermark tier and checkpoints', () => {
     const c = consumer();
     const batch = [...orders('orders', 0, 0, ['a', 'b', 'c']), ...orders('orders', 1, 0, ['d'])];
     await c.invoke(batch);
-    const redis = new IORedis(env.REDIS_URL);
-    await redis.del(...(await redis.keys(`mskguard:{${c.group}}:*`)));
-    await redis.quit();
+    expect(await forgetGroupKeys(c.group)).toBeGreaterThan(0);
 
     // Act: a rebalance replays from offset 0, plus one new record.
     const response = await c.invoke([...batch, ...orders('orders', 0, 3, ['e'])]);
@@ -59,6 +63,7 @@ describe('watermark tier and checkpoints', () => {
     const dead = new GuardEngine({
       consumerGroup: group,
       cache: noComplete,
+      cacheShards: TEST_CACHE_SHARDS,
       checkpoints: store,
       leaseMarginMs: 0,
     });
@@ -66,7 +71,12 @@ describe('watermark tier and checkpoints', () => {
       batchItemFailures: [],
     });
     await sleep(400);
-    const c = guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: store });
+    const c = guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      checkpoints: store,
+    });
     const duplicate = orders('orders', 1, 0, ['k', 'n']);
     c.throwOnce(new Error('injected: the handler fails'));
 
@@ -142,7 +152,12 @@ describe('an unreachable checkpoint table', () => {
       return store.load(group, partitions);
     });
     const group = uniqueName('grp');
-    const c = guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: flaky });
+    const c = guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      checkpoints: flaky,
+    });
     const batch = orders('orders', 0, 0, ['a', 'b']);
 
     // Act
@@ -166,7 +181,14 @@ describe('an unreachable checkpoint table', () => {
     });
     const group = uniqueName('grp');
     const handler = middy()
-      .use(mskGuard({ consumerGroup: group, cache: runner, checkpoints: failing }))
+      .use(
+        mskGuard({
+          consumerGroup: group,
+          cache: runner,
+          cacheShards: TEST_CACHE_SHARDS,
+          checkpoints: failing,
+        }),
+      )
       .handler(async () => ({ batchItemFailures: [] }));
     const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b']));
     (event.records['orders-0']?.[1] as { value: string }).value = 'not base64!';
@@ -180,7 +202,12 @@ describe('an unreachable checkpoint table', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(loads).toBe(1);
     expect(await store.listCurrent(group, 'orders')).toEqual([]);
-    const c = guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: store });
+    const c = guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      checkpoints: store,
+    });
     expect(await c.invoke(orders('orders', 0, 0, ['a', 'b']))).toEqual({ batchItemFailures: [] });
     expect(c.effects).toEqual(['a', 'b']);
   });

@@ -1,0 +1,42 @@
+import { Cluster, Redis as IORedis } from 'ioredis';
+import { stackEnv } from './stack.ts';
+
+/**
+ * Deletes a consumer group's dedup keys, as a Redis that lost its data would have them gone:
+ * `part` '*' for everything, 'x' for the exact tier's buckets only. Every shard's keys
+ * (`mskguard:{group}:…` and `mskguard:{group|sK}:…`), on the stack's Redis and, when the suites run
+ * against the cluster (REDIS_CLUSTER_NODES set), on each of its primaries.
+ * @returns the number of keys deleted
+ */
+export async function forgetGroupKeys(group: string, part: '*' | 'x' = '*'): Promise<number> {
+  const pattern = `mskguard:{${group}[}|]*${part === 'x' ? ':x:*' : ''}`;
+  let deleted = 0;
+  const single = new IORedis(stackEnv().REDIS_URL);
+  try {
+    deleted += await deleteMatching(single, pattern);
+  } finally {
+    single.disconnect();
+  }
+  const nodes = process.env.REDIS_CLUSTER_NODES;
+  if (!nodes) return deleted;
+  const cluster = new Cluster(
+    nodes.split(',').map((n) => ({ host: n.split(':')[0], port: Number(n.split(':')[1]) })),
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      cluster.once('ready', () => resolve());
+      cluster.once('error', reject);
+    });
+    for (const node of cluster.nodes('master')) deleted += await deleteMatching(node, pattern);
+  } finally {
+    cluster.disconnect();
+  }
+  return deleted;
+}
+
+/** Deletes the keys matching `pattern` on one node, one key per command (they may span slots). */
+async function deleteMatching(node: IORedis, pattern: string): Promise<number> {
+  let deleted = 0;
+  for (const key of await node.keys(pattern)) deleted += await node.del(key);
+  return deleted;
+}
