@@ -187,7 +187,21 @@ describe('GuardedKafkaConsumer (overrides)', () => {
     expect(() => synth({ environment: { DB_PASSWORD: 'abc' } })).toThrow(/look like secrets/);
   });
 
+  it('spreads the dedup keys over the given number of cache shards (MSKGUARD_CACHE_SHARDS)', () => {
+    // Act
+    const sharded = synth({ cacheShards: 6 }).template;
+    const plain = synth({}).template;
+
+    // Assess: set only when asked, so an existing group's keys do not move.
+    sharded.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [FUNCTION_ENV.CACHE_SHARDS]: '6' }) },
+    });
+    expect(JSON.stringify(plain.toJSON())).not.toContain(FUNCTION_ENV.CACHE_SHARDS);
+  });
+
   it.each([
+    [{ cacheShards: 0 }, /cacheShards/],
+    [{ cacheShards: 2.5 }, /cacheShards/],
     [{ retryAttempts: -1 }, /retryAttempts/],
     [{ consumerGroupId: 'orders#v1' }, /Invalid consumerGroupId/],
     [{ topic: 'bad topic' }, /invalid topic/],
