@@ -38,6 +38,9 @@ export function writeClusterNodeConfig(
     `bind ${host}`,
     `port ${port}`,
     'cluster-enabled yes',
+    // A node learns its own address only when another meets it: a lone node would publish "" in
+    // CLUSTER SLOTS, which a cluster client cannot connect to.
+    `cluster-announce-ip ${host}`,
     `cluster-config-file ${join(dir, 'nodes.conf')}`,
     // A dead node is noticed in 5 s rather than 15 (nothing fails over: there are no replicas).
     'cluster-node-timeout 5000',
