@@ -1,6 +1,4 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from '#local/errors.ts';
 import {
   allRunning,
@@ -9,7 +7,6 @@ import {
   readPids,
   stopProcess,
   type Tracked,
-  tailLog,
   writePids,
 } from './processes.ts';
 import {
@@ -19,29 +16,18 @@ import {
   SERVICE_NAMES,
   type ServiceDefinition,
 } from './services.ts';
+import { PORTS_OF, portInUse, waitUntilAnswering } from './stack-checks.ts';
 import {
-  clusterBusPort,
   formatEnv,
   loadStackConfig,
   newRestToken,
   readEnvFile,
   redisClusterEndpoints,
-  redisClusterPorts,
   type StackConfig,
   type StackEndpoints,
   stackEndpoints,
   toxiproxyEndpoints,
 } from './stack-config.ts';
-
-/** How long each service may take to answer after it starts (a cold JVM on 2 cores is slow). */
-const READY_TIMEOUT_MS: Record<ServiceDefinition['name'], number> = {
-  redis: 15_000,
-  dynamodb: 60_000,
-  kafka: 120_000,
-  upstash: 30_000,
-  toxiproxy: 15_000,
-  'redis-cluster': 15_000,
-};
 
 /** The state of one service, as `stack status` shows it. */
 export interface ServiceStatus {
@@ -70,6 +56,14 @@ function endpointsFor(config: StackConfig): StackEndpoints {
 
 const TOXI_KEYS = ['TOXIPROXY_URL', 'TOXI_REDIS_URL', 'TOXI_UPSTASH_REDIS_REST_URL'] as const;
 
+/** An env file's endpoints less those of the optional services that do not run. */
+function withoutStopped(env: Record<string, string>, pids: Record<string, Tracked>): Record<string, string> {
+  const kept = { ...env };
+  if (!allRunning(pids.toxiproxy)) for (const key of TOXI_KEYS) delete kept[key];
+  if (!allRunning(pids['redis-cluster'])) delete kept.REDIS_CLUSTER_NODES;
+  return kept;
+}
+
 /** The endpoints of the optional services that run, added to the core ones. */
 function withOptional(config: StackConfig, endpoints: StackEndpoints, pids: Record<string, Tracked>) {
   return {
@@ -77,59 +71,6 @@ function withOptional(config: StackConfig, endpoints: StackEndpoints, pids: Reco
     ...(allRunning(pids.toxiproxy) ? toxiproxyEndpoints(config) : {}),
     ...(allRunning(pids['redis-cluster']) ? redisClusterEndpoints(config) : {}),
   };
-}
-
-function portInUse(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-const PORTS_OF: Record<ServiceDefinition['name'], (c: StackConfig) => [number, string][]> = {
-  redis: (c) => [[c.redisPort, 'MSKGUARD_REDIS_PORT']],
-  dynamodb: (c) => [[c.dynamodbPort, 'MSKGUARD_DYNAMODB_PORT']],
-  kafka: (c) => [[c.kafkaPort, 'MSKGUARD_KAFKA_PORT']],
-  upstash: (c) => [[c.upstashPort, 'MSKGUARD_UPSTASH_PORT']],
-  toxiproxy: (c) => [
-    [c.toxiproxyPort, 'MSKGUARD_TOXIPROXY_PORT'],
-    [c.toxiRedisPort, 'MSKGUARD_TOXI_REDIS_PORT'],
-    [c.toxiUpstashPort, 'MSKGUARD_TOXI_UPSTASH_PORT'],
-  ],
-  'redis-cluster': (c) =>
-    redisClusterPorts(c).flatMap((p): [number, string][] => [
-      [p, 'MSKGUARD_REDIS_CLUSTER_PORT'],
-      [clusterBusPort(p), 'MSKGUARD_REDIS_CLUSTER_PORT (cluster bus: port + 10000)'],
-    ]),
-};
-
-async function waitUntilAnswering(service: ServiceDefinition, tracked: Tracked): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS[service.name];
-  const procs = processesOf(tracked);
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    const exited = procs.find((proc) => !isRunning(proc));
-    if (exited) {
-      throw new StackError(
-        `${service.name} exited during start-up. Last lines of ${exited.log}:\n${tailLog(exited.log)}`,
-      );
-    }
-    try {
-      await service.probe();
-      return;
-    } catch (error) {
-      lastError = error;
-      await sleep(250);
-    }
-  }
-  throw new StackError(
-    `${service.name} did not answer within ${READY_TIMEOUT_MS[service.name] / 1000}s ` +
-      `(last error: ${String(lastError)}). Last lines of ${procs[0]?.log}:\n${tailLog(procs[0]?.log ?? '')}`,
-  );
 }
 
 /**
@@ -273,6 +214,12 @@ export async function stackDown(
   }
   const anyRunning = Object.values(pids).some((tracked) => processesOf(tracked).some((p) => isRunning(p)));
   if (!anyRunning) rmSync(config.paths.envFile, { force: true });
+  else if (stopped.length > 0) {
+    // The env file keeps what still runs: no endpoint of a stopped optional service is left in it.
+    const env = readEnvFile(config.paths.envFile);
+    if (env)
+      writeFileSync(config.paths.envFile, formatEnv(withoutStopped(env, pids) as unknown as StackEndpoints));
+  }
   return stopped;
 }
 
@@ -311,7 +258,5 @@ export function runningStackEndpoints(
   const env = readEnvFile(config.paths.envFile);
   const pids = readPids(config.paths.pidsFile);
   if (!env || !needs.every((n) => allRunning(pids[n]))) return undefined;
-  if (!allRunning(pids.toxiproxy)) for (const key of TOXI_KEYS) delete env[key];
-  if (!allRunning(pids['redis-cluster'])) delete env.REDIS_CLUSTER_NODES;
-  return env as unknown as StackEndpoints;
+  return withoutStopped(env, pids) as unknown as StackEndpoints;
 }

@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { onNode } from '#local/redis-cluster.ts';
 import { clusterNodeUrls } from './stack.ts';
 
@@ -37,4 +38,12 @@ export async function tagPerNode(prefix: string): Promise<Map<number, string>> {
     if (!tags.has(owner)) tags.set(owner, `${prefix}-${i}`);
   }
   return tags;
+}
+
+/**
+ * An ioredis Cluster client on the stack's cluster, for a test's own reads and writes (EXISTS, TTL…
+ * of the keys a runner wrote: a plain client on REDIS_URL sees only the single Redis). Quit it.
+ */
+export function clusterAdmin(): Cluster {
+  return new Cluster(clusterPorts().map((port) => ({ host: HOST, port })));
 }

@@ -8,7 +8,8 @@ import { Cluster } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_SLOTS, clusterInfo, onNode } from '#local/redis-cluster.ts';
 import { runningStackEndpoints, stackDown, stackStatus, stackUp } from '#local/stack.ts';
-import { loadStackConfig, redisClusterPorts } from '#local/stack-config.ts';
+import { loadStackConfig, readEnvFile, redisClusterPorts } from '#local/stack-config.ts';
+import { freePort } from '#test/support/ports.ts';
 
 /** Command lines of the running processes that mention `text` (e.g. a state dir). */
 function processesMentioning(text: string): string[] {
@@ -127,5 +128,27 @@ describe('the Redis Cluster of the local stack', () => {
       ports.map((port) => onNode('127.0.0.1', port, (n) => n.ping()).catch(() => 'refused')),
     );
     expect(pings).toEqual(['refused', 'refused', 'refused']);
+  }, 60_000);
+
+  it('takes the cluster out of the env file when only the cluster stops', async () => {
+    // Prepare: a Redis of its own beside the cluster, in the same state dir.
+    const withRedis = loadStackConfig({
+      ...process.env,
+      MSKGUARD_STACK_STATE: state,
+      MSKGUARD_REDIS_CLUSTER_PORT: String(config.redisClusterPort),
+      MSKGUARD_REDIS_PORT: String(await freePort()),
+    });
+    await stackUp({ config: withRedis, only: ['redis', 'redis-cluster'] });
+    expect(readEnvFile(withRedis.paths.envFile)?.REDIS_CLUSTER_NODES).toBeDefined();
+
+    // Act
+    const stopped = await stackDown({ config: withRedis, only: ['redis-cluster'] });
+
+    // Assess
+    expect(stopped).toEqual(['redis-cluster']);
+    const env = readEnvFile(withRedis.paths.envFile);
+    expect(env?.REDIS_URL).toBe(`redis://127.0.0.1:${withRedis.redisPort}`);
+    expect(env?.REDIS_CLUSTER_NODES).toBeUndefined();
+    expect(await stackDown({ config: withRedis })).toEqual(['redis']);
   }, 60_000);
 });
