@@ -45,6 +45,9 @@ export class RespClusterScriptRunner implements ScriptRunner {
   readonly #timeoutMs: number;
   // Created on first use: ioredis is loaded only by a user who runs over RESP.
   #cluster: Promise<Cluster> | undefined;
+  // One wait for all the calls that arrive while the cluster is not ready (a batch sends one script
+  // per shard at once): one listener, not one per call.
+  #readyWait: Promise<void> | undefined;
 
   public constructor(options: RespClusterRunnerOptions) {
     if (!options.client && (!options.nodes || options.nodes.length === 0)) {
@@ -111,7 +114,7 @@ export class RespClusterScriptRunner implements ScriptRunner {
 
   #ready(cluster: Cluster): Promise<void> {
     if (cluster.status === 'ready') return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    this.#readyWait ??= new Promise<void>((resolve, reject) => {
       const onReady = () => {
         clearTimeout(timer);
         resolve();
@@ -127,7 +130,10 @@ export class RespClusterScriptRunner implements ScriptRunner {
         );
       }, this.#timeoutMs);
       cluster.once('ready', onReady);
+    }).finally(() => {
+      this.#readyWait = undefined;
     });
+    return this.#readyWait;
   }
 }
 

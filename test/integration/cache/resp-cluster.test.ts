@@ -34,6 +34,28 @@ describe('RespClusterScriptRunner on the stack cluster', () => {
     expect([...ranOn.entries()]).toEqual([...tags.keys()].map((owner) => [owner, String(owner)]));
   });
 
+  it('runs a batch of scripts sent at once, one per shard, on a runner not yet connected', async () => {
+    // Prepare: 16 shard tags over the three nodes, as a sharded tier sends them.
+    const fresh = new RespClusterScriptRunner({ nodes });
+    const shards = [...(await tagPerNode(run)).entries()].flatMap(([owner, tag]) =>
+      Array.from({ length: 6 }, (_, s) => [owner, `${tag}`, `mskguard:{${tag}}:s${s}`] as const),
+    );
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const script = freshPortScript();
+
+    // Act
+    const ranOn = await Promise.all(shards.map(([, , key]) => fresh.run(script, [key], ['x'])));
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    await fresh.close();
+
+    // Assess: each on its owner, and no listener piled up per waiting call.
+    expect(ranOn).toEqual(shards.map(([owner]) => String(owner)));
+    expect(warnings).toEqual([]);
+  });
+
   it('loads the script on each node that lacks it, and only there (NOSCRIPT is per node)', async () => {
     // Prepare
     const [[first, firstTag], [second, secondTag]] = [...(await tagPerNode(run)).entries()] as [
