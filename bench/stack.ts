@@ -7,6 +7,7 @@ import type { BenchContext } from './main.ts';
  * The local stack's endpoints for a benchmark: the running stack (left running), or one started
  * now and stopped by `stop()`. `needs` names the services the benchmark uses; only those are
  * started (a JVM warming up beside a Redis benchmark would take CPU from it on a 2-core machine).
+ * `'redis-cluster'` among them brings the Redis Cluster up (REDIS_CLUSTER_NODES in `env`).
  */
 export async function benchStack(
   ctx: BenchContext,
@@ -38,6 +39,32 @@ export async function deleteBenchKeys(url: string, pattern: string): Promise<num
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
+  }
+  return deleted;
+}
+
+/**
+ * {@link deleteBenchKeys} on every node of a Redis Cluster (`nodes`: REDIS_CLUSTER_NODES,
+ * `host:port,…`): each node is scanned for its own keys, and each key unlinked on its own (one
+ * UNLINK of keys of several slots would be refused with CROSSSLOT).
+ */
+export async function deleteClusterBenchKeys(nodes: string, pattern: string): Promise<number> {
+  let deleted = 0;
+  for (const node of nodes.split(',')) {
+    const redis = new Redis(`redis://${node}`, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
+        cursor = next;
+        const pipeline = redis.pipeline();
+        for (const key of keys) pipeline.unlink(key);
+        for (const [error, n] of (await pipeline.exec()) ?? []) if (!error) deleted += Number(n);
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
   }
   return deleted;
 }

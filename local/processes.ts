@@ -15,18 +15,33 @@ export interface ManagedProcess {
   readonly log: string;
 }
 
+/** What the stack records for one service: its process, or its processes (one per Redis Cluster node). */
+export type Tracked = ManagedProcess | readonly ManagedProcess[];
+
+/** The processes of a tracked service (none when nothing is recorded). */
+export function processesOf(tracked: Tracked | undefined): readonly ManagedProcess[] {
+  if (tracked === undefined) return [];
+  return Array.isArray(tracked) ? tracked : [tracked as ManagedProcess];
+}
+
+/** Whether every process of a service runs: a cluster with a dead node is not running. */
+export function allRunning(tracked: Tracked | undefined): boolean {
+  const procs = processesOf(tracked);
+  return procs.length > 0 && procs.every((proc) => isRunning(proc));
+}
+
 /** Reads the pids file; an absent or unreadable file means nothing is recorded. */
-export function readPids(file: string): Record<string, ManagedProcess> {
+export function readPids(file: string): Record<string, Tracked> {
   if (!existsSync(file)) return {};
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, ManagedProcess>;
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Tracked>;
   } catch {
     return {};
   }
 }
 
 /** Writes the pids file. */
-export function writePids(file: string, pids: Record<string, ManagedProcess>): void {
+export function writePids(file: string, pids: Record<string, Tracked>): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(pids, null, 2)}\n`);
 }

@@ -6,12 +6,19 @@ import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureJars, ensureJava, ensureRedisServer, ensureToxiproxy, POMS } from './installers.ts';
-import { type ManagedProcess, startDetached } from './processes.ts';
+import { startDetached, type Tracked } from './processes.ts';
+import { defineRedisCluster } from './redis-cluster.ts';
 import { PROJECT_ROOT, type StackConfig, type StackEndpoints } from './stack-config.ts';
 import { STACK_PROXIES, ToxiproxyClient } from './toxiproxy.ts';
 
 /** The services of the local stack, each after the ones it needs. */
-export const SERVICE_NAMES = ['redis', 'dynamodb', 'kafka', 'upstash', 'toxiproxy'] as const;
+export const SERVICE_NAMES = ['redis', 'dynamodb', 'kafka', 'upstash', 'toxiproxy', 'redis-cluster'] as const;
+
+/**
+ * Services a plain `stack up` leaves out: they start only when asked for (`stack up --cluster`,
+ * `stackUp({ cluster: true })` or `only`).
+ */
+export const OPT_IN_SERVICES: readonly (typeof SERVICE_NAMES)[number][] = ['redis-cluster'];
 
 /**
  * The services a stack must have: Toxiproxy is optional (it needs Go to build); without it the
@@ -28,7 +35,8 @@ export interface ServiceDefinition {
   readonly optional?: boolean;
   /** Installs what is missing (idempotent, cached). */
   install(log: (line: string) => void): void;
-  start(): ManagedProcess;
+  /** Starts its process (or processes: one per Redis Cluster node). */
+  start(): Tracked;
   /** Resolves when the service answers a real request; rejects with the reason otherwise. */
   probe(): Promise<void>;
   /** Configures the service once it answers (idempotent: also run when it was already running). */
@@ -246,7 +254,7 @@ export function defineServices(config: StackConfig, endpoints: StackEndpoints): 
     },
   };
 
-  return [redis, dynamodb, kafka, upstash, toxiproxy];
+  return [redis, dynamodb, kafka, upstash, toxiproxy, defineRedisCluster(config, endpoints)];
 }
 
 function writeKafkaConfig(config: StackConfig, dir: string): string {

@@ -17,6 +17,8 @@ export interface StackPaths {
   readonly dynamodbJars: string;
   /** Where `go install` puts Toxiproxy's `server` binary (GOBIN), kept across runs like the jars. */
   readonly toxiproxyBin: string;
+  /** The Redis Cluster's node configs and cluster state files, one folder per node (per run). */
+  readonly redisCluster: string;
   readonly pidsFile: string;
   readonly envFile: string;
   readonly logs: string;
@@ -36,6 +38,11 @@ export interface StackConfig {
   readonly toxiRedisPort: number;
   /** Where the `upstash` proxy listens (it forwards to the Upstash-REST endpoint). */
   readonly toxiUpstashPort: number;
+  /**
+   * First port of the Redis Cluster (opt-in: `stack up --cluster`): its nodes listen on this port and
+   * the next ones ({@link redisClusterPorts}), their cluster bus on each port + 10000.
+   */
+  readonly redisClusterPort: number;
   readonly paths: StackPaths;
 }
 
@@ -52,7 +59,17 @@ export interface StackEndpoints {
   readonly TOXI_REDIS_URL?: string;
   /** The Upstash-REST endpoint through the `upstash` proxy (same token); only when Toxiproxy runs. */
   readonly TOXI_UPSTASH_REDIS_REST_URL?: string;
+  /**
+   * The Redis Cluster's nodes as `host:port,host:port,…` (seeds for a cluster client); only while
+   * the cluster runs (it is opt-in: `stack up --cluster`).
+   */
+  readonly REDIS_CLUSTER_NODES?: string;
 }
+
+/** How many nodes the local Redis Cluster has: all masters, no replicas, the slots split evenly. */
+export const REDIS_CLUSTER_SIZE = 3;
+/** Redis puts a node's cluster bus on its port + 10000. */
+const CLUSTER_BUS_OFFSET = 10_000;
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -62,6 +79,28 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
     throw new Error(`${name}=${raw} is not a TCP port (1-65535).`);
   }
   return value;
+}
+
+function clusterPort(env: NodeJS.ProcessEnv): number {
+  const first = port(env, 'MSKGUARD_REDIS_CLUSTER_PORT', 17001);
+  const lastBus = first + REDIS_CLUSTER_SIZE - 1 + CLUSTER_BUS_OFFSET;
+  if (lastBus > 65535) {
+    throw new Error(
+      `MSKGUARD_REDIS_CLUSTER_PORT=${first} is too high: the cluster bus of its last node would be ` +
+        `${lastBus} (port + ${CLUSTER_BUS_OFFSET}). Choose a port at most ${65535 - CLUSTER_BUS_OFFSET - REDIS_CLUSTER_SIZE + 1}.`,
+    );
+  }
+  return first;
+}
+
+/** The ports of the Redis Cluster's nodes. */
+export function redisClusterPorts(config: StackConfig): number[] {
+  return Array.from({ length: REDIS_CLUSTER_SIZE }, (_, i) => config.redisClusterPort + i);
+}
+
+/** The cluster bus port of a node (Redis's default: its port + 10000). */
+export function clusterBusPort(nodePort: number): number {
+  return nodePort + CLUSTER_BUS_OFFSET;
 }
 
 /**
@@ -81,12 +120,14 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     toxiproxyPort: port(env, 'MSKGUARD_TOXIPROXY_PORT', 18474),
     toxiRedisPort: port(env, 'MSKGUARD_TOXI_REDIS_PORT', 16380),
     toxiUpstashPort: port(env, 'MSKGUARD_TOXI_UPSTASH_PORT', 18080),
+    redisClusterPort: clusterPort(env),
     paths: {
       cache,
       state,
       kafkaJars: join(cache, 'kafka'),
       dynamodbJars: join(cache, 'dynamodb'),
       toxiproxyBin: join(cache, 'toxiproxy'),
+      redisCluster: join(state, 'redis-cluster'),
       pidsFile: join(state, 'pids.json'),
       envFile: join(state, 'stack.env'),
       logs: join(state, 'logs'),
@@ -119,6 +160,17 @@ export function toxiproxyEndpoints(
     TOXIPROXY_URL: `http://${host}:${config.toxiproxyPort}`,
     TOXI_REDIS_URL: `redis://${host}:${config.toxiRedisPort}`,
     TOXI_UPSTASH_REDIS_REST_URL: `http://${host}:${config.toxiUpstashPort}`,
+  };
+}
+
+/** The endpoint the Redis Cluster adds to the stack's. */
+export function redisClusterEndpoints(
+  config: StackConfig,
+): Required<Pick<StackEndpoints, 'REDIS_CLUSTER_NODES'>> {
+  return {
+    REDIS_CLUSTER_NODES: redisClusterPorts(config)
+      .map((p) => `${config.host}:${p}`)
+      .join(','),
   };
 }
 

@@ -1,28 +1,33 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from '#local/errors.ts';
-import { isRunning, type ManagedProcess, readPids, stopProcess, tailLog, writePids } from './processes.ts';
-import { defineServices, REQUIRED_SERVICES, SERVICE_NAMES, type ServiceDefinition } from './services.ts';
+import {
+  allRunning,
+  isRunning,
+  processesOf,
+  readPids,
+  stopProcess,
+  type Tracked,
+  writePids,
+} from './processes.ts';
+import {
+  defineServices,
+  OPT_IN_SERVICES,
+  REQUIRED_SERVICES,
+  SERVICE_NAMES,
+  type ServiceDefinition,
+} from './services.ts';
+import { PORTS_OF, portInUse, waitUntilAnswering } from './stack-checks.ts';
 import {
   formatEnv,
   loadStackConfig,
   newRestToken,
   readEnvFile,
+  redisClusterEndpoints,
   type StackConfig,
   type StackEndpoints,
   stackEndpoints,
   toxiproxyEndpoints,
 } from './stack-config.ts';
-
-/** How long each service may take to answer after it starts (a cold JVM on 2 cores is slow). */
-const READY_TIMEOUT_MS: Record<ServiceDefinition['name'], number> = {
-  redis: 15_000,
-  dynamodb: 60_000,
-  kafka: 120_000,
-  upstash: 30_000,
-  toxiproxy: 15_000,
-};
 
 /** The state of one service, as `stack status` shows it. */
 export interface ServiceStatus {
@@ -51,50 +56,21 @@ function endpointsFor(config: StackConfig): StackEndpoints {
 
 const TOXI_KEYS = ['TOXIPROXY_URL', 'TOXI_REDIS_URL', 'TOXI_UPSTASH_REDIS_REST_URL'] as const;
 
-function portInUse(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** An env file's endpoints less those of the optional services that do not run. */
+function withoutStopped(env: Record<string, string>, pids: Record<string, Tracked>): Record<string, string> {
+  const kept = { ...env };
+  if (!allRunning(pids.toxiproxy)) for (const key of TOXI_KEYS) delete kept[key];
+  if (!allRunning(pids['redis-cluster'])) delete kept.REDIS_CLUSTER_NODES;
+  return kept;
 }
 
-const PORTS_OF: Record<ServiceDefinition['name'], (c: StackConfig) => [number, string][]> = {
-  redis: (c) => [[c.redisPort, 'MSKGUARD_REDIS_PORT']],
-  dynamodb: (c) => [[c.dynamodbPort, 'MSKGUARD_DYNAMODB_PORT']],
-  kafka: (c) => [[c.kafkaPort, 'MSKGUARD_KAFKA_PORT']],
-  upstash: (c) => [[c.upstashPort, 'MSKGUARD_UPSTASH_PORT']],
-  toxiproxy: (c) => [
-    [c.toxiproxyPort, 'MSKGUARD_TOXIPROXY_PORT'],
-    [c.toxiRedisPort, 'MSKGUARD_TOXI_REDIS_PORT'],
-    [c.toxiUpstashPort, 'MSKGUARD_TOXI_UPSTASH_PORT'],
-  ],
-};
-
-async function waitUntilAnswering(service: ServiceDefinition, proc: ManagedProcess): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS[service.name];
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (!isRunning(proc)) {
-      throw new StackError(
-        `${service.name} exited during start-up. Last lines of ${proc.log}:\n${tailLog(proc.log)}`,
-      );
-    }
-    try {
-      await service.probe();
-      return;
-    } catch (error) {
-      lastError = error;
-      await sleep(250);
-    }
-  }
-  throw new StackError(
-    `${service.name} did not answer within ${READY_TIMEOUT_MS[service.name] / 1000}s ` +
-      `(last error: ${String(lastError)}). Last lines of ${proc.log}:\n${tailLog(proc.log)}`,
-  );
+/** The endpoints of the optional services that run, added to the core ones. */
+function withOptional(config: StackConfig, endpoints: StackEndpoints, pids: Record<string, Tracked>) {
+  return {
+    ...endpoints,
+    ...(allRunning(pids.toxiproxy) ? toxiproxyEndpoints(config) : {}),
+    ...(allRunning(pids['redis-cluster']) ? redisClusterEndpoints(config) : {}),
+  };
 }
 
 /**
@@ -108,6 +84,7 @@ async function waitUntilAnswering(service: ServiceDefinition, proc: ManagedProce
  *
  * `only` limits it to some services (and what they need: the REST endpoint needs Redis), for a
  * caller that uses no others: a benchmark of the Redis tier then shares the machine with no JVM.
+ * The Redis Cluster is opt-in: `cluster: true` adds it to the usual services (`only` may name it).
  *
  * @example
  * ```ts
@@ -116,7 +93,7 @@ async function waitUntilAnswering(service: ServiceDefinition, proc: ManagedProce
  * ```
  */
 export async function stackUp(
-  options: { log?: Log; config?: StackConfig; only?: readonly ServiceName[] } = {},
+  options: { log?: Log; config?: StackConfig; only?: readonly ServiceName[]; cluster?: boolean } = {},
 ): Promise<StackUpResult> {
   const log = options.log ?? silent;
   const config = options.config ?? loadStackConfig();
@@ -124,11 +101,13 @@ export async function stackUp(
   mkdirSync(paths.logs, { recursive: true });
   const endpoints = endpointsFor(config);
   const all = defineServices(config, endpoints);
-  const wanted = new Set<ServiceName>(options.only ?? all.map((s) => s.name));
+  const usual = all.map((s) => s.name).filter((name) => !OPT_IN_SERVICES.includes(name));
+  const wanted = new Set<ServiceName>(options.only ?? usual);
+  if (options.cluster) wanted.add('redis-cluster');
   for (const s of all) if (wanted.has(s.name)) for (const dependency of s.after) wanted.add(dependency);
   let services = all.filter((s) => wanted.has(s.name));
   const pids = readPids(paths.pidsFile);
-  let toStart = services.filter((s) => !isRunning(pids[s.name]));
+  let toStart = services.filter((s) => !allRunning(pids[s.name]));
 
   for (const service of toStart) {
     for (const [port, variable] of PORTS_OF[service.name](config)) {
@@ -162,13 +141,14 @@ export async function stackUp(
     spawned.push(service.name);
     pids[service.name] = proc;
     writePids(paths.pidsFile, pids);
-    log(`started ${service.name} (pid ${proc.pid}), waiting until it answers`);
+    const pidList = processesOf(proc).map((p) => p.pid);
+    log(`started ${service.name} (pid ${pidList.join(', ')}), waiting until it answers`);
     try {
       await waitUntilAnswering(service, proc);
       await service.ready?.();
     } catch (error) {
       if (!service.optional) throw error;
-      await stopProcess(proc);
+      for (const p of processesOf(proc)) await stopProcess(p);
       delete pids[service.name];
       writePids(paths.pidsFile, pids);
       spawned.splice(spawned.indexOf(service.name), 1);
@@ -191,11 +171,11 @@ export async function stackUp(
 
   // Already-running services must still answer: a hung process is reported, not papered over.
   for (const service of services.filter((s) => !toStart.includes(s))) {
-    await waitUntilAnswering(service, pids[service.name] as ManagedProcess);
+    await waitUntilAnswering(service, pids[service.name] as Tracked);
     await service.ready?.();
   }
   // The token the services were started with (a first `up` has no env file to read it from).
-  const published = isRunning(pids.toxiproxy) ? { ...endpoints, ...toxiproxyEndpoints(config) } : endpoints;
+  const published = withOptional(config, endpoints, pids);
   writeFileSync(paths.envFile, formatEnv(published));
   return { endpoints: published, started };
 }
@@ -220,17 +200,26 @@ export async function stackDown(
   }
   for (const name of [...SERVICE_NAMES].reverse()) {
     if (only && !only.has(name)) continue;
-    const proc = pids[name];
-    if (!proc) continue;
-    if (isRunning(proc)) {
-      const how = await stopProcess(proc);
-      log(`${how} ${name} (pid ${proc.pid})`);
+    if (!pids[name]) continue;
+    const procs = processesOf(pids[name]).filter((proc) => isRunning(proc));
+    // A cluster's nodes stop together: each waits for its own exit.
+    const hows = await Promise.all(procs.map((proc) => stopProcess(proc)));
+    if (procs.length > 0) {
+      const how = hows.includes('killed') ? 'killed' : 'stopped';
+      log(`${how} ${name} (pid ${procs.map((p) => p.pid).join(', ')})`);
       stopped.push(name);
     }
     delete pids[name];
     writePids(config.paths.pidsFile, pids);
   }
-  if (!Object.values(pids).some((proc) => isRunning(proc))) rmSync(config.paths.envFile, { force: true });
+  const anyRunning = Object.values(pids).some((tracked) => processesOf(tracked).some((p) => isRunning(p)));
+  if (!anyRunning) rmSync(config.paths.envFile, { force: true });
+  else if (stopped.length > 0) {
+    // The env file keeps what still runs: no endpoint of a stopped optional service is left in it.
+    const env = readEnvFile(config.paths.envFile);
+    if (env)
+      writeFileSync(config.paths.envFile, formatEnv(withoutStopped(env, pids) as unknown as StackEndpoints));
+  }
   return stopped;
 }
 
@@ -244,15 +233,15 @@ export async function stackStatus(config: StackConfig = loadStackConfig()): Prom
   // Not installed here: a service that is not running is not started by a status.
   return Promise.all(
     services.map(async (service) => {
-      const proc = pids[service.name];
-      const running = isRunning(proc);
+      const procs = processesOf(pids[service.name]);
+      const running = allRunning(pids[service.name]);
       const answering =
         running &&
         (await service.probe().then(
           () => true,
           () => false,
         ));
-      return { name: service.name, pid: running ? proc?.pid : undefined, running, answering };
+      return { name: service.name, pid: running ? procs[0]?.pid : undefined, running, answering };
     }),
   );
 }
@@ -268,8 +257,6 @@ export function runningStackEndpoints(
 ): StackEndpoints | undefined {
   const env = readEnvFile(config.paths.envFile);
   const pids = readPids(config.paths.pidsFile);
-  const allRunning = needs.every((n) => isRunning(pids[n]));
-  if (!env || !allRunning) return undefined;
-  if (!isRunning(pids.toxiproxy)) for (const key of TOXI_KEYS) delete env[key];
-  return env as unknown as StackEndpoints;
+  if (!env || !needs.every((n) => allRunning(pids[n]))) return undefined;
+  return withoutStopped(env, pids) as unknown as StackEndpoints;
 }

@@ -17,6 +17,7 @@
  * ```
  */
 export { type RespClient, type RespRunnerOptions, RespScriptRunner } from './cache/resp.ts';
+export { type RespClusterRunnerOptions, RespClusterScriptRunner } from './cache/resp-cluster.ts';
 export type { LuaScript, ScriptArg, ScriptRunner } from './cache/script-runner.ts';
 export { type UpstashRunnerOptions, UpstashScriptRunner } from './cache/upstash.ts';
 export { TableNotFoundError } from './checkpoints/dynamodb.ts';

@@ -12,7 +12,7 @@ import { FUNCTION_ENV } from '../function-env.ts';
 export const DedupCacheBackend = {
   /** Upstash Redis over its REST API (internet); credentials in Secrets Manager. */
   UPSTASH: 'upstash',
-  /** ElastiCache Serverless for Valkey inside the VPC (RESP over TLS). */
+  /** ElastiCache Serverless for Valkey inside the VPC (RESP over TLS, cluster mode). */
   ELASTICACHE: 'elasticache',
 } as const;
 /** One value of {@link DedupCacheBackend}. */
@@ -141,7 +141,11 @@ export class DedupCache extends Construct {
     this.securityGroup!.connections.allowFrom(client, VALKEY_PORTS, 'mskguard consumer to dedup cache');
   }
 
-  /** Environment variables that tell a function where the cache is (names and endpoints only). */
+  /**
+   * Environment variables that tell a function where the cache is (names and endpoints only). An
+   * ElastiCache Serverless endpoint is always in cluster mode, over TLS: its clients must follow the
+   * cluster protocol (`MSKGUARD_REDIS_CLUSTER=true` selects the cluster-aware runner).
+   */
   public environment(): Record<string, string> {
     if (this.upstashSecret) {
       return {
@@ -155,6 +159,7 @@ export class DedupCache extends Construct {
       [FUNCTION_ENV.REDIS_HOST]: cache.attrEndpointAddress,
       [FUNCTION_ENV.REDIS_PORT]: cache.attrEndpointPort,
       [FUNCTION_ENV.REDIS_TLS]: 'true',
+      [FUNCTION_ENV.REDIS_CLUSTER]: 'true',
     };
   }
 }

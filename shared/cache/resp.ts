@@ -1,11 +1,12 @@
 import type { RedisOptions } from 'ioredis';
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
+import type { RespClusterScriptRunner } from './resp-cluster.ts';
 import { isNoScript, type LuaScript, type ScriptArg, type ScriptRunner } from './script-runner.ts';
 
 /** Options of {@link RespScriptRunner}. */
 export interface RespRunnerOptions {
-  /** A `redis://` or `rediss://` URL (ElastiCache Serverless needs `rediss://`). */
+  /** A `redis://` or `rediss://` URL (TLS: `rediss://`). */
   readonly url?: string;
   /** An ioredis client (or one of the same shape) to use instead of `url`; `close()` leaves it open. */
   readonly client?: RespClient;
@@ -25,13 +26,15 @@ export interface RespClient {
 }
 
 /**
- * Runs mskguard's scripts over RESP with ioredis: ElastiCache Serverless (Valkey), a Redis or
- * Valkey in the VPC. EVALSHA first, EVAL on NOSCRIPT; fails fast (no offline queue) when the
- * server is unreachable so `onCacheUnavailable` decides, not a hung invocation.
+ * Runs mskguard's scripts over RESP with ioredis on one Redis or Valkey server (cluster mode
+ * disabled: a node-based ElastiCache, a Redis or Valkey in the VPC). ElastiCache Serverless is
+ * always in cluster mode: use {@link RespClusterScriptRunner} there. EVALSHA first, EVAL on
+ * NOSCRIPT; fails fast when the server is unreachable so `onCacheUnavailable` decides, not a hung
+ * invocation.
  *
  * @example
  * ```ts
- * const runner = new RespScriptRunner({ url: 'rediss://my-cache.serverless.use1.cache.amazonaws.com:6379' });
+ * const runner = new RespScriptRunner({ url: 'rediss://my-cache.abc123.ng.0001.use1.cache.amazonaws.com:6379' });
  * ```
  */
 export class RespScriptRunner implements ScriptRunner {
@@ -50,17 +53,7 @@ export class RespScriptRunner implements ScriptRunner {
 
   public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     this.#redis ??= this.#connect();
-    const redis = await this.#redis;
-    try {
-      return await redis.evalsha(script.sha1, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!isNoScript(error)) throw classify(error);
-    }
-    try {
-      return await redis.eval(script.source, keys.length, ...keys, ...args);
-    } catch (error) {
-      throw classify(error);
-    }
+    return evalScript(await this.#redis, script, keys, args);
   }
 
   public async close(): Promise<void> {
@@ -89,11 +82,48 @@ export class RespScriptRunner implements ScriptRunner {
   }
 }
 
-/** A reply error from Redis is a script bug; anything else (connection, timeout) means unreachable. */
-function classify(error: unknown): unknown {
-  if (error instanceof Error && /ReplyError|SimpleError/.test(error.name)) return error;
+/**
+ * EVALSHA, then EVAL when the server answers NOSCRIPT (its script cache is its own: a new node, a
+ * restart, a failover or SCRIPT FLUSH empties it). `call` wraps each command (a deadline).
+ */
+export async function evalScript(
+  redis: RespClient,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  call: <T>(command: Promise<T>) => Promise<T> = (command) => command,
+): Promise<unknown> {
+  try {
+    return await call(redis.evalsha(script.sha1, keys.length, ...keys, ...args));
+  } catch (error) {
+    if (!isNoScript(error)) throw classify(error);
+  }
+  try {
+    return await call(redis.eval(script.source, keys.length, ...keys, ...args));
+  } catch (error) {
+    throw classify(error);
+  }
+}
+
+/**
+ * Replies that say the server cannot serve now, not that the script is wrong: a cluster without
+ * an owner for the slot or in the middle of a failover (CLUSTERDOWN, TRYAGAIN), a node loading
+ * its data (LOADING), a replica cut off from its master (MASTERDOWN) or answering writes after a
+ * failover (READONLY), a server held by another client's long script (BUSY).
+ */
+const OUTAGE_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)\b/;
+
+/**
+ * A reply error from Redis is a script bug (CROSSSLOT included: the keys were wrong), except an
+ * outage reply; anything else (connection, timeout, redirections exhausted) means unreachable.
+ */
+export function classify(error: unknown): unknown {
+  const reply = error instanceof Error && /ReplyError|SimpleError/.test(error.name);
+  if (reply && !OUTAGE_REPLIES.test(error.message)) return error;
+  if (error instanceof CacheUnavailableError) return error;
+  const what = reply ? 'Redis cannot serve now' : 'Redis is unreachable';
   return new CacheUnavailableError(
-    `Redis is unreachable (${(error as Error).message}). Check the cache endpoint, security groups and ` +
+    `${what} (${(error as Error).message}). Check the cache endpoint, security groups and ` +
       "network; with onCacheUnavailable: 'degrade' the batch runs on the local filter.",
     { cause: error },
   );

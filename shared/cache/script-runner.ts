@@ -16,7 +16,8 @@ export type ScriptArg = string | Buffer;
 /**
  * The one thing the dedup tiers need from a cache: run a script, in one round trip when the
  * server already has it (EVALSHA), with the EVAL fallback on NOSCRIPT. Adapters: Upstash REST
- * (`UpstashScriptRunner`) and RESP (`RespScriptRunner`, ioredis: ElastiCache, Valkey, Redis).
+ * (`UpstashScriptRunner`) and RESP (`RespScriptRunner`, ioredis: ElastiCache, Valkey, Redis;
+ * `RespClusterScriptRunner` for a cluster: ElastiCache Serverless, cluster-mode Valkey or Redis).
  *
  * Arguments are strings or ASCII Buffers, and every adapter sends the same bytes to the same script
  * (the REST adapter sends a Buffer as the string of its characters).
@@ -24,7 +25,7 @@ export type ScriptArg = string | Buffer;
  * rethrown as it is.
  */
 export interface ScriptRunner {
-  /** `'upstash'` or `'resp'`, for logs and metrics. */
+  /** `'upstash'`, `'resp'` or `'resp-cluster'`, for logs and metrics. */
   readonly kind: string;
   run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown>;
   /** Closes connections the runner opened itself. */

@@ -1,6 +1,7 @@
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerSdk } from '../aws/sdk.ts';
 import { RespScriptRunner } from '../cache/resp.ts';
+import { RespClusterScriptRunner } from '../cache/resp-cluster.ts';
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import { UpstashScriptRunner } from '../cache/upstash.ts';
 import { ConfigurationError } from '../errors.ts';
@@ -16,7 +17,9 @@ export interface SecretReader {
  * event (not at import), so a cold start does no network I/O before it has work:
  * - `upstash`: the REST URL and token from the Secrets Manager secret named by
  *   MSKGUARD_UPSTASH_SECRET_ARN (`{"url": "...", "token": "..."}`): never from plain env.
- * - `elasticache`: RESP over TLS to MSKGUARD_REDIS_HOST:MSKGUARD_REDIS_PORT (IAM-free, in the VPC).
+ * - `elasticache`: RESP over TLS to MSKGUARD_REDIS_HOST:MSKGUARD_REDIS_PORT (IAM-free, in the VPC);
+ *   with MSKGUARD_REDIS_CLUSTER=true (ElastiCache Serverless is always cluster mode) through the
+ *   cluster-aware {@link RespClusterScriptRunner}, seeded with that endpoint.
  * - local development only: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN of the local stack
  *   (`npm run stack:up`), when no backend is configured.
  *
@@ -48,6 +51,7 @@ export function cacheFromEnv(
       throw new ConfigurationError(`${FUNCTION_ENV.REDIS_HOST} is not set: name the ElastiCache endpoint`);
     const scheme = env[FUNCTION_ENV.REDIS_TLS] === 'false' ? 'redis' : 'rediss';
     const url = `${scheme}://${host}:${env[FUNCTION_ENV.REDIS_PORT] ?? '6379'}`;
+    if (clusterMode(env)) return async () => new RespClusterScriptRunner({ nodes: [url] });
     return async () => new RespScriptRunner({ url });
   }
   if (backend === undefined && env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN) {
@@ -57,6 +61,17 @@ export function cacheFromEnv(
   throw new ConfigurationError(
     `${FUNCTION_ENV.CACHE_BACKEND} must be 'upstash' or 'elasticache' (got ${String(backend)}); ` +
       'for local runs, start the stack and load .local/stack/stack.env.',
+  );
+}
+
+/** MSKGUARD_REDIS_CLUSTER: `true` or `false` (unset: false, the single-node client). */
+function clusterMode(env: NodeJS.ProcessEnv): boolean {
+  const value = env[FUNCTION_ENV.REDIS_CLUSTER];
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigurationError(
+    `${FUNCTION_ENV.REDIS_CLUSTER} must be 'true' (a cluster-mode endpoint, e.g. ElastiCache Serverless) ` +
+      `or 'false' (got ${value})`,
   );
 }
 

@@ -30,6 +30,11 @@ export const FUNCTION_ENV = {
   REDIS_PORT: 'MSKGUARD_REDIS_PORT',
   /** `true` when the Redis endpoint requires TLS (always for ElastiCache Serverless). */
   REDIS_TLS: 'MSKGUARD_REDIS_TLS',
+  /**
+   * `true` when the Redis endpoint is a cluster (cluster mode enabled: always for ElastiCache
+   * Serverless): the function then runs its scripts with a cluster-aware client.
+   */
+  REDIS_CLUSTER: 'MSKGUARD_REDIS_CLUSTER',
   /** Comma-separated bootstrap brokers (restore and topics provider only). */
   KAFKA_BROKERS: 'MSKGUARD_KAFKA_BROKERS',
   /** `iam` or `scram`. */

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DedupCache } from '#cdk/constructs/dedup-cache.ts';
 import { FUNCTION_ENV } from '#cdk/function-env.ts';
 import { ConfigurationError } from '#shared/errors.ts';
+import { cacheFromEnv } from '#shared/runtime/cache-from-env.ts';
 import { describeViolations, existingCluster, ingressRules, nagViolations, testStack } from './helpers.ts';
 
 describe('DedupCache (elasticache)', () => {
@@ -62,10 +63,27 @@ describe('DedupCache (elasticache)', () => {
         FUNCTION_ENV.REDIS_HOST,
         FUNCTION_ENV.REDIS_PORT,
         FUNCTION_ENV.REDIS_TLS,
+        FUNCTION_ENV.REDIS_CLUSTER,
       ].sort(),
     );
     expect(env[FUNCTION_ENV.REDIS_TLS]).toBe('true');
     expect(cache.requiresVpc).toBe(true);
+  });
+
+  it('has its functions reach the serverless cache (always cluster mode) with the cluster-aware runner', async () => {
+    // Prepare: the environment as a function sees it (CDK tokens stand in for the endpoint).
+    const env: Record<string, string> = {
+      ...cache.environment(),
+      [FUNCTION_ENV.REDIS_HOST]: 'c.serverless.use1.cache.amazonaws.com',
+    };
+
+    // Act
+    const runner = await cacheFromEnv({ ...env, [FUNCTION_ENV.REDIS_PORT]: '6379' })();
+
+    // Assess: built, not connected (the client connects on the first script).
+    expect(runner.kind).toBe('resp-cluster');
+    expect(env[FUNCTION_ENV.REDIS_CLUSTER]).toBe('true');
+    await runner.close();
   });
 
   it('passes cdk-nag', () => {

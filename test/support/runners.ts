@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
+import { type RespClusterRunnerOptions, RespClusterScriptRunner } from '#shared/cache/resp-cluster.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import type { TierKey } from '#shared/dedup/exact.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import { stackEnv } from './stack.ts';
+import { clusterNodeUrls, stackEnv } from './stack.ts';
 
 /** A runner that counts the script calls it forwards (one call = one round trip on RESP). */
 export class CountingRunner implements ScriptRunner {
@@ -31,6 +32,27 @@ export const ADAPTERS = {
       token: stackEnv().UPSTASH_REDIS_REST_TOKEN,
     }),
 } as const;
+
+/**
+ * A runner on the stack's Redis Cluster (started with the stack by `npm test`), seeded with all of
+ * its nodes; `options` override (e.g. a short `timeoutMs`). Close it in `afterAll`.
+ */
+export function clusterRunner(
+  options: Omit<RespClusterRunnerOptions, 'nodes' | 'client'> = {},
+): RespClusterScriptRunner {
+  return new RespClusterScriptRunner({ nodes: clusterNodeUrls(), ...options });
+}
+
+/**
+ * A script no Redis has seen yet (a fresh comment gives it a fresh SHA-1, so its first EVALSHA on
+ * each node answers NOSCRIPT); it sets KEYS[1] to ARGV[1] and answers the port of the node that ran it.
+ */
+export function freshPortScript(): LuaScript {
+  const source = `-- ${randomBytes(8).toString('hex')}
+redis.call('SET', KEYS[1], ARGV[1])
+return string.match(redis.call('INFO', 'server'), 'tcp_port:(%d+)')`;
+  return { name: 'port', numberOfKeys: 1, source, sha1: createHash('sha1').update(source).digest('hex') };
+}
 
 /** A random key as the Redis tier takes it. */
 export function randomKey(): TierKey {

@@ -39,3 +39,18 @@ export function stackVar(name: keyof StackEndpoints): string {
   }
   return value;
 }
+
+/**
+ * The seed nodes of the stack's Redis Cluster as `redis://host:port` URLs (REDIS_CLUSTER_NODES,
+ * set by the global setup, which starts the cluster with the stack), with the fix when unset.
+ */
+export function clusterNodeUrls(): string[] {
+  const nodes = process.env.REDIS_CLUSTER_NODES;
+  if (!nodes) {
+    throw new Error(
+      "REDIS_CLUSTER_NODES is not set: this suite needs the stack's Redis Cluster. Run it with `npm test` " +
+        '(which starts the cluster), or start it with `npm run stack:up -- --cluster`.',
+    );
+  }
+  return nodes.split(',').map((node) => `redis://${node}`);
+}

@@ -35,7 +35,14 @@ describe('stackUp with only', () => {
     expect([...started].sort()).toEqual(['redis', 'upstash']);
     expect(endpoints.REDIS_URL).toBe('redis://127.0.0.1:26379');
     const status = Object.fromEntries((await stackStatus(config)).map((s) => [s.name, s.answering]));
-    expect(status).toEqual({ redis: true, upstash: true, kafka: false, dynamodb: false, toxiproxy: false });
+    expect(status).toEqual({
+      redis: true,
+      upstash: true,
+      kafka: false,
+      dynamodb: false,
+      toxiproxy: false,
+      'redis-cluster': false,
+    });
     expect(runningStackEndpoints(config, ['redis', 'upstash'])).toEqual(endpoints);
     expect(runningStackEndpoints(config)).toBeUndefined();
     expect((await stackDown({ config })).sort()).toEqual(['redis', 'upstash']);
@@ -53,7 +60,14 @@ describe('stackUp with only', () => {
     expect(started).toEqual(['upstash']);
     expect(stopped).toEqual(['upstash']);
     const status = Object.fromEntries((await stackStatus(config)).map((s) => [s.name, s.answering]));
-    expect(status).toEqual({ redis: true, upstash: false, kafka: false, dynamodb: false, toxiproxy: false });
+    expect(status).toEqual({
+      redis: true,
+      upstash: false,
+      kafka: false,
+      dynamodb: false,
+      toxiproxy: false,
+      'redis-cluster': false,
+    });
     expect(runningStackEndpoints(config, ['redis'])?.REDIS_URL).toBe('redis://127.0.0.1:26379');
     expect(await stackDown({ config })).toEqual(['redis']);
   }, 60_000);

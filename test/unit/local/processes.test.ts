@@ -5,7 +5,15 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isRunning, readPids, startDetached, stopProcess, writePids } from '#local/processes.ts';
+import {
+  allRunning,
+  isRunning,
+  processesOf,
+  readPids,
+  startDetached,
+  stopProcess,
+  writePids,
+} from '#local/processes.ts';
 
 describe('managed processes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mskguard-proc-'));
@@ -67,6 +75,26 @@ describe('managed processes', () => {
     const file = join(dir, 'pids.json');
     expect(readPids(file)).toEqual({});
     writePids(file, { a: { name: 'a', pid: 1, marker: ['x'], log: 'l' } });
-    expect(readPids(file).a?.pid).toBe(1);
+    expect(processesOf(readPids(file).a)[0]?.pid).toBe(1);
+  });
+
+  it('counts a service of several processes as running only while all of them run', async () => {
+    // Prepare: two nodes of one service, as the Redis Cluster records them.
+    const nodes = ['34.5', '35.5'].map((s) =>
+      startDetached('pair', 'sleep', [s], { log: join(dir, `pair-${s}.log`), marker: [s] }),
+    );
+    const file = join(dir, 'pids-pair.json');
+    writePids(file, { pair: nodes });
+
+    // Act
+    const before = allRunning(readPids(file).pair);
+    await stopProcess(nodes[0]!);
+    const after = allRunning(readPids(file).pair);
+
+    // Assess
+    expect(before).toBe(true);
+    expect(after).toBe(false);
+    expect(processesOf(readPids(file).pair).map((p) => p.pid)).toEqual(nodes.map((n) => n.pid));
+    await stopProcess(nodes[1]!);
   });
 });
