@@ -1,5 +1,15 @@
 import { Cluster, Redis as IORedis } from 'ioredis';
+import { clusterAdmin } from './cluster.ts';
+import { TEST_REDIS } from './runners.ts';
 import { stackEnv } from './stack.ts';
+
+/**
+ * A client on the Redis an adapter of `ADAPTERS` writes to: the cluster for 'resp' when the suites
+ * run against it (MSKGUARD_TEST_REDIS=cluster), else the stack's single Redis. Disconnect it.
+ */
+export function adminFor(adapter: 'resp' | 'upstash'): IORedis | Cluster {
+  return adapter === 'resp' && TEST_REDIS === 'cluster' ? clusterAdmin() : new IORedis(stackEnv().REDIS_URL);
+}
 
 /**
  * Deletes a consumer group's dedup keys, as a Redis that lost its data would have them gone:

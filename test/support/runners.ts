@@ -23,9 +23,17 @@ export class CountingRunner implements ScriptRunner {
   }
 }
 
+/**
+ * Which Redis the RESP suites talk to: the stack's single node, or its Redis Cluster when
+ * MSKGUARD_TEST_REDIS=cluster (CI runs the guarantee suites both ways).
+ */
+export const TEST_REDIS: 'single' | 'cluster' =
+  process.env.MSKGUARD_TEST_REDIS === 'cluster' ? 'cluster' : 'single';
+
 /** Both cache adapters against the local stack: the same suites run on each. */
 export const ADAPTERS = {
-  resp: (): ScriptRunner => new RespScriptRunner({ url: stackEnv().REDIS_URL }),
+  resp: (): ScriptRunner =>
+    TEST_REDIS === 'cluster' ? clusterRunner() : new RespScriptRunner({ url: stackEnv().REDIS_URL }),
   upstash: (): ScriptRunner =>
     new UpstashScriptRunner({
       url: stackEnv().UPSTASH_REDIS_REST_URL,
