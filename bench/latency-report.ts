@@ -3,7 +3,7 @@
  * time scaled from the records it ran to the batch, the ratios per added latency, and the check
  * that a latency toxic adds its latency once per round trip.
  */
-import type { Cell, Row, Table } from './table.ts';
+import { type Cell, formatCell, type Row, type Table } from './table.ts';
 
 /** The impls the ratio table compares. */
 export const PEER_IMPL = 'powertools';
@@ -115,6 +115,10 @@ export function toxicRttNote(
   );
 }
 
+/** Whole ms with separators from a second up (the peer's 131,561 ms), hundredths below. */
+const msFormat = (value: Cell): string =>
+  typeof value === 'number' && value >= 1_000 ? formatCell(Math.round(value)) : formatCell(value);
+
 const yesNo = (value: Cell): string => (value === true ? 'yes' : value === false ? 'no' : '-');
 
 /** The two tables: every measurement, then the ratios per added latency and batch. */
@@ -129,7 +133,7 @@ export function latencyTables(rows: readonly Row[], notes: readonly string[]): T
         { key: 'pingMs', header: 'PING ms', align: 'right' },
         { key: 'impl', header: 'impl' },
         { key: 'batch', header: 'batch', align: 'right' },
-        { key: 'ms', header: 'ms', align: 'right' },
+        { key: 'ms', header: 'ms', align: 'right', format: msFormat },
         { key: 'roundTrips', header: 'round trips', align: 'right' },
         { key: 'measuredRecords', header: 'measured on', align: 'right' },
         { key: 'scaled', header: 'scaled', format: yesNo },
@@ -154,7 +158,7 @@ export function latencyTables(rows: readonly Row[], notes: readonly string[]): T
       columns: [
         { key: 'rttAddedMs', header: '+RTT ms', align: 'right' },
         { key: 'batch', header: 'batch', align: 'right' },
-        { key: 'peerMs', header: 'powertools ms', align: 'right' },
+        { key: 'peerMs', header: 'powertools ms', align: 'right', format: msFormat },
         { key: 'peerScaled', header: 'scaled', format: yesNo },
         { key: 'respMs', header: 'resp ms', align: 'right' },
         { key: 'peerPerResp', header: 'powertools/resp', align: 'right' },

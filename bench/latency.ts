@@ -222,12 +222,9 @@ async function rowsAt(
   return { rows, pings: ping };
 }
 
-function proxyCostNote(loopback: Pings, proxied: Pings): string {
+function proxyCostNote(rtt: number, proxied: Pings): string {
   const ms = (value: number) => round2(value).toFixed(2);
-  return (
-    `PING on loopback: RESP ${ms(loopback.resp)} ms, REST ${ms(loopback.rest)} ms; through Toxiproxy without ` +
-    `a toxic: RESP ${ms(proxied.resp)} ms, REST ${ms(proxied.rest)} ms (the proxy's own cost is in the +N rows).`
-  );
+  return `Before +${rtt}: PING through Toxiproxy without the toxic: RESP ${ms(proxied.resp)} ms, REST ${ms(proxied.rest)} ms.`;
 }
 
 /** This run's proxies, or why there are none (the bench then runs the loopback rows only). */
@@ -262,19 +259,23 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
         proxies = opened;
       }
     }
-    const loopback = await pings(env);
-    // What Toxiproxy itself costs a round trip; each added latency is checked against it.
-    const proxied = proxies ? await pings(proxies.env) : undefined;
-    if (proxied) notes.push(proxyCostNote(loopback, proxied));
+    // Untimed: the first REST requests of a process (connection, JIT) are several times slower.
+    await pings(env);
     for (const rtt of latencies) {
       const at = (target: StackEndpoints) => rowsAt(ctx, rtt, target, options, runId);
       const via = proxies;
-      const result = rtt === 0 || !via ? await at(env) : await withAddedLatency(via, rtt, () => at(via.env));
+      if (rtt === 0 || !via) {
+        rows.push(...(await at(env)).rows);
+        continue;
+      }
+      // A round trip through the proxy without the toxic, just before: the toxic is checked against it.
+      const base = await pings(via.env);
+      const result = await withAddedLatency(via, rtt, () => at(via.env));
       rows.push(...result.rows);
-      if (!proxied) continue;
+      notes.push(proxyCostNote(rtt, base));
       const checks = [
-        toxicRttNote('RESP', rtt, proxied.resp, result.pings.resp),
-        toxicRttNote('REST', rtt, proxied.rest, result.pings.rest),
+        toxicRttNote('RESP', rtt, base.resp, result.pings.resp),
+        toxicRttNote('REST', rtt, base.rest, result.pings.rest),
       ];
       for (const note of checks.filter((n) => n !== undefined)) {
         ctx.log(`latency: ${note}`);
