@@ -1,7 +1,7 @@
 // The latency benchmark's options, its registration, and its arithmetic (issue 16 item 1): a bad
 // --latencies value stops the run with an error that says what to pass, before any service starts;
 // the peer's time measured on fewer records is scaled to the batch and the row says so; the ratio
-// table takes the measured peer row over a scaled one and models the ratio at exactly +N ms.
+// table takes the measured peer row over a scaled one and models the peer at exactly +N ms.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LATENCY_DEFAULTS, LatencyUsageError, latencyOptionsFrom, peerPlan } from '#bench/latency-cli.ts';
 import { latencyTables, ratioRows, scaledPeerRow, toxicRttNote } from '#bench/latency-report.ts';
@@ -184,8 +184,9 @@ describe('ratioRows', () => {
         peerPerResp: 120,
         upstashMs: 30,
         peerPerUpstash: 80,
-        modelPeerPerResp: 120,
-        modelPeerPerUpstash: 80,
+        peerModelMs: 2_400,
+        modelPerResp: 120,
+        modelPerUpstash: 80,
       },
       {
         rttAddedMs: 1,
@@ -196,9 +197,10 @@ describe('ratioRows', () => {
         peerPerResp: 1_250,
         upstashMs: 40,
         peerPerUpstash: 750,
-        // (2,400 + 18,300 × 1) / (20 + 2 × 1) and / (30 + 2 × 1)
-        modelPeerPerResp: 941,
-        modelPeerPerUpstash: 647,
+        // 2,400 + 18,300 × 1, then divided by 24 and by 40
+        peerModelMs: 20_700,
+        modelPerResp: 863,
+        modelPerUpstash: 518,
       },
     ]);
   });
@@ -215,7 +217,7 @@ describe('ratioRows', () => {
 
     // Assess
     expect(row).toMatchObject({ peerPerResp: 2.5, upstashMs: null, peerPerUpstash: null });
-    expect(row).toMatchObject({ modelPeerPerResp: null, modelPeerPerUpstash: null });
+    expect(row).toMatchObject({ peerModelMs: null, modelPerResp: null, modelPerUpstash: null });
   });
 });
 
