@@ -100,7 +100,7 @@ interface GuardSetup {
   readonly extra?: Partial<MskGuardOptions>;
 }
 
-const GUARDS: readonly GuardSetup[] = [
+export const GUARDS: readonly GuardSetup[] = [
   {
     impl: 'mskguard-resp',
     how: 'over RESP',
@@ -120,7 +120,7 @@ const GUARDS: readonly GuardSetup[] = [
   },
 ];
 
-async function benchGuard(
+export async function benchGuard(
   setup: GuardSetup,
   env: StackEndpoints,
   size: number,
@@ -199,7 +199,7 @@ async function allocatedBytes(work: () => Promise<unknown>): Promise<number> {
   }
 }
 
-async function benchPowertools(
+export async function benchPowertools(
   redisUrl: string,
   size: number,
   ctx: BenchContext,

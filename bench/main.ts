@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { batchSizes, DEDUP_OPTIONS, DEDUP_USAGE, previousBucketKeys } from './dedup-cli.ts';
 import { E2E_OPTIONS, E2E_USAGE, e2eOptionsFrom } from './e2e-cli.ts';
+import { LATENCY_OPTIONS, LATENCY_USAGE, latencyOptionsFrom } from './latency-cli.ts';
 import { formatTable, type Row, type Table, writeJsonRows } from './table.ts';
 
 /** What every benchmark receives. */
@@ -49,6 +50,13 @@ export const BENCHMARKS: Readonly<Record<string, Registration>> = {
     options: DEDUP_OPTIONS,
     usage: DEDUP_USAGE,
     validate: (values) => void [previousBucketKeys(values), batchSizes(values)],
+  },
+  latency: {
+    description: 'dedup at +0/1/5 ms per round trip (Toxiproxy): mskguard RESP and REST vs Powertools',
+    load: () => import('./latency.ts'),
+    options: LATENCY_OPTIONS,
+    usage: LATENCY_USAGE,
+    validate: latencyOptionsFrom,
   },
   keys: {
     description: 'client CPU of a 10,000-record batch: parse, SHA-256 per key (v1 vs v2), key derivation',
