@@ -5,7 +5,12 @@ export const DEDUP_OPTIONS: ParseArgsConfig['options'] = {
   'previous-bucket': { type: 'string' },
   sizes: { type: 'string' },
   impls: { type: 'string' },
+  'steady-state': { type: 'boolean' },
+  rate: { type: 'string' },
 };
+
+/** The rate `--steady-state` fills the buckets for by default, keys/s: 5.04 M keys in a 1 h window. */
+export const STEADY_STATE_RATE = 1_400;
 
 /** The batch sizes the bench runs by default. */
 export const DEDUP_SIZES = [100, 1_000, 10_000] as const;
@@ -14,9 +19,33 @@ export const DEDUP_SIZES = [100, 1_000, 10_000] as const;
 export const DEDUP_USAGE = `    --previous-bucket N  first fill each group's previous dedup bucket with N keys (default 0):
                          a group that has run for longer than its window (1 h) reads two buckets
                          per claim, the current one and the previous one
+    --steady-state       first fill each group's buckets as at steady state: the previous bucket
+                         holds a window (1 h) of keys at --rate, the current one half of that;
+                         adds previous/current bucket, bytes per key and Redis ms per batch
+    --rate R             keys/s for --steady-state (default 1400: 5.04 M + 2.52 M keys)
     --sizes A,B          batch sizes to run (default 100,1000,10000)
     --impls X,Y          rows to run, by impl name (default all: mskguard-resp, mskguard-resp+bloom,
-                         mskguard-upstash, powertools); for A/B runs of one engine against another`;
+                         mskguard-upstash, powertools); for A/B runs of one engine against another;
+                         mskguard-cluster-shards3 (the stack's Redis Cluster, 3 cache shards) runs
+                         only when named`;
+
+/** `--steady-state [--rate R]`, validated: the fill rate in keys/s, or undefined without --steady-state. */
+export function steadyStateRate(values: Record<string, unknown>): number | undefined {
+  const raw = values.rate;
+  if (values['steady-state'] !== true) {
+    if (raw !== undefined) throw new Error('--rate goes with --steady-state');
+    return undefined;
+  }
+  if (values['previous-bucket'] !== undefined) {
+    throw new Error('--steady-state fills the previous bucket itself: leave out --previous-bucket');
+  }
+  if (raw === undefined) return STEADY_STATE_RATE;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 1 || n > 2_500) {
+    throw new Error(`--rate must be a whole number of keys/s from 1 to 2,500, got ${String(raw)}`);
+  }
+  return n;
+}
 
 /** `--previous-bucket`, validated: a whole number of keys, 0 (the default) for none. */
 export function previousBucketKeys(values: Record<string, unknown>): number {

@@ -8,35 +8,43 @@
  *   script calls (each one HTTP request or one RESP command).
  * - powertools: `makeIdempotent` from @aws-lambda-powertools/idempotency with its cache
  *   persistence layer on @redis/client, called once per record, as the per-record peer does.
+ * - mskguard-cluster-shards3: mskguard over the stack's 3-node Redis Cluster (RespClusterScriptRunner)
+ *   with `cacheShards: 3`; run only when named in --impls (the cluster is started only then).
+ * `--steady-state` first fills each group's two buckets as a group running at `--rate` keys/s for
+ * longer than its window has them (bench/dedup-fill.ts) and adds memory and Redis-time columns.
  * The local stack must be running, or its Redis and REST endpoint are started and stopped around
  * the run.
  */
 
 import { randomBytes } from 'node:crypto';
-import { Session } from 'node:inspector/promises';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
 import middy from '@middy/core';
 import { createClient } from '@redis/client';
 import type { StackEndpoints } from '#local/stack-config.ts';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
+import { RespClusterScriptRunner } from '#shared/cache/resp-cluster.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
-import { createKeyNamespace } from '#shared/keys/index.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { encodeKafkaEvent, type KafkaRecordInput } from '#shared/msk/index.ts';
 import { fakeContext } from '#test/support/guarded.ts';
 import { CountingRunner } from '#test/support/runners.ts';
-import { batchSizes, implFilter, previousBucketKeys } from './dedup-cli.ts';
+import { batchSizes, implFilter, previousBucketKeys, steadyStateRate } from './dedup-cli.ts';
+import { clusterNodes, fillGroup, type GroupFill, RedisCounters, steadyStateKeys } from './dedup-fill.ts';
+import { dedupTables } from './dedup-report.ts';
+import { allocatedBytes } from './heap.ts';
 import type { BenchContext } from './main.ts';
-import { benchStack, cleanUpBenchKeys } from './stack.ts';
+import { benchStack, cleanUpBenchKeys, deleteClusterBenchKeys } from './stack.ts';
 import { median, type Row, type Table } from './table.ts';
 
 /** The dedup window the guards run with (mskGuard's default): one bucket hash per window of Redis time. */
 const WINDOW_MS = 3_600_000;
 const DUPLICATE_SHARE = 0.17;
 const PARTITIONS = 3;
+/** The row over the stack's Redis Cluster, run only when named in --impls. */
+export const CLUSTER_IMPL = 'mskguard-cluster-shards3';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -66,31 +74,6 @@ function workload(size: number, run: string): { seed: KafkaRecordInput[]; batch:
   return { seed, batch };
 }
 
-/**
- * Fills the group's previous bucket (the one before the current window of Redis time) with `keys`
- * random ids, as a group that has run for longer than one window has it: its claims then look
- * every key up in two hashes. Deleted with the run's other keys.
- */
-async function fillPreviousBucket(redisUrl: string, group: string, keys: number): Promise<void> {
-  if (keys === 0) return;
-  const client = await createClient({ url: redisUrl }).connect();
-  try {
-    const [seconds] = (await client.sendCommand(['TIME'])) as [string, string];
-    const bucket = Math.floor((Number(seconds) * 1000) / WINDOW_MS) - 1;
-    const hash = createKeyNamespace(group).key('x', String(bucket));
-    for (let done = 0; done < keys; done += 5000) {
-      const fields: string[] = [];
-      for (let i = done; i < Math.min(keys, done + 5000); i++)
-        fields.push(randomBytes(16).toString('base64url'), 'previous-owner');
-      await client.sendCommand(['HSET', hash, ...fields]);
-    }
-    await client.sendCommand(['HSET', hash, '#previous-owner', 'C']);
-    await client.sendCommand(['PEXPIRE', hash, String(2 * WINDOW_MS)]);
-  } finally {
-    await client.quit();
-  }
-}
-
 /** One mskguard configuration the bench measures: its row name, cache adapter and extra options. */
 interface GuardSetup {
   readonly impl: string;
@@ -98,6 +81,8 @@ interface GuardSetup {
   readonly how: string;
   readonly runner: (env: StackEndpoints) => ScriptRunner;
   readonly extra?: Partial<MskGuardOptions>;
+  /** The Redis it writes to: the stack's single Redis (the REST endpoint fronts it too) or its Cluster. */
+  readonly redis?: 'cluster';
 }
 
 export const GUARDS: readonly GuardSetup[] = [
@@ -118,6 +103,13 @@ export const GUARDS: readonly GuardSetup[] = [
     runner: (env) =>
       new UpstashScriptRunner({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN }),
   },
+  {
+    impl: CLUSTER_IMPL,
+    how: 'over the 3-node Redis Cluster, 3 cache shards',
+    runner: (env) => new RespClusterScriptRunner({ nodes: clusterNodes(env) }),
+    extra: { cacheShards: 3 },
+    redis: 'cluster',
+  },
 ];
 
 export async function benchGuard(
@@ -125,20 +117,24 @@ export async function benchGuard(
   env: StackEndpoints,
   size: number,
   ctx: BenchContext,
-  run: { id: string; previousKeys: number },
+  run: { id: string } & GroupFill,
 ): Promise<Row> {
   const { impl, extra } = setup;
   const samples: number[] = [];
   const cpu: number[] = [];
+  const redisMs: number[] = [];
   let roundTrips = 0;
   const runner = new CountingRunner(setup.runner(env));
+  const counters = run.steady
+    ? new RedisCounters(setup.redis === 'cluster' ? clusterNodes(env) : [env.REDIS_URL])
+    : undefined;
   // One handler for every repetition, as one warm Lambda container takes batch after batch: the
   // engine (clients, key deriver, local filter) and the group's Redis buckets carry over. No forced
   // GC before a timed call: a container never gets one, and a heap just emptied by a full GC made
   // the timed call up to 15 ms slower or faster depending on what the previous batch had left
   // alive (decision 0008). The collector runs when allocation calls for it, as in Lambda.
   const group = `${run.id}-${impl}-${size}`;
-  await fillPreviousBucket(env.REDIS_URL, group, run.previousKeys);
+  const filled = await fillGroup(setup, env, group, run, counters, WINDOW_MS);
   const handler = middy()
     .use(mskGuard({ consumerGroup: group, cache: runner, dedupWindowMs: WINDOW_MS, ...extra }))
     .handler(async () => {});
@@ -147,11 +143,13 @@ export async function benchGuard(
     await handler(encodeKafkaEvent(seed) as never, fakeContext());
     const event = encodeKafkaEvent(batch);
     const calls = runner.calls.length;
+    const scriptMs = await counters?.scriptMs();
     const cpuStart = process.cpuUsage();
     const start = performance.now();
     await handler(event as never, fakeContext());
     const elapsed = performance.now() - start;
     const used = process.cpuUsage(cpuStart);
+    if (counters && scriptMs !== undefined) redisMs.push((await counters.scriptMs()) - scriptMs);
     if (rep >= ctx.warmup) {
       samples.push(elapsed);
       // This process's CPU time during the invocation (the client's share, Redis runs elsewhere):
@@ -166,6 +164,7 @@ export async function benchGuard(
   const event = encodeKafkaEvent(batch);
   const allocatedKB = Math.round((await allocatedBytes(() => handler(event as never, fakeContext()))) / 1024);
   await runner.close();
+  counters?.close();
   return {
     impl,
     batch: size,
@@ -173,30 +172,8 @@ export async function benchGuard(
     cpuMs: round(median(cpu)),
     roundTrips,
     allocatedKB,
+    ...(filled ? { ...filled, redisMs: round(median(redisMs.slice(ctx.warmup))) } : {}),
   };
-}
-
-/**
- * Bytes allocated while `work` runs, by V8's sampling heap profiler with the objects that minor and
- * major GCs collected counted too (a sample every 1 KB on average: an estimate within a few %).
- */
-async function allocatedBytes(work: () => Promise<unknown>): Promise<number> {
-  const session = new Session();
-  session.connect();
-  try {
-    await session.post('HeapProfiler.startSampling', {
-      samplingInterval: 1024,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    } as never);
-    await work();
-    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
-      profile: { samples: { size: number }[] };
-    };
-    return profile.samples.reduce((sum, s) => sum + s.size, 0);
-  } finally {
-    session.disconnect();
-  }
 }
 
 export async function benchPowertools(
@@ -245,18 +222,33 @@ function round(ms: number): number {
 /** Runs the dedup benchmark; see the module comment. */
 export async function run(ctx: BenchContext): Promise<readonly Table[]> {
   const previous = previousBucketKeys(ctx.options);
+  const rate = steadyStateRate(ctx.options);
+  const steady = rate === undefined ? undefined : steadyStateKeys(rate, WINDOW_MS);
   const sizes = batchSizes(ctx.options);
-  const wanted = implFilter(ctx.options) ?? (() => true);
+  // The cluster row runs only when named: it needs the stack's Redis Cluster.
+  const wanted = implFilter(ctx.options) ?? ((impl: string) => impl !== CLUSTER_IMPL);
+  const guards = GUARDS.filter((g) => wanted(g.impl));
   // Every key of the run (groups, Powertools' prefix) names it: deleted at the end.
   const id = `bench-dedup-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   // Redis and the Upstash REST endpoint: no Kafka, no DynamoDB.
-  const { env, stop } = await benchStack(ctx, ['redis', 'upstash']);
+  const cluster = guards.some((g) => g.redis === 'cluster');
+  const { env, stop } = await benchStack(ctx, [
+    'redis',
+    'upstash',
+    ...(cluster ? ['redis-cluster' as const] : []),
+  ]);
   const rows: Row[] = [];
   try {
     for (const size of sizes) {
-      for (const setup of GUARDS.filter((g) => wanted(g.impl))) {
-        ctx.log(`dedup: ${size} records, mskguard ${setup.how}`);
-        rows.push(await benchGuard(setup, env, size, ctx, { id, previousKeys: previous }));
+      for (const setup of guards) {
+        ctx.log(`dedup: ${size} records, mskguard ${setup.how}${steady ? ', steady state (filling)' : ''}`);
+        rows.push(
+          await benchGuard(setup, env, size, ctx, {
+            id,
+            previousKeys: previous,
+            ...(steady ? { steady } : {}),
+          }),
+        );
       }
       if (!wanted('powertools')) continue;
       ctx.log(`dedup: ${size} records, powertools makeIdempotent per record`);
@@ -264,37 +256,19 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
     }
   } finally {
     await cleanUpBenchKeys(ctx, 'dedup', env.REDIS_URL, `*${id}*`);
+    if (cluster && env.REDIS_CLUSTER_NODES) {
+      await deleteClusterBenchKeys(env.REDIS_CLUSTER_NODES, `*${id}*`).then(
+        (n) => ctx.log(`dedup: deleted the run's ${n} Redis Cluster keys`),
+        (error: Error) => ctx.log(`dedup: could not delete the run's Redis Cluster keys: ${error.message}`),
+      );
+    }
     await stop();
   }
-  const ratio = (size: number) => {
-    const peer = rows.find((r) => r.impl === 'powertools' && r.batch === size)?.ms as number;
-    const ours = rows.find((r) => r.impl === 'mskguard-resp' && r.batch === size)?.ms as number;
-    return Math.round(peer / ours);
-  };
-  const tables: Table[] = [
-    {
-      title: `dedup: ms per batch (median), ${DUPLICATE_SHARE * 100}% duplicates, ${PARTITIONS} partitions, no-op handler${previous > 0 ? `, previous bucket of ${previous.toLocaleString('en-US')} keys` : ''}`,
-      columns: [
-        { key: 'impl', header: 'impl' },
-        { key: 'batch', header: 'batch', align: 'right' },
-        { key: 'ms', header: 'ms', align: 'right' },
-        { key: 'cpuMs', header: 'client CPU ms', align: 'right' },
-        { key: 'roundTrips', header: 'round trips', align: 'right' },
-        { key: 'allocatedKB', header: 'KB allocated', align: 'right' },
-      ],
-      rows,
-    },
-    {
-      title: 'dedup: powertools / mskguard-resp',
-      columns: [
-        { key: 'batch', header: 'batch', align: 'right' },
-        { key: 'speedup', header: 'times faster', align: 'right' },
-      ],
-      rows: sizes.map((batch) => ({ batch, speedup: ratio(batch) })),
-    },
-  ];
-  // The ratio needs both rows; an A/B run of mskguard alone (--impls) prints the first table only.
-  return rows.some((r) => r.impl === 'powertools') && rows.some((r) => r.impl === 'mskguard-resp')
-    ? tables
-    : tables.slice(0, 1);
+  return dedupTables(rows, {
+    duplicateShare: DUPLICATE_SHARE,
+    partitions: PARTITIONS,
+    sizes,
+    previousKeys: previous,
+    ...(rate === undefined ? {} : { steadyRate: rate }),
+  });
 }

@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { batchSizes, DEDUP_OPTIONS, DEDUP_USAGE, previousBucketKeys } from './dedup-cli.ts';
+import { batchSizes, DEDUP_OPTIONS, DEDUP_USAGE, previousBucketKeys, steadyStateRate } from './dedup-cli.ts';
 import { E2E_OPTIONS, E2E_USAGE, e2eOptionsFrom } from './e2e-cli.ts';
 import { LATENCY_OPTIONS, LATENCY_USAGE, latencyOptionsFrom } from './latency-cli.ts';
 import { formatTable, type Row, type Table, writeJsonRows } from './table.ts';
@@ -49,7 +49,7 @@ export const BENCHMARKS: Readonly<Record<string, Registration>> = {
     load: () => import('./dedup.ts'),
     options: DEDUP_OPTIONS,
     usage: DEDUP_USAGE,
-    validate: (values) => void [previousBucketKeys(values), batchSizes(values)],
+    validate: (values) => void [previousBucketKeys(values), batchSizes(values), steadyStateRate(values)],
   },
   latency: {
     description: 'dedup at +0/1/5 ms per round trip (Toxiproxy): mskguard RESP and REST vs Powertools',
