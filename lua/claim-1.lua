@@ -3,9 +3,15 @@
   test, and a lease for every key the invocation must process. One call per batch.
 
   Exact tier: one hash per window-long bucket of Redis server time, <base>:x:<bucket>.
-    field <id>      = the owner (invocation) that leased the key in this bucket
-    field #<owner>  = that owner's state: "<expiryMs>" (IN_PROGRESS until then), "C" (COMPLETED)
+    field <id>      = the token of the owner (invocation) that leased the key in this bucket
+    field #<token>  = that owner's state: "<expiryMs>" (IN_PROGRESS until then), "C" (COMPLETED)
                       or "R" (released)
+    field @<owner>  = the owner's token in this bucket; field ~<token> = the owner (for doubts)
+    field !         = the bucket's token counter
+  A token is '.' and the counter in base64url (at most 6 characters until 1 G owners per bucket):
+  a key's value then takes 8 bytes of Redis memory, where the 16-character owner id took 32
+  (decision 0016). A value without a ~<value> field is the owner id itself, as versions before
+  tokens wrote it (state #<owner>): keys they wrote in the same bucket keep their meaning.
   A key's state is its owner's state, so completing or releasing a whole invocation is one HSET
   (complete-1.lua, release-1.lua), and a lease taken over by another owner is fenced for free:
   the key then names the new owner. Lookups read the current and the previous bucket, so a
@@ -75,17 +81,21 @@ local RANK = { D = 3, I = 2, E = 1 }
 local doubtOwner, leaseEnd = {}, {}
 -- Expiry of each owner's lease, read once per owner: a live lease's end is reported for waits.
 local expiries = {}
+-- A bucket's value for its keys leased by this owner: its token there, or (legacy) the owner id.
+local function mineIn(key)
+  return rcall('HGET', key, '@' .. owner) or owner
+end
 local function lookup(key, out)
   if rcall('EXISTS', key) == 0 then
     return
   end
-  local owners = {}
+  local owners, names, mine = {}, {}, mineIn(key)
   for s = 1, n, CHUNK do
     local r = rcall('HMGET', key, unpack(fields, s, math.min(s + CHUNK - 1, n)))
     for j = 1, #r do
       local o = r[j]
       local i = s + j - 1
-      if o and o ~= owner and out[i] ~= 'D' then
+      if o and o ~= mine and o ~= owner and out[i] ~= 'D' then
         local state = owners[o]
         if state == nil then
           local v = rcall('HGET', key, '#' .. o)
@@ -104,7 +114,13 @@ local function lookup(key, out)
         if state and (out[i] == nil or RANK[state] > RANK[out[i]]) then
           out[i] = state
           if state == 'E' then
-            doubtOwner[i] = o
+            -- The dead owner's id: a token resolves to it, a legacy value is it.
+            local name = names[o]
+            if not name then
+              name = rcall('HGET', key, '~' .. o) or o
+              names[o] = name
+            end
+            doubtOwner[i] = name
           elseif state == 'I' then
             leaseEnd[i] = expiries[o]
           end
@@ -114,9 +130,26 @@ local function lookup(key, out)
   end
 end
 
+local current = base .. ':x:' .. bucket
 local found = {}
-lookup(base .. ':x:' .. bucket, found)
+lookup(current, found)
 lookup(base .. ':x:' .. (bucket - 1), found)
+
+-- This owner's token in the current bucket: the value of every key it leases there. A new one is
+-- the counter's next value, written with the leases (nothing is written when nothing is leased).
+local token = rcall('HGET', current, '@' .. owner)
+local tokenNumber
+if not token then
+  local B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  tokenNumber = (tonumber(rcall('HGET', current, '!')) or 0) + 1
+  local digits, v = {}, tokenNumber
+  repeat
+    local d = v % 64
+    table.insert(digits, 1, string.sub(B64, d + 1, d + 1))
+    v = (v - d) / 64
+  until v == 0
+  token = '.' .. table.concat(digits)
+end
 
 -- Statuses; without a distributed Bloom tier, the lease pairs are collected in the same pass.
 local bloomOn = genMs > 0
@@ -130,7 +163,7 @@ for i = 1, n do
       candidates[#candidates + 1] = i
     else
       leased[nl + 1] = fields[i]
-      leased[nl + 2] = owner
+      leased[nl + 2] = token
       nl = nl + 2
     end
   elseif s == 'I' then
@@ -140,7 +173,7 @@ for i = 1, n do
     status[i] = 'E'
     doubts[#doubts + 1] = i .. ':' .. doubtOwner[i]
     leased[nl + 1] = fields[i]
-    leased[nl + 2] = owner
+    leased[nl + 2] = token
     nl = nl + 2
   else
     status[i] = s
@@ -187,9 +220,17 @@ if bloomOn and #candidates > 0 then
   end
 end
 
-local current = base .. ':x:' .. bucket
 if nl > 0 then
-  rcall('HSET', current, '#' .. owner, now + leaseMs)
+  if bloomOn then
+    -- The Bloom pass above leases with the owner id: its keys take the token like the others.
+    for j = 2, nl, 2 do
+      leased[j] = token
+    end
+  end
+  if tokenNumber then
+    rcall('HSET', current, '!', tokenNumber, '@' .. owner, token, '~' .. token, owner)
+  end
+  rcall('HSET', current, '#' .. token, now + leaseMs)
   for s = 1, nl, 2 * CHUNK do
     rcall('HSET', current, unpack(leased, s, math.min(s + 2 * CHUNK - 1, nl)))
   end

@@ -3,8 +3,10 @@
   COMPLETED (one HSET of its owner state), keys it must give back are released first, and the
   completed keys' bits are set in the current Bloom generation. One call per batch.
 
-  Fencing: a key whose lease expired and was taken by another owner names that owner, so this
-  owner's state no longer applies to it.
+  Fencing: a key whose lease expired and was taken by another owner names that owner's token, so
+  this owner's state no longer applies to it. The owner's token in the bucket is its @<owner> field
+  (claim-1.lua); an owner without one was claimed by a version before tokens: its keys and state
+  use the owner id itself.
 
   Input:
     KEYS[1]  base key of the consumer group ("mskguard:{group}").
@@ -29,7 +31,8 @@ local windowMs, width, releaseIds = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5
 local genMs, generations, blocks = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
 local CHUNK = 2000
 local key = base .. ':x:' .. bucket
-local marker = '#' .. owner
+local token = rcall('HGET', key, '@' .. owner) or owner
+local marker = '#' .. token
 
 local state = rcall('HGET', key, marker)
 if not state or state == 'R' then
@@ -48,7 +51,7 @@ for s = 1, n, CHUNK do
   end
   local r = rcall('HMGET', key, unpack(fields))
   for j = 1, #r do
-    if r[j] == owner then
+    if r[j] == token then
       mine[#mine + 1] = fields[j]
     end
   end

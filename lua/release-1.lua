@@ -10,14 +10,18 @@
                 learnt its bucket), the buckets it may have written to. A bucket where the owner
                 has no state is left as it is (nothing is created).
 
+  The owner's state is #<token> for the token its claim took in the bucket (@<owner>, claim-1.lua),
+  or #<owner> for a claim by a version before tokens.
+
   Output: 1 when the owner's leases were released in some bucket; 0 when there was nothing to
   release (the owner is unknown in those buckets, or already COMPLETED or released).
 ]]
 local rcall = redis.call
-local marker = '#' .. ARGV[1]
+local owner = ARGV[1]
 local released = 0
 for i = 2, #ARGV do
   local key = KEYS[1] .. ':x:' .. ARGV[i]
+  local marker = '#' .. (rcall('HGET', key, '@' .. owner) or owner)
   local state = rcall('HGET', key, marker)
   if state and state ~= 'C' and state ~= 'R' then
     rcall('HSET', key, marker, 'R')

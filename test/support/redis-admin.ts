@@ -50,3 +50,11 @@ async function deleteMatching(node: IORedis, pattern: string): Promise<number> {
   for (const key of await node.keys(pattern)) deleted += await node.del(key);
   return deleted;
 }
+
+/**
+ * Whether a field of an exact-tier bucket hash is a key id, not bookkeeping: owner states
+ * (`#<token>`), owner → token (`@<owner>`), token → owner (`~<token>`), the token counter (`!`).
+ */
+export function isKeyField(field: string): boolean {
+  return !/^[#@~!]/.test(field);
+}

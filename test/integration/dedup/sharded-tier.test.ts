@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClaimStatus, type TierKey } from '#shared/dedup/exact.ts';
 import { ShardedDedupTier, shardBaseKey, shardOf } from '#shared/dedup/sharded.ts';
-import { adminFor } from '#test/support/redis-admin.ts';
+import { adminFor, isKeyField } from '#test/support/redis-admin.ts';
 import { ADAPTERS, CountingRunner, ReplyLostRunner, randomKey } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
@@ -70,7 +70,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('ShardedDedupT
     try {
       for (let s = 0; s < SHARDS; s++) {
         const hash = `${shardBaseKey(`mskguard:{${group}}`, s, SHARDS)}:x:${claim.ticket.buckets[s]}`;
-        const fields = (await admin.hkeys(hash)).filter((f) => !f.startsWith('#'));
+        const fields = (await admin.hkeys(hash)).filter(isKeyField);
         const expected = keys.filter((k) => shardOf(k, SHARDS) === s).map((k) => k.id);
         expect(fields.sort()).toEqual(expected.sort());
       }
@@ -189,6 +189,6 @@ describe('ShardedDedupTier with one shard', () => {
 
     // Assess
     expect(claim.ticket.buckets).toHaveLength(1);
-    expect(stored.filter((f) => !f.startsWith('#')).sort()).toEqual(keys.map((k) => k.id).sort());
+    expect(stored.filter(isKeyField).sort()).toEqual(keys.map((k) => k.id).sort());
   });
 });
