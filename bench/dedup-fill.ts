@@ -117,6 +117,19 @@ export class RedisCounters {
     this.#nodes = urls.map((url) => new Redis(url, { maxRetriesPerRequest: 1 }));
   }
 
+  /**
+   * Waits until no node is freeing unlinked keys in the background (lazyfree_pending_objects 0):
+   * an earlier run's cleanup would otherwise shrink used_memory during the fill.
+   */
+  public async settle(timeoutMs = 120_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    for (const node of this.#nodes) {
+      while (infoField(await node.info('memory'), 'lazyfree_pending_objects') > 0 && Date.now() < end) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
   /** `used_memory` summed over the nodes, in bytes. */
   public async usedMemory(): Promise<number> {
     let sum = 0;
@@ -179,6 +192,7 @@ export async function fillGroup(
       await fillSteadyState(runner, baseKey, shards, { previous: fill.previousKeys, current: 0 }, windowMs);
       return undefined;
     }
+    await counters.settle();
     const before = await counters.usedMemory();
     const start = performance.now();
     await fillSteadyState(runner, baseKey, shards, fill.steady, windowMs);

@@ -85,16 +85,28 @@ local expiries = {}
 local function mineIn(key)
   return rcall('HGET', key, '@' .. owner) or owner
 end
-local function lookup(key, out)
+-- Looks the keys up in one bucket: all of them, or the indices in `only`.
+local function lookup(key, out, only)
   if rcall('EXISTS', key) == 0 then
     return
   end
   local owners, names, mine = {}, {}, mineIn(key)
-  for s = 1, n, CHUNK do
-    local r = rcall('HMGET', key, unpack(fields, s, math.min(s + CHUNK - 1, n)))
+  local m = only and #only or n
+  for s = 1, m, CHUNK do
+    local e = math.min(s + CHUNK - 1, m)
+    local r
+    if only then
+      local args = {}
+      for j = s, e do
+        args[j - s + 1] = fields[only[j]]
+      end
+      r = rcall('HMGET', key, unpack(args))
+    else
+      r = rcall('HMGET', key, unpack(fields, s, e))
+    end
     for j = 1, #r do
       local o = r[j]
-      local i = s + j - 1
+      local i = only and only[s + j - 1] or s + j - 1
       if o and o ~= mine and o ~= owner and out[i] ~= 'D' then
         local state = owners[o]
         if state == nil then
@@ -133,7 +145,18 @@ end
 local current = base .. ':x:' .. bucket
 local found = {}
 lookup(current, found)
-lookup(base .. ':x:' .. (bucket - 1), found)
+-- A key COMPLETED in the current bucket is a duplicate whatever the previous one says: only the
+-- others are looked up there (at steady state the previous bucket is the largest hash).
+local rest, nr = {}, 0
+for i = 1, n do
+  if found[i] ~= 'D' then
+    nr = nr + 1
+    rest[nr] = i
+  end
+end
+if nr > 0 then
+  lookup(base .. ':x:' .. (bucket - 1), found, nr < n and rest or nil)
+end
 
 -- This owner's token in the current bucket: the value of every key it leases there. A new one is
 -- the counter's next value, written with the leases (nothing is written when nothing is leased).

@@ -116,4 +116,41 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('owner tokens 
     expect(released).toBe(true);
     expect(again.statuses).toEqual([Duplicate, New]);
   });
+  it('looks up in the previous bucket only the keys not completed in the current one, each at its position', async () => {
+    // Prepare: the previous bucket as an older claim left it (legacy values), the current one by claims.
+    const { tier, bucketKey } = await fresh();
+    const [curDone, prevDone, prevLive, both, fresh1] = [
+      randomKey(),
+      randomKey(),
+      randomKey(),
+      randomKey(),
+      randomKey(),
+    ];
+    const done = await tier.claim([curDone, both], { leaseMs: 60_000, mode: 'exact' });
+    await tier.complete(done.ticket, [curDone, both]);
+    const current = await bucketKey();
+    const bucket = Number(current.slice(current.lastIndexOf(':') + 1));
+    const previous = `${current.slice(0, current.lastIndexOf(':'))}:${bucket - 1}`;
+    const [s] = await admin.time();
+    await admin.hset(previous, {
+      [prevDone.id]: 'legacyOwnerPrev1',
+      '#legacyOwnerPrev1': 'C',
+      [prevLive.id]: 'legacyOwnerPrev2',
+      '#legacyOwnerPrev2': String(Number(s) * 1000 + 60_000),
+      [both.id]: 'legacyOwnerPrev3',
+      '#legacyOwnerPrev3': String(Number(s) * 1000 - 1_000),
+    });
+    await admin.pexpire(previous, 60_000);
+
+    // Act
+    const claim = await tier.claim([curDone, prevDone, prevLive, both, fresh1], {
+      leaseMs: 60_000,
+      mode: 'exact',
+    });
+
+    // Assess
+    expect(claim.statuses).toEqual([Duplicate, Duplicate, InProgress, Duplicate, New]);
+    expect(claim.waits.map((w) => w.index)).toEqual([2]);
+    expect(claim.inDoubt).toEqual([]);
+  });
 });
