@@ -30,7 +30,8 @@
     ARGV[6]  mode: "exact" | "probabilistic".
     ARGV[7]  Bloom generation length in ms ("0": no distributed Bloom tier).
     ARGV[8]  Bloom generations to test (the current one and the ones before it).
-    ARGV[9]  Bloom blocks, 16 hex digits per id: 8 for the 32-bit block index, 8 for the mask.
+    ARGV[9]  Bloom blocks, JSON in id order: [ ["#<block>", ...], [<mask>, ...] ], the block as a
+             ready BITFIELD offset and its mask as a signed 32-bit integer ("" without the tier).
 
   Output: { statuses, bucket, doubts, waits }
     statuses  a string of n characters, in id order:
@@ -206,13 +207,15 @@ end
 -- Distributed Bloom tier: test the new keys against the rotating generation bitmaps.
 if bloomOn and #candidates > 0 then
   local generation = math.floor(now / genMs)
+  -- Decoded in C; the offsets go to BITFIELD as they came: no parsing or formatting per key here.
+  local sent = cjson.decode(blocks)
+  local offsets, sentMasks = sent[1], sent[2]
   local args, masks = {}, {}
   for j, i in ipairs(candidates) do
-    local off = (i - 1) * 16
     args[3 * j - 2] = 'GET'
     args[3 * j - 1] = 'u32'
-    args[3 * j] = '#' .. tonumber(string.sub(blocks, off + 1, off + 8), 16)
-    masks[j] = bit.tobit(tonumber(string.sub(blocks, off + 9, off + 16), 16))
+    args[3 * j] = offsets[i]
+    masks[j] = sentMasks[i]
   end
   local seen = {}
   for g = 0, generations - 1 do

@@ -91,34 +91,149 @@ export function bloomBlockOf(
   digest: Uint8Array,
   params: Pick<DistributedBloomParams, 'blocks' | 'k'>,
 ): BloomBlock {
-  const block =
-    ((digest[0] as number) |
-      ((digest[1] as number) << 8) |
-      ((digest[2] as number) << 16) |
-      ((digest[3] as number) << 24)) >>>
-    0;
+  const mask = maskAt(digest, 0, params.k);
+  return { block: blockAt(digest, 0, params.blocks), mask: mask >>> 0 };
+}
+
+/** The block of the digest at `at` (bytes 0–3, little-endian, modulo the bitmap's blocks). */
+function blockAt(d: Uint8Array, at: number, blocks: number): number {
+  const word = (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0;
+  return word % blocks;
+}
+
+/** The mask of the digest at `at`, as a signed 32-bit integer (Lua's `bit` library reads it so). */
+function maskAt(d: Uint8Array, at: number, k: number): number {
   let mask = 0;
   let bits = 0;
   // 96 bits in bytes 4..15 give 19 five-bit fields; k <= 12 distinct picks almost always fit. If
   // they do not (astronomically rare), the mask simply has fewer bits: still no false negative.
-  for (let field = 0; field < 19 && bits < params.k; field++) {
+  for (let field = 0; field < 19 && bits < k; field++) {
     const bitOffset = 32 + field * 5;
-    const byte = bitOffset >> 3;
-    const word = (digest[byte] as number) | ((digest[byte + 1] as number) << 8);
+    const byte = at + (bitOffset >> 3);
+    const word = d[byte]! | (d[byte + 1]! << 8);
     const bit = (word >> (bitOffset & 7)) & 31;
     if ((mask & (1 << bit)) === 0) {
       mask |= 1 << bit;
       bits++;
     }
   }
-  return { block: block % params.blocks, mask: mask >>> 0 };
+  return mask;
 }
 
-/** Encodes blocks as the scripts read them: 8 hex digits of block, 8 of mask, per key. */
-export function encodeBloomBlocks(blocks: readonly BloomBlock[]): string {
-  let out = '';
-  for (const { block, mask } of blocks) {
-    out += block.toString(16).padStart(8, '0') + mask.toString(16).padStart(8, '0');
+/** Where a key's digest is: in place in its batch's slab when it has one (no view per key). */
+export interface BloomDigestSource {
+  readonly digest: Uint8Array;
+  readonly slab?: Uint8Array;
+  readonly at?: number;
+}
+
+/**
+ * The claim's Bloom argument, ready for BITFIELD: JSON `[["#<block>", ...], [<mask>, ...]]` in
+ * key order, masks as signed 32-bit integers. The script decodes it with `cjson` (C) and passes the
+ * `#<block>` strings to BITFIELD as they are: no hex parsing and no string building per key in Lua.
+ */
+export function encodeBloomTest(
+  keys: readonly BloomDigestSource[],
+  params: Pick<DistributedBloomParams, 'blocks' | 'k'>,
+): Buffer {
+  const n = keys.length;
+  const blocks = new Uint32Array(n);
+  const masks = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    const d = key.slab ?? key.digest;
+    const at = key.slab === undefined ? 0 : (key.at ?? 0);
+    blocks[i] = blockAt(d, at, params.blocks);
+    masks[i] = maskAt(d, at, params.k);
   }
-  return out;
+  return writeJson(blocks, masks, n, false);
+}
+
+/**
+ * The complete's Bloom argument: JSON `[["#<block>", ...], ["<word>", ...], <bitmap bytes>]`, one
+ * entry per distinct block with the masks of the keys sharing it OR-ed together (BITFIELD SET on
+ * the script's empty scratch bitmap overwrites, so a block must come once).
+ */
+export function encodeBloomSet(
+  keys: readonly BloomDigestSource[],
+  params: Pick<DistributedBloomParams, 'blocks' | 'k'>,
+): Buffer {
+  const merged = new Map<number, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const d = key.slab ?? key.digest;
+    const at = key.slab === undefined ? 0 : (key.at ?? 0);
+    const block = blockAt(d, at, params.blocks);
+    merged.set(block, (merged.get(block) ?? 0) | maskAt(d, at, params.k));
+  }
+  const blocks = new Uint32Array(merged.size);
+  const words = new Int32Array(merged.size);
+  let i = 0;
+  for (const [block, word] of merged) {
+    blocks[i] = block;
+    words[i++] = word;
+  }
+  return writeJson(blocks, words, merged.size, true, params.blocks * 4);
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const HASH = 0x23;
+
+/** `[["#b",...],[m,...]]` (or `["w",...],bytes]` for words): written byte by byte, no string per key. */
+function writeJson(
+  blocks: Uint32Array,
+  values: Int32Array,
+  n: number,
+  wordsAsStrings: boolean,
+  bytes?: number,
+): Buffer {
+  // Per key at most "#4294967295", (14) and "-2147483648", or "4294967295", (13).
+  const out = Buffer.allocUnsafe(n * 27 + 32);
+  let o = 0;
+  out[o++] = 0x5b;
+  out[o++] = 0x5b;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) out[o++] = COMMA;
+    out[o++] = QUOTE;
+    out[o++] = HASH;
+    o = writeDecimal(out, o, blocks[i]!);
+    out[o++] = QUOTE;
+  }
+  out[o++] = 0x5d;
+  out[o++] = COMMA;
+  out[o++] = 0x5b;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) out[o++] = COMMA;
+    const v = values[i]!;
+    if (wordsAsStrings) {
+      out[o++] = QUOTE;
+      o = writeDecimal(out, o, v >>> 0);
+      out[o++] = QUOTE;
+    } else if (v < 0) {
+      out[o++] = 0x2d;
+      o = writeDecimal(out, o, -v);
+    } else {
+      o = writeDecimal(out, o, v);
+    }
+  }
+  out[o++] = 0x5d;
+  if (bytes !== undefined) {
+    out[o++] = COMMA;
+    o = writeDecimal(out, o, bytes);
+  }
+  out[o++] = 0x5d;
+  return out.subarray(0, o);
+}
+
+/** A non-negative integer below 2^32 in decimal at `o`; returns the offset after it. */
+function writeDecimal(out: Uint8Array, o: number, value: number): number {
+  let digits = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  let v = value;
+  for (let i = o + digits - 1; i >= o; i--) {
+    out[i] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return o + digits;
 }

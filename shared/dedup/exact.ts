@@ -2,12 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { scripts } from '../../lua/scripts.generated.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from '../cache/script-runner.ts';
 import { ConfigurationError, MskGuardError } from '../errors.ts';
-import {
-  type BloomBlock,
-  bloomBlockOf,
-  type DistributedBloomParams,
-  encodeBloomBlocks,
-} from './distributed-bloom.ts';
+import { type DistributedBloomParams, encodeBloomSet, encodeBloomTest } from './distributed-bloom.ts';
 
 /** Per-key result of a claim, as the claim script reports it. */
 export const ClaimStatus = {
@@ -119,7 +114,7 @@ export class RedisDedupTier {
       options.mode,
       String(bloom?.generationMs ?? 0),
       String(bloom?.generations ?? 0),
-      bloom ? encodeBloomBlocks(keys.map((k) => this.#blockOf(k))) : '',
+      bloom ? encodeBloomTest(keys, bloom) : '',
     ]);
     if (!Array.isArray(reply) || typeof reply[0] !== 'string' || reply[0].length !== keys.length) {
       throw new UnexpectedScriptReplyError(`claim returned ${JSON.stringify(reply)?.slice(0, 200)}`);
@@ -158,7 +153,7 @@ export class RedisDedupTier {
       joinIds(released),
       String(bloom?.generationMs ?? 0),
       String(bloom?.generations ?? 0),
-      bloom ? encodeBloomBlocks(completed.map((k) => this.#blockOf(k))) : '',
+      bloom && completed.length > 0 ? encodeBloomSet(completed, bloom) : '',
     ])) as [number | string, number | string];
     return { completed: Number(reply[0]) === 1, released: Number(reply[1]) };
   }
@@ -181,10 +176,6 @@ export class RedisDedupTier {
   public bucketsAround(atMs: number): number[] {
     const bucket = Math.floor(atMs / this.#windowMs);
     return [bucket - 1, bucket, bucket + 1];
-  }
-
-  #blockOf(key: TierKey): BloomBlock {
-    return bloomBlockOf(key.digest, this.#bloom as DistributedBloomParams);
   }
 
   #run(script: LuaScript, args: ScriptArg[]): Promise<unknown> {

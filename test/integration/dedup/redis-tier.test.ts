@@ -1,7 +1,7 @@
 // G1 (a completed key is a duplicate), G4 (one owner per live lease), G5 (release and lease
 // expiry let a retry process), G2 (Bloom only ever says PROBABLE), against the real Redis through
 // both adapters (RESP and the Upstash REST endpoint).
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,46 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
     expect(exact.statuses).toEqual(keys.map(() => Probable));
     // Exact mode leased them: a PROBABLE key is processed, never dropped.
     expect(exactAgain.statuses).toEqual(keys.map(() => InProgress));
+  });
+
+  it.each([
+    { path: 'scratch bitmap OR-ed in', keysPerGeneration: 10_000 },
+    { path: 'read-modify-write, bitmap above 4 MB', keysPerGeneration: 2_200_000 },
+  ])('keeps the bits of every key sharing a block, across completes ($path) (G2)', async ({
+    keysPerGeneration,
+  }) => {
+    // Prepare: keys whose digests pick the same block (bytes 0-3) with other masks; two of them
+    // completed by one call (merged by the client), one more completed later into the same word.
+    const bloom = sizeDistributedBloom({
+      keysPerGeneration,
+      generationMs: HOUR,
+      generations: 2,
+      bytesPerKey: 2,
+    });
+    const windowMs = 2000;
+    const base = `mskguard:{${uniqueName('g')}}`;
+    const t = new RedisDedupTier({ runner, baseKey: base, windowMs, bloom });
+    const sameBlock = () => {
+      const digest = randomBytes(16);
+      digest.writeUInt32LE(0x01020304, 0);
+      return { id: digest.toString('base64url'), digest };
+    };
+    const keys = [sameBlock(), sameBlock(), sameBlock(), randomKey()];
+    await clearOfBucketEnd(windowMs, 1500);
+    const first = await t.claim(keys.slice(0, 2), { leaseMs: 500, mode: 'exact' });
+    await t.complete(first.ticket, keys.slice(0, 2));
+    const second = await t.claim(keys.slice(2), { leaseMs: 500, mode: 'exact' });
+    await t.complete(second.ticket, keys.slice(2));
+    await sleep(2 * windowMs + 100); // two windows: the exact tier has forgotten them
+
+    // Act
+    const claim = await t.claim(keys, { leaseMs: 500, mode: 'probabilistic' });
+
+    // Assess
+    expect(claim.statuses).toEqual(keys.map(() => Probable));
+    const admin = new IORedis(stackEnv().REDIS_URL);
+    expect(await admin.exists(`${base}:b:or`)).toBe(0);
+    admin.disconnect();
   });
 
   it('never says PROBABLE for keys it has not seen', async () => {
