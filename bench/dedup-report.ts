@@ -37,18 +37,21 @@ export function dedupTables(rows: readonly Row[], shape: DedupRunShape): Table[]
       { key: 'cpuMs', header: 'client CPU ms', align: 'right' },
       { key: 'roundTrips', header: 'round trips', align: 'right' },
       { key: 'allocatedKB', header: 'KB allocated', align: 'right' },
+      { key: 'requestKB', header: 'KB sent', align: 'right' },
+      { key: 'replyKB', header: 'KB received', align: 'right' },
       ...(steady ? STEADY_COLUMNS : []),
     ],
     rows,
-    ...(steady
-      ? {
-          notes: [
+    notes: [
+      'KB sent/received: one untimed batch, its script calls as Upstash REST request and reply bodies (JSON)',
+      ...(steady
+        ? [
             'previous/current bucket: keys the group held in its two buckets before the first batch (filled by the claim and complete scripts)',
             'B/key: INFO memory used_memory after the fill minus before, over the keys filled (summed over the nodes of a cluster)',
             'Redis ms: INFO commandstats usec of EVAL + EVALSHA around the timed batch (claim + complete), median',
-          ],
-        }
-      : {}),
+          ]
+        : []),
+    ],
   };
   const hasBoth = rows.some((r) => r.impl === 'powertools') && rows.some((r) => r.impl === 'mskguard-resp');
   if (!hasBoth) return [main];

@@ -165,6 +165,7 @@ export async function benchGuard(
   await handler(encodeKafkaEvent(seed) as never, fakeContext());
   const event = encodeKafkaEvent(batch);
   const allocatedKB = Math.round((await allocatedBytes(() => handler(event as never, fakeContext()))) / 1024);
+  const wire = await requestBytes(runner, handler, size, `${group}-bytes`);
   await runner.close();
   counters?.close();
   return {
@@ -174,8 +175,29 @@ export async function benchGuard(
     cpuMs: round(median(cpu)),
     roundTrips,
     allocatedKB,
+    ...wire,
     ...(filled ? { ...filled, redisMs: round(median(redisMs.slice(ctx.warmup))) } : {}),
   };
+}
+
+/**
+ * One more untimed batch: the KB its script calls would carry as Upstash REST requests and replies
+ * (JSON bodies; over RESP the same arguments, a few bytes less framing). The seed's calls not counted.
+ */
+async function requestBytes(
+  runner: CountingRunner,
+  handler: (event: never, context: never) => Promise<unknown>,
+  size: number,
+  run: string,
+): Promise<{ requestKB: number; replyKB: number }> {
+  const { seed, batch } = workload(size, run);
+  await handler(encodeKafkaEvent(seed) as never, fakeContext() as never);
+  const event = encodeKafkaEvent(batch);
+  runner.bytes = { request: 0, reply: 0 };
+  await handler(event as never, fakeContext() as never);
+  const { request, reply } = runner.bytes;
+  runner.bytes = undefined;
+  return { requestKB: round(request / 1024), replyKB: round(reply / 1024) };
 }
 
 export async function benchPowertools(
