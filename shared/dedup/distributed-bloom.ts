@@ -37,6 +37,9 @@ export function blockedFalsePositiveRate(bitsPerKey: number, k: number): number 
   return p;
 }
 
+/** One Redis string is at most 512 MB: 2^27 blocks of 4 bytes. */
+const MAX_BLOCKS_PER_BITMAP = 2 ** 27;
+
 /**
  * Sizes a generation bitmap for an expected number of completed keys per generation.
  *
@@ -52,6 +55,12 @@ export function sizeDistributedBloom(options: {
   generations: number;
   /** @default 1.2 */
   bytesPerKey?: number;
+  /**
+   * Cache shards the group's keys spread over (mskGuard's `cacheShards`): each holds its share of
+   * the blocks in its own bitmap, so the 512 MB limit of one Redis string applies per shard.
+   * @default 1
+   */
+  shards?: number;
 }): DistributedBloomParams & { falsePositiveRate: number } {
   const { keysPerGeneration, generationMs, generations } = options;
   const bytesPerKey = options.bytesPerKey ?? 1.2;
@@ -72,8 +81,18 @@ export function sizeDistributedBloom(options: {
     throw new ConfigurationError(`bloom.bytesPerKey must be in [0.25, 16], got ${bytesPerKey}`);
   }
   const bitsPerKey = bytesPerKey * 8;
-  // A bitmap is one Redis string: at most 512 MB, so at most 2^27 blocks.
-  const blocks = Math.min(2 ** 27, Math.max(64, Math.ceil((keysPerGeneration * bitsPerKey) / 32)));
+  const shards = options.shards ?? 1;
+  const blocks = Math.max(64, Math.ceil((keysPerGeneration * bitsPerKey) / 32));
+  // A bitmap is one Redis string: at most 512 MB (2^27 blocks) per shard. Capping it instead would
+  // raise the false-positive rate without a word (more ProbableDuplicate, or more quarantine).
+  if (blocks > shards * MAX_BLOCKS_PER_BITMAP) {
+    const mb = Math.ceil((blocks * 4) / shards / 2 ** 20);
+    throw new ConfigurationError(
+      `bloom: ${keysPerGeneration} keys per generation at ${bytesPerKey} bytes per key need a ${mb} MB bitmap per shard; ` +
+        `one Redis string holds at most 512 MB. Shorten generationMs (fewer keys per generation), lower bytesPerKey, ` +
+        `or spread the group over more cacheShards (docs/capacity.md).`,
+    );
+  }
   let k = 1;
   for (let candidate = 2; candidate <= 12; candidate++) {
     if (blockedFalsePositiveRate(bitsPerKey, candidate) < blockedFalsePositiveRate(bitsPerKey, k))

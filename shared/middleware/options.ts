@@ -120,6 +120,12 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
       `mskGuard: onCacheUnavailable must be 'fail' or 'degrade', got ${String(onCacheUnavailable)}`,
     );
   }
+  const cacheShards = options.cacheShards ?? 1;
+  if (!Number.isInteger(cacheShards) || cacheShards < 1 || cacheShards > MAX_CACHE_SHARDS) {
+    throw new ConfigurationError(
+      `mskGuard: cacheShards must be an integer from 1 to ${MAX_CACHE_SHARDS}, got ${String(options.cacheShards)}`,
+    );
+  }
   const bloomOption =
     options.distributedBloom ?? (mode === 'probabilistic' ? { keysPerGeneration: 1_000_000 } : false);
   const bloom =
@@ -130,13 +136,8 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
           generationMs: bloomOption.generationMs ?? DAY_MS,
           generations: bloomOption.generations ?? 2,
           bytesPerKey: bloomOption.bytesPerKey ?? 2,
+          shards: cacheShards,
         });
-  const cacheShards = options.cacheShards ?? 1;
-  if (!Number.isInteger(cacheShards) || cacheShards < 1 || cacheShards > MAX_CACHE_SHARDS) {
-    throw new ConfigurationError(
-      `mskGuard: cacheShards must be an integer from 1 to ${MAX_CACHE_SHARDS}, got ${String(options.cacheShards)}`,
-    );
-  }
   const localFilter = {
     capacity: options.localFilter?.capacity ?? 200_000,
     falsePositiveRate: options.localFilter?.falsePositiveRate ?? 0.001,
