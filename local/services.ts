@@ -145,7 +145,7 @@ export function defineServices(config: StackConfig, endpoints: StackEndpoints): 
       const classpath = `${paths.kafkaJars}/*`;
       // KRaft needs the log dir formatted with a cluster id before the first start; the data is
       // per run (like the in-memory DynamoDB and Redis), so it is formatted afresh each time.
-      const clusterId = randomBytes(16).toString('base64url');
+      const clusterId = kafkaClusterId();
       execFileSync(
         java,
         ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties],
@@ -302,4 +302,16 @@ function writeKafkaConfig(config: StackConfig, dir: string): string {
     ].join('\n'),
   );
   return properties;
+}
+
+/**
+ * A random KRaft cluster id: 16 bytes in base64url (22 characters), never starting with '-': the
+ * StorageTool's argument parser would read such an id as an option and fail the format (1 run in
+ * 64 did, in CI). Kafka's own Uuid.randomUuid skips those ids for the same reason.
+ */
+export function kafkaClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
