@@ -2,10 +2,13 @@
  * `npm run bench -- keys`: the client-side CPU of a 10,000-record batch, step by step, with no
  * service involved: parsing the event, hashing the keys (our midstate SHA-256 against one
  * node:crypto call per record, the v1 method of decision 0007), and deriving every key with its
- * id. Same records as the dedup benchmark: 3 partitions, an `idempotency-key` header, a JSON value.
+ * id, then the distributed Bloom tier's two script arguments (claim: every key; complete: the 83%
+ * the dedup benchmark completes). Same records as the dedup benchmark: 3 partitions, an
+ * `idempotency-key` header, a JSON value.
  */
 
 import * as crypto from 'node:crypto';
+import { encodeBloomSet, encodeBloomTest, sizeDistributedBloom } from '#shared/dedup/distributed-bloom.ts';
 import { createKeyDeriver, digestPrefix, FrameHasher, frameBusinessKey } from '#shared/keys/index.ts';
 import { encodeKafkaEvent, type KafkaRecordInput, parseMskEvent } from '#shared/msk/index.ts';
 import type { BenchContext } from './main.ts';
@@ -102,6 +105,23 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
     measure(ctx, () => {
       for (const key of derive(parsed)) if (!key.missing) void key.id;
     }),
+  );
+  // The dedup benchmark's Bloom tier: 1 M keys per generation at the default 1.2 bytes per key.
+  const bloom = sizeDistributedBloom({
+    keysPerGeneration: 1_000_000,
+    generationMs: 86_400_000,
+    generations: 2,
+  });
+  const keys = derive(parsed).filter((key) => !key.missing);
+  const completed = keys.slice(0, Math.round(keys.length * 0.83));
+  ctx.log('keys: Bloom arguments');
+  add(
+    'Bloom claim argument (every key)',
+    measure(ctx, () => void encodeBloomTest(keys, bloom)),
+  );
+  add(
+    'Bloom complete argument (83% of keys, merged by block)',
+    measure(ctx, () => void encodeBloomSet(completed, bloom)),
   );
   return [
     {

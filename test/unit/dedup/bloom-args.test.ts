@@ -63,3 +63,45 @@ describe('encodeBloomSet', () => {
     expect(bytes).toBe(params.blocks * 4);
   });
 });
+
+describe('the decimal writer and the block merge', () => {
+  const digestWithBlockWord = (word: number) => {
+    const d = randomBytes(16);
+    d.writeUInt32LE(word, 0);
+    return { digest: d };
+  };
+
+  it('writes offsets of every length, 0 to 4294967294, as JSON would', () => {
+    // Prepare: a bitmap of 2^32 - 1 blocks, so the block is the digest's first word itself.
+    const wide = { blocks: 0xffff_ffff, k: 7 };
+    const words = [
+      0, 9, 10, 99, 100, 999, 1000, 65_535, 999_999_999, 1_000_000_000, 2_147_483_648, 0xffff_fffe,
+    ];
+    const keys = words.map(digestWithBlockWord);
+
+    // Act
+    const [offsets, masks] = JSON.parse(encodeBloomTest(keys, wide).toString());
+
+    // Assess
+    expect(offsets).toEqual(words.map((w) => `#${w}`));
+    expect(masks).toEqual(keys.map((k) => bloomBlockOf(k.digest, wide).mask | 0));
+  });
+
+  it('merges thousands of keys into 64 blocks, each once, in first-seen order', () => {
+    // Prepare: far more keys than blocks, so nearly every key shares its block.
+    const small = { blocks: 64, k: 5 };
+    const keys = Array.from({ length: 5_000 }, () => ({ digest: randomBytes(16) }));
+    const merged = new Map<number, number>();
+    for (const k of keys) {
+      const { block, mask } = bloomBlockOf(k.digest, small);
+      merged.set(block, ((merged.get(block) ?? 0) | mask) >>> 0);
+    }
+
+    // Act
+    const [offsets, words] = JSON.parse(encodeBloomSet(keys, small).toString());
+
+    // Assess
+    expect(offsets).toEqual([...merged.keys()].map((b) => `#${b}`));
+    expect(words).toEqual([...merged.values()].map(String));
+  });
+});
