@@ -106,11 +106,12 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
       for (const key of derive(parsed)) if (!key.missing) void key.id;
     }),
   );
-  // The dedup benchmark's Bloom tier: 1 M keys per generation at the default 1.2 bytes per key.
+  // The dedup benchmark's Bloom tier: 1 M keys per generation at mskGuard's default 2 bytes per key.
   const bloom = sizeDistributedBloom({
     keysPerGeneration: 1_000_000,
     generationMs: 86_400_000,
     generations: 2,
+    bytesPerKey: 2,
   });
   const keys = derive(parsed).filter((key) => !key.missing);
   const completed = keys.slice(0, Math.round(keys.length * 0.83));
