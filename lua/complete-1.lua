@@ -63,12 +63,15 @@ for s = 1, #mine, CHUNK do
 end
 rcall('HSET', key, marker, 'C')
 
--- Bloom bits: OR each completed key's mask into its block of the current generation. A bitmap of
--- up to SCRATCH_MAX bytes: the words are written into an empty scratch bitmap (a BITFIELD SET per
--- block, no read) and BITOP OR-ed into the generation in one pass (its cost is the bitmap's length:
--- ~0.3 ms for 2 MB), then the scratch is unlinked. A larger bitmap: one BITFIELD_RO GET and one
--- BITFIELD SET per block, where the read-modify-write costs less than a pass over the bitmap.
-local SCRATCH_MAX = 4194304
+-- Bloom bits: OR each completed key's mask into its block of the current generation, one of two
+-- ways, whichever costs less (bench/bloom-write-paths.ts; decision 0008, "Bloom tier, second
+-- session"). Scratch: the words are written into an empty scratch bitmap (a BITFIELD SET per block,
+-- no read) and BITOP OR-ed into the generation, then the scratch is unlinked; its cost grows with
+-- the bitmap's length (the scratch is as long). Read-modify-write: one BITFIELD_RO GET and one
+-- BITFIELD SET per block; its cost grows with the blocks only. They cost the same at about 3 MB for
+-- 830 blocks, 5–6 MB for 2,490 and 10–12 MB for 8,300: the scratch while the bitmap is at most
+-- 2 MB plus 1 KB per block written.
+local SCRATCH_BASE, SCRATCH_PER_BLOCK = 2097152, 1024
 if genMs > 0 and #blocks > 0 then
   local time = rcall('TIME')
   local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -77,7 +80,7 @@ if genMs > 0 and #blocks > 0 then
   local sent = cjson.decode(blocks)
   local offsets, words = sent[1], sent[2]
   local m = #offsets
-  local scratch = sent[3] <= SCRATCH_MAX and base .. ':b:or'
+  local scratch = sent[3] <= SCRATCH_BASE + SCRATCH_PER_BLOCK * m and base .. ':b:or'
   local STEP = 1500
   for s = 1, m, STEP do
     local e = math.min(s + STEP - 1, m)

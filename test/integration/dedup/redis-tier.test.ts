@@ -211,7 +211,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('RedisDedupTie
 
   it.each([
     { path: 'scratch bitmap OR-ed in', keysPerGeneration: 10_000 },
-    { path: 'read-modify-write, bitmap above 4 MB', keysPerGeneration: 2_200_000 },
+    { path: 'read-modify-write, bitmap above 2 MB + 1 KB per block', keysPerGeneration: 2_200_000 },
   ])('keeps the bits of every key sharing a block, across completes ($path) (G2)', async ({
     keysPerGeneration,
   }) => {
