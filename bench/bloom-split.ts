@@ -7,18 +7,19 @@
  * warm-up rounds. Prints the median Redis time of the claim and of the complete (INFO
  * commandstats, usec of EVALSHA) and the client's CPU for both. Deletes its keys.
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import { sizeDistributedBloom } from '#shared/dedup/distributed-bloom.ts';
-import { RedisDedupTier, type TierKey } from '#shared/dedup/exact.ts';
-import { digestId } from '#shared/keys/digest.ts';
+import { RedisDedupTier } from '#shared/dedup/exact.ts';
+import { randomSlabKeys } from '#test/support/runners.ts';
+import { RedisCounters } from './dedup-fill.ts';
 import { median } from './table.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REPS = Number(process.env.REPS ?? 15);
 const N = 10_000;
 const admin = new Redis(url);
+const counters = new RedisCounters([url]);
 const runner = new RespScriptRunner({ url });
 const run = `probe-${Date.now().toString(36)}`;
 const bloom = sizeDistributedBloom({
@@ -32,41 +33,27 @@ const tiers = {
   '+bloom': new RedisDedupTier({ runner, baseKey: `mskguard:{${run}-b}`, windowMs: 3_600_000, bloom }),
 };
 
-function randomKeys(n: number): TierKey[] {
-  const slab = randomBytes(n * 16);
-  return Array.from({ length: n }, (_, i) => {
-    const digest = slab.subarray(i * 16, i * 16 + 16);
-    return { id: digestId(digest), digest, slab, at: i * 16 };
-  });
-}
-
-/** Microseconds Redis has spent in EVALSHA so far. */
-async function scriptUsec(): Promise<number> {
-  const info = await admin.info('commandstats');
-  return Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(info)?.[1] ?? 0);
-}
-
 const samples = new Map<string, { claim: number[]; complete: number[]; cpu: number[] }>();
 for (let round = 0; round < REPS + 2; round++) {
   for (const [name, tier] of Object.entries(tiers)) {
-    const keys = randomKeys(N);
+    const keys = randomSlabKeys(N);
     const seen = keys.slice(0, Math.round(N * 0.17));
     const seed = await tier.claim(seen, { leaseMs: 60_000, mode: 'exact' });
     await tier.complete(seed.ticket, seen);
     const cpuStart = process.cpuUsage();
-    const t0 = await scriptUsec();
+    const t0 = await counters.scriptMs();
     const claim = await tier.claim(keys, { leaseMs: 60_000, mode: 'exact' });
-    const t1 = await scriptUsec();
+    const t1 = await counters.scriptMs();
     await tier.complete(
       claim.ticket,
       keys.filter((_, i) => claim.statuses[i] === 'N' || claim.statuses[i] === 'P'),
     );
-    const t2 = await scriptUsec();
+    const t2 = await counters.scriptMs();
     const cpu = process.cpuUsage(cpuStart);
     if (round < 2) continue;
     const s = samples.get(name) ?? { claim: [], complete: [], cpu: [] };
-    s.claim.push((t1 - t0) / 1000);
-    s.complete.push((t2 - t1) / 1000);
+    s.claim.push(t1 - t0);
+    s.complete.push(t2 - t1);
     s.cpu.push((cpu.user + cpu.system) / 1000);
     samples.set(name, s);
   }
@@ -85,3 +72,4 @@ for (const pattern of [`mskguard:{${run}-x}*`, `mskguard:{${run}-b}*`]) {
 }
 await runner.close();
 admin.disconnect();
+counters.close();

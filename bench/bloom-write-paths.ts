@@ -10,16 +10,17 @@
  * - read-modify-write: BITFIELD_RO GET of each block, OR in Lua, BITFIELD SET (cost grows with the
  *   keys, not the bitmap).
  * Alternately, REPS rounds (default 9) after one warm-up, each against an existing full-length
- * generation; prints the median Redis time of the complete (INFO commandstats, usec of EVALSHA).
+ * generation; prints the median Redis time of the complete (INFO commandstats, usec of EVAL and EVALSHA).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { scripts } from '#lua/scripts.generated.ts';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { LuaScript } from '#shared/cache/script-runner.ts';
 import { type DistributedBloomParams, encodeBloomSet } from '#shared/dedup/distributed-bloom.ts';
-import { joinIds, RedisDedupTier, type TierKey } from '#shared/dedup/exact.ts';
-import { digestId } from '#shared/keys/digest.ts';
+import { joinIds, RedisDedupTier } from '#shared/dedup/exact.ts';
+import { randomSlabKeys } from '#test/support/runners.ts';
+import { RedisCounters } from './dedup-fill.ts';
 import { median } from './table.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -28,6 +29,7 @@ const SIZES_MB = (process.env.SIZES_MB ?? '2,4,8,16,32,64').split(',').map(Numbe
 const N = Number(process.env.N ?? 10_000);
 const DAY = 86_400_000;
 const admin = new Redis(url);
+const counters = new RedisCounters([url]);
 const runner = new RespScriptRunner({ url });
 const run = `probe-${Date.now().toString(36)}`;
 
@@ -47,19 +49,6 @@ const PATHS: Record<string, LuaScript> = {
   'as chosen': scripts.complete,
 };
 
-function randomKeys(n: number): TierKey[] {
-  const slab = randomBytes(n * 16);
-  return Array.from({ length: n }, (_, i) => {
-    const digest = slab.subarray(i * 16, i * 16 + 16);
-    return { id: digestId(digest), digest, slab, at: i * 16 };
-  });
-}
-
-async function scriptUsec(): Promise<number> {
-  const info = await admin.info('commandstats');
-  return Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(info)?.[1] ?? 0);
-}
-
 console.log(`complete of ${(N * 0.83).toLocaleString('en-US')} keys, Redis ms, median of ${REPS}`);
 console.log(`bitmap MB  ${Object.keys(PATHS).join('  ')}`);
 for (const mb of SIZES_MB) {
@@ -77,7 +66,7 @@ for (const mb of SIZES_MB) {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(PATHS).map((p) => [p, []]));
   for (let round = 0; round < REPS + 1; round++) {
     for (const [path, script] of Object.entries(PATHS)) {
-      const keys = randomKeys(N);
+      const keys = randomSlabKeys(N);
       const claim = await tier.claim(keys, { leaseMs: 60_000, mode: 'exact' });
       const completed = keys.slice(0, Math.round(N * 0.83));
       const args = [
@@ -90,15 +79,16 @@ for (const mb of SIZES_MB) {
         '2',
         encodeBloomSet(completed, bloom),
       ];
-      const before = await scriptUsec();
+      const before = await counters.scriptMs();
       await runner.run(script, [base], args);
-      if (round > 0) samples[path]!.push((await scriptUsec()) - before);
+      if (round > 0) samples[path]!.push((await counters.scriptMs()) - before);
     }
   }
-  const cell = (path: string) => (median(samples[path]!) / 1000).toFixed(2).padStart(path.length);
+  const cell = (path: string) => median(samples[path]!).toFixed(2).padStart(path.length);
   console.log(`${String(mb).padStart(9)}  ${Object.keys(PATHS).map(cell).join('  ')}`);
   const keys = await admin.keys(`${base}*`);
   if (keys.length > 0) await admin.unlink(...keys);
 }
 await runner.close();
 admin.disconnect();
+counters.close();

@@ -81,6 +81,15 @@ export function randomKey(): TierKey {
   return { id: digest.toString('base64url'), digest };
 }
 
+/** `n` random keys whose digests lie back to back in one buffer, as the middleware hands them over. */
+export function randomSlabKeys(n: number): TierKey[] {
+  const slab = randomBytes(n * 16);
+  return Array.from({ length: n }, (_, i) => {
+    const digest = slab.subarray(i * 16, i * 16 + 16);
+    return { id: digest.toString('base64url'), digest, slab, at: i * 16 };
+  });
+}
+
 /**
  * A runner that loses the next call of a script, as a cache blip does: either the request never
  * reaches Redis (`dropNext`: the cache was unreachable) or Redis runs the script and the reply is
