@@ -178,13 +178,14 @@ end
 -- Statuses; without a distributed Bloom tier, the lease pairs are collected in the same pass.
 local bloomOn = genMs > 0
 local status, candidates, doubts, waits, leased = {}, {}, {}, {}, {}
-local nl = 0
+local nl, nc = 0, 0
 for i = 1, n do
   local s = found[i]
   if s == nil then
     status[i] = 'N'
     if bloomOn then
-      candidates[#candidates + 1] = i
+      nc = nc + 1
+      candidates[nc] = i
     else
       leased[nl + 1] = fields[i]
       leased[nl + 2] = token
@@ -205,13 +206,14 @@ for i = 1, n do
 end
 
 -- Distributed Bloom tier: test the new keys against the rotating generation bitmaps.
-if bloomOn and #candidates > 0 then
+if nc > 0 then
   local generation = math.floor(now / genMs)
   -- Decoded in C; the offsets go to BITFIELD as they came: no parsing or formatting per key here.
   local sent = cjson.decode(blocks)
   local offsets, sentMasks = sent[1], sent[2]
   local args, masks = {}, {}
-  for j, i in ipairs(candidates) do
+  for j = 1, nc do
+    local i = candidates[j]
     args[3 * j - 2] = 'GET'
     args[3 * j - 1] = 'u32'
     args[3 * j] = offsets[i]
@@ -221,8 +223,8 @@ if bloomOn and #candidates > 0 then
   for g = 0, generations - 1 do
     local key = base .. ':b:' .. (generation - g)
     if rcall('EXISTS', key) == 1 then
-      for s = 1, #candidates, CHUNK do
-        local e = math.min(s + CHUNK - 1, #candidates)
+      for s = 1, nc, CHUNK do
+        local e = math.min(s + CHUNK - 1, nc)
         local r = rcall('BITFIELD_RO', key, unpack(args, 3 * s - 2, 3 * e))
         for j = 1, #r do
           local m = masks[s + j - 1]
@@ -234,25 +236,22 @@ if bloomOn and #candidates > 0 then
     end
   end
   -- Lease what this invocation will process: new keys, and probable duplicates in "exact" mode.
-  for j, i in ipairs(candidates) do
-    if seen[j] then
+  local leaseSeen = mode == 'exact'
+  for j = 1, nc do
+    local i = candidates[j]
+    local hit = seen[j]
+    if hit then
       status[i] = 'P'
     end
-    if not seen[j] or mode == 'exact' then
+    if not hit or leaseSeen then
       leased[nl + 1] = fields[i]
-      leased[nl + 2] = owner
+      leased[nl + 2] = token
       nl = nl + 2
     end
   end
 end
 
 if nl > 0 then
-  if bloomOn then
-    -- The Bloom pass above leases with the owner id: its keys take the token like the others.
-    for j = 2, nl, 2 do
-      leased[j] = token
-    end
-  end
   if tokenNumber then
     rcall('HSET', current, '!', tokenNumber, '@' .. owner, token, '~' .. token, owner)
   end
