@@ -9,9 +9,9 @@
  */
 import { Redis } from 'ioredis';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
-import { sizeDistributedBloom } from '#shared/dedup/distributed-bloom.ts';
-import { RedisDedupTier } from '#shared/dedup/exact.ts';
+import { ClaimStatus, RedisDedupTier } from '#shared/dedup/exact.ts';
 import { randomSlabKeys } from '#test/support/runners.ts';
+import { benchBloomParams } from './bloom-params.ts';
 import { RedisCounters } from './dedup-fill.ts';
 import { median } from './table.ts';
 
@@ -22,12 +22,7 @@ const admin = new Redis(url);
 const counters = new RedisCounters([url]);
 const runner = new RespScriptRunner({ url });
 const run = `probe-${Date.now().toString(36)}`;
-const bloom = sizeDistributedBloom({
-  keysPerGeneration: 1_000_000,
-  generationMs: 86_400_000,
-  generations: 2,
-  bytesPerKey: 2,
-});
+const bloom = benchBloomParams();
 const tiers = {
   exact: new RedisDedupTier({ runner, baseKey: `mskguard:{${run}-x}`, windowMs: 3_600_000 }),
   '+bloom': new RedisDedupTier({ runner, baseKey: `mskguard:{${run}-b}`, windowMs: 3_600_000, bloom }),
@@ -46,7 +41,9 @@ for (let round = 0; round < REPS + 2; round++) {
     const t1 = await counters.scriptMs();
     await tier.complete(
       claim.ticket,
-      keys.filter((_, i) => claim.statuses[i] === 'N' || claim.statuses[i] === 'P'),
+      keys.filter(
+        (_, i) => claim.statuses[i] === ClaimStatus.New || claim.statuses[i] === ClaimStatus.Probable,
+      ),
     );
     const t2 = await counters.scriptMs();
     const cpu = process.cpuUsage(cpuStart);

@@ -31,6 +31,7 @@ import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { encodeKafkaEvent, type KafkaRecordInput } from '#shared/msk/index.ts';
 import { fakeContext } from '#test/support/guarded.ts';
 import { CountingRunner } from '#test/support/runners.ts';
+import { BENCH_BLOOM } from './bloom-params.ts';
 import { batchSizes, implFilter, previousBucketKeys, steadyStateRate } from './dedup-cli.ts';
 import { clusterNodes, fillGroup, type GroupFill, RedisCounters, steadyStateKeys } from './dedup-fill.ts';
 import { dedupTables } from './dedup-report.ts';
@@ -95,7 +96,7 @@ export const GUARDS: readonly GuardSetup[] = [
     impl: 'mskguard-resp+bloom',
     how: 'over RESP with the distributed Bloom tier',
     runner: (env) => new RespScriptRunner({ url: env.REDIS_URL }),
-    extra: { distributedBloom: { keysPerGeneration: 1_000_000 } },
+    extra: { distributedBloom: BENCH_BLOOM },
   },
   {
     impl: 'mskguard-upstash',

@@ -8,9 +8,10 @@
  */
 
 import * as crypto from 'node:crypto';
-import { encodeBloomSet, encodeBloomTest, sizeDistributedBloom } from '#shared/dedup/distributed-bloom.ts';
+import { encodeBloomSet, encodeBloomTest } from '#shared/dedup/distributed-bloom.ts';
 import { createKeyDeriver, digestPrefix, FrameHasher, frameBusinessKey } from '#shared/keys/index.ts';
 import { encodeKafkaEvent, type KafkaRecordInput, parseMskEvent } from '#shared/msk/index.ts';
+import { benchBloomParams } from './bloom-params.ts';
 import type { BenchContext } from './main.ts';
 import { median, type Row, type Table } from './table.ts';
 
@@ -106,13 +107,8 @@ export async function run(ctx: BenchContext): Promise<readonly Table[]> {
       for (const key of derive(parsed)) if (!key.missing) void key.id;
     }),
   );
-  // The dedup benchmark's Bloom tier: 1 M keys per generation at mskGuard's default 2 bytes per key.
-  const bloom = sizeDistributedBloom({
-    keysPerGeneration: 1_000_000,
-    generationMs: 86_400_000,
-    generations: 2,
-    bytesPerKey: 2,
-  });
+  // The dedup benchmark's Bloom tier, as mskGuard configures it.
+  const bloom = benchBloomParams();
   const keys = derive(parsed).filter((key) => !key.missing);
   const completed = keys.slice(0, Math.round(keys.length * 0.83));
   ctx.log('keys: Bloom arguments');
