@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sizeDistributedBloom } from '#shared/dedup/distributed-bloom.ts';
 import { ClaimStatus, RedisDedupTier } from '#shared/dedup/exact.ts';
 import { ADAPTERS, CountingRunner, randomKey } from '#test/support/runners.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
@@ -19,10 +20,12 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('owner tokens 
     await runner.close();
   });
 
-  /** A tier on a fresh group, and the hash of the bucket Redis is in now. */
-  async function fresh(): Promise<{ tier: RedisDedupTier; base: string; bucketKey: () => Promise<string> }> {
+  /** A tier on a fresh group (with a distributed Bloom tier when given), and the hash of the bucket Redis is in now. */
+  async function fresh(
+    bloom?: ReturnType<typeof sizeDistributedBloom>,
+  ): Promise<{ tier: RedisDedupTier; base: string; bucketKey: () => Promise<string> }> {
     const base = `mskguard:{${uniqueName('tok')}}`;
-    const tier = new RedisDedupTier({ runner, baseKey: base, windowMs: HOUR });
+    const tier = new RedisDedupTier({ runner, baseKey: base, windowMs: HOUR, bloom });
     const bucketKey = async () => {
       const [s] = await admin.time();
       return `${base}:x:${Math.floor((Number(s) * 1000) / HOUR)}`;
@@ -152,5 +155,25 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('owner tokens 
     expect(claim.statuses).toEqual([Duplicate, Duplicate, InProgress, Duplicate, New]);
     expect(claim.waits.map((w) => w.index)).toEqual([2]);
     expect(claim.inDoubt).toEqual([]);
+  });
+
+  it('leases the keys the Bloom tier tested under the owner token, so complete and release reach them (G1, G5)', async () => {
+    // Prepare: with a distributed Bloom tier the claim leases its new keys in the Bloom pass.
+    const bloom = sizeDistributedBloom({ keysPerGeneration: 10_000, generationMs: HOUR, generations: 2 });
+    const { tier, bucketKey } = await fresh(bloom);
+    const done = [randomKey(), randomKey()];
+    const given = [randomKey(), randomKey()];
+    const first = await tier.claim(done, { leaseMs: 60_000, mode: 'exact' });
+    const second = await tier.claim(given, { leaseMs: 60_000, mode: 'exact' });
+    const values = await admin.hmget(await bucketKey(), ...[...done, ...given].map((k) => k.id));
+
+    // Act
+    await tier.complete(first.ticket, done);
+    await tier.release(second.ticket);
+    const again = await tier.claim([...done, ...given], { leaseMs: 60_000, mode: 'exact' });
+
+    // Assess
+    for (const value of values) expect(value).toMatch(/^\.[A-Za-z0-9_-]{1,6}$/);
+    expect(again.statuses).toEqual([Duplicate, Duplicate, New, New]);
   });
 });
