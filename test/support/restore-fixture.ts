@@ -71,7 +71,9 @@ export function restoreFixture(topicPrefix: string) {
     },
     /** Produces `count` records round-robin; record n has timestamp `base + floor(n / partitions)` s. */
     async produce(partitions: number, count: number, base: number): Promise<void> {
-      const producer = kafka.producer();
+      // Idempotent: a send kafkajs retries after a timeout on a slow host must not write its records
+      // twice (the suites assert each partition's high water mark; a CI run saw 40 for 20).
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       const messages = Array.from({ length: count }, (_, n) => ({
         partition: n % partitions,
