@@ -2,8 +2,9 @@
 // (shared/, cdk/, functions/, the generated Lua module) into dist/ as ESM JavaScript with .d.ts files,
 // declaration maps and source maps. See docs/decisions/0009-packaging.md.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BUILD_STAMP, buildInputsHash } from './build-inputs.ts';
 import { PROJECT_ROOT } from './stack-config.ts';
 
 const dist = join(PROJECT_ROOT, 'dist');
@@ -15,6 +16,9 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+// The inputs are hashed before compiling: an edit during the build leaves a stamp that no longer matches.
+const inputs = buildInputsHash();
+rmSync(BUILD_STAMP, { force: true });
 rmSync(dist, { recursive: true, force: true });
 execFileSync(
   process.execPath,
@@ -38,4 +42,6 @@ for (const file of filesUnder(dist).filter((f) => f.endsWith('.d.ts'))) {
   if (fixed !== text) writeFileSync(file, fixed);
 }
 chmodSync(join(dist, 'shared/cli/main.js'), 0o755);
+mkdirSync(dirname(BUILD_STAMP), { recursive: true });
+writeFileSync(BUILD_STAMP, `${inputs}\n`);
 process.stderr.write(`[build] dist/ written (${rewritten} declaration imports renamed .ts -> .js)\n`);

@@ -7,6 +7,13 @@ import { loadStackConfig } from './stack-config.ts';
 
 const run = promisify(execFile);
 
+/** Fetches Kafka's tool jars into the stack's cache on first use; returns their folder. */
+export function ensureKafkaToolJars(log: (line: string) => void = () => {}): string {
+  const jars = join(loadStackConfig().paths.cache, 'kafka-tools');
+  ensureJars(POMS.kafkaTools, jars, log);
+  return jars;
+}
+
 /** What `kafka-consumer-groups` printed, and how long the JVM took (start included). */
 export interface KafkaToolRun {
   readonly stdout: string;
@@ -29,9 +36,7 @@ export interface KafkaToolRun {
 export function kafkaConsumerGroups(
   log: (line: string) => void = () => {},
 ): (args: readonly string[]) => Promise<KafkaToolRun> {
-  const { paths } = loadStackConfig();
-  const jars = join(paths.cache, 'kafka-tools');
-  ensureJars(POMS.kafkaTools, jars, log);
+  const jars = ensureKafkaToolJars(log);
   const java = ensureJava();
   return async (args) => {
     const started = performance.now();

@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { StackError } from '#local/errors.ts';
+import { ensureKafkaToolJars } from './kafka-tools.ts';
 import {
   allRunning,
   isRunning,
@@ -178,6 +179,30 @@ export async function stackUp(
   const published = withOptional(config, endpoints, pids);
   writeFileSync(paths.envFile, formatEnv(published));
   return { endpoints: published, started };
+}
+
+/**
+ * Installs what every service of the stack needs (the Redis Cluster's included) and Kafka's tool
+ * jars, and starts nothing: the downloads and builds `stackUp` would do on first use, done ahead
+ * (CI runs it while the type check runs; a user can run it before going offline). Idempotent.
+ * An optional service that cannot be installed is reported, as `stackUp` does, not an error.
+ */
+export function stackInstall(options: { log?: Log; config?: StackConfig } = {}): ServiceName[] {
+  const log = options.log ?? silent;
+  const config = options.config ?? loadStackConfig();
+  const installed: ServiceName[] = [];
+  for (const service of defineServices(config, endpointsFor(config))) {
+    try {
+      service.install(log);
+      installed.push(service.name);
+    } catch (error) {
+      if (!service.optional) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      log(`${service.name} is optional and could not be installed: ${reason}`);
+    }
+  }
+  ensureKafkaToolJars(log);
+  return installed;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { REQUIRED_SERVICES } from '#local/services.ts';
-import { stackDown, stackStatus, stackUp } from '#local/stack.ts';
+import { stackDown, stackInstall, stackStatus, stackUp } from '#local/stack.ts';
 import { formatEnv } from '#local/stack-config.ts';
 import type { Command } from '#shared/cli/command.ts';
 
@@ -12,8 +12,26 @@ const ENV_HELP = `Environment:
   MSKGUARD_REDIS_CLUSTER_PORT (17001: the cluster's nodes on 17001-17003, their cluster bus on 27001-27003)
   MSKGUARD_STACK_CACHE (.cache/stack: jars, toxiproxy)  MSKGUARD_STACK_STATE (.local/stack: pids, logs, env file)`;
 
-/** `mskguard stack up|down|status`: the local service stack. */
+/** `mskguard stack install|up|down|status`: the local service stack. */
 export const stackCommands: Command[] = [
+  {
+    path: ['stack', 'install'],
+    summary: 'fetch and build what the stack needs, start nothing',
+    help: `Usage: mskguard stack install
+
+Does the first-use work of 'stack up' and starts nothing: fetches the Kafka, DynamoDB Local and Kafka
+tools jars from Maven Central into .cache/stack, installs redis-server with apt-get when it is
+missing, and builds Toxiproxy with go install (optional: without Go it says so and goes on).
+Run it before going offline, or while something else uses the CPU (CI runs it during the type
+check). Running it twice downloads nothing twice.
+
+${ENV_HELP}`,
+    run: () => {
+      const installed = stackInstall({ log });
+      log(`install: ready ${installed.join(', ')}`);
+      return Promise.resolve(0);
+    },
+  },
   {
     path: ['stack', 'up'],
     summary: 'start Kafka, DynamoDB Local, Redis, the Upstash REST endpoint and Toxiproxy',

@@ -2,12 +2,13 @@
 // the REST endpoint, so no JVM warms up beside it): what is asked for and what it needs start,
 // and nothing else; `down` stops exactly those, or only what one `up` started (and what needs it);
 // an `up` that fails stops what it started; Toxiproxy is optional: when it cannot be built the
-// stack comes up without it and says so.
-import { mkdtempSync, rmSync } from 'node:fs';
+// stack comes up without it and says so. `install` does the first-use work and starts nothing.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runningStackEndpoints, stackDown, stackStatus, stackUp } from '#local/stack.ts';
+import { readPids } from '#local/processes.ts';
+import { runningStackEndpoints, stackDown, stackInstall, stackStatus, stackUp } from '#local/stack.ts';
 import { loadStackConfig } from '#local/stack-config.ts';
 
 describe('stackUp with only', () => {
@@ -129,6 +130,25 @@ describe('stackUp with only', () => {
     expect((await stackDown({ config: noGo })).sort()).toEqual(['redis', 'upstash']);
     rmSync(cache, { recursive: true, force: true });
   }, 60_000);
+
+  it('install readies every service and the Kafka tools, and starts none of them', () => {
+    // Act: the suite's own cache already holds the jars and Toxiproxy, so this downloads nothing.
+    const lines: string[] = [];
+    const installed = stackInstall({ config, log: (l) => lines.push(l) });
+
+    // Assess
+    expect([...installed].sort()).toEqual([
+      'dynamodb',
+      'kafka',
+      'redis',
+      'redis-cluster',
+      'toxiproxy',
+      'upstash',
+    ]);
+    expect(lines.filter((l) => /fetching|building/.test(l))).toEqual([]);
+    expect(existsSync(join(config.paths.cache, 'kafka-tools', '.complete'))).toBe(true);
+    expect(readPids(config.paths.pidsFile)).toEqual({});
+  });
 
   it('stops what needs a service along with it', async () => {
     // Prepare
