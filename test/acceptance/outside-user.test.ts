@@ -158,7 +158,9 @@ describe('a. a plain JavaScript handler from the installed package', async () =>
 
 describe('b. TypeScript against the shipped declarations', () => {
   // The two checks run at once (each is one single-threaded tsc over every declaration installed).
-  it.concurrent.for(['nodenext', 'bundler'])('type-checks under moduleResolution %s', async (resolution, { expect }) => {
+  it.concurrent.for(['nodenext', 'bundler'])('type-checks under moduleResolution %s', async (resolution, {
+    expect,
+  }) => {
     const config = {
       compilerOptions: {
         target: 'ES2022',
