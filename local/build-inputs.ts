@@ -10,7 +10,8 @@ const INPUT_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'lo
 /** Where the build records the hash of the inputs it compiled (outside dist/: it is not published). */
 export const BUILD_STAMP = join(PROJECT_ROOT, '.cache', 'build-inputs.sha256');
 
-function filesUnder(dir: string): string[] {
+/** Every file under `dir`, recursively. */
+export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     return entry.isDirectory() ? filesUnder(path) : [path];

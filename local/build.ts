@@ -2,19 +2,12 @@
 // (shared/, cdk/, functions/, the generated Lua module) into dist/ as ESM JavaScript with .d.ts files,
 // declaration maps and source maps. See docs/decisions/0009-packaging.md.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BUILD_STAMP, buildInputsHash } from './build-inputs.ts';
+import { BUILD_STAMP, buildInputsHash, filesUnder } from './build-inputs.ts';
 import { PROJECT_ROOT } from './stack-config.ts';
 
 const dist = join(PROJECT_ROOT, 'dist');
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 // The inputs are hashed before compiling: an edit during the build leaves a stamp that no longer matches.
 const inputs = buildInputsHash();
