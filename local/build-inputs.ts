@@ -8,7 +8,9 @@ const INPUT_DIRS = ['shared', 'cdk', 'functions', 'lua'];
 const INPUT_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'local/build.ts'];
 
 /** Where the build records the hash of the inputs it compiled (outside dist/: it is not published). */
-export const BUILD_STAMP = join(PROJECT_ROOT, '.cache', 'build-inputs.sha256');
+export function buildStampPath(root: string = PROJECT_ROOT): string {
+  return join(root, '.cache', 'build-inputs.sha256');
+}
 
 /** Every file under `dir`, recursively. */
 export function filesUnder(dir: string): string[] {
@@ -18,15 +20,15 @@ export function filesUnder(dir: string): string[] {
   });
 }
 
-/** A hash of every build input's path and content: equal hashes, same dist/. */
-export function buildInputsHash(): string {
+/** A hash of every build input's path and content under `root`: equal hashes, same dist/. */
+export function buildInputsHash(root: string = PROJECT_ROOT): string {
   const hash = createHash('sha256');
   const files = [
-    ...INPUT_DIRS.flatMap((dir) => filesUnder(join(PROJECT_ROOT, dir))),
-    ...INPUT_FILES.map((file) => join(PROJECT_ROOT, file)),
+    ...INPUT_DIRS.flatMap((dir) => filesUnder(join(root, dir))),
+    ...INPUT_FILES.map((file) => join(root, file)),
   ].sort();
   for (const file of files) {
-    hash.update(relative(PROJECT_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
+    hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   return hash.digest('hex');
 }
@@ -35,9 +37,11 @@ export function buildInputsHash(): string {
  * Whether dist/ was built from the sources as they are now, so `npm pack` may skip the prepack
  * build (CI builds once for the API report; the acceptance test packs what that build wrote).
  */
-export function distIsCurrent(): boolean {
-  const entry = join(PROJECT_ROOT, 'dist', 'shared', 'index.js');
-  if (!existsSync(entry) || !existsSync(BUILD_STAMP)) return false;
-  if (statSync(entry).mtimeMs > statSync(BUILD_STAMP).mtimeMs) return false;
-  return readFileSync(BUILD_STAMP, 'utf8').trim() === buildInputsHash();
+export function distIsCurrent(root: string = PROJECT_ROOT): boolean {
+  const entry = join(root, 'dist', 'shared', 'index.js');
+  const stamp = buildStampPath(root);
+  if (!existsSync(entry) || !existsSync(stamp)) return false;
+  // A dist/ written after the stamp came from a build the stamp does not describe.
+  if (statSync(entry).mtimeMs > statSync(stamp).mtimeMs) return false;
+  return readFileSync(stamp, 'utf8').trim() === buildInputsHash(root);
 }

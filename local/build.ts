@@ -4,14 +4,14 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BUILD_STAMP, buildInputsHash, filesUnder } from './build-inputs.ts';
+import { buildInputsHash, buildStampPath, filesUnder } from './build-inputs.ts';
 import { PROJECT_ROOT } from './stack-config.ts';
 
 const dist = join(PROJECT_ROOT, 'dist');
 
 // The inputs are hashed before compiling: an edit during the build leaves a stamp that no longer matches.
 const inputs = buildInputsHash();
-rmSync(BUILD_STAMP, { force: true });
+rmSync(buildStampPath(), { force: true });
 rmSync(dist, { recursive: true, force: true });
 execFileSync(
   process.execPath,
@@ -35,6 +35,6 @@ for (const file of filesUnder(dist).filter((f) => f.endsWith('.d.ts'))) {
   if (fixed !== text) writeFileSync(file, fixed);
 }
 chmodSync(join(dist, 'shared/cli/main.js'), 0o755);
-mkdirSync(dirname(BUILD_STAMP), { recursive: true });
-writeFileSync(BUILD_STAMP, `${inputs}\n`);
+mkdirSync(dirname(buildStampPath()), { recursive: true });
+writeFileSync(buildStampPath(), `${inputs}\n`);
 process.stderr.write(`[build] dist/ written (${rewritten} declaration imports renamed .ts -> .js)\n`);
