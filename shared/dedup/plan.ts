@@ -71,7 +71,7 @@ export function planBatch(inputs: PlanInputs): RecordFate[] {
         const leased = slot >= 0 && isLeasedBy(inputs, i, slot, owners);
         fates[i] = { kind: 'deferred', key: key?.missing ? undefined : key, leased };
       } else {
-        const fate = fateOf(inputs, i, record, slot, owners);
+        const fate = fateOf(inputs, i, record, slot, owners, fates);
         fates[i] = fate;
         if (fate.kind === 'retry') stopped = true;
       }
@@ -106,6 +106,7 @@ function fateOf(
   record: ParsedRecord,
   slot: number,
   owners: Int32Array,
+  fates: RecordFate[],
 ): RecordFate {
   const key = inputs.keys.keys[index];
   if (slot < 0 || key === undefined || key.missing) {
@@ -114,7 +115,13 @@ function fateOf(
       : { kind: 'process', key: undefined, leased: false, probable: false };
   }
   const owner = owners[slot]!;
-  if (owner >= 0 && owner !== index) return WITHHELD_BATCH;
+  if (owner >= 0 && owner !== index) {
+    // An operator's replay is processed even when an earlier copy of its key in this batch was just
+    // quarantined: that copy stays in quarantine, and the key's lease passes to the replay.
+    const first = fates[owner];
+    if (first?.kind !== 'quarantine' || !isReplay(record)) return WITHHELD_BATCH;
+    fates[owner] = { kind: 'quarantine', key: first.key, leased: false };
+  }
   owners[slot] = index;
 
   const quarantines = inputs.mode === 'probabilistic' && !isReplay(record);

@@ -72,15 +72,19 @@ export class GuardState {
     };
   }
 
-  /** The batch's keys (dedup/batch-keys.ts); the probabilistic fast path asks the local filter first. */
+  /**
+   * The batch's keys (dedup/batch-keys.ts); the probabilistic fast path asks the local filter first.
+   * A batch holding a replay has no fast path: a slot is decided by its first record, and a replay
+   * of the same key later in the batch must be claimed, or it would be left without a status.
+   */
   public keysOf(batch: ParsedBatch, epoch: number, verify?: () => void): BatchKeys {
-    const fastPath = this.resolved.mode === 'probabilistic';
+    const fastPath = this.resolved.mode === 'probabilistic' && !batch.records.some(isReplay);
     if (fastPath) this.local.fill();
     try {
       return new BatchKeys(
         batch.records,
         this.deriver(epoch),
-        fastPath ? (key) => !isReplay(key.record) && this.local.has(key) : undefined,
+        fastPath ? (key) => this.local.has(key) : undefined,
       );
     } catch (error) {
       // Key headers are read unchecked: an element no byte could be throws there, and the payload

@@ -6,7 +6,9 @@ import { RespScriptRunner } from '#shared/cache/resp.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
 import type { QuarantineEntry } from '#shared/middleware/options.ts';
-import { guardedConsumer, orders } from '#test/support/guarded.ts';
+import type { KafkaRecordInput } from '#shared/msk/index.ts';
+import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
+import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
 import { forgetGroupKeys } from '#test/support/redis-admin.ts';
 import { ADAPTERS, TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
@@ -140,9 +142,20 @@ describe('round trips of a 10,000-record batch', () => {
   });
 });
 
+/** `records` with the replay header on the record at `index` (an operator's replay of a quarantined one). */
+function withReplay(records: KafkaRecordInput[], index: number): KafkaRecordInput[] {
+  return records.map((record, i) =>
+    i === index
+      ? {
+          ...record,
+          headers: [...(record.headers ?? []), { name: 'mskguard-replay', value: 'grp/orders-0@1' }],
+        }
+      : record,
+  );
+}
+
 describe('replayed quarantined records', () => {
-  const runner = ADAPTERS.resp();
-  afterAll(() => runner.close());
+  const { store, runner } = useCheckpointStore();
 
   it('hands a replayed record to the handler even though the Bloom tiers remember its key (G2)', async () => {
     // Prepare: 'a' completes; its exact-tier entry ages out of the window (deleted here), so when
@@ -173,5 +186,57 @@ describe('replayed quarantined records', () => {
     expect(quarantined).toHaveLength(1);
     expect(c.effects).toEqual(['a', 'a']);
     expect(response).toEqual({ batchItemFailures: [] });
+  });
+
+  it('claims a replay whose key an earlier record of the batch carries, below the watermark (G2)', async () => {
+    // Prepare: 'a' completes, its exact-tier entry ages out, and its next copy (offset 1) is
+    // quarantined on the local filter's word alone (the probabilistic fast path: never claimed).
+    const quarantined: QuarantineEntry[] = [];
+    const group = uniqueName('grp');
+    const c = guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      checkpoints: store,
+      mode: 'probabilistic',
+      quarantine: { put: async (entries) => quarantined.push(...entries) },
+    });
+    await c.invoke(orders('orders', 0, 0, ['a']));
+    expect(await forgetGroupKeys(group, 'x')).toBeGreaterThan(0);
+    await c.invoke(orders('orders', 0, 1, ['a']));
+
+    // Act: a rewind redelivers offset 1 (below the checkpoint now) with the replay of it at offset 2.
+    const response = await c.invoke(withReplay(orders('orders', 0, 1, ['a', 'a']), 1));
+
+    // Assess: the replay was claimed and processed; nothing was left without a claim status.
+    expect(quarantined.map((entry) => entry.offset)).toEqual([1]);
+    expect(c.effects).toEqual(['a', 'a']);
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+
+  it('processes a replay even when an earlier copy of its key in the batch is quarantined (G2)', async () => {
+    // Prepare: 'a' completes and ages out of the exact tier; only the Bloom tiers remember it.
+    const quarantined: QuarantineEntry[] = [];
+    const group = uniqueName('grp');
+    const c = guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      checkpoints: store,
+      mode: 'probabilistic',
+      distributedBloom: { keysPerGeneration: 10_000 },
+      quarantine: { put: async (entries) => quarantined.push(...entries) },
+    });
+    await c.invoke(orders('orders', 0, 0, ['a']));
+    expect(await forgetGroupKeys(group, 'x')).toBeGreaterThan(0);
+
+    // Act: its producer duplicate (offset 1) arrives in one batch with the operator's replay of it.
+    const response = await c.invoke(withReplay(orders('orders', 0, 1, ['a', 'a']), 1));
+    // A later delivery of the same key is a duplicate: the replay's lease was completed.
+    const again = await c.invoke(orders('orders', 0, 3, ['a']), fakeContext());
+
+    // Assess: the duplicate is quarantined, the replay is processed, and its completion counts.
+    expect(quarantined.map((entry) => entry.offset)).toEqual([1, 3]);
+    expect(c.effects).toEqual(['a', 'a']);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(again).toEqual({ batchItemFailures: [] });
   });
 });
