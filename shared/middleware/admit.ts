@@ -61,43 +61,50 @@ export async function admit(state: GuardState, event: unknown, context: Context)
     verify,
   });
   const snapshot = sent.snapshot;
-  let claim = sent.claim;
-  if (snapshot.epoch !== keyedEpoch) {
-    // A `reprocess` restore bumped the epoch: the keys change, so the claim is redone.
-    if (claim.ticket) await state.cache.release(claim.ticket);
-    state.epoch = snapshot.epoch;
-    keys = state.keysOf(batch, snapshot.epoch);
-    claim = await state.cache.claim(keys.claimKeys, timing, claimMode);
-  }
-  keys.applyClaim(claim.statuses);
-  if (claim.degraded) keys.markClaimedSeen((key) => state.local.has(key));
-  const repaired =
-    claim.inDoubt.length === 0
-      ? []
-      : resolveDoubts(
-          claim.inDoubt,
-          await state.watermark.committedOwners(claim.inDoubt.map((d) => d.owner)),
-          keys,
-        );
   const watermarks = watermarksOf(snapshot);
-  const deriver = state.deriver(snapshot.epoch);
-  const fates = planBatch({
-    batch,
-    watermarks,
-    keys,
-    mode,
-    claimMode,
-    degraded: claim.degraded,
-    onMissingKey: state.resolved.onMissingKey,
-    missingKeyError: (record) => deriver.missingKeyError({ missing: true, record }),
-  });
-  const entries = quarantineEntries(consumerGroup, batch, fates);
-  if (entries.length > 0) {
-    // A record is withheld only once it is stored (G2): on failure the leases go back, the batch fails.
-    await state.options.quarantine?.put(entries).catch(async (error: unknown) => {
-      if (claim.ticket) await state.giveBack(claim.ticket, fates, repaired);
-      throw error;
+  let claim = sent.claim;
+  let fates: RecordFate[] | undefined;
+  let repaired: readonly DerivedKey[] = [];
+  try {
+    if (snapshot.epoch !== keyedEpoch) {
+      // A `reprocess` restore bumped the epoch: the keys change, so the claim is redone.
+      if (claim.ticket) await state.cache.release(claim.ticket);
+      claim = { ...claim, ticket: undefined };
+      state.epoch = snapshot.epoch;
+      keys = state.keysOf(batch, snapshot.epoch);
+      claim = await state.cache.claim(keys.claimKeys, timing, claimMode);
+    }
+    keys.applyClaim(claim.statuses);
+    if (claim.degraded) keys.markClaimedSeen((key) => state.local.has(key));
+    repaired =
+      claim.inDoubt.length === 0
+        ? []
+        : resolveDoubts(
+            claim.inDoubt,
+            await state.watermark.committedOwners(claim.inDoubt.map((d) => d.owner)),
+            keys,
+          );
+    const deriver = state.deriver(snapshot.epoch);
+    fates = planBatch({
+      batch,
+      watermarks,
+      keys,
+      mode,
+      claimMode,
+      degraded: claim.degraded,
+      onMissingKey: state.resolved.onMissingKey,
+      missingKeyError: (record) => deriver.missingKeyError({ missing: true, record }),
     });
+    // A record is withheld only once it is stored (G2): on failure the batch fails.
+    const entries = quarantineEntries(consumerGroup, batch, fates);
+    if (entries.length > 0) await state.options.quarantine?.put(entries);
+  } catch (error) {
+    // Whatever fails after the claim gives its leases back, so the redelivery need not wait them out
+    // (G5). Without a plan nothing is known to be repaired: all of them go back.
+    if (claim.ticket) {
+      await (fates ? state.giveBack(claim.ticket, fates, repaired) : state.cache.release(claim.ticket));
+    }
+    throw error;
   }
   const report: BatchReport = {
     records: batch.records.length,

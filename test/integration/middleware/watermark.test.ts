@@ -171,6 +171,45 @@ describe('an unreachable checkpoint table', () => {
     expect(c.effects).toEqual(['a', 'b']);
   });
 
+  it('gives back its leases when the in-doubt check fails after the claim, so the retry processes at once (G5, G6)', async () => {
+    // Prepare: an invocation claims 'k' and 'n' and dies; its lease (300 ms) expires, so the next
+    // claim finds them in doubt and asks the table whether the dead owner committed. That read fails.
+    const group = uniqueName('grp');
+    const dead = new GuardEngine({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      checkpoints: store,
+      leaseMarginMs: 0,
+    });
+    await dead.admit(encodeKafkaEvent(orders('orders', 0, 0, ['k', 'n'])), fakeContext(300));
+    await sleep(400);
+    let down = true;
+    const flaky: CheckpointStore = {
+      ...withLoad((g, partitions) => store.load(g, partitions)),
+      committedOwners: async (g, owners) => {
+        if (down) throw new Error('injected: DynamoDB unreachable');
+        return store.committedOwners(g, owners);
+      },
+    };
+    const c = guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      checkpoints: flaky,
+    });
+    const batch = orders('orders', 0, 0, ['k', 'n']);
+
+    // Act: the failed invocation would hold its leases for a minute; the retry may wait three seconds.
+    await expect(c.invoke(batch, fakeContext(60_000))).rejects.toThrow('DynamoDB unreachable');
+    down = false;
+    const retry = await c.invoke(batch, fakeContext(3_000));
+
+    // Assess: had the leases stayed, the retry would wait them out and report the partition in progress.
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['k', 'n']);
+  });
+
   it('refuses a malformed event with a typed error, leaves no lease and checkpoints nothing, though its early watermark read went out and failed (G6)', async () => {
     // Prepare: the watermark read goes out before the parse; here it also fails, and that
     // rejection must not surface anywhere (vitest fails the run on an unhandled rejection).
