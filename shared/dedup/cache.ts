@@ -178,13 +178,19 @@ export class CacheTiers {
         waiting.map((w) => keys[w.index]!),
         { leaseMs: timing.leaseMs(), mode, owner: first.ticket.owner },
       );
-      if (!tier.sameWindow(first.ticket, again.ticket)) {
-        // A window boundary passed while waiting: a ticket names one bucket per shard, so these keys go back.
-        await tier.release(again.ticket);
-        break;
-      }
-      for (let j = 0; j < waiting.length; j++) statuses[waiting[j]!.index] = again.statuses[j]!;
-      for (const d of again.inDoubt) inDoubt.push({ ...d, index: waiting[d.index]!.index });
+      // A window boundary passed while waiting on some shards: a ticket names one bucket per shard,
+      // so what those shards leased in the new bucket goes back and stays IN_PROGRESS (retried). The
+      // other shards leased in the ticket's bucket: their answers stand (left IN_PROGRESS, such a
+      // key would be completed unprocessed by the owner's complete).
+      const moved = tier.movedOff(first.ticket, again.ticket);
+      if (moved) await tier.release(moved);
+      const stands = (j: number) =>
+        !moved || moved.buckets[tier.shardIndex(keys[waiting[j]!.index]!)] === undefined;
+      for (let j = 0; j < waiting.length; j++)
+        if (stands(j)) statuses[waiting[j]!.index] = again.statuses[j]!;
+      for (const d of again.inDoubt)
+        if (stands(d.index)) inDoubt.push({ ...d, index: waiting[d.index]!.index });
+      if (moved) break;
       waits = again.waits.map((w) => ({ index: waiting[w.index]!.index, ms: w.ms }));
     }
     if (waitedMs > 0)

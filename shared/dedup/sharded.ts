@@ -169,11 +169,18 @@ export class ShardedDedupTier {
   }
 
   /**
-   * Whether `later` wrote to the same bucket as `first` on every shard both claimed on: a window
-   * boundary passed between them otherwise (a ticket names one bucket per shard).
+   * The part of `later` that a window boundary moved off `first`: a ticket naming only the shards
+   * where `later` wrote to another bucket than `first` (a ticket names one bucket per shard), or
+   * `undefined` when none did. Shards pass the boundary one by one: their scripts run apart.
    */
-  public sameWindow(first: DedupTicket, later: DedupTicket): boolean {
-    return later.buckets.every((b, k) => b === undefined || b === first.buckets[k]);
+  public movedOff(first: DedupTicket, later: DedupTicket): DedupTicket | undefined {
+    const buckets = later.buckets.map((b, k) => (b === undefined || b === first.buckets[k] ? undefined : b));
+    return buckets.some((b) => b !== undefined) ? { owner: later.owner, buckets } : undefined;
+  }
+
+  /** The shard a key lives on. */
+  public shardIndex(key: TierKey): number {
+    return this.#shards.length === 1 ? 0 : shardOf(key, this.#shards.length);
   }
 
   /** The keys of each shard, with their positions in `keys`. */

@@ -3,8 +3,11 @@
 // MSKGUARD_TEST_REDIS=cluster (CI's second pass) the RESP cases run on the stack's Redis Cluster.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ScriptRunner } from '#shared/cache/script-runner.ts';
+import { CacheTiers } from '#shared/dedup/cache.ts';
 import { ClaimStatus, type TierKey } from '#shared/dedup/exact.ts';
 import { ShardedDedupTier, shardBaseKey, shardOf } from '#shared/dedup/sharded.ts';
+import type { DerivedKey } from '#shared/keys/index.ts';
 import { adminFor, isKeyField } from '#test/support/redis-admin.ts';
 import { ADAPTERS, CountingRunner, ReplyLostRunner, randomKey } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
@@ -190,5 +193,72 @@ describe('ShardedDedupTier with one shard', () => {
     // Assess
     expect(claim.ticket.buckets).toHaveLength(1);
     expect(stored.filter(isKeyField).sort()).toEqual(keys.map((k) => k.id).sort());
+  });
+});
+
+describe('a lease wait that a window boundary passes on some shards only', () => {
+  it('keeps what the other shards leased in the ticket bucket and gives back only the moved part (G1, G4)', async () => {
+    // Prepare: another owner holds W0 (shard 0) and W1 (shard 1) and gives them back just before
+    // the wait claims them again; A0 (shard 0) is free. Shards pass a boundary one by one (their
+    // scripts run apart): here shard 1's re-claim runs with half the window length, so it truly
+    // leases in another bucket than the ticket names.
+    const SHARDS_HERE = 2;
+    const group = uniqueName('shw');
+    const baseKey = `mskguard:{${group}}`;
+    const runner = ADAPTERS.resp();
+    const keyIn = (shard: number): TierKey => {
+      for (;;) {
+        const key = randomKey();
+        if (shardOf(key, SHARDS_HERE) === shard) return key;
+      }
+    };
+    const [a0, w0, w1] = [keyIn(0), keyIn(0), keyIn(1)];
+    const tier = () => new ShardedDedupTier({ runner, baseKey, windowMs: HOUR, shards: SHARDS_HERE });
+    const holder = tier();
+    const held = await holder.claim([w0, w1], { leaseMs: 60_000, mode: 'exact' });
+    let claims = 0;
+    let handedBack: Promise<boolean> | undefined;
+    const boundaryOnShard1: ScriptRunner = {
+      kind: runner.kind,
+      close: async () => {},
+      run: async (script, keys, args) => {
+        // The first claim runs once per shard; every later one is the wait's re-claim.
+        const again = script.name === 'claim' && ++claims > SHARDS_HERE;
+        if (again) {
+          handedBack ??= holder.release(held.ticket);
+          await handedBack;
+        }
+        const moved = again && keys[0]!.includes('|s1');
+        return runner.run(script, keys, moved ? args.map((a, i) => (i === 2 ? String(HOUR / 2) : a)) : args);
+      },
+    };
+    const tiers = new CacheTiers({
+      cache: boundaryOnShard1,
+      baseKey: () => baseKey,
+      windowMs: HOUR,
+      bloom: undefined,
+      shards: SHARDS_HERE,
+      onCacheUnavailable: 'fail',
+      onError: (error) => {
+        throw error;
+      },
+    });
+
+    // Act: the claim waits out the holder, then claims W0 and W1 again.
+    const claim = await tiers.claim(
+      [a0, w0, w1] as DerivedKey[],
+      { leaseMs: () => 20_000, remainingMs: () => 20_000 },
+      'exact',
+    );
+    const meanwhile = await tier().claim([a0, w0, w1], { leaseMs: 20_000, mode: 'exact' });
+    await tiers.complete(claim.ticket!, [a0, w0] as DerivedKey[], []);
+    const after = await tier().claim([a0, w0], { leaseMs: 20_000, mode: 'exact' });
+    await runner.close();
+
+    // Assess: A0 and W0 stay this owner's and are completed by it; W1 was leased in the moved bucket
+    // only, given back there (free for the next claim), and is retried.
+    expect(claim.statuses).toEqual([New, New, InProgress]);
+    expect(meanwhile.statuses).toEqual([InProgress, InProgress, New]);
+    expect(after.statuses).toEqual([Duplicate, Duplicate]);
   });
 });
