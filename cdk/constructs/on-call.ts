@@ -20,8 +20,11 @@ import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
 import type { RestoreFunction } from './restore-function.ts';
 import type { Watchdog } from './watchdog.ts';
 
-/** Folder of the runbooks, relative to the repository root; alarm descriptions point into it. */
-export const RUNBOOK_DIR = 'docs/runbooks';
+/**
+ * Where alarm descriptions point by default: the runbooks the package ships (`docs/runbooks/` in
+ * the installed `mskguard`), so the path resolves in the repository that deploys the stack.
+ */
+export const RUNBOOK_DIR = 'node_modules/mskguard/docs/runbooks';
 
 /** Properties of {@link OnCall}. */
 export interface OnCallProps {
@@ -54,6 +57,13 @@ export interface OnCallProps {
   readonly watchdog?: Watchdog;
   /** Thresholds of the watchdog's alarms. @default - see {@link WatchdogAlarmThresholds} */
   readonly watchdogThresholds?: WatchdogAlarmThresholds;
+  /**
+   * Where each alarm description sends the on-call engineer: a folder or URL holding mskguard's
+   * runbooks under their file names (your wiki, or a copy of the package's `docs/runbooks/`),
+   * e.g. `https://wiki.example.com/mskguard/runbooks`. A page at 3 a.m. should be one click away.
+   * @default 'node_modules/mskguard/docs/runbooks' (the copy the package ships)
+   */
+  readonly runbookBase?: string;
 }
 
 /**
@@ -62,7 +72,7 @@ export interface OnCallProps {
  * the timeout, offset lag, duplicate-rate spikes, cache errors, degraded mode, checkpoint age,
  * quarantine growth and on-failure messages; with a {@link Watchdog}, also on a mapping that is not
  * enabled, checkpoints stale where records wait, and lag that keeps growing. Each alarm description
- * names its runbook (docs/runbooks/<alarm>.md) and explains its threshold.
+ * names its runbook (`runbookBase`/<alarm>.md) and explains its threshold.
  *
  * @example
  * ```ts
@@ -82,8 +92,11 @@ export class OnCall extends Construct {
   /** Every alarm of this construct. */
   public readonly alarms: readonly Alarm[];
 
+  readonly #runbookBase: string;
+
   public constructor(scope: Construct, id: string, props: OnCallProps) {
     super(scope, id);
+    this.#runbookBase = (props.runbookBase ?? RUNBOOK_DIR).replace(/\/+$/, '');
     if (props.topic && props.encryptionKey)
       throw new ConfigurationError(
         'OnCall: give encryptionKey or an existing topic, not both (the topic has its own).',
@@ -156,7 +169,7 @@ export class OnCall extends Construct {
   private alarm(id: string, subject: string, spec: AlarmSpec): Alarm {
     const alarm = new Alarm(this, id, {
       alarmName: `${Stack.of(this).stackName}-${subject}-${spec.kind}`,
-      alarmDescription: alarmDescription(spec.kind, spec.explanation),
+      alarmDescription: alarmDescription(spec.kind, spec.explanation, this.#runbookBase),
       metric: spec.metric,
       threshold: spec.threshold,
       comparisonOperator: spec.comparisonOperator,
@@ -173,8 +186,8 @@ export class OnCall extends Construct {
   }
 }
 
-/** `Runbook: docs/runbooks/<file>. <explanation>` — capped at CloudWatch's 1024 characters. */
-export function alarmDescription(kind: AlarmKind, explanation: string): string {
-  const text = `Runbook: ${RUNBOOK_DIR}/${ALARM_RUNBOOKS[kind]}. ${explanation}`;
+/** `Runbook: <base>/<file>. <explanation>` — capped at CloudWatch's 1024 characters. */
+export function alarmDescription(kind: AlarmKind, explanation: string, base: string = RUNBOOK_DIR): string {
+  const text = `Runbook: ${base}/${ALARM_RUNBOOKS[kind]}. ${explanation}`;
   return text.length <= 1024 ? text : `${text.slice(0, 1021)}...`;
 }

@@ -115,7 +115,7 @@ describe('OnCall', () => {
       const description = alarm(template, kind).AlarmDescription as string;
 
       // Assess
-      expect(description.startsWith(`Runbook: docs/runbooks/${file}. `)).toBe(true);
+      expect(description.startsWith(`Runbook: node_modules/mskguard/docs/runbooks/${file}. `)).toBe(true);
       expect(description).toMatch(/Threshold: /);
       expect(description.length).toBeLessThanOrEqual(1024);
       expect(existsSync(fileURLToPath(new URL(`../../docs/runbooks/${file}`, import.meta.url))), file).toBe(
@@ -215,6 +215,18 @@ describe('OnCall (overrides)', () => {
     expect(alarm(template, 'duration').Threshold).toBe(30_000);
     expect(alarm(template, 'duplicateRate').Threshold).toBe(35);
     expect(alarm(template, 'quarantineGrowth').Threshold).toBe(1);
+  });
+
+  it("points every alarm description at the team's own runbook copy when given one", () => {
+    // Act
+    const { template } = build({ runbookBase: 'https://wiki.example.com/mskguard/runbooks/' });
+
+    // Assess
+    for (const [kind, file] of Object.entries(ALARM_RUNBOOKS)) {
+      expect(alarm(template, kind).AlarmDescription).toMatch(
+        new RegExp(`^Runbook: https://wiki\\.example\\.com/mskguard/runbooks/${file}\\. `),
+      );
+    }
   });
 
   it('watches SNS publications when the on-failure destination is a topic', () => {
