@@ -16,4 +16,7 @@ if (problem) {
 // heavy modules when it runs).
 const { runCli } = await import('./command.ts');
 const { operatorCommands } = await import('./commands/index.ts');
-process.exitCode = await runCli(operatorCommands, process.argv.slice(2));
+const { packageVersion } = await import('./version.ts');
+process.exitCode = await runCli(operatorCommands, process.argv.slice(2), 'mskguard', {
+  version: () => packageVersion(import.meta.url),
+});

@@ -5,7 +5,8 @@ import {
   type ScanCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBSender } from '../checkpoints/dynamodb.ts';
+import { type DynamoDBSender, isTableNotFound } from '../checkpoints/dynamodb.ts';
+import { MskGuardError } from '../errors.ts';
 import type { RestorePlan, RestoreResult } from './types.ts';
 
 /**
@@ -43,6 +44,21 @@ export interface AuditRecord {
 export interface AuditKey {
   readonly pk: string;
   readonly sk: string;
+}
+
+/**
+ * The audit table does not exist where it was looked for. Not a usage error (exit 1, like any table
+ * or broker that cannot be reached): the command line may be right and the stack not deployed.
+ */
+export class AuditTableNotFoundError extends MskGuardError {
+  public constructor(
+    public readonly table: string,
+    /** Where it was looked for: a region or an endpoint (the CLI knows; the store does not). */
+    public readonly where = 'this account and region',
+    options: { cause?: unknown } = {},
+  ) {
+    super(`audit table ${table} not found in ${where}: deploy the stack or pass --audit-table.`, options);
+  }
 }
 
 /** The audit item's sort key. */
@@ -114,14 +130,7 @@ export class DynamoAuditStore implements AuditStore {
   public async find(restoreId: string): Promise<AuditRecord | null> {
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const out = (await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'restoreId = :id',
-          ExpressionAttributeValues: { ':id': { S: restoreId } },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      )) as ScanCommandOutput;
+      const out = await this.scan(restoreId, start);
       const item = out.Items?.[0];
       if (item) {
         const plan = JSON.parse(item.plan?.S ?? '{}') as RestorePlan;
@@ -138,5 +147,26 @@ export class DynamoAuditStore implements AuditStore {
       start = out.LastEvaluatedKey;
     } while (start);
     return null;
+  }
+
+  /** One page of find's scan; the SDK's ResourceNotFoundException names no table, this error does. */
+  private async scan(
+    restoreId: string,
+    start: Record<string, AttributeValue> | undefined,
+  ): Promise<ScanCommandOutput> {
+    try {
+      return (await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'restoreId = :id',
+          ExpressionAttributeValues: { ':id': { S: restoreId } },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      )) as ScanCommandOutput;
+    } catch (error) {
+      if (isTableNotFound(error))
+        throw new AuditTableNotFoundError(this.tableName, undefined, { cause: error });
+      throw error;
+    }
   }
 }

@@ -88,7 +88,8 @@ const OPTIONS = `Options:
   --audit-table T         audit table, required by --execute and by undo (env MSKGUARD_AUDIT_TABLE)
   --region R              AWS region (env AWS_REGION)
 Environment: KAFKA_AUTH=none|iam|scram (MSK IAM / SCRAM over TLS), MSKGUARD_KAFKA_SECRET_ARN (scram),
-  DYNAMODB_ENDPOINT (DynamoDB Local).
+  DYNAMODB_ENDPOINT (DynamoDB Local), MSKGUARD_DEBUG=1 (an error's stack trace after its one-line
+  message).
 
 Execute = disable the ESM (if any) → wait Disabled → wait until the group is Empty → commit the
   targets as a non-member (one OffsetCommit; the broker refuses it if a member joined) → verify with fetchOffsets → bump the epoch (reprocess) → re-enable the ESM → complete the audit item.

@@ -1,10 +1,15 @@
 import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { GetEventSourceMappingCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import type { Admin } from 'kafkajs';
+import { describeError, isTableNotFound, TableNotFoundError } from '../checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
+import type { CheckpointStore } from '../checkpoints/types.ts';
+import { MskGuardError } from '../errors.ts';
 import { QUARANTINE_ATTRIBUTES as Q, QUARANTINE_INDEX } from '../quarantine/schema.ts';
 import { QuarantineStatus } from '../quarantine/types.ts';
 import { createRestoreKafka, type KafkaConnectionOptions } from '../restore/clients.ts';
 import type { StatusDeps } from './collect.ts';
+import { BrokersUnreachableError, StatusEsmError, StatusTableError } from './errors.ts';
 import type { EsmStatus } from './types.ts';
 
 /** Where status reads from; each table is optional. */
@@ -16,8 +21,68 @@ export interface StatusClientsConfig extends KafkaConnectionOptions {
   readonly progress?: (line: string) => void;
 }
 
+/** Where the tables and the Lambda API are, for messages: an endpoint, a region, or the default. */
+export function whereOf(config: Pick<StatusClientsConfig, 'region' | 'dynamodbEndpoint'>): string {
+  if (config.dynamodbEndpoint) return config.dynamodbEndpoint;
+  return config.region ? `region ${config.region}` : 'the default AWS region (pass --region)';
+}
+
+/**
+ * A failed read of a status table as a {@link StatusTableError} naming the table and where it was
+ * looked for: the SDK's ResourceNotFoundException names neither.
+ */
+export function tableError(
+  kind: 'checkpoint' | 'quarantine',
+  table: string,
+  where: string,
+  cause: unknown,
+): StatusTableError {
+  const option = `--${kind}-table`;
+  if (isTableNotFound(cause) || cause instanceof TableNotFoundError) {
+    return new StatusTableError(`${kind} table ${table} not found in ${where}.`, {
+      cause,
+      hint: `Deploy the stack that creates it, or pass ${option} (and --region) naming the right table.`,
+    });
+  }
+  return new StatusTableError(`Cannot read ${kind} table ${table} in ${where}: ${describeError(cause)}`, {
+    cause,
+    hint: 'Check the AWS credentials, --region and DYNAMODB_ENDPOINT, then retry.',
+  });
+}
+
+/** Connects the admin, or says which brokers could not be reached (kafkajs's error names none). */
+export async function connectAdmin(admin: Pick<Admin, 'connect'>, brokers: readonly string[]): Promise<void> {
+  try {
+    await admin.connect();
+  } catch (error) {
+    if (error instanceof MskGuardError) throw error;
+    throw new BrokersUnreachableError(
+      `Cannot connect to the brokers ${brokers.join(',')}: ${describeError(error)}`,
+      {
+        cause: error,
+        hint:
+          'Check --brokers (or KAFKA_BROKERS), KAFKA_AUTH, and that this machine reaches them (MSK brokers are ' +
+          'inside the VPC: run from there, or use a bastion).',
+      },
+    );
+  }
+}
+
 /** Counts a group's QUARANTINED records through the quarantine table's `byGroup` index (COUNT only). */
 export async function countQuarantined(
+  client: Pick<DynamoDBClient, 'send'>,
+  table: string,
+  group: string,
+  where = 'the configured region',
+): Promise<number> {
+  try {
+    return await countPages(client, table, group);
+  } catch (error) {
+    throw tableError('quarantine', table, where, error);
+  }
+}
+
+async function countPages(
   client: Pick<DynamoDBClient, 'send'>,
   table: string,
   group: string,
@@ -44,14 +109,51 @@ export async function countQuarantined(
 }
 
 /** GetEventSourceMapping, reduced to what status shows. */
-export async function readEsm(lambda: Pick<LambdaClient, 'send'>, uuid: string): Promise<EsmStatus> {
+export async function readEsm(
+  lambda: Pick<LambdaClient, 'send'>,
+  uuid: string,
+  where = 'the configured region',
+): Promise<EsmStatus> {
   const { GetEventSourceMappingCommand } = await import('@aws-sdk/client-lambda');
-  const m = await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
+  let m: GetEventSourceMappingCommandOutput;
+  try {
+    m = await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
+  } catch (error) {
+    const notFound = (error as { name?: string } | null)?.name === 'ResourceNotFoundException';
+    throw new StatusEsmError(
+      notFound
+        ? `No event source mapping ${uuid} in ${where}.`
+        : `Cannot read event source mapping ${uuid} (lambda:GetEventSourceMapping, ${where}): ${describeError(error)}`,
+      {
+        cause: error,
+        hint: notFound
+          ? 'Check --esm-uuid (aws lambda list-event-source-mappings) and --region.'
+          : 'Check the AWS credentials and --region, then retry; without --esm-uuid status skips the ESM.',
+      },
+    );
+  }
   return {
     uuid,
     state: m.State ?? 'Unknown',
     stateTransitionReason: m.StateTransitionReason ?? null,
     lastProcessingResult: m.LastProcessingResult ?? null,
+  };
+}
+
+/** The checkpoint reads of status, failing with a {@link StatusTableError} that names the table. */
+export function readableCheckpoints(
+  store: Pick<CheckpointStore, 'listCurrent'>,
+  table: string,
+  where: string,
+): Pick<CheckpointStore, 'listCurrent'> {
+  return {
+    listCurrent: async (group, topic) => {
+      try {
+        return await store.listCurrent(group, topic);
+      } catch (error) {
+        throw tableError('checkpoint', table, where, error);
+      }
+    },
   };
 }
 
@@ -70,7 +172,8 @@ export async function openStatusClients(
 ): Promise<{ deps: StatusDeps; close(): Promise<void> }> {
   const kafka = await createRestoreKafka({ clientId: 'mskguard-status', ...config });
   const admin = kafka.admin();
-  await admin.connect();
+  await connectAdmin(admin, config.brokers);
+  const where = whereOf(config);
   const local = config.dynamodbEndpoint && !process.env.AWS_ACCESS_KEY_ID;
   const needsDynamo = config.checkpointTable || config.quarantineTable;
   const dynamodb = needsDynamo
@@ -86,16 +189,27 @@ export async function openStatusClients(
         config.region ? { region: config.region } : {},
       )
     : undefined;
-  const quarantineTable = config.quarantineTable;
+  const { checkpointTable, quarantineTable } = config;
   const deps: StatusDeps = {
     admin,
-    ...(dynamodb && config.checkpointTable
-      ? { checkpoints: new DynamoCheckpointStore(dynamodb, config.checkpointTable) }
+    ...(dynamodb && checkpointTable
+      ? {
+          checkpoints: readableCheckpoints(
+            new DynamoCheckpointStore(dynamodb, checkpointTable),
+            checkpointTable,
+            where,
+          ),
+        }
       : {}),
     ...(dynamodb && quarantineTable
-      ? { quarantineCount: (group: string) => countQuarantined(dynamodb, quarantineTable, group) }
+      ? { quarantineCount: (group: string) => countQuarantined(dynamodb, quarantineTable, group, where) }
       : {}),
-    ...(lambda ? { esm: (uuid: string) => readEsm(lambda, uuid) } : {}),
+    ...(lambda
+      ? {
+          esm: (uuid: string) =>
+            readEsm(lambda, uuid, config.region ? `region ${config.region}` : 'the default AWS region'),
+        }
+      : {}),
     ...(config.progress ? { progress: config.progress } : {}),
   };
   return {

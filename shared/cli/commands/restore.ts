@@ -2,6 +2,7 @@
 // clients, the engine and the Lambda client are imported when a command runs.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { MskGuardError } from '../../errors.ts';
 import { RESTORE_HELP, STRATEGY_TEXT, strategyHelp } from '../../restore/cli-help.ts';
 import type { openRestoreClients, RestoreClientsConfig } from '../../restore/clients.ts';
 import type { RestoreResponse } from '../../restore/engine.ts';
@@ -29,6 +30,15 @@ const PROCESS_IO: RestoreCliIo = {
   openClients: async (config) => (await import('../../restore/clients.ts')).openRestoreClients(config),
   lambda: async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({}),
 };
+
+/**
+ * A restoreId as plan.ts makes it (crypto.randomUUID). Checked before any network call: a typo
+ * would otherwise scan the whole audit table to answer "not found".
+ */
+const RESTORE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A failed restore with --json has the shape of a restore's answer (RestoreResponse). */
+const JSON_ERROR_FIELDS = { plan: null, result: null } as const;
 
 /** Strategies that read the checkpoint table (the others plan and dry-run without one). */
 const READS_CHECKPOINTS: ReadonlySet<RestoreStrategy> = new Set(['checkpoint', 'history', 'auto']);
@@ -149,9 +159,21 @@ async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliI
   const clients = await io.openClients(config);
   try {
     return toResponse(await runRestore(request, clients.deps));
+  } catch (error) {
+    throw await withWhere(error, config);
   } finally {
     await clients.close();
   }
+}
+
+/** The audit store does not know the region or endpoint it was looking in; the CLI does. */
+async function withWhere(error: unknown, config: RestoreClientsConfig): Promise<unknown> {
+  const { AuditTableNotFoundError } = await import('../../restore/audit.ts');
+  if (!(error instanceof AuditTableNotFoundError)) return error;
+  const where =
+    config.dynamodbEndpoint ??
+    (config.region ? `region ${config.region}` : 'the default AWS region (pass --region)');
+  return new AuditTableNotFoundError(error.table, where, { cause: error.cause });
 }
 
 async function runViaLambda(
@@ -219,7 +241,8 @@ async function runStrategy(
       throw new UsageError(error.message);
     const { toResponse } = await import('../../restore/engine.ts');
     response = toResponse({ error });
-    if (response.exitCode === RESTORE_EXIT_CODES.error) {
+    // A typed error already names the next step; the generic one is for what nobody anticipated.
+    if (response.exitCode === RESTORE_EXIT_CODES.error && !(error instanceof MskGuardError)) {
       io.stderr(
         '[restore] next step: check --brokers / KAFKA_BROKERS, the table names and AWS credentials, then retry.\n',
       );
@@ -256,6 +279,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
     summary: STRATEGY_TEXT[strategy].summary,
     help: strategyHelp(strategy),
     options: OPTIONS,
+    jsonErrorFields: JSON_ERROR_FIELDS,
     run: async ({ values, positionals }) => {
       if (positionals.length > 0) throw new UsageError(`Unexpected argument(s): ${positionals.join(' ')}`);
       return runStrategy(strategy, values, io);
@@ -266,6 +290,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
     summary: STRATEGY_TEXT.undo.summary,
     help: strategyHelp('undo'),
     options: OPTIONS,
+    jsonErrorFields: JSON_ERROR_FIELDS,
     run: async ({ values, positionals }) => {
       const [restoreId, ...extra] = positionals;
       if (!restoreId || extra.length > 0)
@@ -274,6 +299,11 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
         );
       if (values['from-file'] !== undefined || values.at !== undefined || values.mode !== undefined)
         throw new UsageError('undo takes its targets from the audit item: no --from-file, --at or --mode.');
+      if (!RESTORE_ID.test(restoreId))
+        throw new UsageError(
+          `Invalid restoreId ${restoreId}: expected a UUID such as 0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11, as printed ` +
+            "by the restore ('restore plan <restoreId>') and stored in the audit table.",
+        );
       return runStrategy('undo', values, io, restoreId);
     },
   };
@@ -283,6 +313,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
       "put a consumer group's offsets back (checkpoint, history, timestamp, consumer-offsets, auto, file; undo)",
     help: RESTORE_HELP,
     options: OPTIONS,
+    jsonErrorFields: JSON_ERROR_FIELDS,
     run: async ({ positionals }) => {
       throw new UsageError(
         positionals.length

@@ -66,7 +66,8 @@ Options:
   --checkpoint-table T      checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); without it: no checkpoint column
   --quarantine-table T      quarantine table (env MSKGUARD_QUARANTINE_TABLE); without it: no quarantine count
   --region R                AWS region (env AWS_REGION)
-Environment: KAFKA_AUTH=none|iam|scram, MSKGUARD_KAFKA_SECRET_ARN (scram), DYNAMODB_ENDPOINT.
+Environment: KAFKA_AUTH=none|iam|scram, MSKGUARD_KAFKA_SECRET_ARN (scram), DYNAMODB_ENDPOINT,
+  MSKGUARD_DEBUG=1 (an error's stack trace after its one-line message).
 
 Unhealthy when: the ESM is not Enabled or its last result is a PROBLEM; checkpoints exist but the
 group has no committed offsets (offsets lost); a committed offset is below the log start; a

@@ -24,7 +24,7 @@ const { env, tables, topic, commit, committed, advance } = fx;
 let dir = '';
 let tool: ReturnType<typeof kafkaConsumerGroups>;
 
-/** Usage errors are printed by runCli on the process's stderr (with the help), not through the io. */
+/** Usage errors are printed by runCli on the process's stderr (with a pointer to --help), not through the io. */
 async function usageText(run: () => Promise<number>): Promise<{ code: number; text: string }> {
   let text = '';
   const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {

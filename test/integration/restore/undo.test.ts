@@ -5,6 +5,7 @@
 // audited itself; an unknown id, a restore of another group, and a restore that found no committed
 // offsets are refused with typed errors.
 
+import { randomUUID } from 'node:crypto';
 import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import {
   GetEventSourceMappingCommand,
@@ -147,13 +148,15 @@ describe('mskguard restore undo', () => {
     const group = uniqueName('g-undo-unknown');
     await commit(group, [3, 3, 3]);
     const { out, run } = cli();
+    // A well-formed id (the CLI refuses a malformed one before reading the table) that no restore has.
+    const unknown = randomUUID();
 
     // Act
-    const code = await run('undo', 'no-such-restore', '--group', group, '--topic', topic, '--execute');
+    const code = await run('undo', unknown, '--group', group, '--topic', topic, '--execute');
 
     // Assess
     expect(code).toBe(2);
-    expect(out.stderr).toMatch(/UnknownRestoreIdError: No audit item has restoreId no-such-restore/);
+    expect(out.stderr).toMatch(new RegExp(`UnknownRestoreIdError: No audit item has restoreId ${unknown}`));
     expect(await committed(group)).toEqual([3, 3, 3]);
   });
 

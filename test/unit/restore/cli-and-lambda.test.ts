@@ -136,7 +136,7 @@ describe('mskguard restore (CLI)', () => {
     [['restore', 'latest', '--group', 'g'], /Unknown strategy latest/],
     [['restore', 'auto', '--group', 'g', '--topic', 'orders', '--at', '-2h'], /argument is ambiguous/],
     [['restore', 'auto', '--group', 'g', '--topic', 'orders', '--execute'], /--execute needs --audit-table/],
-  ])('exits 2 with the message and the help for %j', async (argv, message) => {
+  ])('exits 2 with the message and a pointer to --help (not the help itself) for %j', async (argv, message) => {
     // Prepare
     const { value } = io();
     let stderr = '';
@@ -154,7 +154,8 @@ describe('mskguard restore (CLI)', () => {
     // Assess
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
-    expect(stderr).toMatch(/Usage: mskguard restore/);
+    expect(stderr).toMatch(/^Run 'mskguard restore[\w -]* --help' for usage\.$/m);
+    expect(stderr).not.toMatch(/Usage: mskguard restore/);
   });
 
   it('prints help with examples for every strategy', async () => {

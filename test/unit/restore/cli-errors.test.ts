@@ -1,0 +1,188 @@
+// G6 (clear, typed errors) for `mskguard restore`: with --json every error, usage or not, is the
+// restore's JSON answer on stdout; `restore undo` checks the restoreId before any network call
+// and names the audit table (and where it looked) when the table does not exist.
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '#shared/cli/command.ts';
+import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import { DynamoAuditStore } from '#shared/restore/audit.ts';
+import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clients.ts';
+import type { RestoreAdmin } from '#shared/restore/types.ts';
+import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
+
+const dynamodb = mockClient(DynamoDBClient);
+afterEach(() => dynamodb.reset());
+
+const RESTORE_ID = '0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11';
+
+/** A broker that knows only the topic `orders`, and the audit table on a mocked DynamoDB. */
+function fakeClients(opened: RestoreClientsConfig[]) {
+  const admin = {
+    listTopics: async () => ['orders'],
+    fetchTopicOffsets: async () => [{ partition: 0, offset: '50', low: '0', high: '50' }],
+    fetchTopicOffsetsByTimestamp: async () => [],
+    fetchOffsets: async () => [
+      { topic: 'orders', partitions: [{ partition: 0, offset: '3', metadata: null }] },
+    ],
+    describeGroups: async () => ({
+      groups: [
+        { groupId: 'g', protocol: '', protocolType: 'consumer', state: 'Empty' as const, members: [] },
+      ],
+    }),
+    setOffsets: async () => {},
+  } satisfies RestoreAdmin;
+  return async (config: RestoreClientsConfig): Promise<RestoreClients> => {
+    opened.push(config);
+    const consumerOffsets = {
+      lastCommitsAt: async () => {
+        throw new Error('unused');
+      },
+    };
+    const audit = config.auditTable
+      ? { audit: new DynamoAuditStore(new DynamoDBClient({ region: 'us-east-1' }), config.auditTable) }
+      : {};
+    const deps = { admin, checkpoints: new MemoryCheckpointStore(), consumerOffsets, ...audit };
+    return { deps, close: async () => {} };
+  };
+}
+
+function cli(env: NodeJS.ProcessEnv = {}) {
+  const out = { stdout: '', stderr: '', opened: [] as RestoreClientsConfig[] };
+  const io: RestoreCliIo = {
+    stdout: (t) => {
+      out.stdout += t;
+    },
+    stderr: (t) => {
+      out.stderr += t;
+    },
+    env: { KAFKA_BROKERS: 'localhost:1', USER: 'alice', ...env },
+    openClients: fakeClients(out.opened) as RestoreCliIo['openClients'],
+    lambda: () => new LambdaClient({ region: 'us-east-1' }),
+  };
+  const run = (...argv: string[]) =>
+    runCli(createRestoreCommands(io), ['restore', ...argv], 'mskguard', {
+      stdout: io.stdout,
+      stderr: io.stderr,
+      env: {},
+    });
+  return { out, run };
+}
+
+describe('mskguard restore --json errors', () => {
+  it.each([
+    [
+      ['file', '--topic', 'orders', '--from-file', '/nonexistent.csv'],
+      /Cannot read --from-file \/nonexistent\.csv: ENOENT/,
+    ],
+    [['timestamp', '--topic', 'missing', '--at=-1h'], /Topic missing does not exist/],
+    [['auto', '--topic', 'orders', '--execute'], /--execute needs --audit-table/],
+    [['checkpoint', '--topic', 'orders', '--bogus'], /Unknown option '--bogus'/],
+  ])('%j prints the JSON answer on stdout and exits 2', async (argv, message) => {
+    // Prepare
+    const { out, run } = cli({ MSKGUARD_CHECKPOINT_TABLE: 'ckpt' });
+
+    // Act
+    const code = await run(...argv, '--group', 'g', '--json');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      plan: null,
+      result: null,
+      error: { name: 'UsageError', kind: 'usage', message: expect.stringMatching(message) },
+    });
+    expect(out.stderr).not.toMatch(/Usage: mskguard restore/);
+  });
+});
+
+describe('mskguard restore undo', () => {
+  it.each([
+    ['not-an-id'],
+    ['0b0f5f0e5d7c4a559d0b1f0f3a7c2d11'],
+    [`${RESTORE_ID}x`],
+  ])('refuses the malformed restoreId %s with exit 2 before connecting to anything', async (id) => {
+    // Prepare
+    const { out, run } = cli();
+
+    // Act
+    const code = await run('undo', id, '--group', 'g', '--topic', 'orders', '--audit-table', 'audit-tbl');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(out.opened).toEqual([]);
+    expect(out.stderr).toMatch(new RegExp(`^Invalid restoreId ${id}: expected a UUID`));
+    expect(dynamodb.commandCalls(ScanCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    [{ DYNAMODB_ENDPOINT: 'http://127.0.0.1:18000' }, [], 'http://127.0.0.1:18000'],
+    [{}, ['--region', 'eu-west-1'], 'region eu-west-1'],
+  ])('names the audit table and where it looked when it does not exist (%j); exit 1', async (env, flags, where) => {
+    // Prepare
+    dynamodb.on(ScanCommand).rejects(
+      Object.assign(new Error('Cannot do operations on a non-existent table'), {
+        name: 'ResourceNotFoundException',
+      }),
+    );
+    const { out, run } = cli(env);
+
+    // Act
+    const code = await run(
+      'undo',
+      RESTORE_ID,
+      '--group',
+      'g',
+      '--topic',
+      'orders',
+      '--audit-table',
+      'audit-tbl',
+      ...flags,
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(out.stderr).toContain(
+      `AuditTableNotFoundError: audit table audit-tbl not found in ${where}: deploy the stack or pass --audit-table.`,
+    );
+    // The brokers were reached: pointing at --brokers would send the reader the wrong way.
+    expect(out.stderr).not.toMatch(/--brokers/);
+  });
+
+  it('with --json, the missing audit table is the JSON answer on stdout', async () => {
+    // Prepare
+    dynamodb
+      .on(ScanCommand)
+      .rejects(Object.assign(new Error('no table'), { name: 'ResourceNotFoundException' }));
+    const { out, run } = cli({ AWS_REGION: 'us-east-1' });
+
+    // Act
+    const code = await run(
+      'undo',
+      RESTORE_ID,
+      '--group',
+      'g',
+      '--topic',
+      'orders',
+      '--audit-table',
+      'audit-tbl',
+      '--json',
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 1,
+      plan: null,
+      result: null,
+      error: {
+        name: 'AuditTableNotFoundError',
+        message: expect.stringContaining('audit table audit-tbl not found'),
+      },
+    });
+  });
+});
