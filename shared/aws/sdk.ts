@@ -10,6 +10,15 @@ type SecretsManagerSdk = typeof import('@aws-sdk/client-secrets-manager');
 let dynamoDb: Promise<DynamoDbSdk> | undefined;
 let secretsManager: Promise<SecretsManagerSdk> | undefined;
 
+/**
+ * Where an AWS client looks, for error messages: its endpoint (DynamoDB Local), its region, or the
+ * SDK's default region. The SDK's own errors (ResourceNotFoundException) name neither.
+ */
+export function whereOf(config: { readonly region?: string; readonly dynamodbEndpoint?: string }): string {
+  if (config.dynamodbEndpoint) return config.dynamodbEndpoint;
+  return config.region ? `region ${config.region}` : 'the default AWS region (pass --region)';
+}
+
 /** @aws-sdk/client-dynamodb, imported once, on first call. */
 export function dynamoDbSdk(): Promise<DynamoDbSdk> {
   if (!dynamoDb) dynamoDb = import('@aws-sdk/client-dynamodb');

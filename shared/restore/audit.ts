@@ -53,7 +53,7 @@ export interface AuditKey {
 export class AuditTableNotFoundError extends MskGuardError {
   public constructor(
     public readonly table: string,
-    /** Where it was looked for: a region or an endpoint (the CLI knows; the store does not). */
+    /** Where it was looked for: a region or an endpoint. */
     public readonly where = 'this account and region',
     options: { cause?: unknown } = {},
   ) {
@@ -80,6 +80,8 @@ export class DynamoAuditStore implements AuditStore {
   public constructor(
     private readonly client: DynamoDBSender,
     private readonly tableName: string,
+    /** Where the table is looked for (an endpoint or a region), named when it is not found. */
+    private readonly where?: string,
   ) {}
 
   public async start(plan: RestorePlan, startedAt: string): Promise<AuditKey> {
@@ -165,7 +167,7 @@ export class DynamoAuditStore implements AuditStore {
       )) as ScanCommandOutput;
     } catch (error) {
       if (isTableNotFound(error))
-        throw new AuditTableNotFoundError(this.tableName, undefined, { cause: error });
+        throw new AuditTableNotFoundError(this.tableName, this.where, { cause: error });
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { whereOf } from '../aws/sdk.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
 import { ConfigurationError } from '../errors.ts';
@@ -156,7 +157,9 @@ export async function openRestoreClients(config: RestoreClientsConfig): Promise<
       : noCheckpointTable(),
     offsets,
     consumerOffsets: new KafkaConsumerOffsetsReader(kafka, admin),
-    ...(config.auditTable ? { audit: new DynamoAuditStore(dynamodb, config.auditTable) } : {}),
+    ...(config.auditTable
+      ? { audit: new DynamoAuditStore(dynamodb, config.auditTable, whereOf(config)) }
+      : {}),
     ...(lambda && EventSourceMappingToggle ? { esm: new EventSourceMappingToggle(lambda) } : {}),
     ...(config.progress ? { progress: config.progress } : {}),
   };

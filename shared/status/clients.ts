@@ -1,6 +1,7 @@
 import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { GetEventSourceMappingCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Admin } from 'kafkajs';
+import { whereOf } from '../aws/sdk.ts';
 import { describeError, isTableNotFound, TableNotFoundError } from '../checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
@@ -19,12 +20,6 @@ export interface StatusClientsConfig extends KafkaConnectionOptions {
   readonly dynamodbEndpoint?: string;
   readonly withLambda?: boolean;
   readonly progress?: (line: string) => void;
-}
-
-/** Where the tables and the Lambda API are, for messages: an endpoint, a region, or the default. */
-export function whereOf(config: Pick<StatusClientsConfig, 'region' | 'dynamodbEndpoint'>): string {
-  if (config.dynamodbEndpoint) return config.dynamodbEndpoint;
-  return config.region ? `region ${config.region}` : 'the default AWS region (pass --region)';
 }
 
 /**
@@ -207,7 +202,8 @@ export async function openStatusClients(
     ...(lambda
       ? {
           esm: (uuid: string) =>
-            readEsm(lambda, uuid, config.region ? `region ${config.region}` : 'the default AWS region'),
+            // The Lambda API has no local endpoint here: its region only.
+            readEsm(lambda, uuid, whereOf({ region: config.region })),
         }
       : {}),
     ...(config.progress ? { progress: config.progress } : {}),

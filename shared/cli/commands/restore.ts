@@ -159,21 +159,9 @@ async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliI
   const clients = await io.openClients(config);
   try {
     return toResponse(await runRestore(request, clients.deps));
-  } catch (error) {
-    throw await withWhere(error, config);
   } finally {
     await clients.close();
   }
-}
-
-/** The audit store does not know the region or endpoint it was looking in; the CLI does. */
-async function withWhere(error: unknown, config: RestoreClientsConfig): Promise<unknown> {
-  const { AuditTableNotFoundError } = await import('../../restore/audit.ts');
-  if (!(error instanceof AuditTableNotFoundError)) return error;
-  const where =
-    config.dynamodbEndpoint ??
-    (config.region ? `region ${config.region}` : 'the default AWS region (pass --region)');
-  return new AuditTableNotFoundError(error.table, where, { cause: error.cause });
 }
 
 async function runViaLambda(

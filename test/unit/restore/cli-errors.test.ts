@@ -5,6 +5,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { whereOf } from '#shared/aws/sdk.ts';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import { DynamoAuditStore } from '#shared/restore/audit.ts';
@@ -41,7 +42,14 @@ function fakeClients(opened: RestoreClientsConfig[]) {
       },
     };
     const audit = config.auditTable
-      ? { audit: new DynamoAuditStore(new DynamoDBClient({ region: 'us-east-1' }), config.auditTable) }
+      ? {
+          // As openRestoreClients builds it: the store names where it looks.
+          audit: new DynamoAuditStore(
+            new DynamoDBClient({ region: 'us-east-1' }),
+            config.auditTable,
+            whereOf(config),
+          ),
+        }
       : {};
     const deps = { admin, checkpoints: new MemoryCheckpointStore(), consumerOffsets, ...audit };
     return { deps, close: async () => {} };
