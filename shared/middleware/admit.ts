@@ -49,7 +49,7 @@ export async function admit(state: GuardState, event: unknown, context: Context)
   // The epoch these keys are derived with: another invocation of this container may learn a newer
   // one meanwhile, so the comparison below is with this, not with `state.epoch`.
   const keyedEpoch = state.epoch;
-  let keys = state.keysOf(batch, keyedEpoch, verify);
+  let keys = state.keysOf(batch, keyedEpoch, claimMode, verify);
   const timing = state.timing(context);
   const sent = await claimWhileChecking({
     cache: state.cache,
@@ -71,7 +71,7 @@ export async function admit(state: GuardState, event: unknown, context: Context)
       if (claim.ticket) await state.cache.release(claim.ticket);
       claim = { ...claim, ticket: undefined };
       state.epoch = snapshot.epoch;
-      keys = state.keysOf(batch, snapshot.epoch);
+      keys = state.keysOf(batch, snapshot.epoch, claimMode);
       claim = await state.cache.claim(keys.claimKeys, timing, claimMode);
     }
     keys.applyClaim(claim.statuses);

@@ -3,7 +3,7 @@ import { BatchKeys } from '../dedup/batch-keys.ts';
 import { CacheTiers, type ClaimTiming } from '../dedup/cache.ts';
 import { LocalFilterTier } from '../dedup/local-filter.ts';
 import { leasedKeys } from '../dedup/outcomes.ts';
-import { isReplay, type RecordFate } from '../dedup/plan.ts';
+import type { RecordFate } from '../dedup/plan.ts';
 import type { DedupTicket } from '../dedup/sharded.ts';
 import { WatermarkTier } from '../dedup/watermark.ts';
 import { createKeyDeriver, type DerivedKey, type KeyDeriver } from '../keys/index.ts';
@@ -73,12 +73,18 @@ export class GuardState {
   }
 
   /**
-   * The batch's keys (dedup/batch-keys.ts); the probabilistic fast path asks the local filter first.
-   * A batch holding a replay has no fast path: a slot is decided by its first record, and a replay
-   * of the same key later in the batch must be claimed, or it would be left without a status.
+   * The batch's keys (dedup/batch-keys.ts); a probabilistic claim's fast path asks the local filter
+   * first. A batch holding a replay is claimed exactly (admit.ts), so it has no fast path: a slot is
+   * decided by its first record, and a replay of the same key later in the batch must be claimed,
+   * or it would be left without a status.
    */
-  public keysOf(batch: ParsedBatch, epoch: number, verify?: () => void): BatchKeys {
-    const fastPath = this.resolved.mode === 'probabilistic' && !batch.records.some(isReplay);
+  public keysOf(
+    batch: ParsedBatch,
+    epoch: number,
+    claimMode: 'exact' | 'probabilistic',
+    verify?: () => void,
+  ): BatchKeys {
+    const fastPath = claimMode === 'probabilistic';
     if (fastPath) this.local.fill();
     try {
       return new BatchKeys(
