@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import type { QuarantineEntry } from '#shared/middleware/options.ts';
+import type { MskGuardOptions, QuarantineEntry } from '#shared/middleware/options.ts';
 import type { KafkaRecordInput } from '#shared/msk/index.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
-import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
+import { guardedConsumer, orders } from '#test/support/guarded.ts';
 import { forgetGroupKeys } from '#test/support/redis-admin.ts';
 import { ADAPTERS, TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
@@ -157,30 +157,32 @@ function withReplay(records: KafkaRecordInput[], index: number): KafkaRecordInpu
 describe('replayed quarantined records', () => {
   const { store, runner } = useCheckpointStore();
 
-  it('hands a replayed record to the handler even though the Bloom tiers remember its key (G2)', async () => {
-    // Prepare: 'a' completes; its exact-tier entry ages out of the window (deleted here), so when
-    // it comes again only the Bloom tiers remember it and it is quarantined as probable.
+  /**
+   * A probabilistic consumer whose key 'a' completed at offset 0 and then aged out of the exact
+   * tier (deleted here): only the Bloom tiers and the local filter remember it.
+   */
+  async function afterAForgotten(options: Partial<MskGuardOptions> = {}) {
     const quarantined: QuarantineEntry[] = [];
     const group = uniqueName('grp');
     const c = guardedConsumer({
       consumerGroup: group,
       cache: runner,
-      cacheShards: TEST_CACHE_SHARDS,
       mode: 'probabilistic',
       quarantine: { put: async (entries) => quarantined.push(...entries) },
+      ...options,
     });
     await c.invoke(orders('orders', 0, 0, ['a']));
     expect(await forgetGroupKeys(group, 'x')).toBeGreaterThan(0);
+    return { c, quarantined };
+  }
+
+  it('hands a replayed record to the handler even though the Bloom tiers remember its key (G2)', async () => {
+    // Prepare: when 'a' comes again it is quarantined as probable.
+    const { c, quarantined } = await afterAForgotten();
     await c.invoke(orders('orders', 0, 1, ['a']));
 
     // Act: an operator replays it; the record comes back with the replay header.
-    const [replayed] = orders('orders', 0, 2, ['a']);
-    const response = await c.invoke([
-      {
-        ...replayed!,
-        headers: [...(replayed?.headers ?? []), { name: 'mskguard-replay', value: 'grp/orders-0@1' }],
-      },
-    ]);
+    const response = await c.invoke(withReplay(orders('orders', 0, 2, ['a']), 0));
 
     // Assess
     expect(quarantined).toHaveLength(1);
@@ -189,19 +191,9 @@ describe('replayed quarantined records', () => {
   });
 
   it('claims a replay whose key an earlier record of the batch carries, below the watermark (G2)', async () => {
-    // Prepare: 'a' completes, its exact-tier entry ages out, and its next copy (offset 1) is
-    // quarantined on the local filter's word alone (the probabilistic fast path: never claimed).
-    const quarantined: QuarantineEntry[] = [];
-    const group = uniqueName('grp');
-    const c = guardedConsumer({
-      consumerGroup: group,
-      cache: runner,
-      checkpoints: store,
-      mode: 'probabilistic',
-      quarantine: { put: async (entries) => quarantined.push(...entries) },
-    });
-    await c.invoke(orders('orders', 0, 0, ['a']));
-    expect(await forgetGroupKeys(group, 'x')).toBeGreaterThan(0);
+    // Prepare: the next copy of 'a' (offset 1) is quarantined on the local filter's word alone (the
+    // probabilistic fast path: never claimed).
+    const { c, quarantined } = await afterAForgotten({ checkpoints: store });
     await c.invoke(orders('orders', 0, 1, ['a']));
 
     // Act: a rewind redelivers offset 1 (below the checkpoint now) with the replay of it at offset 2.
@@ -214,24 +206,16 @@ describe('replayed quarantined records', () => {
   });
 
   it('processes a replay even when an earlier copy of its key in the batch is quarantined (G2)', async () => {
-    // Prepare: 'a' completes and ages out of the exact tier; only the Bloom tiers remember it.
-    const quarantined: QuarantineEntry[] = [];
-    const group = uniqueName('grp');
-    const c = guardedConsumer({
-      consumerGroup: group,
-      cache: runner,
+    // Prepare
+    const { c, quarantined } = await afterAForgotten({
       checkpoints: store,
-      mode: 'probabilistic',
       distributedBloom: { keysPerGeneration: 10_000 },
-      quarantine: { put: async (entries) => quarantined.push(...entries) },
     });
-    await c.invoke(orders('orders', 0, 0, ['a']));
-    expect(await forgetGroupKeys(group, 'x')).toBeGreaterThan(0);
 
     // Act: its producer duplicate (offset 1) arrives in one batch with the operator's replay of it.
     const response = await c.invoke(withReplay(orders('orders', 0, 1, ['a', 'a']), 1));
     // A later delivery of the same key is a duplicate: the replay's lease was completed.
-    const again = await c.invoke(orders('orders', 0, 3, ['a']), fakeContext());
+    const again = await c.invoke(orders('orders', 0, 3, ['a']));
 
     // Assess: the duplicate is quarantined, the replay is processed, and its completion counts.
     expect(quarantined.map((entry) => entry.offset)).toEqual([1, 3]);
