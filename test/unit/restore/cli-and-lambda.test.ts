@@ -9,54 +9,24 @@ import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/r
 import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clients.ts';
 import type { RestoreResponse } from '#shared/restore/engine.ts';
 import { createRestoreHandler } from '#shared/restore/lambda.ts';
-import type { RestoreAdmin } from '#shared/restore/types.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
+import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
 
 const lambda = mockClient(LambdaClient);
 afterEach(() => lambda.reset());
 
 function fakeClients(members = 0): (config: RestoreClientsConfig) => Promise<RestoreClients> {
-  const admin = {
-    listTopics: async () => ['orders'],
-    fetchTopicOffsets: async () => [{ partition: 0, offset: '50', low: '0', high: '50' }],
-    fetchTopicOffsetsByTimestamp: async () => [],
-    fetchOffsets: async () => [
-      { topic: 'orders', partitions: [{ partition: 0, offset: '3', metadata: null }] },
-    ],
-    describeGroups: async () => ({
-      groups: [
-        {
-          groupId: 'g',
-          protocol: '',
-          protocolType: 'consumer',
-          state: members ? ('Stable' as const) : ('Empty' as const),
-          members: Array.from({ length: members }, () => ({
-            memberId: 'm',
-            clientId: 'c',
-            clientHost: 'h',
-            memberAssignment: Buffer.alloc(0),
-            memberMetadata: Buffer.alloc(0),
-          })),
-        },
-      ],
-    }),
-    setOffsets: async () => {},
-  } satisfies RestoreAdmin;
+  const admin = fakeRestoreAdmin(members);
   return async (config) => {
     const checkpoints = new MemoryCheckpointStore();
     await checkpoints.advance('g', [{ topic: 'orders', partition: 0, nextOffset: 42 }], {
       requestId: 'req',
       epoch: 0,
     });
-    const consumerOffsets = {
-      lastCommitsAt: async () => {
-        throw new Error('unused');
-      },
-    };
     const deps = {
       admin,
       checkpoints,
-      consumerOffsets,
+      consumerOffsets: UNUSED_CONSUMER_OFFSETS,
       ...(config.progress ? { progress: config.progress } : {}),
     };
     return { deps, close: async () => {} };
@@ -64,18 +34,10 @@ function fakeClients(members = 0): (config: RestoreClientsConfig) => Promise<Res
 }
 
 function io(env: NodeJS.ProcessEnv = {}, members = 0) {
-  const out = { stdout: '', stderr: '' };
-  const value: RestoreCliIo = {
-    stdout: (t) => {
-      out.stdout += t;
-    },
-    stderr: (t) => {
-      out.stderr += t;
-    },
-    env: { KAFKA_BROKERS: 'localhost:1', MSKGUARD_CHECKPOINT_TABLE: 'ckpt', USER: 'alice', ...env },
-    openClients: fakeClients(members) as RestoreCliIo['openClients'],
-    lambda: () => new LambdaClient({ region: 'us-east-1' }),
-  };
+  const { out, io: value } = capturedRestoreIo(fakeClients(members) as RestoreCliIo['openClients'], {
+    MSKGUARD_CHECKPOINT_TABLE: 'ckpt',
+    ...env,
+  });
   return { out, value };
 }
 

@@ -2,7 +2,6 @@
 // restore's JSON answer on stdout; `restore undo` checks the restoreId before any network call
 // and names the audit table (and where it looked) when the table does not exist.
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { whereOf } from '#shared/aws/sdk.ts';
@@ -10,8 +9,8 @@ import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import { DynamoAuditStore } from '#shared/restore/audit.ts';
 import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clients.ts';
-import type { RestoreAdmin } from '#shared/restore/types.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
+import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
 
 const dynamodb = mockClient(DynamoDBClient);
 afterEach(() => dynamodb.reset());
@@ -20,27 +19,8 @@ const RESTORE_ID = '0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11';
 
 /** A broker that knows only the topic `orders`, and the audit table on a mocked DynamoDB. */
 function fakeClients(opened: RestoreClientsConfig[]) {
-  const admin = {
-    listTopics: async () => ['orders'],
-    fetchTopicOffsets: async () => [{ partition: 0, offset: '50', low: '0', high: '50' }],
-    fetchTopicOffsetsByTimestamp: async () => [],
-    fetchOffsets: async () => [
-      { topic: 'orders', partitions: [{ partition: 0, offset: '3', metadata: null }] },
-    ],
-    describeGroups: async () => ({
-      groups: [
-        { groupId: 'g', protocol: '', protocolType: 'consumer', state: 'Empty' as const, members: [] },
-      ],
-    }),
-    setOffsets: async () => {},
-  } satisfies RestoreAdmin;
   return async (config: RestoreClientsConfig): Promise<RestoreClients> => {
     opened.push(config);
-    const consumerOffsets = {
-      lastCommitsAt: async () => {
-        throw new Error('unused');
-      },
-    };
     const audit = config.auditTable
       ? {
           // As openRestoreClients builds it: the store names where it looks.
@@ -51,32 +31,30 @@ function fakeClients(opened: RestoreClientsConfig[]) {
           ),
         }
       : {};
-    const deps = { admin, checkpoints: new MemoryCheckpointStore(), consumerOffsets, ...audit };
+    const deps = {
+      admin: fakeRestoreAdmin(),
+      checkpoints: new MemoryCheckpointStore(),
+      consumerOffsets: UNUSED_CONSUMER_OFFSETS,
+      ...audit,
+    };
     return { deps, close: async () => {} };
   };
 }
 
 function cli(env: NodeJS.ProcessEnv = {}) {
-  const out = { stdout: '', stderr: '', opened: [] as RestoreClientsConfig[] };
-  const io: RestoreCliIo = {
-    stdout: (t) => {
-      out.stdout += t;
-    },
-    stderr: (t) => {
-      out.stderr += t;
-    },
-    env: { KAFKA_BROKERS: 'localhost:1', USER: 'alice', ...env },
-    openClients: fakeClients(out.opened) as RestoreCliIo['openClients'],
-    lambda: () => new LambdaClient({ region: 'us-east-1' }),
-  };
+  const opened: RestoreClientsConfig[] = [];
+  const { out, io } = capturedRestoreIo(fakeClients(opened) as RestoreCliIo['openClients'], env);
   const run = (...argv: string[]) =>
     runCli(createRestoreCommands(io), ['restore', ...argv], 'mskguard', {
       stdout: io.stdout,
       stderr: io.stderr,
       env: {},
     });
-  return { out, run };
+  return { out: Object.assign(out, { opened }), run };
 }
+
+/** `restore undo` of a well-formed restoreId against the audit table `audit-tbl`. */
+const UNDO = ['undo', RESTORE_ID, '--group', 'g', '--topic', 'orders', '--audit-table', 'audit-tbl'];
 
 describe('mskguard restore --json errors', () => {
   it.each([
@@ -139,17 +117,7 @@ describe('mskguard restore undo', () => {
     const { out, run } = cli(env);
 
     // Act
-    const code = await run(
-      'undo',
-      RESTORE_ID,
-      '--group',
-      'g',
-      '--topic',
-      'orders',
-      '--audit-table',
-      'audit-tbl',
-      ...flags,
-    );
+    const code = await run(...UNDO, ...flags);
 
     // Assess
     expect(code).toBe(1);
@@ -168,17 +136,7 @@ describe('mskguard restore undo', () => {
     const { out, run } = cli({ AWS_REGION: 'us-east-1' });
 
     // Act
-    const code = await run(
-      'undo',
-      RESTORE_ID,
-      '--group',
-      'g',
-      '--topic',
-      'orders',
-      '--audit-table',
-      'audit-tbl',
-      '--json',
-    );
+    const code = await run(...UNDO, '--json');
 
     // Assess
     expect(code).toBe(1);

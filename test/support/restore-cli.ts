@@ -1,0 +1,62 @@
+// Stand-ins for the restore CLI's unit tests: a broker that knows the topic `orders` (one
+// partition, committed offset 3, log 0..50) and the CLI's io with its output captured.
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import type { RestoreAdmin } from '#shared/restore/types.ts';
+
+/** The group `g` on a broker with topic `orders`: Empty, or Stable with `members` members. */
+export function fakeRestoreAdmin(members = 0): RestoreAdmin {
+  return {
+    listTopics: async () => ['orders'],
+    fetchTopicOffsets: async () => [{ partition: 0, offset: '50', low: '0', high: '50' }],
+    fetchTopicOffsetsByTimestamp: async () => [],
+    fetchOffsets: async () => [
+      { topic: 'orders', partitions: [{ partition: 0, offset: '3', metadata: null }] },
+    ],
+    describeGroups: async () => ({
+      groups: [
+        {
+          groupId: 'g',
+          protocol: '',
+          protocolType: 'consumer',
+          state: members ? ('Stable' as const) : ('Empty' as const),
+          members: Array.from({ length: members }, () => ({
+            memberId: 'm',
+            clientId: 'c',
+            clientHost: 'h',
+            memberAssignment: Buffer.alloc(0),
+            memberMetadata: Buffer.alloc(0),
+          })),
+        },
+      ],
+    }),
+    setOffsets: async () => {},
+  } satisfies RestoreAdmin;
+}
+
+/** The consumer-offsets reader the CLI tests never reach. */
+export const UNUSED_CONSUMER_OFFSETS = {
+  lastCommitsAt: async (): Promise<never> => {
+    throw new Error('unused');
+  },
+};
+
+/** The CLI's io around `openClients`, with stdout and stderr captured in `out`. */
+export function capturedRestoreIo(
+  openClients: RestoreCliIo['openClients'],
+  env: NodeJS.ProcessEnv,
+): { out: { stdout: string; stderr: string }; io: RestoreCliIo } {
+  const out = { stdout: '', stderr: '' };
+  const io: RestoreCliIo = {
+    stdout: (t) => {
+      out.stdout += t;
+    },
+    stderr: (t) => {
+      out.stderr += t;
+    },
+    env: { KAFKA_BROKERS: 'localhost:1', USER: 'alice', ...env },
+    openClients,
+    lambda: () => new LambdaClient({ region: 'us-east-1' }),
+  };
+  return { out, io };
+}
