@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { GuardEngine } from '#shared/middleware/engine.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import type { ParsedRecord } from '#shared/msk/index.ts';
@@ -94,4 +95,17 @@ export function guardedConsumer(options: MskGuardOptions) {
     invoke: (records: KafkaRecordInput[], context = fakeContext()) =>
       handler(encodeKafkaEvent(records), context),
   };
+}
+
+/**
+ * An invocation that claims `records` and dies there (no handler, no settle, no release) with
+ * `remainingMs` to live: its leases (no margin) end that long from now, and then its keys are in doubt.
+ */
+export async function claimAndDie(
+  options: MskGuardOptions,
+  records: KafkaRecordInput[],
+  remainingMs: number,
+): Promise<void> {
+  const crashed = new GuardEngine({ cacheShards: TEST_CACHE_SHARDS, ...options, leaseMarginMs: 0 });
+  await crashed.admit(encodeKafkaEvent(records), fakeContext(remainingMs));
 }

@@ -2,10 +2,9 @@
 // handler is given, what it is never given twice, and what comes back to Lambda.
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, InvalidEventError } from '#shared/errors.ts';
-import { GuardEngine } from '#shared/middleware/engine.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
-import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
+import { claimAndDie, fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
 import { ADAPTERS, TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
@@ -100,13 +99,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
   it('lets a retry process keys a crashed invocation held, once its lease has expired (G5)', async () => {
     // Prepare: an invocation claims and dies (no settle, no release), with 3 s left to live.
     const group = uniqueName('grp');
-    const crashed = new GuardEngine({
-      consumerGroup: group,
-      cache: runner,
-      cacheShards: TEST_CACHE_SHARDS,
-      leaseMarginMs: 0,
-    });
-    await crashed.admit(encodeKafkaEvent(orders('orders', 0, 0, ['z'])), fakeContext(3000));
+    await claimAndDie({ consumerGroup: group, cache: runner }, orders('orders', 0, 0, ['z']), 3000);
     const c = guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS });
 
     // Act: the first delivery has 4 s to live, too little to wait out a 3 s lease (it keeps at least
@@ -124,13 +117,7 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
   it("waits out a crashed holder's lease that ends within its own time instead of failing the partition (issue 17)", async () => {
     // Prepare: an invocation claims and dies with 1.5 s left; the next delivery has a minute.
     const group = uniqueName('grp');
-    const crashed = new GuardEngine({
-      consumerGroup: group,
-      cache: runner,
-      cacheShards: TEST_CACHE_SHARDS,
-      leaseMarginMs: 0,
-    });
-    await crashed.admit(encodeKafkaEvent(orders('orders', 0, 0, ['w', 'x'])), fakeContext(1500));
+    await claimAndDie({ consumerGroup: group, cache: runner }, orders('orders', 0, 0, ['w', 'x']), 1500);
     const c = guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS });
 
     // Act

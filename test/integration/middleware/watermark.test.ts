@@ -12,7 +12,7 @@ import { GuardEngine } from '#shared/middleware/engine.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
-import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
+import { claimAndDie, fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
 import { forgetGroupKeys } from '#test/support/redis-admin.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
@@ -175,14 +175,11 @@ describe('an unreachable checkpoint table', () => {
     // Prepare: an invocation claims 'k' and 'n' and dies; its lease (300 ms) expires, so the next
     // claim finds them in doubt and asks the table whether the dead owner committed. That read fails.
     const group = uniqueName('grp');
-    const dead = new GuardEngine({
-      consumerGroup: group,
-      cache: runner,
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: store,
-      leaseMarginMs: 0,
-    });
-    await dead.admit(encodeKafkaEvent(orders('orders', 0, 0, ['k', 'n'])), fakeContext(300));
+    await claimAndDie(
+      { consumerGroup: group, cache: runner, checkpoints: store },
+      orders('orders', 0, 0, ['k', 'n']),
+      300,
+    );
     await sleep(400);
     let down = true;
     const flaky: CheckpointStore = {
@@ -192,12 +189,7 @@ describe('an unreachable checkpoint table', () => {
         return store.committedOwners(g, owners);
       },
     };
-    const c = guardedConsumer({
-      consumerGroup: group,
-      cache: runner,
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: flaky,
-    });
+    const c = guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: flaky });
     const batch = orders('orders', 0, 0, ['k', 'n']);
 
     // Act: the failed invocation would hold its leases for a minute; the retry may wait three seconds.
