@@ -207,6 +207,14 @@ describe('c. a CDK app of the user with mskguard/cdk', () => {
       .map((f) => readFileSync(f, 'utf8'));
     // The user's handler (src/orders.mjs) with mskguard bundled in.
     expect(bundles.some((code) => code.includes('.coordinate') && code.includes('MskGuardError'))).toBe(true);
+    // Every alarm names a runbook that the install holds at that path, relative to the project.
+    const runbooks = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: { AlarmDescription?: string } }>,
+    )
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => /^Runbook: (\S+)\. /.exec(r.Properties.AlarmDescription ?? '')?.[1]);
+    expect(runbooks.length).toBeGreaterThan(0);
+    for (const runbook of runbooks) expect(runbook && existsSync(join(middy6, runbook)), runbook).toBe(true);
   });
 
   it('fails synthesis naming the path when the entry does not exist', () => {
