@@ -151,4 +151,4 @@ dry-run table (partition, committed, low..high, target, delta, source) unless --
 Strategies:
 ${(Object.keys(STRATEGY_TEXT) as RestoreStrategy[]).map((s) => `  ${s.padEnd(17)} ${STRATEGY_TEXT[s].summary}`).join('\n')}
 
-Run 'mskguard restore <strategy> --help' for its options and examples. Runbook: docs/runbooks/restore.md`;
+Run 'mskguard restore <strategy> --help' for its options and examples. Runbook: node_modules/mskguard/docs/runbooks/restore.md`;

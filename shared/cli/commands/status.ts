@@ -81,7 +81,7 @@ Examples:
   mskguard status --group orders-svc --topic orders --json | jq .verdict
   mskguard status --group orders-svc --topic orders --watch --interval 10s
   */5 * * * * mskguard status --group orders-svc --topic orders >/dev/null || page-oncall
-Runbook: docs/runbooks/restore.md#status`;
+Runbook: node_modules/mskguard/docs/runbooks/restore.md#status`;
 
 type Flags = Record<string, unknown>;
 const str = (flags: Flags, name: string): string | undefined =>
