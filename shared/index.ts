@@ -30,6 +30,7 @@ export {
   StagedEffectRejectedError,
   StagedEffectsTooLargeError,
 } from './checkpoints/errors.ts';
+export type { OffsetRange } from './checkpoints/skipped.ts';
 export type {
   AdvanceMeta,
   AdvanceResult,

@@ -156,7 +156,11 @@ function consumerWidgets(consumer: GuardedKafkaConsumer): IWidget[] {
     }),
     new GraphWidget({
       title: 'Checkpoints and quarantine',
-      left: [m(MSKGUARD_METRICS.CHECKPOINT_WRITTEN), m(MSKGUARD_METRICS.QUARANTINED)],
+      left: [
+        m(MSKGUARD_METRICS.CHECKPOINT_WRITTEN),
+        m(MSKGUARD_METRICS.QUARANTINED),
+        m(MSKGUARD_METRICS.SKIPPED_OFFSETS),
+      ],
       right: [
         m(MSKGUARD_METRICS.CHECKPOINT_AGE_SECONDS, { statistic: 'Maximum', label: 'checkpoint age max (s)' }),
       ],

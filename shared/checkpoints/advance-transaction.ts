@@ -18,6 +18,7 @@ import {
   partitionPk,
   registryMember,
 } from './schema.ts';
+import { formatSkipped } from './skipped.ts';
 import type { CheckpointUpdate, PartitionRef } from './types.ts';
 
 /** TransactWriteItems' limit of items per transaction. */
@@ -107,13 +108,9 @@ export function buildAdvanceTransaction(input: AdvanceTransactionInput): {
       Put: {
         TableName: table,
         Item: { ...currentKey(group, update), ...attributes },
-        ConditionExpression:
-          'attribute_not_exists(#pk) OR #epoch < :epoch OR (#epoch = :epoch AND #next < :next)',
-        ExpressionAttributeNames: { '#pk': A.PARTITION_KEY, '#epoch': A.EPOCH, '#next': A.NEXT_OFFSET },
-        ExpressionAttributeValues: {
-          ':epoch': { N: String(meta.epoch) },
-          ':next': { N: String(update.nextOffset) },
-        },
+        ...(update.skippedBefore
+          ? sameOffsetCondition(update, meta.epoch)
+          : forwardCondition(update, meta.epoch)),
       },
     });
     slots.push({ kind: 'current', update });
@@ -145,6 +142,33 @@ export function buildAdvanceTransaction(input: AdvanceTransactionInput): {
     slots.push({ kind: 'registry' });
   }
   return { items, slots };
+}
+
+function forwardCondition(update: CheckpointUpdate, epoch: number) {
+  return {
+    ConditionExpression:
+      'attribute_not_exists(#pk) OR #epoch < :epoch OR (#epoch = :epoch AND #next < :next)',
+    ExpressionAttributeNames: { '#pk': A.PARTITION_KEY, '#epoch': A.EPOCH, '#next': A.NEXT_OFFSET },
+    ExpressionAttributeValues: { ':epoch': { N: String(epoch) }, ':next': { N: String(update.nextOffset) } },
+  };
+}
+
+/**
+ * A rewound batch processed skipped offsets: the checkpoint keeps its offset and loses those ranges,
+ * only if nobody changed it since it was read (a stale writer must not bring processed ranges back,
+ * nor drop ones added meanwhile).
+ */
+function sameOffsetCondition(update: CheckpointUpdate, epoch: number) {
+  const before = formatSkipped(update.skippedBefore ?? []);
+  return {
+    ConditionExpression: `#epoch = :epoch AND #next = :next AND ${before ? '#skipped = :before' : 'attribute_not_exists(#skipped)'}`,
+    ExpressionAttributeNames: { '#epoch': A.EPOCH, '#next': A.NEXT_OFFSET, '#skipped': A.SKIPPED },
+    ExpressionAttributeValues: {
+      ':epoch': { N: String(epoch) },
+      ':next': { N: String(update.nextOffset) },
+      ...(before ? { ':before': { S: before } } : {}),
+    },
+  };
 }
 
 /** The updates whose CURRENT put failed its condition: those partitions are at or past the update. */

@@ -1,5 +1,6 @@
 import type { Item } from './dynamodb.ts';
 import { InvalidCheckpointError } from './errors.ts';
+import { formatSkipped, parseSkipped, validateSkipped } from './skipped.ts';
 import type { Checkpoint, CheckpointUpdate, PartitionRef } from './types.ts';
 
 /**
@@ -18,6 +19,8 @@ export const CHECKPOINT_ATTRIBUTES = {
   EPOCH: 'epoch',
   UPDATED_AT: 'updatedAt',
   REQUEST_ID: 'requestId',
+  /** Offsets below nextOffset never processed, `first-last,...` (skipped.ts); absent when none. */
+  SKIPPED: 'skipped',
   /** On the GROUP item: string set of `{topic}#{partition}` ever checkpointed (the registry). */
   PARTITIONS: 'partitions',
   /** On the GROUP item: who bumped the epoch last, and when. */
@@ -101,12 +104,13 @@ export function checkpointAttributes(checkpoint: Checkpoint): Item {
     [A.EPOCH]: { N: String(checkpoint.epoch) },
     [A.UPDATED_AT]: { S: checkpoint.updatedAt },
     [A.REQUEST_ID]: { S: checkpoint.requestId },
+    ...(checkpoint.skipped?.length ? { [A.SKIPPED]: { S: formatSkipped(checkpoint.skipped) } } : {}),
   };
 }
 
 /** A CURRENT or HISTORY item as a {@link Checkpoint}. */
 export function toCheckpoint(item: Item): Checkpoint {
-  return {
+  const checkpoint = {
     group: item[A.GROUP]?.S ?? '',
     topic: item[A.TOPIC]?.S ?? '',
     partition: Number(item[A.PARTITION]?.N),
@@ -115,6 +119,9 @@ export function toCheckpoint(item: Item): Checkpoint {
     updatedAt: item[A.UPDATED_AT]?.S ?? '',
     requestId: item[A.REQUEST_ID]?.S ?? '',
   };
+  const skipped = item[A.SKIPPED]?.S;
+  if (skipped === undefined) return checkpoint;
+  return { ...checkpoint, skipped: parseSkipped(skipped, `Checkpoint of ${partitionLabel(checkpoint)}`) };
 }
 
 /** `topic-partition`, the key of {@link WatermarkSnapshot.checkpoints} (Lambda's record key form). */
@@ -164,6 +171,14 @@ export function validateUpdate(group: string, update: CheckpointUpdate): void {
         '(below 2^53 in JavaScript).',
     );
   }
+  const where = `Update of ${partitionLabel(update)}`;
+  if (update.skipped) validateSkipped(update.skipped, where);
+  if (update.skippedBefore) validateSkipped(update.skippedBefore, where);
+  if (update.skipped?.some((r) => r.last >= update.nextOffset)) {
+    throw new InvalidCheckpointError(
+      `${where}: skipped offsets must lie below nextOffset ${update.nextOffset}`,
+    );
+  }
 }
 
 /** Throws {@link InvalidCheckpointError} unless `meta` has a request id and a whole epoch >= 0. */
@@ -187,7 +202,14 @@ export function mergeUpdates(updates: readonly CheckpointUpdate[]): CheckpointUp
     const key = registryMember(u);
     const seen = byPartition.get(key);
     if (!seen || seen.nextOffset < u.nextOffset) {
-      byPartition.set(key, { topic: u.topic, partition: u.partition, nextOffset: u.nextOffset });
+      const { topic, partition, nextOffset, skipped, skippedBefore } = u;
+      byPartition.set(key, {
+        topic,
+        partition,
+        nextOffset,
+        ...(skipped ? { skipped } : {}),
+        ...(skippedBefore ? { skippedBefore } : {}),
+      });
     }
   }
   return [...byPartition.values()];

@@ -1,4 +1,5 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import type { OffsetRange } from './skipped.ts';
 
 /**
  * The contract between the middleware (watermark tier, checkpoints after success), the restore
@@ -23,6 +24,12 @@ export interface Checkpoint extends PartitionRef {
   readonly updatedAt: string;
   /** The Lambda request id (or restore id) that wrote it. */
   readonly requestId: string;
+  /**
+   * Offsets below `nextOffset` that no handler processed: the partition moved on past them (Lambda
+   * gave up on a batch after its retries, or transaction markers and compaction left a gap).
+   * A `recover` rewind delivers them instead of withholding them. Absent when there are none.
+   */
+  readonly skipped?: readonly OffsetRange[];
 }
 
 /** What the middleware needs before deduplicating a batch, read in one round trip. */
@@ -39,6 +46,14 @@ export interface WatermarkSnapshot {
 /** One partition's new checkpoint. */
 export interface CheckpointUpdate extends PartitionRef {
   readonly nextOffset: number;
+  /** The partition's skipped ranges after this update (see {@link Checkpoint.skipped}). */
+  readonly skipped?: readonly OffsetRange[];
+  /**
+   * Only on an update that keeps `nextOffset` and changes `skipped` (a rewound batch processed
+   * skipped offsets): the ranges it read. It is written only if the stored checkpoint still has
+   * this `nextOffset` and these ranges, so it never undoes a concurrent change.
+   */
+  readonly skippedBefore?: readonly OffsetRange[];
 }
 
 /** What `advance` did, per partition. */

@@ -1,3 +1,4 @@
+import { inSkipped, type OffsetRange } from '../checkpoints/skipped.ts';
 import type { DerivedKey } from '../keys/index.ts';
 import type { ParsedBatch, ParsedRecord } from '../msk/index.ts';
 import type { DuplicateTier } from '../observability/metric-names.ts';
@@ -28,6 +29,8 @@ export interface PlanInputs {
   readonly batch: ParsedBatch;
   /** nextOffset per `topic-partition` from the watermark tier. */
   readonly watermarks: ReadonlyMap<string, number>;
+  /** Offsets below a watermark that were never processed (decision 0018): not withheld by it. */
+  readonly skipped?: ReadonlyMap<string, readonly OffsetRange[]>;
   /** The batch's keys, slots, claim statuses and local-filter hits (batch-keys.ts). */
   readonly keys: BatchKeys;
   readonly mode: 'exact' | 'probabilistic';
@@ -59,12 +62,13 @@ export function planBatch(inputs: PlanInputs): RecordFate[] {
   for (const part of batch.partitions) {
     let stopped = false;
     const watermark = inputs.watermarks.get(part.partitionKey) ?? -1;
+    const skipped = inputs.skipped?.get(part.partitionKey);
     const records = part.records;
     for (let r = 0; r < records.length; r++) {
       const record = records[r]!;
       if (batch.records[i] !== record) throw new Error('planBatch: batch.records is not partition-ordered');
       const slot = slots[i]!;
-      if (record.offset < watermark) {
+      if (record.offset < watermark && !inSkipped(skipped, record.offset)) {
         fates[i] = WITHHELD_WATERMARK;
       } else if (stopped) {
         const key = inputs.keys.keys[i];

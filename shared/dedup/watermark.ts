@@ -1,3 +1,4 @@
+import { type OffsetRange, sameSkipped, updateSkipped } from '../checkpoints/skipped.ts';
 import type {
   CheckpointStore,
   CheckpointUpdate,
@@ -61,25 +62,67 @@ export function watermarksOf(snapshot: WatermarkSnapshot): Map<string, number> {
   return watermarks;
 }
 
+/** The skipped ranges per `topic-partition` (only partitions that have some), from a snapshot. */
+export function skippedOf(snapshot: WatermarkSnapshot): Map<string, readonly OffsetRange[]> {
+  const skipped = new Map<string, readonly OffsetRange[]>();
+  for (const [partitionKey, checkpoint] of snapshot.checkpoints)
+    if (checkpoint.skipped?.length) skipped.set(partitionKey, checkpoint.skipped);
+  return skipped;
+}
+
+/** A range of offsets a partition moved past without delivering them (a gap before this batch). */
+export interface SkippedGap extends OffsetRange {
+  readonly partitionKey: string;
+}
+
+/**
+ * The gaps between each partition's checkpoint and the batch's first record: Lambda gave up on the
+ * batch between them (bounded retries, on-failure destination), or they hold no deliverable record
+ * (transaction markers, compaction, retention). Decision 0018.
+ */
+export function gapsOf(batch: ParsedBatch, watermarks: ReadonlyMap<string, number>): SkippedGap[] {
+  const gaps: SkippedGap[] = [];
+  for (const part of batch.partitions) {
+    const watermark = watermarks.get(part.partitionKey);
+    const first = part.records[0]?.offset;
+    if (watermark !== undefined && first !== undefined && first > watermark)
+      gaps.push({ partitionKey: part.partitionKey, first: watermark, last: first - 1 });
+  }
+  return gaps;
+}
+
 /**
  * Each partition's new checkpoint: its first record Lambda will deliver again (`retry`), or past
- * its last record. Only advances: a partition whose checkpoint would not move is left out (G3).
+ * its last record. Only advances: a partition whose checkpoint would not move is left out (G3),
+ * unless the batch processed offsets of its skipped ranges, which then leave the ranges (decision
+ * 0018). A gap before the batch joins the ranges when the checkpoint moves past it.
  */
 export function checkpointUpdates(
   batch: ParsedBatch,
   watermarks: ReadonlyMap<string, number>,
   retry: ReadonlyMap<string, number>,
+  skipped: ReadonlyMap<string, readonly OffsetRange[]> = new Map(),
 ): CheckpointUpdate[] {
   const updates: CheckpointUpdate[] = [];
   for (const part of batch.partitions) {
-    const last = part.records[part.records.length - 1];
-    if (!last) continue;
-    const nextOffset = retry.get(part.partitionKey) ?? last.offset + 1;
-    if (
-      nextOffset > (watermarks.get(part.partitionKey) ?? -1) &&
-      nextOffset > (part.records[0]?.offset ?? 0)
-    ) {
-      updates.push({ topic: part.topic, partition: part.partition, nextOffset });
+    const first = part.records[0]?.offset;
+    const last = part.records[part.records.length - 1]?.offset;
+    if (first === undefined || last === undefined) continue;
+    const { topic, partition, partitionKey } = part;
+    const watermark = watermarks.get(partitionKey);
+    const nextOffset = retry.get(partitionKey) ?? last + 1;
+    const before = skipped.get(partitionKey) ?? [];
+    // What the batch delivered (or withheld as a duplicate): up to where Lambda delivers it again.
+    const covered = nextOffset > first ? { first, last: nextOffset - 1 } : undefined;
+    if (nextOffset > (watermark ?? -1) && nextOffset > first) {
+      const gap =
+        watermark !== undefined && first > watermark ? { first: watermark, last: first - 1 } : undefined;
+      const after = updateSkipped(before, gap, covered);
+      updates.push({ topic, partition, nextOffset, ...(after.length > 0 ? { skipped: after } : {}) });
+    } else if (watermark !== undefined && before.length > 0) {
+      const after = updateSkipped(before, undefined, covered);
+      if (!sameSkipped(before, after))
+        updates.push({ topic, partition, nextOffset: watermark, skipped: after, skippedBefore: before });
     }
   }
   return updates;

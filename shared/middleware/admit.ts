@@ -1,10 +1,11 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import type { OffsetRange } from '../checkpoints/skipped.ts';
 import { claimWhileChecking } from '../dedup/claim.ts';
 import { resolveDoubts } from '../dedup/in-doubt.ts';
 import { isReplay, planBatch, type RecordFate } from '../dedup/plan.ts';
 import type { DedupTicket } from '../dedup/sharded.ts';
-import { watermarksOf } from '../dedup/watermark.ts';
+import { gapsOf, skippedOf, watermarksOf } from '../dedup/watermark.ts';
 import type { DerivedKey } from '../keys/index.ts';
 import { type ParsedBatch, parseMskEvent } from '../msk/index.ts';
 import { parseMskEventDeferred } from '../msk/parse.ts';
@@ -21,6 +22,8 @@ export interface AdmittedBatch {
   readonly fates: readonly RecordFate[];
   readonly epoch: number;
   readonly watermarks: ReadonlyMap<string, number>;
+  /** Offsets below the watermarks that were never processed (decision 0018). */
+  readonly skipped: ReadonlyMap<string, readonly OffsetRange[]>;
   readonly ticket: DedupTicket | undefined;
   /** Keys a dead invocation was proven to have committed: leased here only to be completed. */
   readonly repaired: readonly DerivedKey[];
@@ -62,6 +65,7 @@ export async function admit(state: GuardState, event: unknown, context: Context)
   });
   const snapshot = sent.snapshot;
   const watermarks = watermarksOf(snapshot);
+  const skipped = skippedOf(snapshot);
   let claim = sent.claim;
   let fates: RecordFate[] | undefined;
   let repaired: readonly DerivedKey[] = [];
@@ -88,6 +92,7 @@ export async function admit(state: GuardState, event: unknown, context: Context)
     fates = planBatch({
       batch,
       watermarks,
+      skipped,
       keys,
       mode,
       claimMode,
@@ -112,6 +117,7 @@ export async function admit(state: GuardState, event: unknown, context: Context)
     degraded: claim.degraded,
     leaseWaitMs: claim.waitedMs,
     checkpointAgeSeconds: oldestAgeSeconds([...snapshot.checkpoints.values()].map((c) => c.updatedAt)),
+    gaps: gapsOf(batch, watermarks),
     dedupMs: performance.now() - started,
   };
   state.telemetry.prepared(report);
@@ -120,6 +126,7 @@ export async function admit(state: GuardState, event: unknown, context: Context)
     fates,
     epoch: snapshot.epoch,
     watermarks,
+    skipped,
     ticket: claim.ticket,
     repaired,
     handler: handOver(batch, fates),

@@ -1,4 +1,5 @@
 import type { RecordFate } from '../dedup/plan.ts';
+import type { SkippedGap } from '../dedup/watermark.ts';
 
 /** How many records of a batch met each fate. */
 export interface FateCounts {
@@ -23,6 +24,8 @@ export interface BatchReport {
   readonly leaseWaitMs: number;
   /** Age of the oldest checkpoint of the batch's partitions, seconds (this machine's clock: a metric only). */
   readonly checkpointAgeSeconds: number | undefined;
+  /** Offsets each partition moved past since its checkpoint without delivering them (decision 0018). */
+  readonly gaps: readonly SkippedGap[];
   /** Time spent before the handler, ms. */
   readonly dedupMs: number;
 }

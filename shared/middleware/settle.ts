@@ -22,7 +22,9 @@ export async function settle(
   }
   const { batch, fates, ticket, effects } = admitted;
   const { completed, released, retry } = batchOutcomes(batch, fates, handlerRetry, admitted.repaired);
-  const updates = state.watermark.enabled ? checkpointUpdates(batch, admitted.watermarks, retry) : [];
+  const updates = state.watermark.enabled
+    ? checkpointUpdates(batch, admitted.watermarks, retry, admitted.skipped)
+    : [];
   // The commit marker says "every key this owner leased is done" (in-doubt keys of a dead owner are
   // then duplicates). An owner that gives keys back has not done them all: no marker, so should
   // its leases expire unreleased, its keys are processed again rather than lost (G2; decision 0014).

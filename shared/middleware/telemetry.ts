@@ -64,6 +64,15 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
           Math.round(report.checkpointAgeSeconds),
         );
       }
+      const skipped = report.gaps.reduce((sum, gap) => sum + gap.last - gap.first + 1, 0);
+      count(M.SKIPPED_OFFSETS, skipped);
+      if (skipped > 0) {
+        logger.warn(
+          'partitions moved past offsets no handler processed (a batch given up after its retries, or ' +
+            'transaction markers/compaction): kept on the checkpoint, so a recover restore processes them',
+          { group, skipped: report.gaps.map((g) => `${g.partitionKey}:${g.first}-${g.last}`) },
+        );
+      }
       if (c.rejected > 0)
         logger.error('records without an idempotency key were rejected', { rejected: c.rejected });
       if (report.degraded)

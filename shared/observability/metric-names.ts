@@ -31,6 +31,11 @@ export const MSKGUARD_METRICS = {
   LEASE_WAIT: 'LeaseWait',
   /** Owners whose complete or release failed on a cache blip, given back before a later claim. */
   LATE_SETTLEMENT: 'LateSettlement',
+  /**
+   * Offsets a partition moved past without delivering them (Lambda gave up on a batch after its
+   * retries; also transaction markers and compaction): recorded so a recover rewind redoes them.
+   */
+  SKIPPED_OFFSETS: 'SkippedOffsets',
 } as const;
 
 /** Values of the `tier` dimension of DuplicateWithheld: the tier that proved the duplicate. */

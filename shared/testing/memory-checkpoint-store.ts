@@ -1,3 +1,4 @@
+import { sameSkipped } from '../checkpoints/skipped.ts';
 import type {
   AdvanceResult,
   Checkpoint,
@@ -8,6 +9,21 @@ import type {
 } from '../checkpoints/types.ts';
 
 const label = (topic: string, partition: number) => `${topic}-${partition}`;
+
+/**
+ * DynamoCheckpointStore's write conditions: forward only within an epoch; an update that only
+ * shrinks the skipped ranges needs the offset and the ranges it read still stored (decision 0018).
+ */
+function writes(stored: Checkpoint | undefined, u: CheckpointUpdate, epoch: number): boolean {
+  if (u.skippedBefore) {
+    return (
+      stored?.epoch === epoch &&
+      stored.nextOffset === u.nextOffset &&
+      sameSkipped(stored.skipped ?? [], u.skippedBefore)
+    );
+  }
+  return !stored || stored.epoch < epoch || (stored.epoch === epoch && stored.nextOffset < u.nextOffset);
+}
 
 /**
  * An in-memory {@link CheckpointStore}: the watermark tier and checkpoints of a guarded handler in a
@@ -51,11 +67,21 @@ export class MemoryCheckpointStore implements CheckpointStore {
     for (const u of updates) {
       const key = `${group}#${label(u.topic, u.partition)}`;
       const stored = this.current.get(key);
-      if (stored && stored.epoch >= meta.epoch && stored.nextOffset >= u.nextOffset) {
+      if (!writes(stored, u, meta.epoch)) {
         alreadyAhead.push(u);
         continue;
       }
-      const checkpoint: Checkpoint = { group, ...u, epoch: meta.epoch, updatedAt, requestId: meta.requestId };
+      const { topic, partition, nextOffset, skipped } = u;
+      const checkpoint: Checkpoint = {
+        group,
+        topic,
+        partition,
+        nextOffset,
+        ...(skipped?.length ? { skipped } : {}),
+        epoch: meta.epoch,
+        updatedAt,
+        requestId: meta.requestId,
+      };
       this.current.set(key, checkpoint);
       this.history.push(checkpoint);
       advanced.push(u);
