@@ -116,6 +116,22 @@ describe('telemetry of the guard', () => {
     });
   });
 
+  it('counts and logs the offsets a partition moved past without delivering them (decision 0018)', async () => {
+    // Prepare
+    const c = consumer({ checkpoints: store });
+    await captured(() => c.invoke(orders('orders', 3, 0, ['a', 'b'])));
+
+    // Act: offsets 2-4 never come (Lambda gave up on them).
+    const { emf, logs } = await captured(() => c.invoke(orders('orders', 3, 5, ['f'])));
+
+    // Assess
+    expect(metric(emf, 'SkippedOffsets')).toBe(3);
+    const warning = logs.find(
+      (l) => l.level === 'WARN' && String(l.message).includes('no handler processed'),
+    );
+    expect(warning).toMatchObject({ group: c.group, skipped: ['orders-3:2-4'] });
+  });
+
   it('counts no checkpoint written when the guard has no checkpoint store', async () => {
     const c = consumer();
     const { emf, logs } = await captured(() => c.invoke(orders('orders', 1, 0, ['a', 'b'])));
