@@ -19,6 +19,35 @@ export function whereOf(config: { readonly region?: string; readonly dynamodbEnd
   return config.region ? `region ${config.region}` : 'the default AWS region (pass --region)';
 }
 
+/** The region, endpoint and credentials of a DynamoDB client an operator command builds. */
+export interface DynamoDbClientSettings {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/**
+ * What a CLI command passes to `new DynamoDBClient(...)`. Against a local endpoint (DynamoDB Local)
+ * with no credentials configured, a fixed region and dummy credentials: DynamoDB Local accepts any,
+ * and without them the SDK refuses to send ("Region is missing") before reaching the endpoint.
+ *
+ * @example
+ * ```ts
+ * new DynamoDBClient(dynamoDbClientSettings({ dynamodbEndpoint: 'http://127.0.0.1:8000' }));
+ * ```
+ */
+export function dynamoDbClientSettings(config: {
+  readonly region?: string;
+  readonly dynamodbEndpoint?: string;
+}): DynamoDbClientSettings {
+  const local = Boolean(config.dynamodbEndpoint) && !process.env.AWS_ACCESS_KEY_ID;
+  return {
+    ...(config.region ? { region: config.region } : local ? { region: 'us-east-1' } : {}),
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  };
+}
+
 /** @aws-sdk/client-dynamodb, imported once, on first call. */
 export function dynamoDbSdk(): Promise<DynamoDbSdk> {
   if (!dynamoDb) dynamoDb = import('@aws-sdk/client-dynamodb');

@@ -86,7 +86,7 @@ export class QuarantineStore {
     this.#ttlSeconds = Math.round(days * DAY_SECONDS);
     this.#retry = resolveRetry(options.retry);
     const tableFix =
-      'Deploy the stack that creates it (CheckpointTables), or pass the right name (--table or ' +
+      'Deploy the stack that creates it (CheckpointTables), or pass the right name (--quarantine-table or ' +
       'MSKGUARD_QUARANTINE_TABLE, and the region); locally, ensureTables() of local/tables.ts creates it.';
     const failure = (Err: typeof QuarantineReadError): Failure => ({
       table: tableName,

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
-import { whereOf } from '../aws/sdk.ts';
+import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
 import { ConfigurationError } from '../errors.ts';
@@ -137,12 +137,7 @@ export async function openRestoreClients(config: RestoreClientsConfig): Promise<
   const kafka = await createRestoreKafka(config);
   const admin = kafka.admin();
   await admin.connect();
-  const local = config.dynamodbEndpoint && !process.env.AWS_ACCESS_KEY_ID;
-  const dynamodb = new DynamoDBClient({
-    ...(config.region ? { region: config.region } : local ? { region: 'us-east-1' } : {}),
-    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
-    ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  });
+  const dynamodb = new DynamoDBClient(dynamoDbClientSettings(config));
   const offsets = directOffsetWriter(kafka);
   const lambda = config.withLambda
     ? new (await import('@aws-sdk/client-lambda')).LambdaClient(

@@ -1,7 +1,7 @@
 import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { GetEventSourceMappingCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Admin } from 'kafkajs';
-import { whereOf } from '../aws/sdk.ts';
+import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
 import { describeError, isTableNotFound, TableNotFoundError } from '../checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
@@ -169,15 +169,8 @@ export async function openStatusClients(
   const admin = kafka.admin();
   await connectAdmin(admin, config.brokers);
   const where = whereOf(config);
-  const local = config.dynamodbEndpoint && !process.env.AWS_ACCESS_KEY_ID;
   const needsDynamo = config.checkpointTable || config.quarantineTable;
-  const dynamodb = needsDynamo
-    ? new DynamoDBClient({
-        ...(config.region ? { region: config.region } : local ? { region: 'us-east-1' } : {}),
-        ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
-        ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-      })
-    : undefined;
+  const dynamodb = needsDynamo ? new DynamoDBClient(dynamoDbClientSettings(config)) : undefined;
   // Loaded only with --esm-uuid: each SDK client costs start-up time in the CLI.
   const lambda = config.withLambda
     ? new (await import('@aws-sdk/client-lambda')).LambdaClient(

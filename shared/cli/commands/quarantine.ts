@@ -2,9 +2,18 @@ import { userInfo } from 'node:os';
 // Light imports only: the AWS SDK and kafkajs are imported when a command runs, so that
 // `mskguard --help` starts fast.
 import type { Kafka, KafkaConfig } from 'kafkajs';
+import { type DynamoDbClientSettings, dynamoDbClientSettings } from '../../aws/sdk.ts';
 import type { DynamoDBSender } from '../../checkpoints/dynamodb.ts';
+import { LIST_HELP, QUARANTINE_EXIT_CODES, QUARANTINE_HELP, REPLAY_HELP } from '../../quarantine/cli-help.ts';
+import {
+  type KafkaAuth,
+  type ListOptions,
+  listOptionsOf,
+  type QuarantineTableOptions,
+  type ReplayOptions,
+  replayOptionsOf,
+} from '../../quarantine/cli-options.ts';
 import { QuarantineRecordNotFoundError } from '../../quarantine/errors.ts';
-import { parseQuarantineId } from '../../quarantine/id.ts';
 import { type ReplayOutcome, replayRecords, unreplayableReason } from '../../quarantine/replay.ts';
 import { QuarantineStore } from '../../quarantine/store.ts';
 import { type QuarantinedRecord, QuarantineStatus, type QuarantineSummary } from '../../quarantine/types.ts';
@@ -12,37 +21,40 @@ import { type Command, UsageError } from '../command.ts';
 
 /** How the CLI reaches DynamoDB, Kafka and the terminal; tests replace parts of it. */
 export interface QuarantineCliDeps {
-  /** A DynamoDB client (`endpoint` from --endpoint, else the SDK's own resolution). */
+  /** A DynamoDB client with these settings (region, endpoint, and credentials for a local endpoint). */
   dynamodb(
-    endpoint: string | undefined,
+    settings: DynamoDbClientSettings,
   ): (DynamoDBSender & { destroy?(): void }) | Promise<DynamoDBSender & { destroy?(): void }>;
-  /** A kafkajs client for the brokers and auth mode. */
-  kafka(brokers: string[], auth: KafkaAuth): Promise<Pick<Kafka, 'producer'>>;
-  /** Results (tables, summaries). */
+  /** A kafkajs client for the brokers and auth mode (`region`: the MSK cluster's, for iam). */
+  kafka(brokers: readonly string[], auth: KafkaAuth, region?: string): Promise<Pick<Kafka, 'producer'>>;
+  /** Results (tables, summaries, the JSON answer). */
   out(line: string): void;
   /** Progress and notes. */
   err(line: string): void;
+  /** Where defaults come from: MSKGUARD_QUARANTINE_TABLE, AWS_REGION, DYNAMODB_ENDPOINT, KAFKA_BROKERS. */
+  readonly env: NodeJS.ProcessEnv;
 }
 
-/** How the replay producer authenticates to the brokers. */
-export type KafkaAuth = 'plaintext' | 'tls' | 'iam';
-
 const DEFAULT_DEPS: QuarantineCliDeps = {
-  dynamodb: async (endpoint) =>
-    new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(endpoint ? { endpoint } : {}),
-  kafka: async (brokers, auth) => new (await import('kafkajs')).Kafka(await kafkaConfig(brokers, auth)),
+  dynamodb: async (settings) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(settings),
+  kafka: async (brokers, auth, region) =>
+    new (await import('kafkajs')).Kafka(await kafkaConfig(brokers, auth, region)),
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
 };
 
-async function kafkaConfig(brokers: string[], auth: KafkaAuth): Promise<KafkaConfig> {
+async function kafkaConfig(
+  brokers: readonly string[],
+  auth: KafkaAuth,
+  region?: string,
+): Promise<KafkaConfig> {
   const { logLevel } = await import('kafkajs');
-  const base = { clientId: 'mskguard-quarantine-replay', brokers, logLevel: logLevel.WARN };
+  const base = { clientId: 'mskguard-quarantine-replay', brokers: [...brokers], logLevel: logLevel.WARN };
   if (auth === 'plaintext') return base;
   if (auth === 'tls') return { ...base, ssl: true };
-  const region = process.env.AWS_REGION;
   if (!region)
-    throw new UsageError('--kafka-auth iam needs AWS_REGION (the MSK cluster region) in the environment.');
+    throw new UsageError('--kafka-auth iam needs the MSK cluster region: pass --region or set AWS_REGION.');
   const { generateAuthToken } = (await import('aws-msk-iam-sasl-signer-js')).default;
   return {
     ...base,
@@ -54,53 +66,20 @@ async function kafkaConfig(brokers: string[], auth: KafkaAuth): Promise<KafkaCon
   };
 }
 
-const COMMON_OPTIONS = {
-  group: { type: 'string' },
+/** The options list and replay both take: where the quarantine table is, and --json. */
+const TABLE_OPTIONS = {
+  'quarantine-table': { type: 'string' },
   table: { type: 'string' },
+  region: { type: 'string' },
   endpoint: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const SELECTION_OPTIONS = {
+  group: { type: 'string' },
   since: { type: 'string' },
   limit: { type: 'string' },
 } as const;
-
-const COMMON_HELP = `  --group <id>        consumer group whose quarantine to read (required unless --id is given)
-  --table <name>      quarantine table (default: env MSKGUARD_QUARANTINE_TABLE)
-  --since <when>      only records quarantined at or after: an ISO-8601 time, or 30m, 12h, 7d ago
-  --limit <n>         at most n records, oldest first (default 50)
-  --endpoint <url>    DynamoDB endpoint (DynamoDB Local); the SDK also reads AWS_ENDPOINT_URL_DYNAMODB`;
-
-type Values = Record<string, unknown>;
-
-function str(values: Values, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' && v.length > 0 ? v : undefined;
-}
-
-function parseSince(raw: string | undefined, now = Date.now()): Date | undefined {
-  if (raw === undefined) return undefined;
-  const relative = /^(\d+)([mhd])$/.exec(raw);
-  if (relative)
-    return new Date(
-      now - Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm'],
-    );
-  const at = new Date(raw);
-  if (Number.isNaN(at.getTime()))
-    throw new UsageError(`--since ${raw}: expected an ISO-8601 time or 30m, 12h, 7d.`);
-  return at;
-}
-
-function parseLimit(raw: string | undefined): number {
-  const limit = Number(raw ?? 50);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError(`--limit ${raw}: expected a whole number >= 1.`);
-  return limit;
-}
-
-function tableName(values: Values): string {
-  const table = str(values, 'table') ?? process.env.MSKGUARD_QUARANTINE_TABLE;
-  if (!table)
-    throw new UsageError('No quarantine table: pass --table <name> or set MSKGUARD_QUARANTINE_TABLE.');
-  return table;
-}
 
 /** Rows as aligned columns under a header. */
 function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -120,36 +99,55 @@ function summaryRows(items: readonly (QuarantineSummary | QuarantinedRecord)[]):
   );
 }
 
+const asJson = (answer: object): string => JSON.stringify(answer, null, 2);
+
 async function withStore<T>(
   deps: QuarantineCliDeps,
-  values: Values,
+  options: QuarantineTableOptions,
   run: (store: QuarantineStore) => Promise<T>,
 ): Promise<T> {
-  const client = await deps.dynamodb(str(values, 'endpoint'));
+  const client = await deps.dynamodb(
+    dynamoDbClientSettings({
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpoint ? { dynamodbEndpoint: options.endpoint } : {}),
+    }),
+  );
   try {
-    return await run(new QuarantineStore(client, tableName(values)));
+    return await run(new QuarantineStore(client, options.table));
   } finally {
     client.destroy?.();
   }
 }
 
+async function list(deps: QuarantineCliDeps, options: ListOptions, json: boolean): Promise<number> {
+  const { group, limit, since, status } = options;
+  const records = await withStore(deps, options, (store) =>
+    store.list({ group, limit, ...(since ? { since } : {}), ...(status ? { status } : {}) }),
+  );
+  const more = records.length === limit;
+  if (json) {
+    deps.out(asJson({ ok: true, exitCode: QUARANTINE_EXIT_CODES.ok, group, limit, more, records }));
+    return QUARANTINE_EXIT_CODES.ok;
+  }
+  if (records.length > 0) deps.out(summaryRows(records).join('\n'));
+  const count = `${records.length} record${records.length === 1 ? '' : 's'}`;
+  deps.out(`${count}${more ? ` (limit ${limit}; more may exist)` : ''}`);
+  return QUARANTINE_EXIT_CODES.ok;
+}
+
 /** The records a replay selects: by --id (all must exist), else the group's QUARANTINED ones. */
-async function selectForReplay(store: QuarantineStore, values: Values): Promise<QuarantinedRecord[]> {
-  const ids = (values.id as string[] | undefined) ?? [];
-  if (ids.length > 0) {
-    for (const id of ids) parseQuarantineId(id);
-    const found = await store.getMany(ids);
-    const missing = ids.find((id) => !found.some((r) => r.id === id));
+async function selectForReplay(store: QuarantineStore, options: ReplayOptions): Promise<QuarantinedRecord[]> {
+  const { selection } = options;
+  if ('ids' in selection) {
+    const found = await store.getMany(selection.ids);
+    const missing = selection.ids.find((id) => !found.some((r) => r.id === id));
     if (missing) throw new QuarantineRecordNotFoundError(missing);
     return found;
   }
-  const group = str(values, 'group');
-  if (!group)
-    throw new UsageError('Name the records to replay: --group <id> (with --since/--limit) or --id <id>.');
-  const since = parseSince(str(values, 'since'));
+  const { group, limit, since } = selection;
   const listed = await store.list({
     group,
-    limit: parseLimit(str(values, 'limit')),
+    limit,
     status: QuarantineStatus.Quarantined,
     ...(since ? { since } : {}),
   });
@@ -163,36 +161,46 @@ function describeOutcome(outcome: ReplayOutcome): string {
   return `skipped: ${outcome.reason}`;
 }
 
-async function replay(deps: QuarantineCliDeps, values: Values): Promise<number> {
-  return withStore(deps, values, async (store) => {
-    const records = await selectForReplay(store, values);
+/** What a dry run would do with each record. */
+function dryRunOutcomes(records: readonly QuarantinedRecord[]) {
+  return records.map((r) => {
+    const reason = unreplayableReason(r);
+    return { id: r.id, outcome: reason ? { status: 'skipped', reason } : { status: 'would-replay' } };
+  });
+}
+
+async function replay(deps: QuarantineCliDeps, options: ReplayOptions, json: boolean): Promise<number> {
+  return withStore(deps, options, async (store) => {
+    const records = await selectForReplay(store, options);
+    const execute = options.produce !== undefined;
+    const answer = (exitCode: number, counts: object, outcomes: readonly object[]) =>
+      asJson({ ok: exitCode === 0, exitCode, execute, selected: records.length, ...counts, outcomes });
     if (records.length === 0) {
-      deps.out('Nothing to replay: no record in status QUARANTINED matches.');
-      return 0;
-    }
-    if (values.execute !== true) {
-      deps.out(summaryRows(records).join('\n'));
-      const replayable = records.filter((r) => !unreplayableReason(r));
-      for (const r of records) {
-        const reason = unreplayableReason(r);
-        if (reason) deps.err(`would skip ${r.id}: ${reason}`);
-      }
       deps.out(
-        `Dry run: would re-produce ${replayable.length} of ${records.length} records to their topic-partition ` +
-          `with header mskguard-replay. Nothing was produced; add --execute to replay.`,
+        json
+          ? answer(0, { replayed: 0, skipped: 0, raced: 0 }, [])
+          : 'Nothing to replay: no record in status QUARANTINED matches.',
       );
-      return 0;
+      return QUARANTINE_EXIT_CODES.ok;
     }
-    const brokers = (str(values, 'brokers') ?? process.env.MSKGUARD_KAFKA_BROKERS ?? '')
-      .split(',')
-      .filter(Boolean);
-    if (brokers.length === 0)
-      throw new UsageError('--execute needs --brokers host:port[,host:port] (or MSKGUARD_KAFKA_BROKERS).');
-    const auth = (str(values, 'kafka-auth') ?? 'plaintext') as KafkaAuth;
-    if (!['plaintext', 'tls', 'iam'].includes(auth))
-      throw new UsageError(`--kafka-auth ${auth}: plaintext, tls or iam.`);
+    if (!options.produce) {
+      const outcomes = dryRunOutcomes(records);
+      for (const { id, outcome } of outcomes)
+        if (outcome.status === 'skipped') deps.err(`would skip ${id}: ${outcome.reason}`);
+      const skipped = outcomes.filter((o) => o.outcome.status === 'skipped').length;
+      if (json) deps.out(answer(0, { replayed: 0, skipped, raced: 0 }, outcomes));
+      else {
+        deps.out(summaryRows(records).join('\n'));
+        deps.out(
+          `Dry run: would re-produce ${records.length - skipped} of ${records.length} records to their ` +
+            'topic-partition with header mskguard-replay. Nothing was produced; add --execute to replay.',
+        );
+      }
+      return QUARANTINE_EXIT_CODES.ok;
+    }
+    const { brokers, auth, by } = options.produce;
     const { Partitioners } = await import('kafkajs');
-    const producer = (await deps.kafka(brokers, auth)).producer({
+    const producer = (await deps.kafka(brokers, auth, options.region)).producer({
       allowAutoTopicCreation: false,
       // Every message names its partition; this only silences kafkajs' partitioner-change warning.
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -202,14 +210,18 @@ async function replay(deps: QuarantineCliDeps, values: Values): Promise<number> 
       const summary = await replayRecords(records, {
         producer,
         store,
-        by: str(values, 'by') ?? userInfo().username,
+        by: by ?? userInfo().username,
         onProgress: (done, total, id, outcome) =>
           deps.err(`[${done}/${total}] ${id} ${describeOutcome(outcome)}`),
       });
+      const { replayed, skipped, raced } = summary;
+      const exitCode = skipped + raced > 0 ? QUARANTINE_EXIT_CODES.incomplete : QUARANTINE_EXIT_CODES.ok;
       deps.out(
-        `replayed ${summary.replayed}, skipped ${summary.skipped}, raced ${summary.raced} (of ${records.length})`,
+        json
+          ? answer(exitCode, { replayed, skipped, raced }, summary.outcomes)
+          : `replayed ${replayed}, skipped ${skipped}, raced ${raced} (of ${records.length})`,
       );
-      return summary.skipped + summary.raced > 0 ? 3 : 0;
+      return exitCode;
     } finally {
       await producer.disconnect();
     }
@@ -226,80 +238,46 @@ async function replay(deps: QuarantineCliDeps, values: Values): Promise<number> 
  */
 export function createQuarantineCommands(overrides: Partial<QuarantineCliDeps> = {}): Command[] {
   const deps: QuarantineCliDeps = { ...DEFAULT_DEPS, ...overrides };
+  const bare: Command = {
+    path: ['quarantine'],
+    summary: 'list and replay records quarantined in probabilistic mode (list, replay)',
+    help: QUARANTINE_HELP,
+    options: { json: { type: 'boolean' } },
+    run: async ({ positionals }) => {
+      throw new UsageError(
+        positionals.length > 0
+          ? `Unknown quarantine command ${positionals[0]}: list or replay.`
+          : 'Name a command: list or replay.',
+      );
+    },
+  };
   return [
+    bare,
     {
       path: ['quarantine', 'list'],
       summary: 'list records quarantined for a consumer group',
-      help: `Usage: mskguard quarantine list --group <id> [options]
-
-Lists a group's quarantined records, oldest first, from the quarantine table's byGroup index:
-group, record (topic-partition@offset), quarantine time, reason, status. The id of a record for
-'replay --id' is <group>/<record>.
-
-Options:
-${COMMON_HELP}
-  --status <s>        quarantined, replayed or all (default all)
-
-Examples:
-  mskguard quarantine list --group orders-svc --since 24h
-  mskguard quarantine list --group orders-svc --status quarantined --table prod-Quarantine --limit 200`,
-      options: { ...COMMON_OPTIONS, status: { type: 'string' } },
-      run: async ({ values }) => {
-        const group = str(values, 'group');
-        if (!group) throw new UsageError('--group <id> is required.');
-        const status = (str(values, 'status') ?? 'all').toUpperCase();
-        if (!['ALL', QuarantineStatus.Quarantined, QuarantineStatus.Replayed].includes(status)) {
-          throw new UsageError(`--status ${str(values, 'status')}: quarantined, replayed or all.`);
-        }
-        const since = parseSince(str(values, 'since'));
-        const limit = parseLimit(str(values, 'limit'));
-        const items = await withStore(deps, values, (store) =>
-          store.list({
-            group,
-            limit,
-            ...(since ? { since } : {}),
-            ...(status === 'ALL' ? {} : { status: status as QuarantineStatus }),
-          }),
-        );
-        if (items.length > 0) deps.out(summaryRows(items).join('\n'));
-        deps.out(
-          `${items.length} record${items.length === 1 ? '' : 's'}${items.length === limit ? ` (limit ${limit}; more may exist)` : ''}`,
-        );
-        return 0;
-      },
+      help: LIST_HELP,
+      options: { ...TABLE_OPTIONS, ...SELECTION_OPTIONS, status: { type: 'string' } },
+      jsonErrorFields: { records: null },
+      run: ({ values, positionals }) =>
+        list(deps, listOptionsOf(values, positionals, deps.env), values.json === true),
     },
     {
       path: ['quarantine', 'replay'],
       summary: 're-produce quarantined records to their topic (dry run unless --execute)',
-      help: `Usage: mskguard quarantine replay (--group <id> [--since] [--limit] | --id <id>...) [--execute --brokers <list>]
-
-Re-produces quarantined records to their original topic and partition with the same key, value and
-headers, plus a header 'mskguard-replay: <id>', then marks them REPLAYED (who, when, new offset).
-Replaying writes to production topics, so without --execute it only prints what it would do.
-Records already replayed, or stored truncated (payload over the 400 KB item limit), are skipped.
-Exit code 0 when every selected record was replayed, 3 when some were skipped or raced.
-
-Options:
-${COMMON_HELP}
-  --id <id>           a record to replay, as printed by list: <group>/<topic>-<partition>@<offset> (repeatable)
-  --execute           produce for real (default: dry run)
-  --brokers <list>    bootstrap brokers host:port[,host:port] (default: env MSKGUARD_KAFKA_BROKERS)
-  --kafka-auth <a>    plaintext (default), tls, or iam (MSK IAM; needs AWS_REGION)
-  --by <name>         recorded as who replayed (default: the OS user)
-
-Examples:
-  mskguard quarantine replay --group orders-svc --since 2h
-  mskguard quarantine replay --group orders-svc --since 2h --execute --brokers b-1.msk:9098 --kafka-auth iam
-  mskguard quarantine replay --id orders-svc/orders-3@1234 --execute --brokers localhost:9092`,
+      help: REPLAY_HELP,
       options: {
-        ...COMMON_OPTIONS,
+        ...TABLE_OPTIONS,
+        ...SELECTION_OPTIONS,
         id: { type: 'string', multiple: true },
         execute: { type: 'boolean' },
         brokers: { type: 'string' },
         'kafka-auth': { type: 'string' },
         by: { type: 'string' },
       },
-      run: ({ values }) => replay(deps, values),
+      jsonErrorFields: { outcomes: null },
+      run: ({ values, positionals }) =>
+        replay(deps, replayOptionsOf(values, positionals, deps.env), values.json === true),
     },
   ];
 }

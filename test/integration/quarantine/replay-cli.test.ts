@@ -132,7 +132,7 @@ describe('mskguard quarantine list', () => {
 
     // Assess
     expect(code).toBe(2);
-    expect(err).toMatch(/pass --table <name> or set MSKGUARD_QUARANTINE_TABLE/);
+    expect(err).toMatch(/pass --quarantine-table <name> or set MSKGUARD_QUARANTINE_TABLE/);
   });
 });
 
