@@ -56,14 +56,26 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
 
   const mskGuardOnError = async (request: GuardRequest): Promise<void> => {
     const admitted = request.internal[INTERNAL_KEY] as AdmittedBatch | undefined;
-    // A response already set means a later middleware recovered; nothing of ours to undo.
-    if (request.response !== undefined || admitted === undefined) {
+    // Admit failed or never ran: it holds no lease (admit gives back what it claimed).
+    if (admitted === undefined) {
       engine.telemetry.flush();
       return;
     }
-    engine.telemetry.logger.error('handler failed: releasing the batch for a retry', {
-      error: request.error as Error,
-    });
+    if (request.response !== undefined) {
+      // A middleware after this one turned the error into a response (an HTTP error handler, say).
+      // Lambda reads a response without failures as the whole batch done, so the records would be
+      // skipped unprocessed: the invocation fails instead and Lambda retries the batch (G2).
+      engine.telemetry.logger.error(
+        "a middleware after mskGuard turned the handler's error into a response: failing the invocation " +
+          'instead, so that Lambda retries the batch. Put error-to-response middlewares before mskGuard.',
+        { error: request.error as Error },
+      );
+      request.response = undefined;
+    } else {
+      engine.telemetry.logger.error('handler failed: releasing the batch for a retry', {
+        error: request.error as Error,
+      });
+    }
     await engine.abandon(admitted);
     engine.telemetry.flush();
   };

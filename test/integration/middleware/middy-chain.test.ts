@@ -1,0 +1,43 @@
+// mskGuard among other Middy middlewares (G2, G5): a middleware registered after it that turns the
+// handler's error into a response must not make Lambda skip the batch, nor keep its keys leased.
+import middy from '@middy/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mskGuard } from '#shared/middleware/mskGuard.ts';
+import { encodeKafkaEvent, type KafkaEvent, type RawKafkaRecord } from '#shared/msk/index.ts';
+import { fakeContext, orders } from '#test/support/guarded.ts';
+import { ADAPTERS, TEST_CACHE_SHARDS } from '#test/support/runners.ts';
+import { uniqueName } from '#test/support/stack.ts';
+
+describe('mskGuard in a Middy chain', () => {
+  const runner = ADAPTERS.resp();
+  afterAll(() => runner.close());
+
+  it('fails the invocation when a later middleware answers the handler error, and the retry processes at once', async () => {
+    // Prepare: the handler fails once; an error handler registered after mskGuard answers for it
+    // with what Lambda reads as "every record done".
+    const processed: number[] = [];
+    let failures = 1;
+    const handler = middy<KafkaEvent, unknown>()
+      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }))
+      .use({
+        onError: async (request) => {
+          request.response = { batchItemFailures: [] };
+        },
+      })
+      .handler(async (event: KafkaEvent) => {
+        if (failures-- > 0) throw new Error('downstream unavailable');
+        for (const records of Object.values(event.records))
+          processed.push(...records.map((r: RawKafkaRecord) => r.offset));
+      });
+    const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b']));
+
+    // Act
+    const first = handler(event, fakeContext());
+    await expect(first).rejects.toThrow('downstream unavailable');
+    const retry = await handler(event, fakeContext());
+
+    // Assess: the retry was not told the keys are in progress (their leases were given back).
+    expect(retry).toBeUndefined();
+    expect(processed).toEqual([0, 1]);
+  });
+});
