@@ -102,7 +102,7 @@ export async function admit(state: GuardState, event: unknown, context: Context)
     });
     // A record is withheld only once it is stored (G2): on failure the batch fails.
     const entries = quarantineEntries(consumerGroup, batch, fates);
-    if (entries.length > 0) await state.options.quarantine?.put(entries);
+    if (entries.length > 0) state.telemetry.quarantined(await state.options.quarantine?.put(entries));
   } catch (error) {
     // Whatever fails after the claim gives its leases back, so the redelivery need not wait them out
     // (G5). Without a plan nothing is known to be repaired: all of them go back.

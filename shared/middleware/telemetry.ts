@@ -24,6 +24,8 @@ export interface GuardTelemetry {
   /** A lease wait or a late settlement of the cache tiers (dedup/cache.ts). */
   cacheEvent(event: CacheEvent): void;
   invalidResponse(reason: string): void;
+  /** What the quarantine sink answered (a `QuarantineStore` names the records it stored truncated). */
+  quarantined(stored: unknown): void;
   /** Writes the invocation's metrics (EMF) to stdout. */
   flush(): void;
 }
@@ -123,6 +125,16 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
       logger.error('the handler returned an invalid batch response: the whole batch counts as failed', {
         reason,
       });
+    },
+    quarantined(stored) {
+      const truncated = (stored as { truncated?: unknown } | undefined)?.truncated;
+      if (!Array.isArray(truncated) || truncated.length === 0) return;
+      logger.warn(
+        'quarantined records over the 400 KB item limit were stored truncated: `mskguard quarantine replay` ' +
+          'cannot re-produce them; the whole records stay in Kafka at the offsets in their ids until the ' +
+          "topic's retention",
+        { group, truncated },
+      );
     },
     flush() {
       metrics.publishStoredMetrics();

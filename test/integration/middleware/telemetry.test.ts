@@ -7,6 +7,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
+import { QuarantineStore } from '#shared/quarantine/store.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { guardedConsumer, orders } from '#test/support/guarded.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
@@ -59,7 +60,7 @@ function metric(emf: readonly Emf[], name: string, dimension?: Record<string, st
 }
 
 describe('telemetry of the guard', () => {
-  const { store, runner } = useCheckpointStore();
+  const { store, runner, ddb, tables } = useCheckpointStore();
   afterEach(() => {
     vi.restoreAllMocks();
     vi.unstubAllEnvs();
@@ -130,6 +131,20 @@ describe('telemetry of the guard', () => {
       (l) => l.level === 'WARN' && String(l.message).includes('no handler processed'),
     );
     expect(warning).toMatchObject({ group: c.group, skipped: ['orders-3:2-4'] });
+  });
+
+  it('warns when a quarantined record was stored truncated (over the 400 KB item limit)', async () => {
+    // Prepare: 'a' completed here, so the local filter remembers it (probabilistic mode).
+    const c = consumer({ mode: 'probabilistic', quarantine: new QuarantineStore(ddb, tables.quarantine) });
+    await captured(() => c.invoke(orders('orders', 4, 0, ['a'])));
+    const [again] = orders('orders', 4, 1, ['a']);
+
+    // Act: 'a' again, with a 500 KB value: quarantined, and too large to store whole.
+    const { logs } = await captured(() => c.invoke([{ ...again!, value: 'x'.repeat(500_000) }]));
+
+    // Assess
+    const warning = logs.find((l) => l.level === 'WARN' && String(l.message).includes('stored truncated'));
+    expect(warning).toMatchObject({ group: c.group, truncated: [expect.stringContaining('orders-4@1')] });
   });
 
   it('counts no checkpoint written when the guard has no checkpoint store', async () => {
