@@ -37,7 +37,11 @@ export interface MskGuardOptions {
   readonly onMissingKey?: MissingKeyPolicy;
   /** `'exact'`: only proven duplicates are withheld. `'probabilistic'`: Bloom hits are quarantined. @default 'exact' */
   readonly mode?: 'exact' | 'probabilistic';
-  /** A completed key is recognised as a duplicate for at least this long (and at most twice). @default 3_600_000 (1 h) */
+  /**
+   * A completed key is recognised as a duplicate until at least this long after it was claimed, and
+   * at most twice that (time buckets; the window counts from the claim, so a handler that runs for
+   * minutes shortens it after completion by as much). @default 3_600_000 (1 h)
+   */
   readonly dedupWindowMs?: number;
   /** Added to the Lambda's remaining time to form the lease, so a lease outlives its holder. @default 5000 */
   readonly leaseMarginMs?: number;
