@@ -69,8 +69,10 @@ const OPTIONS = `Options:
                           further ahead is refused.
   --mode MODE             recover (default): records between the restored offset and the checkpoint are
                           delivered again and the watermark withholds those already processed: no
-                          duplicate effects. reprocess: also bumps the group's dedup epoch, so the
-                          handler processes them again (for a handler bug fixed since).
+                          duplicate effects; offsets the checkpoint records as skipped (a batch given
+                          up after its retries) are processed, and the dry run lists them.
+                          reprocess: also bumps the group's dedup epoch, so the handler processes them
+                          again (for a handler bug fixed since).
   --clamp                 clamp targets outside the broker's [low, high] into it (shown in the table)
                           instead of refusing
   --execute               apply the plan (default: dry run, changes nothing)
@@ -84,7 +86,8 @@ const OPTIONS = `Options:
   --via-lambda NAME       run in the restore Lambda (inside the VPC) and print its answer
   --brokers LIST          comma-separated bootstrap brokers (env KAFKA_BROKERS)
   --checkpoint-table T    checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); read by checkpoint, history,
-                          auto, and written by --mode reprocess --execute; the others need none
+                          auto, and written by --mode reprocess --execute; the others need none (with
+                          it, their recover dry run also lists the skipped offsets it gets processed)
   --audit-table T         audit table, required by --execute and by undo (env MSKGUARD_AUDIT_TABLE)
   --region R              AWS region (env AWS_REGION)
 Environment: KAFKA_AUTH=none|iam|scram (MSK IAM / SCRAM over TLS), MSKGUARD_KAFKA_SECRET_ARN (scram),

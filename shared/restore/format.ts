@@ -1,3 +1,4 @@
+import type { OffsetRange } from '../checkpoints/skipped.ts';
 import { formatDuration } from './time.ts';
 import type { Consideration, PlanRow, RestorePlan, RestoreResult } from './types.ts';
 
@@ -46,6 +47,18 @@ export function formatPartitions(partitions: readonly number[]): string {
 }
 
 /**
+ * `2-4, 9`: offset ranges as an operator reads them. Beyond `max` ranges the rest is counted, not
+ * listed: a checkpoint keeps up to 32, and a table cell must stay readable.
+ */
+export function formatOffsetRanges(ranges: readonly OffsetRange[], max = Number.POSITIVE_INFINITY): string {
+  const shown = ranges
+    .slice(0, max)
+    .map((r) => (r.first === r.last ? String(r.first) : `${r.first}-${r.last}`));
+  const more = ranges.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} (+${more} more)` : shown.join(', ');
+}
+
+/**
  * Explains the choice per partition: the chain of verdicts (`checkpoint rejected: ...; history
  * chosen`), with partitions of identical chains grouped on one line.
  */
@@ -88,6 +101,7 @@ export function formatPlan(plan: RestorePlan): string {
     `group state ${plan.groupState} (${members})${plan.esmUuid ? `, event source mapping ${plan.esmUuid}` : ''}`,
     '',
     formatTable(plan.rows),
+    ...skippedLines(plan.rows),
     '',
     `why (${plan.strategy}):`,
     ...formatConsidered(plan.considered),
@@ -95,6 +109,18 @@ export function formatPlan(plan: RestorePlan): string {
   if (plan.warnings.length) lines.push('notes:', ...plan.warnings.map((w) => `  - ${w}`));
   if (plan.refusals.length) lines.push('refused for --execute:', ...plan.refusals.map((r) => `  - ${r}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** Under the table: the skipped offsets a recover rewind gets processed (decision 0018). */
+function skippedLines(rows: readonly PlanRow[]): string[] {
+  const redone = rows.filter((r) => r.skipped?.length);
+  if (redone.length === 0) return [];
+  return [
+    '',
+    'skipped offsets this restore gets processed (below the checkpoint but never processed, e.g. a batch',
+    'given up after its retries; the watermark lets them through, records processed before stay withheld):',
+    ...redone.map((r) => `  partition ${r.partition}: ${formatOffsetRanges(r.skipped!)}`),
+  ];
 }
 
 /** The outcome of `--execute`: the steps taken and the final state. */

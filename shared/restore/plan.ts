@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decideAuto, rangeProblem } from './auto.ts';
 import { RestoreUsageError } from './errors.ts';
 import { parseRestoreRequest } from './request.ts';
+import { listCurrentOnce, withSkipped } from './skipped.ts';
 import { SOURCES, type SourceContext, type SourceQuery } from './sources.ts';
 import { resolveAt } from './time.ts';
 import type {
@@ -41,8 +42,10 @@ interface Targets {
  * process.stdout.write(formatPlan(plan));
  * ```
  */
-export async function planRestore(input: RestoreRequest, deps: PlanDeps): Promise<RestorePlan> {
+export async function planRestore(input: RestoreRequest, plainDeps: PlanDeps): Promise<RestorePlan> {
   const request = parseRestoreRequest(input);
+  const deps = { ...plainDeps, checkpoints: listCurrentOnce(plainDeps.checkpoints) };
+  const mode = request.mode ?? 'recover';
   const now = (deps.clock ?? (() => new Date()))();
   const warnings: string[] = [];
   const resolved = request.at === undefined ? null : resolveAt(request.at, now);
@@ -67,9 +70,15 @@ export async function planRestore(input: RestoreRequest, deps: PlanDeps): Promis
   const targets =
     request.strategy === 'auto' ? await decideAuto(deps, query) : await single(deps, query, request);
   warnings.push(...targets.notes);
-  const rows = partitions.map((range) =>
+  let rows: readonly PlanRow[] = partitions.map((range) =>
     row(range, committed.get(range.partition) ?? null, targets, request.clamp === true),
   );
+  // reprocess delivers every record after the target anyway: only recover treats skipped ones apart.
+  if (mode === 'recover') {
+    const skipped = await withSkipped(rows, deps.checkpoints, request.group, request.topic);
+    rows = skipped.rows;
+    if (skipped.warning) warnings.push(skipped.warning);
+  }
   const refusals = refusalsOf(rows, group.members, request.esmUuid);
   if (group.members.length > 0 && request.esmUuid) {
     warnings.push(
@@ -81,7 +90,7 @@ export async function planRestore(input: RestoreRequest, deps: PlanDeps): Promis
     group: request.group,
     topic: request.topic,
     strategy: request.strategy,
-    mode: request.mode ?? 'recover',
+    mode,
     at: resolved ? resolved.at.toISOString() : null,
     clamp: request.clamp === true,
     esmUuid: request.esmUuid ?? null,

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import type { OffsetRange } from '../checkpoints/skipped.ts';
 
 /**
  * The strategies of a restore (design §7). `file` takes explicit targets (a kafka-consumer-groups
@@ -127,6 +128,12 @@ export interface PlanRow {
   readonly clamped: boolean;
   /** Why this partition blocks the plan (out of range without --clamp, no source). */
   readonly problem: string | null;
+  /**
+   * `recover` only: offsets at or after `target` that the current checkpoint records as skipped (no
+   * handler processed them, decision 0018). The rewind delivers them and the watermark lets them
+   * through, so this restore gets them processed. Absent when none, or when no checkpoint was read.
+   */
+  readonly skipped?: readonly OffsetRange[];
 }
 
 /** The plan: everything `--execute` would do, computed without changing anything. */
