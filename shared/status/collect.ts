@@ -85,6 +85,7 @@ export async function collectStatus(deps: StatusDeps, query: StatusQuery): Promi
         checkpoint: checkpoint?.nextOffset ?? null,
         checkpointAt: checkpoint?.updatedAt ?? null,
         checkpointAgeMs: checkpoint ? Math.max(0, now.getTime() - Date.parse(checkpoint.updatedAt)) : null,
+        ...(checkpoint?.skipped?.length ? { skipped: checkpoint.skipped } : {}),
         low,
         high,
         lag: Math.max(0, high - (c ?? low)),

@@ -1,3 +1,5 @@
+import type { OffsetRange } from '../checkpoints/skipped.ts';
+
 /** One partition at a glance. */
 export interface PartitionStatus {
   readonly partition: number;
@@ -7,6 +9,11 @@ export interface PartitionStatus {
   readonly checkpoint: number | null;
   readonly checkpointAt: string | null;
   readonly checkpointAgeMs: number | null;
+  /**
+   * Offsets below the checkpoint that no handler processed (decision 0018): a batch Lambda gave up
+   * on, or a gap with no record (transaction markers, compaction). Absent when none.
+   */
+  readonly skipped?: readonly OffsetRange[];
   /** Log start offset. */
   readonly low: number;
   /** High watermark (end of the log). */
@@ -30,6 +37,8 @@ export interface Verdict {
   readonly text: string;
   /** Each problem found, in order of severity. */
   readonly problems: readonly string[];
+  /** What needs a look but not a page, e.g. skipped offsets and the restore that processes them. */
+  readonly notes: readonly string[];
 }
 
 /** A group on a topic at a glance (`mskguard status`, `--json`). */

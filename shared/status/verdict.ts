@@ -1,4 +1,5 @@
-import type { GroupStatus, StatusThresholds, Verdict } from './types.ts';
+import { formatOffsetRanges } from '../restore/format.ts';
+import type { GroupStatus, PartitionStatus, StatusThresholds, Verdict } from './types.ts';
 
 const count = new Intl.NumberFormat('en-US');
 
@@ -18,6 +19,10 @@ export function formatAge(ms: number): string {
  * - a partition with lag has a checkpoint older than `maxCheckpointAgeMs` (stalled: records wait
  *   and nothing is processed; an idle partition with an old checkpoint is fine);
  * - the total lag is above `maxLag`.
+ *
+ * Skipped offsets (decision 0018) are a note, not a problem: transaction markers and compaction
+ * leave such gaps routinely and for good (32 kept per partition), so a page on them would never
+ * stop; a batch Lambda gave up on already pages through the on-failure destination's alarm.
  *
  * @example
  * ```ts
@@ -62,13 +67,46 @@ export function judge(status: Omit<GroupStatus, 'verdict'>, thresholds: StatusTh
     problems.push(
       `lagging: ${[esmText, `${lag} (above ${count.format(thresholds.maxLag)})`].filter(Boolean).join(', ')}`,
     );
-  if (problems.length > 0) return { healthy: false, text: problems[0]!, problems };
+  const notes = skippedNotes(status);
+  if (problems.length > 0) return { healthy: false, text: problems[0]!, problems, notes };
   const ages = checkpointed.map((p) => p.checkpointAgeMs!);
   const age = ages.length ? `, newest checkpoint ${formatAge(Math.min(...ages))} old` : '';
   const quarantine = status.quarantined ? `, ${count.format(status.quarantined)} in quarantine` : '';
+  const skipped = status.partitions.filter((p) => p.skipped?.length).map((p) => p.partition);
+  const skippedText = skipped.length
+    ? `, skipped offsets on partition(s) ${skipped.join(', ')} (see note)`
+    : '';
   return {
     healthy: true,
-    text: `healthy: ${[esmText, lag].filter(Boolean).join(', ')}${age}${quarantine}`,
+    text: `healthy: ${[esmText, lag].filter(Boolean).join(', ')}${age}${quarantine}${skippedText}`,
     problems,
+    notes,
   };
+}
+
+const RUNBOOK = 'node_modules/mskguard/docs/runbooks/on-failure-destination.md';
+
+/**
+ * Per partition with skipped offsets, which ones and the `recover` restore that processes exactly
+ * them (decision 0018), then what to check first; empty when none.
+ */
+export function skippedNotes(status: Pick<GroupStatus, 'topic' | 'partitions'>): string[] {
+  const notes = status.partitions.filter((p) => p.skipped?.length).map((p) => skippedNote(status.topic, p));
+  if (notes.length === 0) return notes;
+  return [
+    ...notes,
+    'skipped offsets: a batch given up after its retries (on-failure destination) leaves them: fix its cause ' +
+      'before the restore; transaction markers and compaction leave them too, with no record to process. ' +
+      `Runbook: ${RUNBOOK}`,
+  ];
+}
+
+function skippedNote(topic: string, p: PartitionStatus): string {
+  const ranges = p.skipped ?? [];
+  const head = `${topic}-${p.partition} skipped offsets ${formatOffsetRanges(ranges, 8)} (below the checkpoint, never processed)`;
+  // Retention may have deleted the first ones: the restore can start no lower than the log start.
+  const kept = ranges.find((r) => r.last >= p.low);
+  if (!kept) return `${head}: below the log start ${count.format(p.low)}, deleted by retention`;
+  const from = Math.max(kept.first, p.low);
+  return `${head}: to process them, restore partition ${p.partition} to ${from} in recover mode`;
 }

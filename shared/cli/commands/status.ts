@@ -51,6 +51,9 @@ age, the log start and end and the lag; for the group its state, the records in 
 event source mapping's State, StateTransitionReason and LastProcessingResult; then one verdict line
 (the last line), e.g. "healthy: ESM Enabled, lag 12" or
 "stalled: checkpoint 14 min old, ESM Enabled, lag 52,000". Changes nothing.
+Offsets a checkpoint records as skipped (below it, never processed: a batch Lambda gave up on after
+its retries) show in a skipped column and a note that names the recover restore processing them;
+they do not make the group unhealthy (transaction markers leave such gaps too).
 
 Options:
   --group ID                consumer group (the ESM's consumer group id) (required)

@@ -1,9 +1,10 @@
 // Design §11 (`mskguard status` verdict): each rule that makes a group unhealthy, as a table of
-// pure inputs; an idle partition with an old checkpoint stays healthy.
+// pure inputs; an idle partition with an old checkpoint stays healthy, and so does one with skipped
+// offsets (decision 0018), which get a note naming the recover restore that processes them.
 import { describe, expect, it } from 'vitest';
 import type { EsmStatus, GroupStatus, PartitionStatus } from '#shared/status/types.ts';
 import { DEFAULT_THRESHOLDS } from '#shared/status/types.ts';
-import { judge } from '#shared/status/verdict.ts';
+import { judge, skippedNotes } from '#shared/status/verdict.ts';
 
 const MIN = 60_000;
 const part = (p: Partial<PartitionStatus> = {}): PartitionStatus => ({
@@ -86,6 +87,12 @@ describe('judge', () => {
       'offsets lost: 1 partition(s) have a checkpoint but no committed offset (mskguard restore checkpoint), lag 100',
     ],
     [
+      'skipped offsets',
+      [part({ skipped: [{ first: 2, last: 4 }] }), part({ partition: 1 })],
+      enabled,
+      'healthy: ESM Enabled, lag 0, newest checkpoint 1 min old, skipped offsets on partition(s) 0 (see note)',
+    ],
+    [
       'below log start',
       [part({ committed: 5, low: 10 })],
       enabled,
@@ -98,5 +105,67 @@ describe('judge', () => {
     // Assess
     expect(verdict.text).toBe(text);
     expect(verdict.healthy).toBe(text.startsWith('healthy'));
+  });
+});
+
+describe('skippedNotes', () => {
+  const range = (first: number, last: number) => ({ first, last });
+  const head = 't-0 skipped offsets';
+  it.each([
+    [
+      'from the first skipped offset',
+      [range(2, 4), range(9, 9)],
+      0,
+      `${head} 2-4, 9`,
+      'restore partition 0 to 2',
+    ],
+    ['from the log start inside a range', [range(2, 4)], 3, `${head} 2-4`, 'restore partition 0 to 3'],
+    [
+      'past a range retention deleted',
+      [range(2, 4), range(7, 8)],
+      5,
+      `${head} 2-4, 7-8`,
+      'restore partition 0 to 7',
+    ],
+    [
+      'all deleted by retention',
+      [range(2, 4)],
+      10,
+      `${head} 2-4`,
+      'below the log start 10, deleted by retention',
+    ],
+    [
+      'many ranges, counted beyond 8',
+      Array.from({ length: 10 }, (_, i) => range(i * 2, i * 2)),
+      0,
+      `${head} 0, 2, 4, 6, 8, 10, 12, 14 (+2 more)`,
+      'restore partition 0 to 0',
+    ],
+  ])('%s', (_name, skipped, low, start, action) => {
+    // Act
+    const notes = skippedNotes(status([part({ skipped, low }), part({ partition: 1 })]));
+
+    // Assess
+    expect(notes).toHaveLength(2);
+    expect(notes[0]?.startsWith(`${start} (below the checkpoint, never processed): `)).toBe(true);
+    expect(notes[0]).toContain(action);
+    expect(notes[1]).toMatch(/on-failure destination.*Runbook: .*on-failure-destination\.md$/);
+  });
+
+  it('is empty without skipped offsets, and notes stay beside a problem', () => {
+    // Act
+    const none = judge(status([part()]), DEFAULT_THRESHOLDS);
+    const stalled = judge(
+      status([part({ lag: 5, committed: 95, checkpointAgeMs: 20 * MIN, skipped: [range(1, 1)] })]),
+      DEFAULT_THRESHOLDS,
+    );
+
+    // Assess
+    expect(none.notes).toEqual([]);
+    expect([stalled.healthy, stalled.text, stalled.notes.length]).toEqual([
+      false,
+      'stalled: checkpoint 20 min old, ESM Enabled, lag 5',
+      2,
+    ]);
   });
 });
