@@ -1,11 +1,11 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Admin } from 'kafkajs';
-import { LambdaKafkaPoller, type StartingPosition } from '#local/poller/index.ts';
+import { LambdaKafkaPoller, type PollerOptions, type StartingPosition } from '#local/poller/index.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
-import { type KafkaEvent, processRecordsInOrder } from '#shared/msk/index.ts';
+import { type KafkaEvent, type ParsedRecord, processRecordsInOrder } from '#shared/msk/index.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 
 /** What {@link consumeGuarded} needs: the topic and group, the guard's clients, where to count. */
@@ -23,6 +23,10 @@ export interface GuardedConsumption {
   readonly timeoutMs?: number;
   /** Where the group starts without committed offsets. @default TRIM_HORIZON */
   readonly startingPosition?: StartingPosition;
+  /** The handler fails on these records (a poison record, a downstream outage). @default none */
+  readonly failOn?: (record: ParsedRecord) => boolean;
+  /** More of the poller's settings (batch size, retries, the on-failure hook). */
+  readonly poller?: Partial<Omit<PollerOptions, 'brokers' | 'topic' | 'groupId' | 'handler'>>;
 }
 
 /**
@@ -44,6 +48,7 @@ export async function consumeGuarded(c: GuardedConsumption): Promise<void> {
       async (event) =>
         (
           await processRecordsInOrder(event, (record) => {
+            if (c.failOn?.(record)) throw new Error(`failing ${record.coordinate}`);
             c.seen.set(record.coordinate, (c.seen.get(record.coordinate) ?? 0) + 1);
           })
         ).response,
@@ -56,6 +61,7 @@ export async function consumeGuarded(c: GuardedConsumption): Promise<void> {
     batchSize: 25,
     batchingWindowMs: 20,
     ...(c.startingPosition ? { startingPosition: c.startingPosition } : {}),
+    ...c.poller,
   });
   await poller.start();
   const ends = new Map(
