@@ -9,6 +9,7 @@ import {
   type ResolvedRetry,
   TableNotFoundError,
 } from './dynamodb.ts';
+import { CheckpointConflictError, StagedEffectRejectedError } from './errors.ts';
 import {
   CHECKPOINT_ATTRIBUTES as A,
   checkpointAttributes,
@@ -211,4 +212,35 @@ export function transactionFailure(
       "table's throttling metrics or raise retry.maxAttempts.",
     { cause: error, retriable: true },
   );
+}
+
+/**
+ * With staged effects a partial retry is wrong: the effects belong to the whole batch. A partition
+ * already ahead means its records were processed elsewhere; a failed effect condition is the
+ * handler's own verdict. Both end the call with nothing written.
+ */
+export function stagedEffectsFailure(
+  reasons: readonly CancellationReason[] | undefined,
+  slots: readonly TxSlot[],
+  ahead: readonly CheckpointUpdate[],
+  error: unknown,
+): void {
+  if (ahead.length > 0) {
+    throw new CheckpointConflictError(
+      `Partitions ${ahead.map((u) => `${u.topic}-${u.partition}`).join(', ')} were already checkpointed past this ` +
+        'batch by another invocation: its staged effects were not applied. Fail the invocation; on the retry the ' +
+        'watermark withholds what was done.',
+      { cause: error },
+    );
+  }
+  const rejected = (reasons ?? []).findIndex(
+    (r, i) => r.Code === 'ConditionalCheckFailed' && slots[i]?.kind === 'effect',
+  );
+  if (rejected >= 0) {
+    const index = rejected - slots.findIndex((s) => s.kind === 'effect');
+    throw new StagedEffectRejectedError(
+      `Staged effect #${index} failed its ConditionExpression: nothing of the batch's effects or checkpoints was written.`,
+      { cause: error },
+    );
+  }
 }

@@ -1,53 +1,43 @@
-import type {
-  CancellationReason,
-  GetItemCommandOutput,
-  QueryCommandOutput,
-  TransactWriteItem,
-  UpdateItemCommandOutput,
-} from '@aws-sdk/client-dynamodb';
+import type { TransactWriteItem, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { dynamoDbSdk } from '../aws/sdk.ts';
 import { ConfigurationError } from '../errors.ts';
 import {
   aheadOf,
   buildAdvanceTransaction,
   chunkUpdates,
-  type TxSlot,
+  stagedEffectsFailure,
   transactionFailure,
 } from './advance-transaction.ts';
 import {
   backoff,
-  batchGetAll,
   cancellationReasons,
   type DynamoDBSender,
   type Failure,
-  type Item,
-  mapConcurrent,
   type ResolvedRetry,
   type RetryOptions,
   resolveRetry,
   withRetries,
 } from './dynamodb.ts';
 import {
-  CheckpointConflictError,
+  type CheckpointTableReader,
+  readCommittedOwners,
+  readCurrent,
+  readEpochAndCurrents,
+  readHistoryAt,
+} from './dynamodb-reads.ts';
+import {
   CheckpointReadError,
   CheckpointWriteError,
   InvalidCheckpointError,
-  StagedEffectRejectedError,
   StagedEffectsTooLargeError,
 } from './errors.ts';
 import {
   CHECKPOINT_ATTRIBUTES as A,
-  CHECKPOINT_SORT_KEYS,
   commitMarkerKey,
-  commitMarkerPrefix,
-  currentKey,
   groupKey,
   mergeUpdates,
-  parseRegistryMember,
   partitionLabel,
   partitionPk,
-  registryMember,
-  toCheckpoint,
   validateAdvanceMeta,
   validateGroup,
   validatePartition,
@@ -75,10 +65,7 @@ export interface DynamoCheckpointStoreOptions {
   readonly retry?: RetryOptions;
 }
 
-const HISTORY_QUERY_CONCURRENCY = 16;
 const DAY_SECONDS = 86_400;
-/** Upper end of the offsets in history sort keys (20 digits). */
-const MAX_PADDED_OFFSET = '9'.repeat(20);
 
 /**
  * {@link CheckpointStore} on the checkpoints table (cdk/constructs/checkpoint-tables.ts; item layout in
@@ -104,7 +91,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
    * partitions do not conflict on it. Lost on a cold start, which only costs a redundant ADD.
    */
   readonly #registered = new Set<string>();
-  readonly #readFailure: Failure;
+  readonly #reader: CheckpointTableReader;
   readonly #writeFailure: Failure;
 
   public constructor(client: DynamoDBSender, tableName: string, options: DynamoCheckpointStoreOptions = {}) {
@@ -127,26 +114,14 @@ export class DynamoCheckpointStore implements CheckpointStore {
       tableFix,
       fail: (message, opts) => new Err(`Checkpoints table '${tableName}': ${message}`, opts),
     });
-    this.#readFailure = failure(CheckpointReadError);
+    this.#reader = { client, table: tableName, retry: this.#retry, failure: failure(CheckpointReadError) };
     this.#writeFailure = failure(CheckpointWriteError);
   }
 
   public async load(group: string, partitions: readonly PartitionRef[]): Promise<WatermarkSnapshot> {
     validateGroup(group);
     for (const p of partitions) validatePartition(group, p);
-    const refs = [...new Map(partitions.map((p) => [registryMember(p), p])).values()];
-    const keys = [groupKey(group), ...refs.map((p) => currentKey(group, p))];
-    const items = await batchGetAll(this.#client, keys, {
-      retry: this.#retry,
-      failure: this.#readFailure,
-      consistentRead: true,
-    });
-    let epoch = 0;
-    const currents: Checkpoint[] = [];
-    for (const item of items) {
-      if (item[A.SORT_KEY]?.S === CHECKPOINT_SORT_KEYS.GROUP) epoch = Number(item[A.EPOCH]?.N ?? 0);
-      else currents.push(toCheckpoint(item));
-    }
+    const { epoch, currents } = await readEpochAndCurrents(this.#reader, group, partitions);
     const checkpoints = new Map<string, Checkpoint>();
     for (const c of currents) {
       this.#registered.add(partitionPk(group, c.topic, c.partition));
@@ -250,26 +225,13 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
   public async committedOwners(group: string, owners: readonly string[]): Promise<Set<string>> {
     validateGroup(group);
-    if (owners.length === 0) return new Set();
-    const items = await batchGetAll(
-      this.#client,
-      [...new Set(owners)].map((o) => commitMarkerKey(group, o)),
-      { retry: this.#retry, failure: this.#readFailure, consistentRead: true },
-    );
-    const prefix = commitMarkerPrefix(group);
-    return new Set(items.map((item) => (item[A.PARTITION_KEY]?.S ?? '').slice(prefix.length)));
+    return readCommittedOwners(this.#reader, group, owners);
   }
 
   public async listCurrent(group: string, topic?: string): Promise<Checkpoint[]> {
     validateGroup(group);
     if (topic !== undefined) validateTopic(topic);
-    const refs = (await this.#registry(group)).filter((r) => topic === undefined || r.topic === topic);
-    const items = await batchGetAll(
-      this.#client,
-      refs.map((r) => currentKey(group, r)),
-      { retry: this.#retry, failure: this.#readFailure, consistentRead: true },
-    );
-    return items.map(toCheckpoint).sort(byPartition);
+    return readCurrent(this.#reader, group, topic);
   }
 
   public async historyAt(group: string, topic: string, at: Date): Promise<Checkpoint[]> {
@@ -278,34 +240,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
       throw new InvalidCheckpointError(`historyAt needs a valid Date, got ${String(at)}`);
     }
-    const refs = (await this.#registry(group)).filter((r) => r.topic === topic);
-    // Sort keys are HISTORY#{updatedAt}#{offset:020}; the upper bound includes writes at exactly `at`.
-    const upper = `${CHECKPOINT_SORT_KEYS.HISTORY_PREFIX}${at.toISOString()}#${MAX_PADDED_OFFSET}`;
-    const found = await mapConcurrent(refs, HISTORY_QUERY_CONCURRENCY, async (ref) => {
-      const out = await withRetries(
-        'Query (history)',
-        this.#retry,
-        this.#readFailure,
-        async () =>
-          this.#client.send(
-            new (await dynamoDbSdk()).QueryCommand({
-              TableName: this.#table,
-              KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-              ExpressionAttributeNames: { '#pk': A.PARTITION_KEY, '#sk': A.SORT_KEY },
-              ExpressionAttributeValues: {
-                ':pk': { S: partitionPk(group, ref.topic, ref.partition) },
-                ':lo': { S: CHECKPOINT_SORT_KEYS.HISTORY_PREFIX },
-                ':hi': { S: upper },
-              },
-              ScanIndexForward: false,
-              Limit: 1,
-            }),
-          ) as Promise<QueryCommandOutput>,
-      );
-      const item = out.Items?.[0];
-      return item ? toCheckpoint(item) : undefined;
-    });
-    return found.filter((c): c is Checkpoint => c !== undefined).sort(byPartition);
+    return readHistoryAt(this.#reader, group, topic, at);
   }
 
   public async bumpEpoch(group: string, meta: { readonly requestId: string }): Promise<number> {
@@ -339,59 +274,5 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
   #isRegistered(group: string, ref: PartitionRef): boolean {
     return this.#registered.has(partitionPk(group, ref.topic, ref.partition));
-  }
-
-  /** The partitions ever checkpointed for `group` (the GROUP item's registry set). */
-  async #registry(group: string): Promise<PartitionRef[]> {
-    const out = await withRetries(
-      'GetItem (group)',
-      this.#retry,
-      this.#readFailure,
-      async () =>
-        this.#client.send(
-          new (await dynamoDbSdk()).GetItemCommand({
-            TableName: this.#table,
-            Key: groupKey(group),
-            ConsistentRead: true,
-          }),
-        ) as Promise<GetItemCommandOutput>,
-    );
-    const item: Item | undefined = out.Item;
-    return (item?.[A.PARTITIONS]?.SS ?? []).map(parseRegistryMember);
-  }
-}
-
-function byPartition(a: PartitionRef, b: PartitionRef): number {
-  return a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
-}
-
-/**
- * With staged effects a partial retry is wrong: the effects belong to the whole batch. A partition
- * already ahead means its records were processed elsewhere; a failed effect condition is the
- * handler's own verdict. Both end the call with nothing written.
- */
-function stagedEffectsFailure(
-  reasons: readonly CancellationReason[] | undefined,
-  slots: readonly TxSlot[],
-  ahead: readonly CheckpointUpdate[],
-  error: unknown,
-): void {
-  if (ahead.length > 0) {
-    throw new CheckpointConflictError(
-      `Partitions ${ahead.map((u) => `${u.topic}-${u.partition}`).join(', ')} were already checkpointed past this ` +
-        'batch by another invocation: its staged effects were not applied. Fail the invocation; on the retry the ' +
-        'watermark withholds what was done.',
-      { cause: error },
-    );
-  }
-  const rejected = (reasons ?? []).findIndex(
-    (r, i) => r.Code === 'ConditionalCheckFailed' && slots[i]?.kind === 'effect',
-  );
-  if (rejected >= 0) {
-    const index = rejected - slots.findIndex((s) => s.kind === 'effect');
-    throw new StagedEffectRejectedError(
-      `Staged effect #${index} failed its ConditionExpression: nothing of the batch's effects or checkpoints was written.`,
-      { cause: error },
-    );
   }
 }
