@@ -1,5 +1,5 @@
 import { formatAlarmReport, type LocalAlarmReport } from '#local/alarms/index.ts';
-import type { ExtraOrders } from './run.ts';
+import type { ExtraOrders } from './fault-run.ts';
 import type { LocalSession } from './session.ts';
 import type { WorkloadPlan } from './workload.ts';
 
