@@ -1,7 +1,9 @@
+import { Validations } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
+  type NodejsFunction,
   type NodejsFunctionProps,
   OutputFormat,
   SourceMapMode,
@@ -129,4 +131,25 @@ export class SecretInEnvironmentError extends ConfigurationError {
         'Manager, pass its ARN (a name ending in _SECRET_ARN) and read it at runtime.',
     );
   }
+}
+
+/** cdk-nag acknowledgements shared by every mskguard NodejsFunction (managed policies, runtime pin). */
+export function suppressManagedPolicies(fn: NodejsFunction, inVpc: boolean): void {
+  const managed = ['AWSLambdaBasicExecutionRole', ...(inVpc ? ['AWSLambdaVPCAccessExecutionRole'] : [])];
+  for (const policy of managed) {
+    Validations.of(fn).acknowledge({
+      // AWS-maintained log and ENI permissions; our own statements carry the data-plane scoping.
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+      reason:
+        `${policy} is the AWS-maintained minimum for a Lambda function (CloudWatch Logs, and ENIs when in a VPC); ` +
+        'all data access is granted by scoped inline statements.',
+    });
+  }
+  Validations.of(fn).acknowledge({
+    // The default is the newest Node runtime; a `runtime` prop naming an older one is deliberate.
+    id: 'AwsSolutions-L1',
+    reason:
+      'The runtime is named, never "latest" (docs/decisions/0009-packaging.md), so a CDK upgrade never ' +
+      'changes the runtime under a running consumer; an older runtime is chosen through the runtime prop.',
+  });
 }

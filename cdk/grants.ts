@@ -2,6 +2,7 @@ import { Aws, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CheckpointTables } from './constructs/checkpoint-tables.ts';
+import { type KafkaCluster, kafkaResourceArns } from './kafka-cluster.ts';
 
 /**
  * `dynamodb:LeadingKeys` condition: the caller may only touch items whose partition key matches
@@ -165,5 +166,50 @@ export function grantEsmNetworking(fn: IFunction): void {
           'groups; scoped to this account and region, the ids are not known when the policy is written.',
       });
     }
+  }
+}
+
+/**
+ * What the guarded consumer may do on its cluster: discover it, and with IAM auth connect, read its
+ * topic and commit its group's offsets; with SCRAM auth read the credentials secret instead.
+ */
+export function grantKafkaConsumerAccess(
+  fn: IFunction,
+  cluster: KafkaCluster,
+  topic: string,
+  consumerGroupId: string,
+): void {
+  const arns = kafkaResourceArns(cluster.clusterArn);
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'MskClusterDiscovery',
+      actions: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
+      resources: [arns.cluster],
+    }),
+  );
+  if (cluster.auth.mechanism === 'iam') {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'KafkaClusterConnect',
+        actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
+        resources: [arns.cluster],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'KafkaTopicRead',
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+        resources: [arns.topic(topic)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'KafkaGroupCommit',
+        actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+        resources: [arns.group(consumerGroupId)],
+      }),
+    );
+  } else {
+    cluster.auth.secret.grantRead(fn);
   }
 }

@@ -1,6 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   type EventSourceMapping,
@@ -25,10 +24,11 @@ import {
   assertNoSecretsInEnvironment,
   DEFAULT_LOG_RETENTION,
   nodejsFunctionDefaults,
+  suppressManagedPolicies,
 } from '../function-defaults.ts';
 import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
-import { grantConsumerTableAccess, grantEsmNetworking } from '../grants.ts';
-import { type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
+import { grantConsumerTableAccess, grantEsmNetworking, grantKafkaConsumerAccess } from '../grants.ts';
+import type { KafkaCluster } from '../kafka-cluster.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import type { DedupCache } from './dedup-cache.ts';
 
@@ -272,40 +272,8 @@ export class GuardedKafkaConsumer extends Construct {
   }
 
   private grantAccess(props: GuardedKafkaConsumerProps): void {
-    const arns = kafkaResourceArns(props.cluster.clusterArn);
     const fn = this.function;
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'MskClusterDiscovery',
-        actions: ['kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers'],
-        resources: [arns.cluster],
-      }),
-    );
-    if (props.cluster.auth.mechanism === 'iam') {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          sid: 'KafkaClusterConnect',
-          actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
-          resources: [arns.cluster],
-        }),
-      );
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          sid: 'KafkaTopicRead',
-          actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-          resources: [arns.topic(props.topic)],
-        }),
-      );
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          sid: 'KafkaGroupCommit',
-          actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-          resources: [arns.group(props.consumerGroupId)],
-        }),
-      );
-    } else {
-      props.cluster.auth.secret.grantRead(fn);
-    }
+    grantKafkaConsumerAccess(fn, props.cluster, props.topic, props.consumerGroupId);
     grantEsmNetworking(fn);
     grantConsumerTableAccess(fn, props.tables, props.consumerGroupId, props.topic);
     props.cache.grantConnect(fn);
@@ -320,25 +288,4 @@ function sourceAccess(cluster: KafkaCluster): { sourceAccessConfigurations?: Sou
       { type: SourceAccessConfigurationType.SASL_SCRAM_512_AUTH, uri: cluster.auth.secret.secretArn },
     ],
   };
-}
-
-/** cdk-nag acknowledgements shared by every mskguard NodejsFunction (managed policies, runtime pin). */
-export function suppressManagedPolicies(fn: NodejsFunction, inVpc: boolean): void {
-  const managed = ['AWSLambdaBasicExecutionRole', ...(inVpc ? ['AWSLambdaVPCAccessExecutionRole'] : [])];
-  for (const policy of managed) {
-    Validations.of(fn).acknowledge({
-      // AWS-maintained log and ENI permissions; our own statements carry the data-plane scoping.
-      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
-      reason:
-        `${policy} is the AWS-maintained minimum for a Lambda function (CloudWatch Logs, and ENIs when in a VPC); ` +
-        'all data access is granted by scoped inline statements.',
-    });
-  }
-  Validations.of(fn).acknowledge({
-    // The default is the newest Node runtime; a `runtime` prop naming an older one is deliberate.
-    id: 'AwsSolutions-L1',
-    reason:
-      'The runtime is named, never "latest" (docs/decisions/0009-packaging.md), so a CDK upgrade never ' +
-      'changes the runtime under a running consumer; an older runtime is chosen through the runtime prop.',
-  });
 }

@@ -6,7 +6,11 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../../shared/errors.ts';
 import { acknowledgeFrameworkFunction, acknowledgeFunctionFindings } from '../checkov.ts';
-import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
+import {
+  DEFAULT_LOG_RETENTION,
+  nodejsFunctionDefaults,
+  suppressManagedPolicies,
+} from '../function-defaults.ts';
 import {
   brokerClientSecurityGroup,
   type KafkaCluster,
@@ -14,7 +18,6 @@ import {
   supportsMskTopicResource,
 } from '../kafka-cluster.ts';
 import { packagedEntry } from '../paths.ts';
-import { suppressManagedPolicies } from './guarded-kafka-consumer.ts';
 
 /** One topic to create. */
 export interface TopicSpec {

@@ -9,13 +9,17 @@ import { Construct } from 'constructs';
 import { ConfigurationError } from '../../shared/errors.ts';
 import { scratchGroupFor } from '../../shared/restore/consumer-offsets-reader.ts';
 import { acknowledgeFunctionFindings } from '../checkov.ts';
-import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
+import {
+  DEFAULT_LOG_RETENTION,
+  nodejsFunctionDefaults,
+  suppressManagedPolicies,
+} from '../function-defaults.ts';
 import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
 import { grantRestoreTableAccess } from '../grants.ts';
 import { brokerClientSecurityGroup, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
 import { packagedEntry } from '../paths.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
-import { type GuardedKafkaConsumer, suppressManagedPolicies } from './guarded-kafka-consumer.ts';
+import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
 
 /**
  * The consumer group restore uses to read `__consumer_offsets` for `group` (kafkajs consumers

@@ -12,13 +12,17 @@ import { ConfigurationError } from '../../shared/errors.ts';
 import { WATCHDOG_ENV } from '../../shared/watchdog/lambda.ts';
 import type { WatchdogTarget } from '../../shared/watchdog/types.ts';
 import { acknowledgeFunctionFindings } from '../checkov.ts';
-import { DEFAULT_LOG_RETENTION, nodejsFunctionDefaults } from '../function-defaults.ts';
+import {
+  DEFAULT_LOG_RETENTION,
+  nodejsFunctionDefaults,
+  suppressManagedPolicies,
+} from '../function-defaults.ts';
 import { FUNCTION_ENV } from '../function-env.ts';
 import { grantWatchdogTableAccess } from '../grants.ts';
 import { brokerClientSecurityGroup, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
 import { packagedEntry } from '../paths.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
-import { type GuardedKafkaConsumer, suppressManagedPolicies } from './guarded-kafka-consumer.ts';
+import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
 
 /** Properties of {@link Watchdog}. */
 export interface WatchdogProps {
