@@ -1,15 +1,15 @@
 // Only light modules at the top: `mskguard --help` must not load kafkajs or the AWS SDK. The
 // clients, the engine and the Lambda client are imported when a command runs.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { MskGuardError } from '../../errors.ts';
 import { RESTORE_HELP, STRATEGY_TEXT, strategyHelp } from '../../restore/cli-help.ts';
-import type { openRestoreClients, RestoreClientsConfig } from '../../restore/clients.ts';
+import { configOf, type Flags, RESTORE_OPTIONS, requestOf, str } from '../../restore/cli-options.ts';
+import type { openRestoreClients } from '../../restore/clients.ts';
 import type { RestoreResponse } from '../../restore/engine.ts';
 import { RESTORE_EXIT_CODES, RestoreUsageError } from '../../restore/errors.ts';
 import { formatPlan, formatResult, summaryLine } from '../../restore/format.ts';
-import { formatOffsetsCsv, parseOffsetsCsv } from '../../restore/offsets-csv.ts';
-import { parseRestoreRequest } from '../../restore/request.ts';
+import { formatOffsetsCsv } from '../../restore/offsets-csv.ts';
 import { formatDuration } from '../../restore/time.ts';
 import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '../../restore/types.ts';
 import { type Command, UsageError } from '../command.ts';
@@ -39,119 +39,6 @@ const RESTORE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 /** A failed restore with --json has the shape of a restore's answer (RestoreResponse). */
 const JSON_ERROR_FIELDS = { plan: null, result: null } as const;
-
-/** Strategies that read the checkpoint table (the others plan and dry-run without one). */
-const READS_CHECKPOINTS: ReadonlySet<RestoreStrategy> = new Set(['checkpoint', 'history', 'auto']);
-
-const OPTIONS = {
-  group: { type: 'string' },
-  topic: { type: 'string' },
-  at: { type: 'string' },
-  mode: { type: 'string' },
-  clamp: { type: 'boolean' },
-  execute: { type: 'boolean' },
-  'esm-uuid': { type: 'string' },
-  json: { type: 'boolean' },
-  'via-lambda': { type: 'string' },
-  brokers: { type: 'string' },
-  'checkpoint-table': { type: 'string' },
-  'audit-table': { type: 'string' },
-  region: { type: 'string' },
-  export: { type: 'string' },
-  'from-file': { type: 'string' },
-} as const;
-
-type Flags = Record<string, unknown>;
-const str = (flags: Flags, name: string): string | undefined =>
-  typeof flags[name] === 'string' ? (flags[name] as string) : undefined;
-
-async function requestOf(
-  strategy: RestoreStrategy,
-  flags: Flags,
-  env: NodeJS.ProcessEnv,
-  undoes: string | undefined,
-): Promise<RestoreRequest> {
-  const fromFile = str(flags, 'from-file');
-  if (fromFile !== undefined && strategy !== 'file')
-    throw new UsageError(
-      `--from-file is read by strategy file: mskguard restore file --from-file ${fromFile}`,
-    );
-  if (strategy === 'file' && fromFile === undefined)
-    throw new UsageError('Strategy file needs --from-file FILE (a kafka-consumer-groups CSV).');
-  const offsets = fromFile === undefined ? undefined : await readOffsetsFile(fromFile, flags);
-  return parseRestoreRequest({
-    group: str(flags, 'group'),
-    topic: str(flags, 'topic'),
-    strategy,
-    at: str(flags, 'at'),
-    mode: str(flags, 'mode'),
-    clamp: flags.clamp === true,
-    execute: flags.execute === true,
-    esmUuid: str(flags, 'esm-uuid'),
-    requestedBy: env.USER ?? env.USERNAME ?? 'unknown',
-    ...(offsets ? { offsets } : {}),
-    ...(undoes === undefined ? {} : { undoes }),
-  });
-}
-
-async function readOffsetsFile(file: string, flags: Flags) {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read --from-file ${file}: ${(error as Error).message}`);
-  }
-  const group = str(flags, 'group');
-  const topic = str(flags, 'topic');
-  if (!group || !topic) throw new UsageError('Missing --group or --topic.');
-  return parseOffsetsCsv(text, { group, topic });
-}
-
-function configOf(request: RestoreRequest, flags: Flags, io: RestoreCliIo): RestoreClientsConfig {
-  const env = io.env;
-  const brokers = (str(flags, 'brokers') ?? env.KAFKA_BROKERS ?? env.MSKGUARD_KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0)
-    throw new UsageError('No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
-  const checkpointTable =
-    str(flags, 'checkpoint-table') ?? env.MSKGUARD_CHECKPOINT_TABLE ?? env.CHECKPOINT_TABLE;
-  const reprocess = request.execute && request.mode === 'reprocess';
-  if (!checkpointTable && (READS_CHECKPOINTS.has(request.strategy) || reprocess)) {
-    const why = reprocess
-      ? '--mode reprocess --execute bumps the dedup epoch in it'
-      : `strategy ${request.strategy} reads it`;
-    throw new UsageError(
-      `No checkpoint table (${why}): pass --checkpoint-table or set MSKGUARD_CHECKPOINT_TABLE. Strategies timestamp, ` +
-        'consumer-offsets and file need none.',
-    );
-  }
-  const auditTable = str(flags, 'audit-table') ?? env.MSKGUARD_AUDIT_TABLE ?? env.AUDIT_TABLE;
-  if ((request.execute || request.strategy === 'undo') && !auditTable) {
-    throw new UsageError(
-      request.strategy === 'undo'
-        ? 'undo reads the restore from the audit table: pass --audit-table (or MSKGUARD_AUDIT_TABLE).'
-        : `--execute needs --audit-table (or MSKGUARD_AUDIT_TABLE): every executed restore is audited, even when ` +
-            `strategy ${request.strategy} needs no table to plan. Without --execute it is a dry run and needs none.`,
-    );
-  }
-  const auth = env.KAFKA_AUTH ?? env.MSKGUARD_KAFKA_AUTH ?? 'none';
-  if (auth !== 'none' && auth !== 'iam' && auth !== 'scram')
-    throw new UsageError(`KAFKA_AUTH=${auth}: one of none, iam, scram.`);
-  const region = str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  return {
-    brokers,
-    auth,
-    ...(checkpointTable ? { checkpointTable } : {}),
-    withLambda: request.esmUuid !== undefined,
-    progress: (line) => io.stderr(`[restore] ${line}\n`),
-    ...(region ? { region } : {}),
-    ...(auditTable ? { auditTable } : {}),
-    ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
-    ...(env.MSKGUARD_KAFKA_SECRET_ARN ? { scramSecretArn: env.MSKGUARD_KAFKA_SECRET_ARN } : {}),
-  };
-}
 
 async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliIo): Promise<RestoreResponse> {
   const config = configOf(request, flags, io);
@@ -266,7 +153,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
     path: ['restore', strategy],
     summary: STRATEGY_TEXT[strategy].summary,
     help: strategyHelp(strategy),
-    options: OPTIONS,
+    options: RESTORE_OPTIONS,
     jsonErrorFields: JSON_ERROR_FIELDS,
     run: async ({ values, positionals }) => {
       if (positionals.length > 0) throw new UsageError(`Unexpected argument(s): ${positionals.join(' ')}`);
@@ -277,7 +164,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
     path: ['restore', 'undo'],
     summary: STRATEGY_TEXT.undo.summary,
     help: strategyHelp('undo'),
-    options: OPTIONS,
+    options: RESTORE_OPTIONS,
     jsonErrorFields: JSON_ERROR_FIELDS,
     run: async ({ values, positionals }) => {
       const [restoreId, ...extra] = positionals;
@@ -300,7 +187,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
     summary:
       "put a consumer group's offsets back (checkpoint, history, timestamp, consumer-offsets, auto, file; undo)",
     help: RESTORE_HELP,
-    options: OPTIONS,
+    options: RESTORE_OPTIONS,
     jsonErrorFields: JSON_ERROR_FIELDS,
     run: async ({ positionals }) => {
       throw new UsageError(
