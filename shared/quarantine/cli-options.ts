@@ -1,4 +1,5 @@
 import { UsageError } from '../cli/command.ts';
+import { brokersOf, type Flags, str } from '../cli/flags.ts';
 import { parseQuarantineId } from './id.ts';
 import { QuarantineStatus } from './types.ts';
 
@@ -29,13 +30,6 @@ export interface ReplayOptions extends QuarantineTableOptions {
     | { readonly group: string; readonly limit: number; readonly since?: Date };
   /** Set with --execute; a dry run connects to no broker. */
   readonly produce?: { readonly brokers: readonly string[]; readonly auth: KafkaAuth; readonly by?: string };
-}
-
-type Flags = Record<string, unknown>;
-
-function str(flags: Flags, name: string): string | undefined {
-  const v = flags[name];
-  return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -126,12 +120,11 @@ export function replayOptionsOf(
   const selection =
     ids.length > 0 ? { ids } : { group: group as string, limit: limitOf(flags), ...(since ? { since } : {}) };
   if (flags.execute !== true) return { ...table, selection };
-  const brokers = (str(flags, 'brokers') ?? env.KAFKA_BROKERS ?? env.MSKGUARD_KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0)
-    throw new UsageError('--execute needs --brokers host:port[,host:port] (or KAFKA_BROKERS).');
+  const brokers = brokersOf(
+    flags,
+    env,
+    '--execute needs --brokers host:port[,host:port] (or KAFKA_BROKERS).',
+  );
   const auth = str(flags, 'kafka-auth') ?? 'plaintext';
   if (auth !== 'plaintext' && auth !== 'tls' && auth !== 'iam')
     throw new UsageError(`--kafka-auth ${auth}: plaintext, tls or iam.`);

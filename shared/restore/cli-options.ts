@@ -2,6 +2,7 @@
 // Light imports only (`mskguard --help` must not load kafkajs or the AWS SDK).
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../cli/command.ts';
+import { brokersOf, type Flags, str } from '../cli/flags.ts';
 import type { RestoreClientsConfig } from './clients.ts';
 import { parseOffsetsCsv } from './offsets-csv.ts';
 import { parseRestoreRequest } from './request.ts';
@@ -28,12 +29,6 @@ export const RESTORE_OPTIONS = {
   export: { type: 'string' },
   'from-file': { type: 'string' },
 } as const;
-
-/** Parsed flags. */
-export type Flags = Record<string, unknown>;
-/** A string flag, or undefined. */
-export const str = (flags: Flags, name: string): string | undefined =>
-  typeof flags[name] === 'string' ? (flags[name] as string) : undefined;
 
 /** The restore request a command line asks for (usage errors before any network call). */
 export async function requestOf(
@@ -85,12 +80,7 @@ export function configOf(
   io: { readonly env: NodeJS.ProcessEnv; readonly stderr: (text: string) => void },
 ): RestoreClientsConfig {
   const env = io.env;
-  const brokers = (str(flags, 'brokers') ?? env.KAFKA_BROKERS ?? env.MSKGUARD_KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0)
-    throw new UsageError('No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
+  const brokers = brokersOf(flags, env, 'No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
   const checkpointTable =
     str(flags, 'checkpoint-table') ?? env.MSKGUARD_CHECKPOINT_TABLE ?? env.CHECKPOINT_TABLE;
   const reprocess = request.execute && request.mode === 'reprocess';

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { MskGuardError } from '../../errors.ts';
 import { RESTORE_HELP, STRATEGY_TEXT, strategyHelp } from '../../restore/cli-help.ts';
-import { configOf, type Flags, RESTORE_OPTIONS, requestOf, str } from '../../restore/cli-options.ts';
+import { configOf, RESTORE_OPTIONS, requestOf } from '../../restore/cli-options.ts';
 import type { openRestoreClients } from '../../restore/clients.ts';
 import type { RestoreResponse } from '../../restore/engine.ts';
 import { RESTORE_EXIT_CODES, RestoreUsageError } from '../../restore/errors.ts';
@@ -13,6 +13,7 @@ import { formatOffsetsCsv } from '../../restore/offsets-csv.ts';
 import { formatDuration } from '../../restore/time.ts';
 import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '../../restore/types.ts';
 import { type Command, UsageError } from '../command.ts';
+import { type Flags, str } from '../flags.ts';
 
 /** Where the restore commands print and what they connect with (tests replace parts of it). */
 export interface RestoreCliIo {

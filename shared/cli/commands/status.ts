@@ -4,6 +4,7 @@ import { STATUS_EXIT_CODES } from '../../status/errors.ts';
 import { formatStatus } from '../../status/format.ts';
 import type { GroupStatus, StatusThresholds } from '../../status/types.ts';
 import { type Command, UsageError } from '../command.ts';
+import { brokersOf, type Flags, str } from '../flags.ts';
 
 /** Where `mskguard status` prints and what it connects with (tests replace parts of it). */
 export interface StatusCliIo {
@@ -86,10 +87,6 @@ Examples:
   */5 * * * * mskguard status --group orders-svc --topic orders >/dev/null || page-oncall
 Runbook: node_modules/mskguard/docs/runbooks/restore.md#status`;
 
-type Flags = Record<string, unknown>;
-const str = (flags: Flags, name: string): string | undefined =>
-  typeof flags[name] === 'string' && flags[name] !== '' ? (flags[name] as string) : undefined;
-
 function thresholdsOf(flags: Flags): Partial<StatusThresholds> {
   const age = str(flags, 'max-checkpoint-age');
   const lag = str(flags, 'max-lag');
@@ -143,12 +140,7 @@ async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
   const thresholds = thresholdsOf(flags);
   const intervalMs = durationOf(str(flags, 'interval') ?? '5s', '--interval');
   const env = io.env;
-  const brokers = (str(flags, 'brokers') ?? env.KAFKA_BROKERS ?? env.MSKGUARD_KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0)
-    throw new UsageError('No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
+  const brokers = brokersOf(flags, env, 'No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
   const auth = env.KAFKA_AUTH ?? env.MSKGUARD_KAFKA_AUTH ?? 'none';
   if (auth !== 'none' && auth !== 'iam' && auth !== 'scram')
     throw new UsageError(`KAFKA_AUTH=${auth}: one of none, iam, scram.`);

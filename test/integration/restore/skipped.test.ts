@@ -10,9 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { runCli } from '#shared/cli/command.ts';
-import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import { createRestoreCommands } from '#shared/cli/commands/restore.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import type { RestoreResponse } from '#shared/restore/engine.ts';
+import { capturedRestoreIo } from '#test/support/restore-cli.ts';
 import { restoreFixture } from '#test/support/restore-fixture.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
@@ -21,23 +22,16 @@ const { env, tables, checkpoints, topic, commit } = fx;
 
 /** The CLI on the local stack, counting the checkpoint store's listCurrent calls. */
 function cli(options: { checkpointTable?: boolean } = {}) {
-  const out = { stdout: '', stderr: '', listCurrent: 0 };
-  const io: RestoreCliIo = {
-    stdout: (t) => {
-      out.stdout += t;
-    },
-    stderr: (t) => {
-      out.stderr += t;
-    },
-    env: { KAFKA_BROKERS: env.KAFKA_BROKERS, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT, USER: 'oncall' },
-    openClients: async (config) => {
+  let listCurrent = 0;
+  const { out, io } = capturedRestoreIo(
+    async (config) => {
       const clients = await openRestoreClients(config);
       const store = clients.deps.checkpoints;
       const counted: CheckpointStore = {
         load: (group, partitions) => store.load(group, partitions),
         advance: (group, updates, meta) => store.advance(group, updates, meta),
         listCurrent: (group, t) => {
-          out.listCurrent++;
+          listCurrent++;
           return store.listCurrent(group, t);
         },
         historyAt: (group, t, at) => store.historyAt(group, t, at),
@@ -46,10 +40,8 @@ function cli(options: { checkpointTable?: boolean } = {}) {
       };
       return { ...clients, deps: { ...clients.deps, checkpoints: counted } };
     },
-    lambda: () => {
-      throw new Error('no Lambda in a dry run');
-    },
-  };
+    { KAFKA_BROKERS: env.KAFKA_BROKERS, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT, USER: 'oncall' },
+  );
   const flags = [
     ...(options.checkpointTable === false ? [] : ['--checkpoint-table', tables.checkpoints]),
     '--region',
@@ -57,7 +49,7 @@ function cli(options: { checkpointTable?: boolean } = {}) {
   ];
   const run = (...argv: string[]) => runCli(createRestoreCommands(io), ['restore', ...argv, ...flags]);
   const json = () => JSON.parse(out.stdout) as RestoreResponse;
-  return { out, run, json };
+  return { out, run, json, listCurrentCalls: () => listCurrent };
 }
 
 /**
@@ -132,7 +124,7 @@ describe('restore dry run: skipped offsets', () => {
     // At the checkpoint itself nothing skipped lies ahead; checkpoint and auto reuse their read.
     for (const { json: answer } of [checkpoint, auto])
       expect(answer().plan?.rows.map((r) => [r.target, r.skipped ?? []])).toEqual(Array(3).fill([10, []]));
-    expect([text, json, checkpoint, auto].map((c) => c.out.listCurrent)).toEqual([1, 1, 1, 1]);
+    expect([text, json, checkpoint, auto].map((c) => c.listCurrentCalls())).toEqual([1, 1, 1, 1]);
   });
 
   it('reprocess names none: it delivers every record after the target anyway', async () => {
@@ -152,7 +144,7 @@ describe('restore dry run: skipped offsets', () => {
       [2, 1, 0],
       [0, 0, 0],
     ]);
-    expect(reprocess.out.listCurrent).toBe(0);
+    expect(reprocess.listCurrentCalls()).toBe(0);
   });
 
   it('file names them with a checkpoint table, and without one plans as before', async () => {

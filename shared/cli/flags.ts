@@ -1,0 +1,24 @@
+// What every mskguard command reads from its command line the same way.
+import { UsageError } from './command.ts';
+
+/** Flags as node:util parseArgs returns them. */
+export type Flags = Record<string, unknown>;
+
+/** A string flag, or undefined when absent or empty (`--group ''` is no group). */
+export function str(flags: Flags, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * The brokers from `--brokers host:port[,...]`, else KAFKA_BROKERS or MSKGUARD_KAFKA_BROKERS;
+ * a {@link UsageError} saying `missing` when there are none.
+ */
+export function brokersOf(flags: Flags, env: NodeJS.ProcessEnv, missing: string): string[] {
+  const brokers = (str(flags, 'brokers') ?? env.KAFKA_BROKERS ?? env.MSKGUARD_KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (brokers.length === 0) throw new UsageError(missing);
+  return brokers;
+}
