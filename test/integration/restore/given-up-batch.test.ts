@@ -2,36 +2,15 @@
 // bounded retries, the Lambda poller emulator gives it up (on-failure destination) and moves on.
 // After the fix, the on-failure runbook's remedy (a `recover` restore back past those offsets)
 // gets exactly the given-up records processed: none skipped, none processed twice.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FailedBatch } from '#local/poller/index.ts';
-import { LOCAL_AWS } from '#local/services.ts';
-import { ensureTables } from '#local/tables.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { openRestoreClients } from '#shared/restore/clients.ts';
-import { runRestore } from '#shared/restore/engine.ts';
 import { consumeGuarded } from '#test/support/guarded-poller.ts';
-import { ADAPTERS } from '#test/support/runners.ts';
-import { stackEnv, uniqueName } from '#test/support/stack.ts';
+import { useRestoreE2e } from '#test/support/restore-e2e.ts';
+import { uniqueName } from '#test/support/stack.ts';
 
-const env = stackEnv();
-const kafka = new Kafka({ brokers: [env.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
-const runner = ADAPTERS.resp();
+const { env, kafka, admin, ddb, tables, runner, restoreToStart } = useRestoreE2e();
 const RECORDS = 20;
-
-beforeAll(async () => {
-  await admin.connect();
-  await ensureTables(ddb, tables);
-});
-afterAll(async () => {
-  await admin.disconnect();
-  await runner.close();
-  ddb.destroy();
-});
 
 describe('a batch given up after its retries', () => {
   it('is processed by a recover restore, and nothing else twice', async () => {
@@ -71,24 +50,7 @@ describe('a batch given up after its retries', () => {
     expect(skipped.every((o) => !seen.has(`${topic}-0@${o}`))).toBe(true);
 
     // Act: the cause is fixed; the group goes back to the start of the log in recover mode.
-    const clients = await openRestoreClients({
-      brokers: [env.KAFKA_BROKERS],
-      checkpointTable: tables.checkpoints,
-      auditTable: tables.audit,
-      dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
-    });
-    const outcome = await runRestore(
-      {
-        group,
-        topic,
-        strategy: 'timestamp',
-        at: '2000-01-01T00:00:00Z',
-        mode: 'recover',
-        execute: true,
-        requestedBy: 'test',
-      },
-      clients.deps,
-    ).finally(() => clients.close());
+    const outcome = await restoreToStart(group, topic, 'recover');
     await consume(false);
 
     // Assess: the plan named the skipped offsets; every record reached the handler exactly once.

@@ -3,35 +3,14 @@
 // the start of the log), and is restored. In `recover` mode, consuming again hands the handler no
 // record twice and skips none (counted per record); in `reprocess` mode every record reaches the
 // handler once more.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_AWS } from '#local/services.ts';
-import { ensureTables } from '#local/tables.ts';
+import { describe, expect, it } from 'vitest';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { openRestoreClients } from '#shared/restore/clients.ts';
-import { runRestore } from '#shared/restore/engine.ts';
 import { consumeGuarded } from '#test/support/guarded-poller.ts';
-import { ADAPTERS } from '#test/support/runners.ts';
-import { stackEnv, uniqueName } from '#test/support/stack.ts';
+import { useRestoreE2e } from '#test/support/restore-e2e.ts';
+import { uniqueName } from '#test/support/stack.ts';
 
-const env = stackEnv();
-const kafka = new Kafka({ brokers: [env.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-const ddb = new DynamoDBClient({ ...LOCAL_AWS, endpoint: env.DYNAMODB_ENDPOINT });
-const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
-const runner = ADAPTERS.resp();
+const { env, kafka, admin, ddb, tables, runner, restoreToStart } = useRestoreE2e();
 const RECORDS_PER_PARTITION = 40;
-
-beforeAll(async () => {
-  await admin.connect();
-  await ensureTables(ddb, tables);
-});
-afterAll(async () => {
-  await admin.disconnect();
-  await runner.close();
-  ddb.destroy();
-});
 
 /** Consumes the topic to its end as `group`, counting what reaches the handler per record. */
 function consumeToEnd(topic: string, group: string, seen: Map<string, number>): Promise<void> {
@@ -45,32 +24,6 @@ function consumeToEnd(topic: string, group: string, seen: Map<string, number>): 
     checkpoints,
     seen,
   });
-}
-
-async function restore(group: string, topic: string, mode: 'recover' | 'reprocess') {
-  const clients = await openRestoreClients({
-    brokers: [env.KAFKA_BROKERS],
-    checkpointTable: tables.checkpoints,
-    auditTable: tables.audit,
-    dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
-  });
-  try {
-    // The `timestamp` strategy at a time before every record: the start of the log.
-    return await runRestore(
-      {
-        group,
-        topic,
-        strategy: 'timestamp',
-        at: '2000-01-01T00:00:00Z',
-        mode,
-        execute: true,
-        requestedBy: 'test',
-      },
-      clients.deps,
-    );
-  } finally {
-    await clients.close();
-  }
 }
 
 describe.each(['recover', 'reprocess'] as const)('a %s restore, then consuming again', (mode) => {
@@ -101,7 +54,7 @@ describe.each(['recover', 'reprocess'] as const)('a %s restore, then consuming a
 
       // Act: the offsets go back to the start of the log (an operator mistake, a recreated ESM);
       // the restore runs in this mode; the consumer reads to the end again.
-      const outcome = await restore(group, topic, mode);
+      const outcome = await restoreToStart(group, topic, mode);
       const [reset] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
       await consumeToEnd(topic, group, seen);
 
