@@ -201,16 +201,7 @@ export function mergeUpdates(updates: readonly CheckpointUpdate[]): CheckpointUp
   for (const u of updates) {
     const key = registryMember(u);
     const seen = byPartition.get(key);
-    if (!seen || seen.nextOffset < u.nextOffset) {
-      const { topic, partition, nextOffset, skipped, skippedBefore } = u;
-      byPartition.set(key, {
-        topic,
-        partition,
-        nextOffset,
-        ...(skipped ? { skipped } : {}),
-        ...(skippedBefore ? { skippedBefore } : {}),
-      });
-    }
+    if (!seen || seen.nextOffset < u.nextOffset) byPartition.set(key, u);
   }
   return [...byPartition.values()];
 }

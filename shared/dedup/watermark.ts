@@ -83,12 +83,17 @@ export interface SkippedGap extends OffsetRange {
 export function gapsOf(batch: ParsedBatch, watermarks: ReadonlyMap<string, number>): SkippedGap[] {
   const gaps: SkippedGap[] = [];
   for (const part of batch.partitions) {
-    const watermark = watermarks.get(part.partitionKey);
-    const first = part.records[0]?.offset;
-    if (watermark !== undefined && first !== undefined && first > watermark)
-      gaps.push({ partitionKey: part.partitionKey, first: watermark, last: first - 1 });
+    const gap = gapBefore(part.records[0]?.offset, watermarks.get(part.partitionKey));
+    if (gap) gaps.push({ partitionKey: part.partitionKey, ...gap });
   }
   return gaps;
+}
+
+/** The offsets between a partition's checkpoint and its batch's first record, if any. */
+function gapBefore(first: number | undefined, watermark: number | undefined): OffsetRange | undefined {
+  return first !== undefined && watermark !== undefined && first > watermark
+    ? { first: watermark, last: first - 1 }
+    : undefined;
 }
 
 /**
@@ -115,9 +120,7 @@ export function checkpointUpdates(
     // What the batch delivered (or withheld as a duplicate): up to where Lambda delivers it again.
     const covered = nextOffset > first ? { first, last: nextOffset - 1 } : undefined;
     if (nextOffset > (watermark ?? -1) && nextOffset > first) {
-      const gap =
-        watermark !== undefined && first > watermark ? { first: watermark, last: first - 1 } : undefined;
-      const after = updateSkipped(before, gap, covered);
+      const after = updateSkipped(before, gapBefore(first, watermark), covered);
       updates.push({ topic, partition, nextOffset, ...(after.length > 0 ? { skipped: after } : {}) });
     } else if (watermark !== undefined && before.length > 0) {
       const after = updateSkipped(before, undefined, covered);
