@@ -5,34 +5,18 @@
 // DynamoCheckpointStore.advance.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
-import { createStatusCommands, type StatusCliIo } from '#shared/cli/commands/status.ts';
-import { openStatusClients } from '#shared/status/clients.ts';
+import { createStatusCommands } from '#shared/cli/commands/status.ts';
 import type { GroupStatus } from '#shared/status/types.ts';
 import { restoreFixture } from '#test/support/restore-fixture.ts';
 import { uniqueName } from '#test/support/stack.ts';
+import { capturedStatusIo } from '#test/support/status-cli.ts';
 
 const fx = restoreFixture('status-skipped');
 const { env, tables, checkpoints, topic, commit } = fx;
 
 /** The CLI on the local stack; `aheadMs` moves status's clock forward (an old checkpoint). */
 function cli(aheadMs = 0) {
-  const out = { stdout: '', stderr: '' };
-  const io: StatusCliIo = {
-    stdout: (t) => {
-      out.stdout += t;
-    },
-    stderr: (t) => {
-      out.stderr += t;
-    },
-    env: { KAFKA_BROKERS: env.KAFKA_BROKERS, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT },
-    isTty: false,
-    openClients: async (config) => {
-      const clients = await openStatusClients(config);
-      return { ...clients, deps: { ...clients.deps, clock: () => new Date(Date.now() + aheadMs) } };
-    },
-    sleep: async () => {},
-    watching: () => false,
-  };
+  const { out, io } = capturedStatusIo({ env, aheadMs });
   const run = (group: string, ...argv: string[]) =>
     runCli(createStatusCommands(io), [
       'status',

@@ -5,30 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
 import { createStatusCommands } from '#shared/cli/commands/status.ts';
-import { openStatusClients } from '#shared/status/clients.ts';
 import { restoreFixture } from '#test/support/restore-fixture.ts';
 import { uniqueName } from '#test/support/stack.ts';
+import { capturedStatusIo } from '#test/support/status-cli.ts';
 
 const fx = restoreFixture('status-errors');
 const { env, tables, topic, commit } = fx;
 
 function cli(brokers: string) {
-  const out = { stdout: '', stderr: '' };
-  const stdout = (t: string) => {
-    out.stdout += t;
-  };
-  const stderr = (t: string) => {
-    out.stderr += t;
-  };
-  const commands = createStatusCommands({
-    stdout,
-    stderr,
-    env: { KAFKA_BROKERS: brokers, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT },
-    isTty: false,
-    openClients: openStatusClients,
-    sleep: async () => {},
-    watching: () => false,
-  });
+  const { out, io } = capturedStatusIo({ env: { ...env, KAFKA_BROKERS: brokers } });
+  const { stdout, stderr } = io;
+  const commands = createStatusCommands(io);
   const run = (...argv: string[]) =>
     runCli(commands, ['status', '--region', 'us-east-1', ...argv], 'mskguard', { stdout, stderr, env: {} });
   return { out, run };

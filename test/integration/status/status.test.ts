@@ -9,12 +9,12 @@ import { GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lamb
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
-import { createStatusCommands, type StatusCliIo } from '#shared/cli/commands/status.ts';
+import { createStatusCommands } from '#shared/cli/commands/status.ts';
 import { QuarantineStore } from '#shared/quarantine/store.ts';
-import { openStatusClients } from '#shared/status/clients.ts';
 import type { GroupStatus } from '#shared/status/types.ts';
 import { restoreFixture } from '#test/support/restore-fixture.ts';
 import { uniqueName } from '#test/support/stack.ts';
+import { capturedStatusIo } from '#test/support/status-cli.ts';
 
 const UUID = '6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88';
 const fx = restoreFixture('status');
@@ -23,27 +23,7 @@ const lambda = mockClient(LambdaClient);
 
 /** The CLI on the local stack; `aheadMs` moves status's clock forward (an old checkpoint). */
 function cli(options: { tty?: boolean; aheadMs?: number; rounds?: number } = {}) {
-  const out = { stdout: '', stderr: '', sleeps: 0 };
-  let rounds = options.rounds ?? 1;
-  const io: StatusCliIo = {
-    stdout: (t) => {
-      out.stdout += t;
-    },
-    stderr: (t) => {
-      out.stderr += t;
-    },
-    env: { KAFKA_BROKERS: env.KAFKA_BROKERS, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT },
-    isTty: options.tty === true,
-    openClients: async (config) => {
-      const clients = await openStatusClients(config);
-      const ahead = options.aheadMs ?? 0;
-      return { ...clients, deps: { ...clients.deps, clock: () => new Date(Date.now() + ahead) } };
-    },
-    sleep: async () => {
-      out.sleeps++;
-    },
-    watching: () => --rounds > 0,
-  };
+  const { out, io } = capturedStatusIo({ env, ...options });
   const flags = [
     '--checkpoint-table',
     tables.checkpoints,
