@@ -5,8 +5,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll } from 'vitest';
 import { LOCAL_AWS } from '#local/services.ts';
 import { ensureTables } from '#local/tables.ts';
+import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import { runRestore } from '#shared/restore/engine.ts';
+import { consumeGuarded, type GuardedConsumption } from './guarded-poller.ts';
 import { ADAPTERS } from './runners.ts';
 import { stackEnv, uniqueName } from './stack.ts';
 
@@ -54,5 +56,45 @@ export function useRestoreE2e() {
     }
   }
 
-  return { env, kafka, admin, ddb, tables, runner, restoreToStart };
+  /** A new topic of `partitions` partitions, each holding `perPartition` records with business keys. */
+  async function keyedTopic(prefix: string, partitions: number, perPartition: number): Promise<string> {
+    const topic = uniqueName(prefix);
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let partition = 0; partition < partitions; partition++) {
+      await producer.send({
+        topic,
+        messages: Array.from({ length: perPartition }, (_, i) => ({
+          partition,
+          value: `v${i}`,
+          headers: { 'idempotency-key': `${partition}-${i}` },
+        })),
+      });
+    }
+    await producer.disconnect();
+    return topic;
+  }
+
+  /** Consumes `topic` to its end as `group` through the guard, counting what reaches the handler. */
+  function consumeToEnd(
+    topic: string,
+    group: string,
+    seen: Map<string, number>,
+    extra: Pick<GuardedConsumption, 'failOn' | 'poller'> = {},
+  ): Promise<void> {
+    const checkpoints = new DynamoCheckpointStore(ddb, tables.checkpoints);
+    return consumeGuarded({
+      brokers: env.KAFKA_BROKERS,
+      admin,
+      topic,
+      group,
+      cache: runner,
+      checkpoints,
+      seen,
+      ...extra,
+    });
+  }
+
+  return { env, admin, restoreToStart, keyedTopic, consumeToEnd };
 }

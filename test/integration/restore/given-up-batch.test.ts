@@ -4,43 +4,21 @@
 // gets exactly the given-up records processed: none skipped, none processed twice.
 import { describe, expect, it } from 'vitest';
 import type { FailedBatch } from '#local/poller/index.ts';
-import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
-import { consumeGuarded } from '#test/support/guarded-poller.ts';
 import { useRestoreE2e } from '#test/support/restore-e2e.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
-const { env, kafka, admin, ddb, tables, runner, restoreToStart } = useRestoreE2e();
+const { restoreToStart, keyedTopic, consumeToEnd } = useRestoreE2e();
 const RECORDS = 20;
 
 describe('a batch given up after its retries', () => {
   it('is processed by a recover restore, and nothing else twice', async () => {
     // Prepare: one partition of 20 records; offset 7 is poison until fixed.
-    const topic = uniqueName('given-up');
+    const topic = await keyedTopic('given-up', 1, RECORDS);
     const group = uniqueName('grp');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic,
-      messages: Array.from({ length: RECORDS }, (_, i) => ({
-        partition: 0,
-        value: `v${i}`,
-        headers: { 'idempotency-key': `k${i}` },
-      })),
-    });
-    await producer.disconnect();
-    const checkpoints = new DynamoCheckpointStore(ddb, tables.checkpoints);
     const seen = new Map<string, number>();
     const givenUp: FailedBatch[] = [];
     const consume = (poison: boolean) =>
-      consumeGuarded({
-        brokers: env.KAFKA_BROKERS,
-        admin,
-        topic,
-        group,
-        cache: runner,
-        checkpoints,
-        seen,
+      consumeToEnd(topic, group, seen, {
         failOn: (record) => poison && record.offset === 7,
         poller: { batchSize: 5, maximumRetryAttempts: 1, onFailure: (f) => void givenUp.push(f) },
       });
