@@ -43,11 +43,14 @@ source considered per partition, what it said and why it was chosen or rejected.
     example: 'mskguard restore auto --group orders-svc --topic orders --at=-1h',
   },
   file: {
-    summary: 'restore to the offsets of a kafka-consumer-groups CSV (--from-file)',
+    summary:
+      'restore to the offsets of a kafka-consumer-groups CSV (--from-file) or given inline (--offsets)',
     about: `Targets the offsets listed in --from-file, the CSV that kafka-consumer-groups --reset-offsets
 --export writes (topic,partition,offset per line, no header; group,topic,partition,offset is accepted
-for this group). The file must name every partition of the topic once. Offsets outside the broker's
-[low, high] are refused unless --clamp. Reads no DynamoDB table.`,
+for this group). The file must name every partition of the topic once (with --partitions, those
+partitions; its other lines are ignored). Or give the targets inline: --offsets 0=42,3=7 restores
+partitions 0 and 3 only. Offsets outside the broker's [low, high] are refused unless --clamp. Reads
+no DynamoDB table.`,
     example: 'mskguard restore file --group orders-svc --topic orders --from-file reset.csv',
   },
   undo: {
@@ -82,7 +85,11 @@ const OPTIONS = `Options:
   --json                  print the plan/result as JSON (progress and summary stay on stderr)
   --export FILE           also write the plan's targets as kafka-consumer-groups CSV (topic,partition,offset),
                           for: kafka-consumer-groups --reset-offsets --from-file FILE --execute
+  --partitions LIST       restore only these partitions (0,2,4-6); the others keep their committed
+                          offsets. Recover mode only (reprocess bumps the whole group's epoch).
   --from-file FILE        (strategy file) the kafka-consumer-groups CSV to restore to
+  --offsets P=O,...       (strategy file) the targets inline, instead of --from-file: 0=42,3=7 restores
+                          partitions 0 and 3 to offsets 42 and 7
   --via-lambda NAME       run in the restore Lambda (inside the VPC) and print its answer
   --brokers LIST          comma-separated bootstrap brokers (env KAFKA_BROKERS)
   --checkpoint-table T    checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); read by checkpoint, history,
@@ -128,8 +135,11 @@ Examples:
 `;
 }
 
-/** Options undo refuses: it takes its targets from the audit item and always recovers. */
-const NOT_FOR_UNDO = ['--at ', '--mode ', '--from-file '];
+/**
+ * Options undo refuses: it takes its targets (and, for a restore of some partitions, those
+ * partitions) from the audit item and always recovers.
+ */
+const NOT_FOR_UNDO = ['--at ', '--mode ', '--from-file ', '--offsets ', '--partitions '];
 
 /** The options block for one strategy: undo's help does not list the options it refuses. */
 function optionsOf(strategy: RestoreStrategy): string {

@@ -28,6 +28,8 @@ export const RESTORE_OPTIONS = {
   region: { type: 'string' },
   export: { type: 'string' },
   'from-file': { type: 'string' },
+  offsets: { type: 'string' },
+  partitions: { type: 'string' },
 } as const;
 
 /** The restore request a command line asks for (usage errors before any network call). */
@@ -42,9 +44,27 @@ export async function requestOf(
     throw new UsageError(
       `--from-file is read by strategy file: mskguard restore file --from-file ${fromFile}`,
     );
-  if (strategy === 'file' && fromFile === undefined)
-    throw new UsageError('Strategy file needs --from-file FILE (a kafka-consumer-groups CSV).');
-  const offsets = fromFile === undefined ? undefined : await readOffsetsFile(fromFile, flags);
+  const inline = str(flags, 'offsets');
+  if (inline !== undefined && strategy !== 'file')
+    throw new UsageError(`--offsets is read by strategy file: mskguard restore file --offsets ${inline}`);
+  if (strategy === 'file' && (fromFile === undefined) === (inline === undefined))
+    throw new UsageError(
+      'Strategy file needs either --from-file FILE (a kafka-consumer-groups CSV) or --offsets P=O[,P=O...].',
+    );
+  const offsets =
+    inline !== undefined
+      ? inlineOffsets(inline)
+      : fromFile === undefined
+        ? undefined
+        : await readOffsetsFile(fromFile, flags);
+  const listed = str(flags, 'partitions');
+  // --offsets names its partitions with their targets: those are the ones restored.
+  const partitions =
+    listed !== undefined
+      ? partitionsOf(listed)
+      : inline !== undefined
+        ? offsets?.map((o) => o.partition)
+        : undefined;
   return parseRestoreRequest({
     group: str(flags, 'group'),
     topic: str(flags, 'topic'),
@@ -57,6 +77,33 @@ export async function requestOf(
     requestedBy: env.USER ?? env.USERNAME ?? 'unknown',
     ...(offsets ? { offsets } : {}),
     ...(undoes === undefined ? {} : { undoes }),
+    ...(partitions === undefined ? {} : { partitions }),
+  });
+}
+
+/** `--partitions 0,2,4-6`: numbers and inclusive ranges. */
+function partitionsOf(text: string): number[] {
+  const partitions: number[] = [];
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    const first = Number(match?.[1]);
+    const last = match?.[2] === undefined ? first : Number(match[2]);
+    if (!match || last < first || last - first > 10_000)
+      throw new UsageError(
+        `Invalid --partitions ${text}: expected partition numbers and ranges such as 0,2,4-6.`,
+      );
+    for (let p = first; p <= last; p++) partitions.push(p);
+  }
+  return partitions;
+}
+
+/** `--offsets 0=42,3=7`: a target per partition, as a one-line CSV would give. */
+function inlineOffsets(text: string): { partition: number; offset: number }[] {
+  return text.split(',').map((part) => {
+    const match = /^\s*(\d+)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!match)
+      throw new UsageError(`Invalid --offsets ${text}: expected PARTITION=OFFSET pairs such as 0=42,3=7.`);
+    return { partition: Number(match[1]), offset: Number(match[2]) };
   });
 }
 

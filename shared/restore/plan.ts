@@ -8,6 +8,7 @@ import { resolveAt } from './time.ts';
 import type {
   Candidate,
   Consideration,
+  ExplicitOffset,
   PartitionRange,
   PlanRow,
   RestorePlan,
@@ -53,7 +54,8 @@ export async function planRestore(input: RestoreRequest, plainDeps: PlanDeps): P
   const progress = deps.progress ?? (() => {});
 
   progress(`reading the offsets of ${request.topic} and of group ${request.group}`);
-  const partitions = await topicRanges(deps, request.topic);
+  const topicPartitions = await topicRanges(deps, request.topic);
+  const partitions = selected(topicPartitions, request);
   const committed = await committedOffsets(deps, request.group, request.topic);
   const group = await describe(deps, request.group);
   const query: SourceQuery = {
@@ -62,7 +64,8 @@ export async function planRestore(input: RestoreRequest, plainDeps: PlanDeps): P
     partitions,
     at: resolved?.at ?? null,
     now,
-    offsets: request.offsets ?? null,
+    leftAlone: new Set(topicPartitions.filter((r) => !partitions.includes(r)).map((r) => r.partition)),
+    offsets: explicitTargets(request, topicPartitions),
     offsetsOrigin: request.strategy === 'undo' ? `offset before restore ${request.undoes}` : 'offsets file',
   };
 
@@ -78,6 +81,11 @@ export async function planRestore(input: RestoreRequest, plainDeps: PlanDeps): P
     const skipped = await withSkipped(rows, deps.checkpoints, request.group, request.topic);
     rows = skipped.rows;
     if (skipped.warning) warnings.push(skipped.warning);
+  }
+  if (request.partitions) {
+    warnings.push(
+      `only partition(s) ${request.partitions.join(', ')} of ${request.topic}: the others keep their committed offsets`,
+    );
   }
   const refusals = refusalsOf(rows, group.members, request.esmUuid);
   if (group.members.length > 0 && request.esmUuid) {
@@ -103,7 +111,36 @@ export async function planRestore(input: RestoreRequest, plainDeps: PlanDeps): P
     warnings,
     refusals,
     ...(request.undoes ? { undoes: request.undoes } : {}),
+    ...(request.partitions ? { partitions: request.partitions } : {}),
   };
+}
+
+/** The ranges of the partitions the request names (all when it names none). */
+function selected(ranges: PartitionRange[], request: RestoreRequest): PartitionRange[] {
+  if (!request.partitions) return ranges;
+  const known = new Set(ranges.map((r) => r.partition));
+  const unknown = request.partitions.filter((p) => !known.has(p));
+  if (unknown.length > 0)
+    throw new RestoreUsageError(
+      `Topic ${request.topic} has no partition ${unknown.join(', ')} (it has 0-${ranges.length - 1}): check --partitions.`,
+    );
+  const wanted = new Set(request.partitions);
+  return ranges.filter((r) => wanted.has(r.partition));
+}
+
+/**
+ * Explicit targets (file, undo) of the partitions restored: an exported CSV names every partition,
+ * and `--partitions` picks some of them. A partition the topic does not have is kept, so the
+ * source still refuses a file of another topic.
+ */
+function explicitTargets(
+  request: RestoreRequest,
+  topicPartitions: readonly PartitionRange[],
+): readonly ExplicitOffset[] | null {
+  if (!request.offsets || !request.partitions) return request.offsets ?? null;
+  const wanted = new Set(request.partitions);
+  const left = new Set(topicPartitions.map((r) => r.partition).filter((p) => !wanted.has(p)));
+  return request.offsets.filter((o) => !left.has(o.partition));
 }
 
 async function topicRanges(deps: PlanDeps, topic: string): Promise<PartitionRange[]> {

@@ -22,6 +22,7 @@ const KNOWN = new Set([
   'requestedBy',
   'offsets',
   'undoes',
+  'partitions',
 ]);
 
 /** Strategies whose targets are given in the request (`offsets`), not read from a source. */
@@ -95,6 +96,13 @@ export function parseRestoreRequest(input: unknown): RestoreRequest {
   const undoes = text(record, 'undoes', strategy === 'undo');
   if (undoes !== undefined && strategy !== 'undo')
     throw new RestoreUsageError(`undoes is only accepted with strategy undo, not ${strategy}.`);
+  const partitions = partitionList(record.partitions);
+  if (partitions !== undefined && mode === RESTORE_MODES.reprocess)
+    throw new RestoreUsageError(
+      `partitions cannot be combined with mode reprocess: it bumps the dedup epoch of the whole group ${group}, ` +
+        'which forgets what every partition processed. Restore the partitions in recover mode (the default): ' +
+        'records processed before are withheld, the others are processed.',
+    );
   return {
     group,
     topic,
@@ -107,7 +115,27 @@ export function parseRestoreRequest(input: unknown): RestoreRequest {
     ...(requestedBy === undefined ? {} : { requestedBy }),
     ...(offsets === undefined ? {} : { offsets }),
     ...(undoes === undefined ? {} : { undoes }),
+    ...(partitions === undefined ? {} : { partitions }),
   };
+}
+
+/** `partitions`: a non-empty list of distinct partition numbers, sorted. */
+function partitionList(value: unknown): number[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length === 0)
+    throw new RestoreUsageError(
+      `Invalid partitions ${JSON.stringify(value)}: expected a non-empty list such as [0, 2].`,
+    );
+  const seen = new Set<number>();
+  for (const [i, partition] of value.entries()) {
+    if (!Number.isSafeInteger(partition) || partition < 0)
+      throw new RestoreUsageError(
+        `Invalid partitions[${i}] ${JSON.stringify(partition)}: expected an integer >= 0.`,
+      );
+    if (seen.has(partition)) throw new RestoreUsageError(`partitions names partition ${partition} twice.`);
+    seen.add(partition);
+  }
+  return [...seen].sort((a, b) => a - b);
 }
 
 function explicitOffsets(value: unknown, strategy: string): ExplicitOffset[] | undefined {

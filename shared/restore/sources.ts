@@ -23,7 +23,10 @@ export interface SourceContext {
 export interface SourceQuery {
   readonly group: string;
   readonly topic: string;
+  /** The partitions restored: the topic's, or those the request selects. */
   readonly partitions: readonly PartitionRange[];
+  /** Partitions the topic has that the request leaves alone (`--partitions`): not "unknown". */
+  readonly leftAlone?: ReadonlySet<number>;
   /** The resolved `--at`; `null` when not given. */
   readonly at: Date | null;
   /** When the plan was made (consumer-offsets without `--at` reads up to it). */
@@ -49,7 +52,9 @@ function answer(
   for (const { partition } of query.partitions)
     if (!placed.has(partition)) missing.set(partition, missingReason(partition));
   const known = new Set(query.partitions.map((p) => p.partition));
-  const extra = candidates.filter((c) => !known.has(c.partition)).map((c) => c.partition);
+  const extra = candidates
+    .filter((c) => !known.has(c.partition) && !query.leftAlone?.has(c.partition))
+    .map((c) => c.partition);
   const allNotes = extra.length
     ? [
         ...notes,
@@ -166,8 +171,8 @@ export const consumerOffsetsSource: TargetSourceFn = async (ctx, query) => {
 };
 
 /**
- * `file` and `undo`: the targets given in the request. They must name exactly the topic's
- * partitions: a partition left out would keep an offset nobody looked at, and an unknown one
+ * `file` and `undo`: the targets given in the request. They must name exactly the partitions
+ * restored (the topic's, or those the request selects): a partition left out would keep an offset nobody looked at, and an unknown one
  * means the file belongs to another topic (or the topic was recreated).
  */
 function explicitSource(source: 'file' | 'undo'): TargetSourceFn {
@@ -182,9 +187,11 @@ function explicitSource(source: 'file' | 'undo'): TargetSourceFn {
         missing.length ? `no target for partition(s) ${missing.join(', ')}` : '',
         unknown.length ? `partition(s) ${unknown.join(', ')} that ${query.topic} does not have` : '',
       ].filter(Boolean);
+      const restored = [...known].join(', ');
       throw new PartitionMismatchError(
-        `The ${source === 'file' ? 'offsets file' : 'audit item'} must name every partition of ${query.topic} ` +
-          `(0-${query.partitions.length - 1}) once: ${parts.join('; ')}. Nothing was changed.`,
+        `The ${source === 'file' ? 'offsets file' : 'audit item'} must name every partition restored of ${query.topic} ` +
+          `(${restored}) once: ${parts.join('; ')}. Nothing was changed. To restore only some partitions, ` +
+          'pass --partitions (partitions in a Lambda request).',
         missing,
         unknown,
       );

@@ -67,6 +67,12 @@ export interface RestoreRequest {
   readonly offsets?: readonly ExplicitOffset[];
   /** The restoreId an `undo` reverts (its audit item holds the offsets put back). */
   readonly undoes?: string;
+  /**
+   * Restore only these partitions; the others keep their committed offsets untouched. Every one
+   * must exist in the topic. Refused with `mode: 'reprocess'` (the dedup epoch is the group's).
+   * @default every partition of the topic
+   */
+  readonly partitions?: readonly number[];
 }
 
 /** One explicit target: a line of a kafka-consumer-groups CSV, or an offset an audit item recorded. */
@@ -161,6 +167,8 @@ export interface RestorePlan {
   readonly refusals: readonly string[];
   /** For an `undo` plan: the restoreId it reverts (also in its audit item). */
   readonly undoes?: string;
+  /** Set when the request named partitions: the rows are theirs only, the others are not touched. */
+  readonly partitions?: readonly number[];
 }
 
 /** What happened to the event source mapping during an execution. */

@@ -68,6 +68,8 @@ export function undoRequest(record: AuditRecord | null, ask: UndoAsk): RestoreRe
     execute: ask.execute === true,
     ...(ask.esmUuid ? { esmUuid: ask.esmUuid } : {}),
     ...(ask.requestedBy ? { requestedBy: ask.requestedBy } : {}),
+    // A restore of some partitions is undone on those partitions only.
+    ...(record.plan.partitions ? { partitions: record.plan.partitions } : {}),
   };
 }
 

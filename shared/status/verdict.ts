@@ -90,8 +90,8 @@ const RUNBOOK = 'node_modules/mskguard/docs/runbooks/on-failure-destination.md';
  * Per partition with skipped offsets, which ones and the `recover` restore that processes exactly
  * them (decision 0018), then what to check first; empty when none.
  */
-export function skippedNotes(status: Pick<GroupStatus, 'topic' | 'partitions'>): string[] {
-  const notes = status.partitions.filter((p) => p.skipped?.length).map((p) => skippedNote(status.topic, p));
+export function skippedNotes(status: Pick<GroupStatus, 'group' | 'topic' | 'partitions'>): string[] {
+  const notes = status.partitions.filter((p) => p.skipped?.length).map((p) => skippedNote(status, p));
   if (notes.length === 0) return notes;
   return [
     ...notes,
@@ -101,12 +101,16 @@ export function skippedNotes(status: Pick<GroupStatus, 'topic' | 'partitions'>):
   ];
 }
 
-function skippedNote(topic: string, p: PartitionStatus): string {
+function skippedNote({ group, topic }: Pick<GroupStatus, 'group' | 'topic'>, p: PartitionStatus): string {
   const ranges = p.skipped ?? [];
   const head = `${topic}-${p.partition} skipped offsets ${formatOffsetRanges(ranges, 8)} (below the checkpoint, never processed)`;
   // Retention may have deleted the first ones: the restore can start no lower than the log start.
   const kept = ranges.find((r) => r.last >= p.low);
   if (!kept) return `${head}: below the log start ${count.format(p.low)}, deleted by retention`;
   const from = Math.max(kept.first, p.low);
-  return `${head}: to process them, restore partition ${p.partition} to ${from} in recover mode`;
+  // Recover mode (the default): the rewind withholds what was processed and lets the skipped through.
+  return (
+    `${head}: to process them, restore partition ${p.partition} to ${from} in recover mode: ` +
+    `mskguard restore file --group ${group} --topic ${topic} --offsets ${p.partition}=${from}`
+  );
 }

@@ -173,8 +173,11 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
         throw new UsageError(
           'Name exactly one restoreId: mskguard restore undo <restoreId> --group G --topic T',
         );
-      if (values['from-file'] !== undefined || values.at !== undefined || values.mode !== undefined)
-        throw new UsageError('undo takes its targets from the audit item: no --from-file, --at or --mode.');
+      const refused = ['from-file', 'offsets', 'partitions', 'at', 'mode'] as const;
+      if (refused.some((name) => values[name] !== undefined))
+        throw new UsageError(
+          'undo takes its targets from the audit item: no --from-file, --offsets, --partitions, --at or --mode.',
+        );
       if (!RESTORE_ID.test(restoreId))
         throw new UsageError(
           `Invalid restoreId ${restoreId}: expected a UUID such as 0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11, as printed ` +

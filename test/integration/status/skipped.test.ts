@@ -58,9 +58,9 @@ async function groupThatSkipped(next: number): Promise<string> {
 }
 
 const lines = (text: string) => text.trimEnd().split('\n');
-const NOTE_0 = (t: string) =>
+const NOTE_0 = (t: string, g: string) =>
   `note: ${t}-0 skipped offsets 2-4, 9 (below the checkpoint, never processed): to process them, ` +
-  'restore partition 0 to 2 in recover mode';
+  `restore partition 0 to 2 in recover mode: mskguard restore file --group ${g} --topic ${t} --offsets 0=2`;
 
 beforeAll(async () => {
   await fx.open(3);
@@ -83,7 +83,7 @@ describe('mskguard status: skipped offsets', () => {
     expect(printed).toContainEqual(expect.stringMatching(/^partition\s+committed\s+.*\s+lag {2}skipped$/));
     expect(printed).toContainEqual(expect.stringMatching(/^\s+0\s+20\s+20\s+\d+ s\s+0\s+20\s+0 {2}2-4, 9$/));
     expect(printed).toContainEqual(expect.stringMatching(/^\s+1\s+20\s+20\s+\d+ s\s+0\s+20\s+0 {2}-$/));
-    expect(printed).toContain(NOTE_0(topic));
+    expect(printed).toContain(NOTE_0(topic, group));
     expect(printed.at(-2)).toMatch(
       /^note: skipped offsets: a batch given up after its retries .*on-failure-destination\.md$/,
     );
@@ -100,7 +100,7 @@ describe('mskguard status: skipped offsets', () => {
       undefined,
     ]);
     expect(status.verdict.healthy).toBe(true);
-    expect(status.verdict.notes[0]).toBe(NOTE_0(topic).slice('note: '.length));
+    expect(status.verdict.notes[0]).toBe(NOTE_0(topic, group).slice('note: '.length));
   });
 
   it('keeps a problem as the verdict and the skipped offsets as a note', async () => {
@@ -114,7 +114,7 @@ describe('mskguard status: skipped offsets', () => {
     // Assess
     expect(code).toBe(3);
     const printed = lines(out.stdout);
-    expect(printed).toContain(NOTE_0(topic));
+    expect(printed).toContain(NOTE_0(topic, group));
     expect(printed.at(-1)).toBe('stalled: checkpoint 20 min old, lag 30');
   });
 });

@@ -64,7 +64,10 @@ describe('operator commands', () => {
       ['restore', 'undo', 'id', '--group', 'g', '--topic', 't', '--from-file', 'x.csv'],
       /undo takes its targets from the audit item/,
     ],
-    [['restore', 'file', '--group', 'g', '--topic', 't'], /Strategy file needs --from-file FILE/],
+    [
+      ['restore', 'file', '--group', 'g', '--topic', 't'],
+      /Strategy file needs either --from-file FILE .* or --offsets P=O/,
+    ],
     [
       ['restore', 'checkpoint', '--group', 'g', '--topic', 't', '--from-file', 'x.csv'],
       /--from-file is read by strategy file/,

@@ -95,6 +95,19 @@ describe('parseRestoreRequest', () => {
     });
   });
 
+  it('keeps the partitions named, sorted (a Lambda request restoring some partitions)', () => {
+    // Act
+    const request = parseRestoreRequest({
+      group: 'g',
+      topic: 'orders',
+      strategy: 'auto',
+      partitions: [3, 0],
+    });
+
+    // Assess
+    expect(request.partitions).toEqual([0, 3]);
+  });
+
   it.each([
     [null, /expected a JSON object/],
     [{ topic: 't', strategy: 'auto' }, /Missing group/],
@@ -109,6 +122,17 @@ describe('parseRestoreRequest', () => {
     [{ group: 'g', topic: 't', strategy: 'timestamp' }, /Strategy timestamp needs --at/],
     [{ group: 'g', topic: 't', strategy: 'history' }, /Strategy history needs --at/],
     [{ group: 'g', topic: 't', strategy: 'auto', force: true }, /Unknown field\(s\) force/],
+    [
+      { group: 'g', topic: 't', strategy: 'auto', partitions: [] },
+      /Invalid partitions \[\]: expected a non-empty/,
+    ],
+    [{ group: 'g', topic: 't', strategy: 'auto', partitions: '0' }, /Invalid partitions "0"/],
+    [{ group: 'g', topic: 't', strategy: 'auto', partitions: [0, -1] }, /Invalid partitions\[1\] -1/],
+    [{ group: 'g', topic: 't', strategy: 'auto', partitions: [2, 2] }, /names partition 2 twice/],
+    [
+      { group: 'g', topic: 't', strategy: 'auto', partitions: [0], mode: 'reprocess' },
+      /cannot be combined with mode reprocess/,
+    ],
   ])('rejects %j', (input, message) => {
     // Act
     const act = () => parseRestoreRequest(input);
