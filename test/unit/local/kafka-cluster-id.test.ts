@@ -1,7 +1,7 @@
 // The stack formats Kafka's log dir with a fresh cluster id each start: an id starting with '-'
 // was read as an option by the StorageTool and failed the stack in CI about one run in 64.
 import { describe, expect, it } from 'vitest';
-import { kafkaClusterId } from '#local/services.ts';
+import { kafkaClusterId } from '#local/kafka-config.ts';
 
 describe('kafkaClusterId', () => {
   it('is 16 bytes of base64url that never starts with "-"', () => {
