@@ -1,3 +1,5 @@
+import { kafkaAuthHelp } from '../cli/kafka-auth.ts';
+
 /** Exit codes of `mskguard quarantine list|replay`, as each command's help states them. */
 export const QUARANTINE_EXIT_CODES = { ok: 0, error: 1, usage: 2, incomplete: 3 } as const;
 
@@ -68,7 +70,7 @@ Options:
 ${SELECTION_HELP}
   --execute             produce for real (default: dry run)
   --brokers LIST        bootstrap brokers host:port[,host:port] (env KAFKA_BROKERS or MSKGUARD_KAFKA_BROKERS)
-  --kafka-auth A        plaintext (default), tls, or iam (MSK IAM; needs --region or AWS_REGION)
+${kafkaAuthHelp(24)}
   --by NAME             recorded as who replayed (default: the OS user)
 ${TABLE_HELP}
 ${ENVIRONMENT}

@@ -1,10 +1,8 @@
 import { UsageError } from '../cli/command.ts';
 import { brokersOf, type Flags, str } from '../cli/flags.ts';
+import { type KafkaAuthSettings, kafkaAuthOf } from '../cli/kafka-auth.ts';
 import { parseQuarantineId } from './id.ts';
 import { QuarantineStatus } from './types.ts';
-
-/** How `mskguard quarantine replay` authenticates its producer to the brokers. */
-export type KafkaAuth = 'plaintext' | 'tls' | 'iam';
 
 /** Where the quarantine table is. */
 export interface QuarantineTableOptions {
@@ -29,7 +27,7 @@ export interface ReplayOptions extends QuarantineTableOptions {
     | { readonly ids: readonly string[] }
     | { readonly group: string; readonly limit: number; readonly since?: Date };
   /** Set with --execute; a dry run connects to no broker. */
-  readonly produce?: { readonly brokers: readonly string[]; readonly auth: KafkaAuth; readonly by?: string };
+  readonly produce?: KafkaAuthSettings & { readonly brokers: readonly string[]; readonly by?: string };
 }
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -125,11 +123,7 @@ export function replayOptionsOf(
     env,
     '--execute needs --brokers host:port[,host:port] (or KAFKA_BROKERS).',
   );
-  const auth = str(flags, 'kafka-auth') ?? 'plaintext';
-  if (auth !== 'plaintext' && auth !== 'tls' && auth !== 'iam')
-    throw new UsageError(`--kafka-auth ${auth}: plaintext, tls or iam.`);
-  if (auth === 'iam' && !table.region)
-    throw new UsageError('--kafka-auth iam needs the MSK cluster region: pass --region or set AWS_REGION.');
+  const auth = kafkaAuthOf(flags, env, table.region);
   const by = str(flags, 'by');
-  return { ...table, selection, produce: { brokers, auth, ...(by ? { by } : {}) } };
+  return { ...table, selection, produce: { brokers, ...auth, ...(by ? { by } : {}) } };
 }

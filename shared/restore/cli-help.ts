@@ -1,3 +1,4 @@
+import { kafkaAuthHelp } from '../cli/kafka-auth.ts';
 import { RESTORE_EXIT_CODES as E } from './errors.ts';
 import type { RestoreStrategy } from './types.ts';
 
@@ -97,9 +98,9 @@ const OPTIONS = `Options:
                           it, their recover dry run also lists the skipped offsets it gets processed)
   --audit-table T         audit table, required by --execute and by undo (env MSKGUARD_AUDIT_TABLE)
   --region R              AWS region (env AWS_REGION)
-Environment: KAFKA_AUTH=none|iam|scram (MSK IAM / SCRAM over TLS), MSKGUARD_KAFKA_SECRET_ARN (scram),
-  DYNAMODB_ENDPOINT (DynamoDB Local), MSKGUARD_DEBUG=1 (an error's stack trace after its one-line
-  message).
+${kafkaAuthHelp(26)}
+Environment: DYNAMODB_ENDPOINT (DynamoDB Local), MSKGUARD_DEBUG=1 (an error's stack trace after its
+  one-line message).
 
 Execute = disable the ESM (if any) → wait Disabled → wait until the group is Empty → commit the
   targets as a non-member (one OffsetCommit; the broker refuses it if a member joined) → verify with fetchOffsets → bump the epoch (reprocess) → re-enable the ESM → complete the audit item.

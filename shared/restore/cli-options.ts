@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../cli/command.ts';
 import { brokersOf, type Flags, str } from '../cli/flags.ts';
+import { kafkaAuthOf } from '../cli/kafka-auth.ts';
 import type { RestoreClientsConfig } from './clients.ts';
 import { parseOffsetsCsv } from './offsets-csv.ts';
 import { parseRestoreRequest } from './request.ts';
@@ -149,19 +150,15 @@ export function configOf(
             `strategy ${request.strategy} needs no table to plan. Without --execute it is a dry run and needs none.`,
     );
   }
-  const auth = env.KAFKA_AUTH ?? env.MSKGUARD_KAFKA_AUTH ?? 'none';
-  if (auth !== 'none' && auth !== 'iam' && auth !== 'scram')
-    throw new UsageError(`KAFKA_AUTH=${auth}: one of none, iam, scram.`);
   const region = str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   return {
     brokers,
-    auth,
+    ...kafkaAuthOf(flags, env, region),
     ...(checkpointTable ? { checkpointTable } : {}),
     withLambda: request.esmUuid !== undefined,
     progress: (line) => io.stderr(`[restore] ${line}\n`),
     ...(region ? { region } : {}),
     ...(auditTable ? { auditTable } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
-    ...(env.MSKGUARD_KAFKA_SECRET_ARN ? { scramSecretArn: env.MSKGUARD_KAFKA_SECRET_ARN } : {}),
   };
 }

@@ -11,11 +11,17 @@ import { RestoreUsageError } from './errors.ts';
 import { directOffsetWriter } from './offset-commit.ts';
 import type { ProgressSink } from './types.ts';
 
-/** How restore reaches the brokers. */
+/**
+ * How a client authenticates to the brokers: `none` (plaintext, local brokers), `tls` (TLS, no
+ * SASL), `iam` (MSK IAM over SASL/OAUTHBEARER and TLS) or `scram` (SASL/SCRAM-SHA-512 over TLS).
+ */
+export type KafkaAuthMode = 'none' | 'tls' | 'iam' | 'scram';
+
+/** How restore, status, the watchdog and quarantine replay reach the brokers. */
 export interface KafkaConnectionOptions {
   readonly brokers: readonly string[];
-  /** `none` (plaintext, local), `iam` (MSK IAM over SASL/OAUTHBEARER) or `scram` (SASL/SCRAM-SHA-512). @default 'none' */
-  readonly auth?: 'none' | 'iam' | 'scram';
+  /** @default 'none' */
+  readonly auth?: KafkaAuthMode;
   /** Needed by `iam` (token signing) and `scram` (Secrets Manager). */
   readonly region?: string;
   /** Secret holding `{"username","password"}` when auth is `scram`. */
@@ -43,9 +49,26 @@ export interface RestoreClients {
   close(): Promise<void>;
 }
 
-async function saslFor(options: KafkaConnectionOptions): Promise<SASLOptions | undefined> {
+/** What {@link kafkaAuthConfig} reads. */
+export type KafkaAuthOptions = Pick<KafkaConnectionOptions, 'auth' | 'region' | 'scramSecretArn'>;
+
+/**
+ * The kafkajs `ssl` and `sasl` settings of an auth mode, for every command of the CLI and for the
+ * restore and watchdog functions: one builder, so that a mode means the same to all of them.
+ *
+ * @example
+ * ```ts
+ * const kafka = new Kafka({ clientId, brokers, ...(await kafkaAuthConfig({ auth: 'iam', region })) });
+ * ```
+ */
+export async function kafkaAuthConfig(options: KafkaAuthOptions): Promise<Pick<KafkaConfig, 'ssl' | 'sasl'>> {
   const auth = options.auth ?? 'none';
-  if (auth === 'none') return undefined;
+  if (auth === 'none') return {};
+  if (auth === 'tls') return { ssl: true };
+  return { ssl: true, sasl: await saslFor(auth, options) };
+}
+
+async function saslFor(auth: 'iam' | 'scram', options: KafkaAuthOptions): Promise<SASLOptions> {
   const region = options.region;
   if (!region) throw new ConfigurationError(`Kafka auth ${auth} needs the AWS region (AWS_REGION).`);
   if (auth === 'iam') {
@@ -78,8 +101,8 @@ async function saslFor(options: KafkaConnectionOptions): Promise<SASLOptions | u
 }
 
 /**
- * A kafkajs client for restore: plaintext for local brokers, TLS + MSK IAM (OAUTHBEARER tokens from
- * aws-msk-iam-sasl-signer-js) or TLS + SCRAM for MSK.
+ * A kafkajs client for restore, status and the watchdog: plaintext for local brokers, TLS alone, or
+ * TLS + MSK IAM (OAUTHBEARER tokens from aws-msk-iam-sasl-signer-js) or TLS + SCRAM for MSK.
  *
  * @example
  * ```ts
@@ -89,7 +112,6 @@ async function saslFor(options: KafkaConnectionOptions): Promise<SASLOptions | u
 export async function createRestoreKafka(options: KafkaConnectionOptions): Promise<Kafka> {
   if (options.brokers.length === 0)
     throw new ConfigurationError('No Kafka brokers: pass --brokers or set KAFKA_BROKERS.');
-  const sasl = await saslFor(options);
   const config: KafkaConfig = {
     clientId: options.clientId ?? 'mskguard-restore',
     brokers: [...options.brokers],
@@ -97,7 +119,7 @@ export async function createRestoreKafka(options: KafkaConnectionOptions): Promi
     requestTimeout: 30_000,
     retry: { retries: 5 },
     logLevel: logLevel.NOTHING,
-    ...(sasl ? { ssl: true, sasl } : {}),
+    ...(await kafkaAuthConfig(options)),
   };
   return new Kafka(config);
 }

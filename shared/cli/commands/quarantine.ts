@@ -6,7 +6,6 @@ import { type DynamoDbClientSettings, dynamoDbClientSettings } from '../../aws/s
 import type { DynamoDBSender } from '../../checkpoints/dynamodb.ts';
 import { LIST_HELP, QUARANTINE_EXIT_CODES, QUARANTINE_HELP, REPLAY_HELP } from '../../quarantine/cli-help.ts';
 import {
-  type KafkaAuth,
   type ListOptions,
   listOptionsOf,
   type QuarantineTableOptions,
@@ -17,7 +16,9 @@ import { QuarantineRecordNotFoundError } from '../../quarantine/errors.ts';
 import { type ReplayOutcome, replayRecords, unreplayableReason } from '../../quarantine/replay.ts';
 import { QuarantineStore } from '../../quarantine/store.ts';
 import { type QuarantinedRecord, QuarantineStatus, type QuarantineSummary } from '../../quarantine/types.ts';
+import type { KafkaConnectionOptions } from '../../restore/clients.ts';
 import { type Command, UsageError } from '../command.ts';
+import { KAFKA_AUTH_OPTIONS } from '../kafka-auth.ts';
 
 /** How the CLI reaches DynamoDB, Kafka and the terminal; tests replace parts of it. */
 export interface QuarantineCliDeps {
@@ -25,44 +26,33 @@ export interface QuarantineCliDeps {
   dynamodb(
     settings: DynamoDbClientSettings,
   ): (DynamoDBSender & { destroy?(): void }) | Promise<DynamoDBSender & { destroy?(): void }>;
-  /** A kafkajs client for the brokers and auth mode (`region`: the MSK cluster's, for iam). */
-  kafka(brokers: readonly string[], auth: KafkaAuth, region?: string): Promise<Pick<Kafka, 'producer'>>;
+  /** A kafkajs client for the brokers and auth mode (`region`: the MSK cluster's, for iam and scram). */
+  kafka(connection: KafkaConnectionOptions): Promise<Pick<Kafka, 'producer'>>;
   /** Results (tables, summaries, the JSON answer). */
   out(line: string): void;
   /** Progress and notes. */
   err(line: string): void;
-  /** Where defaults come from: MSKGUARD_QUARANTINE_TABLE, AWS_REGION, DYNAMODB_ENDPOINT, KAFKA_BROKERS. */
+  /** Where defaults come from: MSKGUARD_QUARANTINE_TABLE, AWS_REGION, DYNAMODB_ENDPOINT, KAFKA_BROKERS, KAFKA_AUTH. */
   readonly env: NodeJS.ProcessEnv;
 }
 
 const DEFAULT_DEPS: QuarantineCliDeps = {
   dynamodb: async (settings) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(settings),
-  kafka: async (brokers, auth, region) =>
-    new (await import('kafkajs')).Kafka(await kafkaConfig(brokers, auth, region)),
+  kafka: async (connection) => new (await import('kafkajs')).Kafka(await kafkaConfig(connection)),
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
 };
 
-async function kafkaConfig(
-  brokers: readonly string[],
-  auth: KafkaAuth,
-  region?: string,
-): Promise<KafkaConfig> {
+/** The replay producer's client: the auth settings restore and status use (kafkaAuthConfig). */
+async function kafkaConfig(connection: KafkaConnectionOptions): Promise<KafkaConfig> {
   const { logLevel } = await import('kafkajs');
-  const base = { clientId: 'mskguard-quarantine-replay', brokers: [...brokers], logLevel: logLevel.WARN };
-  if (auth === 'plaintext') return base;
-  if (auth === 'tls') return { ...base, ssl: true };
-  if (!region)
-    throw new UsageError('--kafka-auth iam needs the MSK cluster region: pass --region or set AWS_REGION.');
-  const { generateAuthToken } = (await import('aws-msk-iam-sasl-signer-js')).default;
+  const { kafkaAuthConfig } = await import('../../restore/clients.ts');
   return {
-    ...base,
-    ssl: true,
-    sasl: {
-      mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
-    },
+    clientId: connection.clientId ?? 'mskguard-quarantine-replay',
+    brokers: [...connection.brokers],
+    logLevel: logLevel.WARN,
+    ...(await kafkaAuthConfig(connection)),
   };
 }
 
@@ -198,9 +188,10 @@ async function replay(deps: QuarantineCliDeps, options: ReplayOptions, json: boo
       }
       return QUARANTINE_EXIT_CODES.ok;
     }
-    const { brokers, auth, by } = options.produce;
+    const { by, ...connection } = options.produce;
     const { Partitioners } = await import('kafkajs');
-    const producer = (await deps.kafka(brokers, auth, options.region)).producer({
+    const region = options.region;
+    const producer = (await deps.kafka({ ...connection, ...(region ? { region } : {}) })).producer({
       allowAutoTopicCreation: false,
       // Every message names its partition; this only silences kafkajs' partitioner-change warning.
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -272,7 +263,7 @@ export function createQuarantineCommands(overrides: Partial<QuarantineCliDeps> =
         id: { type: 'string', multiple: true },
         execute: { type: 'boolean' },
         brokers: { type: 'string' },
-        'kafka-auth': { type: 'string' },
+        ...KAFKA_AUTH_OPTIONS,
         by: { type: 'string' },
       },
       jsonErrorFields: { outcomes: null },

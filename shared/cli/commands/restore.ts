@@ -14,6 +14,7 @@ import { formatDuration } from '../../restore/time.ts';
 import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '../../restore/types.ts';
 import { type Command, UsageError } from '../command.ts';
 import { type Flags, str } from '../flags.ts';
+import { KAFKA_AUTH_OPTIONS } from '../kafka-auth.ts';
 
 /** Where the restore commands print and what they connect with (tests replace parts of it). */
 export interface RestoreCliIo {
@@ -37,6 +38,9 @@ const PROCESS_IO: RestoreCliIo = {
  * would otherwise scan the whole audit table to answer "not found".
  */
 const RESTORE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The restore flags, and the Kafka auth flags every Kafka command shares. */
+const OPTIONS = { ...RESTORE_OPTIONS, ...KAFKA_AUTH_OPTIONS } as const;
 
 /** A failed restore with --json has the shape of a restore's answer (RestoreResponse). */
 const JSON_ERROR_FIELDS = { plan: null, result: null } as const;
@@ -154,7 +158,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
     path: ['restore', strategy],
     summary: STRATEGY_TEXT[strategy].summary,
     help: strategyHelp(strategy),
-    options: RESTORE_OPTIONS,
+    options: OPTIONS,
     jsonErrorFields: JSON_ERROR_FIELDS,
     run: async ({ values, positionals }) => {
       if (positionals.length > 0) throw new UsageError(`Unexpected argument(s): ${positionals.join(' ')}`);
@@ -165,7 +169,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
     path: ['restore', 'undo'],
     summary: STRATEGY_TEXT.undo.summary,
     help: strategyHelp('undo'),
-    options: RESTORE_OPTIONS,
+    options: OPTIONS,
     jsonErrorFields: JSON_ERROR_FIELDS,
     run: async ({ values, positionals }) => {
       const [restoreId, ...extra] = positionals;
@@ -191,7 +195,7 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
     summary:
       "put a consumer group's offsets back (checkpoint, history, timestamp, consumer-offsets, auto, file; undo)",
     help: RESTORE_HELP,
-    options: RESTORE_OPTIONS,
+    options: OPTIONS,
     jsonErrorFields: JSON_ERROR_FIELDS,
     run: async ({ positionals }) => {
       throw new UsageError(

@@ -5,6 +5,7 @@ import { formatStatus } from '../../status/format.ts';
 import type { GroupStatus, StatusThresholds } from '../../status/types.ts';
 import { type Command, UsageError } from '../command.ts';
 import { brokersOf, type Flags, str } from '../flags.ts';
+import { KAFKA_AUTH_OPTIONS, kafkaAuthHelp, kafkaAuthOf } from '../kafka-auth.ts';
 
 /** Where `mskguard status` prints and what it connects with (tests replace parts of it). */
 export interface StatusCliIo {
@@ -43,6 +44,7 @@ const OPTIONS = {
   'checkpoint-table': { type: 'string' },
   'quarantine-table': { type: 'string' },
   region: { type: 'string' },
+  ...KAFKA_AUTH_OPTIONS,
 } as const;
 
 const HELP = `Usage: mskguard status --group ID --topic NAME [--esm-uuid UUID] [--json] [--watch] [options]
@@ -70,8 +72,8 @@ Options:
   --checkpoint-table T      checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); without it: no checkpoint column
   --quarantine-table T      quarantine table (env MSKGUARD_QUARANTINE_TABLE); without it: no quarantine count
   --region R                AWS region (env AWS_REGION)
-Environment: KAFKA_AUTH=none|iam|scram, MSKGUARD_KAFKA_SECRET_ARN (scram), DYNAMODB_ENDPOINT,
-  MSKGUARD_DEBUG=1 (an error's stack trace after its one-line message).
+${kafkaAuthHelp(28)}
+Environment: DYNAMODB_ENDPOINT, MSKGUARD_DEBUG=1 (an error's stack trace after its one-line message).
 
 Unhealthy when: the ESM is not Enabled or its last result is a PROBLEM; checkpoints exist but the
 group has no committed offsets (offsets lost); a committed offset is below the log start; a
@@ -141,21 +143,17 @@ async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
   const intervalMs = durationOf(str(flags, 'interval') ?? '5s', '--interval');
   const env = io.env;
   const brokers = brokersOf(flags, env, 'No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
-  const auth = env.KAFKA_AUTH ?? env.MSKGUARD_KAFKA_AUTH ?? 'none';
-  if (auth !== 'none' && auth !== 'iam' && auth !== 'scram')
-    throw new UsageError(`KAFKA_AUTH=${auth}: one of none, iam, scram.`);
   const checkpointTable = str(flags, 'checkpoint-table') ?? env.MSKGUARD_CHECKPOINT_TABLE;
   const quarantineTable = str(flags, 'quarantine-table') ?? env.MSKGUARD_QUARANTINE_TABLE;
   const region = str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const clients = await io.openClients({
     brokers,
-    auth,
+    ...kafkaAuthOf(flags, env, region),
     withLambda: esmUuid !== undefined,
     ...(checkpointTable ? { checkpointTable } : {}),
     ...(quarantineTable ? { quarantineTable } : {}),
     ...(region ? { region } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
-    ...(env.MSKGUARD_KAFKA_SECRET_ARN ? { scramSecretArn: env.MSKGUARD_KAFKA_SECRET_ARN } : {}),
     ...(io.isTty ? { progress: (line: string) => io.stderr(`[status] ${line}\n`) } : {}),
   });
   const { collectStatus } = await import('../../status/collect.ts');
