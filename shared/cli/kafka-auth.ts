@@ -7,7 +7,7 @@ import type { KafkaAuthMode, KafkaConnectionOptions } from '../restore/clients.t
 import { UsageError } from './command.ts';
 import { type Flags, str } from './flags.ts';
 
-/** The modes, in the order the messages list them; `satisfies` keeps them in step with KafkaAuthMode. */
+/** The modes this parser accepts; `satisfies` fails the build when KafkaAuthMode gains one it lacks. */
 const MODES = { none: true, tls: true, iam: true, scram: true } as const satisfies Record<
   KafkaAuthMode,
   true
@@ -45,9 +45,10 @@ function requested(
   return { value: 'none', source: '--kafka-auth none (the default)' };
 }
 
+/** Own keys only: `--kafka-auth constructor` is no mode. */
 function modeOf(value: string): KafkaAuthMode | undefined {
   if (Object.hasOwn(MODES, value)) return value as KafkaAuthMode;
-  return ALIASES[value];
+  return Object.hasOwn(ALIASES, value) ? ALIASES[value] : undefined;
 }
 
 /**

@@ -56,8 +56,8 @@ export async function connectAdmin(admin: Pick<Admin, 'connect'>, brokers: reado
       {
         cause: error,
         hint:
-          'Check --brokers (or KAFKA_BROKERS), --kafka-auth (or KAFKA_AUTH), and that this machine reaches them (MSK brokers are ' +
-          'inside the VPC: run from there, or use a bastion).',
+          'Check --brokers (or KAFKA_BROKERS), --kafka-auth (or KAFKA_AUTH), and that this machine reaches ' +
+          'them (MSK brokers are inside the VPC: run from there, or use a bastion).',
       },
     );
   }

@@ -75,6 +75,8 @@ describe('kafkaAuthOf', () => {
       /^--kafka-auth sasl: expected none \(or plaintext\), tls, iam or scram\.$/,
     ],
     [{ 'kafka-auth': 'IAM' }, {}, /^--kafka-auth IAM: expected none/],
+    [{ 'kafka-auth': 'constructor' }, {}, /^--kafka-auth constructor: expected none/],
+    [{ 'kafka-auth': 'toString' }, {}, /^--kafka-auth toString: expected none/],
     [
       {},
       { KAFKA_AUTH: 'ssl' },
