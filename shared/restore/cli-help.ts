@@ -117,7 +117,7 @@ export function strategyHelp(strategy: RestoreStrategy): string {
     strategy === 'history' || strategy === 'timestamp'
       ? ' --at TIME'
       : strategy === 'file'
-        ? ' --from-file FILE'
+        ? ' (--from-file FILE | --offsets P=O,...)'
         : strategy === 'undo'
           ? ''
           : ' [--at TIME]';

@@ -29,7 +29,10 @@ describe('operator commands', () => {
       /Usage: mskguard status --group ID --topic NAME.*\n[\s\S]*Exit codes: 0 healthy, 3 unhealthy/,
     ],
     [['restore', 'undo', '--help'], /Usage: mskguard restore undo <restoreId> --group ID --topic NAME/],
-    [['restore', 'file', '--help'], /Usage: mskguard restore file --group ID --topic NAME --from-file FILE/],
+    [
+      ['restore', 'file', '--help'],
+      /Usage: mskguard restore file --group ID --topic NAME \(--from-file FILE \| --offsets P=O,...\)/,
+    ],
     [['restore', 'timestamp', '--help'], /--export FILE/],
     [['--help'], /mskguard restore undo[\s\S]*mskguard status /],
   ])('%j prints its help', async (argv, help) => {
