@@ -32,6 +32,11 @@
     ARGV[8]  Bloom generations to test (the current one and the ones before it).
     ARGV[9]  Bloom blocks, JSON in id order: [ ["#<block>", ...], [<mask>, ...] ], the block as a
              ready BITFIELD offset and its mask as a signed 32-bit integer ("" without the tier).
+             Or "F<read at> <max age> " and one character per id, "1" where the caller's copies
+             of the generations have seen it (decision 0020): then no bitmap is read here. <read at>
+             is the Redis time snapshot-1.lua read the copies at; copies older than <max age> ms
+             could miss keys the exact tier has forgotten, and the script answers { "stale" }
+             without writing anything.
 
   Output: { statuses, bucket, doubts, waits }
     statuses  a string of n characters, in id order:
@@ -58,6 +63,15 @@ local CHUNK = 2000
 
 local time = rcall('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+-- Bloom flags tested against copies: only Redis's clock says whether the copies are recent enough.
+local flagsAt
+if string.byte(blocks, 1) == 70 then
+  local readAt, maxAge, from = string.match(blocks, '^F(%d+) (%d+) ()')
+  if now - tonumber(readAt) > tonumber(maxAge) then
+    return { 'stale' }
+  end
+  flagsAt = from - 1
+end
 local bucket = math.floor(now / windowMs)
 -- The bucket before last is read no more: unlink it now, freed off the main thread, rather than
 -- let its expiry free a whole window of keys inline (Redis 7 frees an expiring key synchronously
@@ -205,31 +219,40 @@ for i = 1, n do
   end
 end
 
--- Distributed Bloom tier: test the new keys against the rotating generation bitmaps.
+-- Distributed Bloom tier: which new keys a generation has seen. Either the caller tested them
+-- against its copies of the generations ("F" and a flag per id), or they are tested here against
+-- the rotating generation bitmaps.
 if nc > 0 then
-  local generation = math.floor(now / genMs)
-  -- Decoded in C; the offsets go to BITFIELD as they came: no parsing or formatting per key here.
-  local sent = cjson.decode(blocks)
-  local offsets, sentMasks = sent[1], sent[2]
-  local args, masks = {}, {}
-  for j = 1, nc do
-    local i = candidates[j]
-    args[3 * j - 2] = 'GET'
-    args[3 * j - 1] = 'u32'
-    args[3 * j] = offsets[i]
-    masks[j] = sentMasks[i]
-  end
   local seen = {}
-  for g = 0, generations - 1 do
-    local key = base .. ':b:' .. (generation - g)
-    if rcall('EXISTS', key) == 1 then
-      for s = 1, nc, CHUNK do
-        local e = math.min(s + CHUNK - 1, nc)
-        local r = rcall('BITFIELD_RO', key, unpack(args, 3 * s - 2, 3 * e))
-        for j = 1, #r do
-          local m = masks[s + j - 1]
-          if bit.band(r[j], m) == m then
-            seen[s + j - 1] = true
+  if flagsAt then
+    local byte = string.byte
+    for j = 1, nc do
+      seen[j] = byte(blocks, flagsAt + candidates[j]) == 49
+    end
+  else
+    local generation = math.floor(now / genMs)
+    -- Decoded in C; the offsets go to BITFIELD as they came: no parsing or formatting per key here.
+    local sent = cjson.decode(blocks)
+    local offsets, sentMasks = sent[1], sent[2]
+    local args, masks = {}, {}
+    for j = 1, nc do
+      local i = candidates[j]
+      args[3 * j - 2] = 'GET'
+      args[3 * j - 1] = 'u32'
+      args[3 * j] = offsets[i]
+      masks[j] = sentMasks[i]
+    end
+    for g = 0, generations - 1 do
+      local key = base .. ':b:' .. (generation - g)
+      if rcall('EXISTS', key) == 1 then
+        for s = 1, nc, CHUNK do
+          local e = math.min(s + CHUNK - 1, nc)
+          local r = rcall('BITFIELD_RO', key, unpack(args, 3 * s - 2, 3 * e))
+          for j = 1, #r do
+            local m = masks[s + j - 1]
+            if bit.band(r[j], m) == m then
+              seen[s + j - 1] = true
+            end
           end
         end
       end

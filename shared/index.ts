@@ -40,6 +40,7 @@ export type {
   PartitionRef,
   WatermarkSnapshot,
 } from './checkpoints/types.ts';
+export type { BloomCopiesOptions } from './dedup/bloom/snapshots.ts';
 export { UnexpectedScriptReplyError } from './dedup/exact.ts';
 export {
   CacheUnavailableError,

@@ -1,7 +1,7 @@
 import type { Cluster, ClusterNode, ClusterOptions } from 'ioredis';
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
-import { evalScript, type RespClient } from './resp.ts';
+import { binaryClient, evalScript, type RespClient } from './resp.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from './script-runner.ts';
 
 /** Options of {@link RespClusterScriptRunner}. */
@@ -60,15 +60,28 @@ export class RespClusterScriptRunner implements ScriptRunner {
     if (!options.client) parseNodes(options.nodes as readonly string[]);
   }
 
-  public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  public run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    return this.#eval(script, keys, args, (client) => client);
+  }
+
+  public runBinary(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    return this.#eval(script, keys, args, binaryClient);
+  }
+
+  async #eval(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    view: (client: RespClient) => RespClient,
+  ): Promise<unknown> {
     const deadline = <T>(command: Promise<T>) => withDeadline(command, this.#timeoutMs);
-    if (this.#options.client) return evalScript(this.#options.client, script, keys, args, deadline);
+    if (this.#options.client) return evalScript(view(this.#options.client), script, keys, args, deadline);
     this.#cluster ??= this.#connect();
     const cluster = await this.#cluster;
     // Never queue a script behind a cluster that is not ready: it would run whenever the cluster
     // comes back, long after this call gave up. Fail now and let `onCacheUnavailable` decide.
     await this.#ready(cluster);
-    return evalScript(cluster, script, keys, args, deadline);
+    return evalScript(view(cluster), script, keys, args, deadline);
   }
 
   public async close(): Promise<void> {

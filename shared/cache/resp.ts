@@ -22,7 +22,25 @@ export interface RespRunnerOptions {
 export interface RespClient {
   evalsha(sha1: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
   eval(source: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
+  /** ioredis's variant with bulk replies as Buffers; without it the Bloom tier copies no bitmaps. */
+  evalshaBuffer?(sha1: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
+  /** ioredis's variant with bulk replies as Buffers. */
+  evalBuffer?(source: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown>;
   disconnect(): void;
+}
+
+/** The client's Buffer-reply commands in the shape evalScript calls; throws when it has none. */
+export function binaryClient(client: RespClient): RespClient {
+  const { evalshaBuffer, evalBuffer } = client;
+  if (typeof evalshaBuffer !== 'function' || typeof evalBuffer !== 'function')
+    throw new ConfigurationError(
+      'This RESP client has no evalshaBuffer/evalBuffer: it cannot copy binary replies.',
+    );
+  return {
+    evalsha: evalshaBuffer.bind(client),
+    eval: evalBuffer.bind(client),
+    disconnect: () => client.disconnect(),
+  };
 }
 
 /**
@@ -54,6 +72,15 @@ export class RespScriptRunner implements ScriptRunner {
   public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     this.#redis ??= this.#connect();
     return evalScript(await this.#redis, script, keys, args);
+  }
+
+  public async runBinary(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+  ): Promise<unknown> {
+    this.#redis ??= this.#connect();
+    return evalScript(binaryClient(await this.#redis), script, keys, args);
   }
 
   public async close(): Promise<void> {

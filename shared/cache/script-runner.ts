@@ -28,6 +28,12 @@ export interface ScriptRunner {
   /** `'upstash'`, `'resp'` or `'resp-cluster'`, for logs and metrics. */
   readonly kind: string;
   run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown>;
+  /**
+   * Like {@link ScriptRunner.run}, with bulk replies as Buffers, byte for byte: how the distributed
+   * Bloom tier copies its bitmaps (decision 0020). Absent where replies cannot carry binary
+   * (Upstash REST): the tier then tests its keys inside the claim script.
+   */
+  runBinary?(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown>;
   /** Closes connections the runner opened itself. */
   close(): Promise<void>;
 }

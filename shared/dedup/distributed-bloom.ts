@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.ts';
+import type { BloomCopiesOptions } from './bloom/snapshots.ts';
 
 /**
  * The distributed Bloom tier is register-blocked: all k bits of a key fall in one 32-bit word of
@@ -17,6 +18,13 @@ export interface DistributedBloomParams {
   readonly generationMs: number;
   /** Generations tested by claim (the horizon is about `generations × generationMs`). */
   readonly generations: number;
+  /**
+   * How claims test keys: against copies of the generations in the container (decision 0020), or
+   * `false`: inside the claim script, one BITFIELD sub-command per key. @default copies, re-read
+   * every dedup window less 16 min, where the cache returns binary replies (RESP) and the
+   * generations take at most 32 MiB
+   */
+  readonly copies?: false | BloomCopiesOptions;
 }
 
 /** A key's place in the distributed tier: its block and the bits it sets there. */
@@ -115,13 +123,13 @@ export function bloomBlockOf(
 }
 
 /** The block of the digest at `at` (bytes 0–3, little-endian, modulo the bitmap's blocks). */
-function blockAt(d: Uint8Array, at: number, blocks: number): number {
+export function blockAt(d: Uint8Array, at: number, blocks: number): number {
   const word = (d[at]! | (d[at + 1]! << 8) | (d[at + 2]! << 16) | (d[at + 3]! << 24)) >>> 0;
   return word % blocks;
 }
 
 /** The mask of the digest at `at`, as a signed 32-bit integer (Lua's `bit` library reads it so). */
-function maskAt(d: Uint8Array, at: number, k: number): number {
+export function maskAt(d: Uint8Array, at: number, k: number): number {
   let mask = 0;
   let bits = 0;
   // 96 bits in bytes 4..15 give 19 five-bit fields; k <= 12 distinct picks almost always fit. If

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { scripts } from '../../lua/scripts.generated.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from '../cache/script-runner.ts';
 import { ConfigurationError, MskGuardError } from '../errors.ts';
+import { BloomSnapshots, LONGEST_RUN_MS } from './bloom/snapshots.ts';
 import { type DistributedBloomParams, encodeBloomSet, encodeBloomTest } from './distributed-bloom.ts';
 
 /** Per-key result of a claim, as the claim script reports it. */
@@ -73,6 +74,7 @@ export class RedisDedupTier {
   readonly #base: string;
   readonly #windowMs: number;
   readonly #bloom: DistributedBloomParams | undefined;
+  readonly #snapshots: BloomSnapshots | undefined;
 
   public constructor(options: RedisDedupTierOptions) {
     if (!Number.isInteger(options.windowMs) || options.windowMs < 1000) {
@@ -82,6 +84,21 @@ export class RedisDedupTier {
     this.#base = options.baseKey;
     this.#windowMs = options.windowMs;
     this.#bloom = options.bloom;
+    if (options.bloom && options.bloom.copies !== false) {
+      const { refreshMs, maxBytes } = options.bloom.copies ?? {};
+      const safe = options.windowMs - LONGEST_RUN_MS;
+      if (refreshMs !== undefined && !(Number.isInteger(refreshMs) && refreshMs >= 0 && refreshMs <= safe)) {
+        throw new ConfigurationError(
+          `bloom copies: refreshMs must be a whole number of ms from 0 to the dedup window less 16 min (${safe}), ` +
+            `got ${refreshMs}: a key the exact tier forgot must have been completed before the copy was read.`,
+        );
+      }
+      this.#snapshots = new BloomSnapshots(options.runner, options.baseKey, options.bloom, {
+        safeAgeMs: safe,
+        maxAgeMs: refreshMs ?? safe,
+        ...(maxBytes === undefined ? {} : { maxBytes }),
+      });
+    }
   }
 
   /** Claims every key in one round trip; ids must be unique within the call. */
@@ -105,7 +122,7 @@ export class RedisDedupTier {
       );
     }
     const bloom = this.#bloom;
-    const reply = await this.#run(scripts.claim, [
+    const args = (bloomTest: ScriptArg): ScriptArg[] => [
       owner,
       String(Math.max(1, leaseMs)),
       String(this.#windowMs),
@@ -114,8 +131,16 @@ export class RedisDedupTier {
       options.mode,
       String(bloom?.generationMs ?? 0),
       String(bloom?.generations ?? 0),
-      bloom ? encodeBloomTest(keys, bloom) : '',
-    ]);
+      bloomTest,
+    ];
+    const flags = bloom && (await this.#snapshots?.flags(keys));
+    let reply = await this.#run(scripts.claim, args(flags || (bloom ? encodeBloomTest(keys, bloom) : '')));
+    if (bloom && isStale(reply)) {
+      // Redis's clock says the copies are too old (this container's clock stood still, a frozen
+      // Lambda): nothing was written; test in the script this time, read the copies next time.
+      this.#snapshots?.invalidate();
+      reply = await this.#run(scripts.claim, args(encodeBloomTest(keys, bloom)));
+    }
     if (!Array.isArray(reply) || typeof reply[0] !== 'string' || reply[0].length !== keys.length) {
       throw new UnexpectedScriptReplyError(`claim returned ${JSON.stringify(reply)?.slice(0, 200)}`);
     }
@@ -181,6 +206,11 @@ export class RedisDedupTier {
   #run(script: LuaScript, args: ScriptArg[]): Promise<unknown> {
     return this.#runner.run(script, [this.#base], args);
   }
+}
+
+/** The claim script's answer to flags from copies older than it accepts (claim-1.lua). */
+function isStale(reply: unknown): boolean {
+  return Array.isArray(reply) && reply.length === 1 && reply[0] === 'stale';
 }
 
 /** A new lease owner id: one per invocation (12 random bytes, base64url, never containing '#'). */

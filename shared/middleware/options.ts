@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
+import type { BloomCopiesOptions } from '../dedup/bloom/snapshots.ts';
 import { type DistributedBloomParams, sizeDistributedBloom } from '../dedup/distributed-bloom.ts';
 import { MAX_CACHE_SHARDS } from '../dedup/sharded.ts';
 import { ConfigurationError } from '../errors.ts';
@@ -54,7 +55,14 @@ export interface MskGuardOptions {
    */
   readonly distributedBloom?:
     | false
-    | { keysPerGeneration: number; generationMs?: number; generations?: number; bytesPerKey?: number };
+    | {
+        keysPerGeneration: number;
+        generationMs?: number;
+        generations?: number;
+        bytesPerKey?: number;
+        /** How claims test keys: copies of the generations in the container, or `false` (decision 0020). */
+        copies?: false | BloomCopiesOptions;
+      };
   /**
    * Redis hash tags the group's exact and Bloom tiers are spread over, by key digest: on a Redis
    * Cluster (ElastiCache, Valkey) each tag is one slot, so a group larger than one node can hold
@@ -142,6 +150,8 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
           bytesPerKey: bloomOption.bytesPerKey ?? 2,
           shards: cacheShards,
         });
+  const copies = bloomOption === false ? undefined : bloomOption.copies;
+  const bloomTier = bloom && copies !== undefined ? { ...bloom, copies } : bloom;
   const localFilter = {
     capacity: options.localFilter?.capacity ?? 200_000,
     falsePositiveRate: options.localFilter?.falsePositiveRate ?? 0.001,
@@ -153,7 +163,7 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
     leaseMarginMs,
     onCacheUnavailable,
     onMissingKey: options.onMissingKey ?? 'process',
-    bloom,
+    bloom: bloomTier,
     cacheShards,
     localFilter,
   };

@@ -10,7 +10,6 @@ import { clusterNodeUrls, stackEnv } from './stack.ts';
 /** A runner that counts the script calls it forwards (one call = one round trip on RESP). */
 export class CountingRunner implements ScriptRunner {
   public readonly calls: string[] = [];
-  public constructor(private readonly inner: ScriptRunner) {}
   public get kind(): string {
     return this.inner.kind;
   }
@@ -20,6 +19,17 @@ export class CountingRunner implements ScriptRunner {
    * columns, off while timing (stringifying 10,000 ids is itself work).
    */
   public bytes?: { request: number; reply: number };
+  /** Present when the inner runner has it (RESP): the Bloom tier's copies are read through it. */
+  public readonly runBinary?: ScriptRunner['runBinary'];
+
+  public constructor(private readonly inner: ScriptRunner) {
+    const binary = inner.runBinary?.bind(inner);
+    if (binary)
+      this.runBinary = (script, keys, args) => {
+        this.calls.push(script.name);
+        return binary(script, keys, args);
+      };
+  }
 
   public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     this.calls.push(script.name);

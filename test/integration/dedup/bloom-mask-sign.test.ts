@@ -2,7 +2,8 @@
 // 32-bit integers Lua's `bit` library works in, while BITFIELD reads and writes the block as u32.
 // A mask sent as the unsigned 2147483648 never equals `bit.band(word, mask)` (which is signed), so a
 // completed key whose mask has bit 31 would be missed: a Bloom false negative. A mask lost to 0 would
-// match every block: the opposite. Both write paths of complete-1.lua, through both adapters.
+// match every block: the opposite. Both write paths of complete-1.lua, through both adapters, and
+// both places a claim tests keys (the claim script, or copies of the generations: decision 0020).
 import { randomBytes } from 'node:crypto';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,14 +42,24 @@ async function completeThenForget(tier: RedisDedupTier, base: string, keys: Tier
   }
 }
 
+// Claims test keys in the claim script (Lua's signed `bit`), or against copies of the generations
+// read before each claim (decision 0020: JavaScript's signed 32-bit `&`).
+const TESTED = [
+  { where: 'in the claim script', copies: false as const },
+  { where: 'against copies of the generations', copies: { refreshMs: 0 } },
+];
+
 describe.each(
-  Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[],
-)('Bloom masks with bit 31 over %s', (adapter) => {
+  (Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[]).flatMap((adapter) =>
+    // Upstash REST has no binary replies: its claims always test in the script.
+    TESTED.filter((t) => t.copies === false || adapter === 'resp').map((tested) => ({ adapter, ...tested })),
+  ),
+)('Bloom masks with bit 31 over $adapter, tested $where', ({ adapter, copies }) => {
   const runner = ADAPTERS[adapter]();
   afterAll(() => runner.close());
   const tier = (params: Pick<DistributedBloomParams, 'blocks' | 'k'>) => {
     const base = `mskguard:{${uniqueName('sign')}}`;
-    const bloom = { ...params, generationMs: HOUR, generations: 2 };
+    const bloom = { ...params, generationMs: HOUR, generations: 2, copies };
     return { base, t: new RedisDedupTier({ runner, baseKey: base, windowMs: HOUR, bloom }) };
   };
 

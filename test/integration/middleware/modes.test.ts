@@ -154,7 +154,13 @@ function withReplay(records: KafkaRecordInput[], index: number): KafkaRecordInpu
   );
 }
 
-describe('replayed quarantined records', () => {
+// The distributed Bloom tier tests claims in the claim script, or against copies of its
+// generations (decision 0020), read here before every claim: aging out is simulated by deleting
+// the exact tier's keys, which a copy read a window earlier would not see.
+describe.each([
+  { where: 'in the claim script', copies: false as const },
+  { where: 'against copies of the generations', copies: { refreshMs: 0 } },
+])('replayed quarantined records, Bloom tested $where', ({ copies }) => {
   const { store, runner } = useCheckpointStore();
 
   /**
@@ -164,12 +170,14 @@ describe('replayed quarantined records', () => {
   async function afterAForgotten(options: Partial<MskGuardOptions> = {}) {
     const quarantined: QuarantineEntry[] = [];
     const group = uniqueName('grp');
+    const bloom = options.distributedBloom || { keysPerGeneration: 1_000_000 };
     const c = guardedConsumer({
       consumerGroup: group,
       cache: runner,
       mode: 'probabilistic',
       quarantine: { put: async (entries) => quarantined.push(...entries) },
       ...options,
+      distributedBloom: { ...bloom, copies },
     });
     await c.invoke(orders('orders', 0, 0, ['a']));
     expect(await forgetGroupKeys(group, 'x')).toBeGreaterThan(0);

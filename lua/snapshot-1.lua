@@ -1,0 +1,38 @@
+--[[
+  Reads the distributed Bloom tier's generation bitmaps whole, for a container that tests its
+  claims against a copy of them (shared/dedup/bloom/snapshots.ts, decision 0020): one call per
+  refresh, not per batch. The current generation is returned with Redis's own time, which the
+  caller hands back with the flags it tested, so that only Redis's clock says how old a copy is; a generation before the current one is
+  written no more (complete-1.lua sets bits in the current one only) and a copy of it is final.
+
+  Input:
+    KEYS[1]  base key of the consumer group ("mskguard:{group}").
+    ARGV[1]  Bloom generation length in ms.
+    ARGV[2]  Bloom generations tested by claim (the current one and the ones before it).
+    ARGV[3]  generations the caller holds a final copy of, comma-separated; may be empty.
+
+  Output: { generation, now, g1, bitmap1, g2, bitmap2, ... }
+    generation  the current generation (Redis time).
+    now         Redis time of the read, ms: the claim script refuses flags from copies read too
+                long before its own time (claim-1.lua, ARGV[9]).
+    gN, bitmapN each generation of the horizon the caller does not hold, newest first, with its
+                bitmap (false when it has none: no key completed in it).
+]]
+local genMs, generations = tonumber(ARGV[1]), tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local generation = math.floor(now / genMs)
+
+local held = {}
+for g in string.gmatch(ARGV[3], '[^,]+') do
+  held[tonumber(g)] = true
+end
+
+local reply = { generation, now }
+for g = generation, generation - generations + 1, -1 do
+  if g == generation or not held[g] then
+    reply[#reply + 1] = g
+    reply[#reply + 1] = redis.call('GET', KEYS[1] .. ':b:' .. g)
+  end
+end
+return reply

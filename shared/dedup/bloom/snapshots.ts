@@ -1,0 +1,187 @@
+import { scripts } from '../../../lua/scripts.generated.ts';
+import type { ScriptRunner } from '../../cache/script-runner.ts';
+import { ConfigurationError } from '../../errors.ts';
+import {
+  type BloomDigestSource,
+  blockAt,
+  type DistributedBloomParams,
+  maskAt,
+} from '../distributed-bloom.ts';
+
+/**
+ * The longest an invocation runs between claiming a key and completing it: Lambda's 15-minute
+ * limit, plus a minute for the settle after it. A key's Bloom bits are set at most this long
+ * after its claim.
+ */
+export const LONGEST_RUN_MS = 960_000;
+
+/** Bitmap bytes a container copies at most, over all generations: above it, claims test in Redis. */
+export const DEFAULT_SNAPSHOT_MAX_BYTES = 32 * 1024 * 1024;
+
+/** The least time a copy may be used for: below it, copies are not worth their reads. */
+const MIN_SAFE_AGE_MS = 60_000;
+
+/** Options of the Bloom tier's copies of its generations (decision 0020). */
+export interface BloomCopiesOptions {
+  /**
+   * How often the current generation is read again, in ms: at most the dedup window less 16 min
+   * (a key the exact tier may have forgotten was completed before the copy was read). 0 reads it
+   * before every claim. @default the dedup window less 16 min
+   */
+  readonly refreshMs?: number;
+  /** Bitmap bytes a container copies at most, over all generations. @default 32 MiB */
+  readonly maxBytes?: number;
+}
+
+/** Options of {@link BloomSnapshots}. */
+export interface BloomSnapshotOptions {
+  /**
+   * The oldest a copy may be, in Redis time, when a claim uses it: the exact window less
+   * {@link LONGEST_RUN_MS}. A key the exact tier may have forgotten was completed before a copy
+   * this recent was read, so its bits are in the copy (decision 0020). The claim script enforces
+   * it with its own clock. Below a minute: no copies.
+   */
+  readonly safeAgeMs: number;
+  /**
+   * How long a copy of the current generation is used before it is read again, by this
+   * container's clock: at most `safeAgeMs`. 0: read before every claim.
+   */
+  readonly maxAgeMs: number;
+  /** @default DEFAULT_SNAPSHOT_MAX_BYTES */
+  readonly maxBytes?: number;
+  /** A monotonic clock in ms. @default performance.now */
+  readonly now?: () => number;
+}
+
+/** A generation's bitmap as read (`null`: no key completed in it), and whether it can still change. */
+interface Copy {
+  readonly bitmap: Buffer | null;
+  readonly final: boolean;
+}
+
+/**
+ * The distributed Bloom tier's generations, copied whole into the container, so that a claim
+ * tests its keys here (nanoseconds per key) instead of one BITFIELD sub-command per key in the
+ * claim script, the tier's largest cost (decision 0008). A generation before the current one is
+ * written no more and is copied once; the current one is copied again once its copy is older
+ * than `maxAgeMs`: one extra round trip per refresh, none per batch. Off (claims test in Redis)
+ * when the runner cannot return binary replies (Upstash REST), when the generations would take
+ * more than `maxBytes`, or when the window leaves less than a minute of `safeAgeMs`.
+ */
+export class BloomSnapshots {
+  readonly #runner: ScriptRunner;
+  readonly #baseKey: string;
+  readonly #params: DistributedBloomParams;
+  readonly #maxAgeMs: number;
+  readonly #safeAgeMs: number;
+  readonly #now: () => number;
+  readonly #copies = new Map<number, Copy>();
+  /** The current generation and Redis's time at the last read, and when (this clock) it was sent. */
+  #read: { generation: number; redisMs: number; sentAt: number } | undefined;
+  #off: boolean;
+
+  public constructor(
+    runner: ScriptRunner,
+    baseKey: string,
+    params: DistributedBloomParams,
+    options: BloomSnapshotOptions,
+  ) {
+    this.#runner = runner;
+    this.#baseKey = baseKey;
+    this.#params = params;
+    this.#maxAgeMs = options.maxAgeMs;
+    this.#safeAgeMs = options.safeAgeMs;
+    this.#now = options.now ?? (() => performance.now());
+    const bytes = params.blocks * 4 * params.generations;
+    this.#off =
+      runner.runBinary === undefined ||
+      !(options.safeAgeMs >= MIN_SAFE_AGE_MS) ||
+      !(options.maxAgeMs >= 0 && options.maxAgeMs <= options.safeAgeMs) ||
+      bytes > (options.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES);
+  }
+
+  /** Whether claims are tested here (false: in the claim script). */
+  public get active(): boolean {
+    return !this.#off;
+  }
+
+  /** Forgets when the copies were read: the next {@link BloomSnapshots.flags} reads them again. */
+  public invalidate(): void {
+    this.#read = undefined;
+  }
+
+  /**
+   * The claim script's Bloom argument: "F<read at> <safe age> " (Redis time, for the script's
+   * check) and one byte per key, "1" where a copied generation of the horizon has all its bits.
+   * `undefined` when claims must test in Redis.
+   */
+  public async flags(keys: readonly BloomDigestSource[]): Promise<Buffer | undefined> {
+    if (this.#off) return undefined;
+    const age = this.#read === undefined ? Number.POSITIVE_INFINITY : this.#now() - this.#read.sentAt;
+    if (age > this.#maxAgeMs || this.#maxAgeMs === 0) {
+      try {
+        await this.#refresh();
+      } catch (error) {
+        // A client without Buffer replies (a custom RespClient): test in Redis from now on.
+        if (!(error instanceof ConfigurationError)) throw error;
+        this.#off = true;
+        return undefined;
+      }
+    }
+    const bitmaps = this.#horizon();
+    const { blocks, k } = this.#params;
+    const head = `F${this.#read!.redisMs} ${this.#safeAgeMs} `;
+    const out = Buffer.allocUnsafe(head.length + keys.length);
+    const o = out.write(head, 0, 'latin1');
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const d = key.slab ?? key.digest;
+      const at = key.slab === undefined ? 0 : (key.at ?? 0);
+      const offset = blockAt(d, at, blocks) * 4;
+      const mask = maskAt(d, at, k);
+      let seen = false;
+      for (let g = 0; g < bitmaps.length && !seen; g++) {
+        const bitmap = bitmaps[g]!;
+        // A bitmap ends after its last byte set: the words beyond read as zeros, as in BITFIELD.
+        seen = offset + 4 <= bitmap.length && (bitmap.readInt32BE(offset) & mask) === mask;
+      }
+      out[o + i] = seen ? 0x31 : 0x30;
+    }
+    return out;
+  }
+
+  /** The copies of the generations the claim script would test now, oldest dropped. */
+  #horizon(): Buffer[] {
+    const read = this.#read!;
+    // The generation now, from Redis's time into it at the read and this clock's time since.
+    const { generationMs } = this.#params;
+    const msInto = read.redisMs - read.generation * generationMs;
+    const current = read.generation + Math.floor((msInto + this.#now() - read.sentAt) / generationMs);
+    const bitmaps: Buffer[] = [];
+    for (const [generation, copy] of this.#copies) {
+      if (generation <= current - this.#params.generations) this.#copies.delete(generation);
+      else if (copy.bitmap !== null) bitmaps.push(copy.bitmap);
+    }
+    return bitmaps;
+  }
+
+  async #refresh(): Promise<void> {
+    const held = [...this.#copies].filter(([, copy]) => copy.final).map(([generation]) => generation);
+    const sentAt = this.#now();
+    const reply = (await this.#runner.runBinary!(
+      scripts.snapshot,
+      [this.#baseKey],
+      [String(this.#params.generationMs), String(this.#params.generations), held.join(',')],
+    )) as unknown[];
+    const generation = Number(reply[0]);
+    const redisMs = Number(reply[1]);
+    if (!Number.isSafeInteger(generation) || !Number.isSafeInteger(redisMs) || reply.length % 2 !== 0)
+      throw new TypeError(`snapshot returned ${String(reply).slice(0, 80)}`);
+    for (let r = 2; r < reply.length; r += 2) {
+      const g = Number(reply[r]);
+      const bitmap = reply[r + 1];
+      this.#copies.set(g, { bitmap: Buffer.isBuffer(bitmap) ? bitmap : null, final: g < generation });
+    }
+    this.#read = { generation, redisMs, sentAt };
+  }
+}
