@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
-import type { BloomCopiesOptions } from '../dedup/bloom/snapshots.ts';
+import { type BloomCopiesOptions, LONGEST_RUN_MS } from '../dedup/bloom/snapshots.ts';
 import { type DistributedBloomParams, sizeDistributedBloom } from '../dedup/distributed-bloom.ts';
 import { MAX_CACHE_SHARDS } from '../dedup/sharded.ts';
 import { ConfigurationError } from '../errors.ts';
@@ -151,6 +151,7 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
           shards: cacheShards,
         });
   const copies = bloomOption === false ? undefined : bloomOption.copies;
+  if (copies) checkBloomCopies(copies, dedupWindowMs);
   const bloomTier = bloom && copies !== undefined ? { ...bloom, copies } : bloom;
   const localFilter = {
     capacity: options.localFilter?.capacity ?? 200_000,
@@ -178,4 +179,24 @@ export function keyOptions(options: MskGuardOptions, epoch: number) {
     ...(options.keyFallback ? { fallback: options.keyFallback } : {}),
     ...(options.onMissingKey ? { onMissingKey: options.onMissingKey } : {}),
   };
+}
+
+/**
+ * Checked here, at creation: the tier is built on the first claim, where a configuration error
+ * would read as an unreachable cache and, under `onCacheUnavailable: 'degrade'`, go unnoticed.
+ */
+function checkBloomCopies(copies: BloomCopiesOptions, dedupWindowMs: number): void {
+  const safe = dedupWindowMs - LONGEST_RUN_MS;
+  const { refreshMs, maxBytes } = copies;
+  if (refreshMs !== undefined && !(Number.isInteger(refreshMs) && refreshMs >= 0 && refreshMs <= safe)) {
+    throw new ConfigurationError(
+      `mskGuard: distributedBloom.copies.refreshMs must be a whole number of ms from 0 to dedupWindowMs less 16 min ` +
+        `(${safe}), got ${String(refreshMs)}: a key the exact tier forgot must have been completed before the copy was read.`,
+    );
+  }
+  if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes > 0)) {
+    throw new ConfigurationError(
+      `mskGuard: distributedBloom.copies.maxBytes must be a positive whole number of bytes, got ${String(maxBytes)}`,
+    );
+  }
 }

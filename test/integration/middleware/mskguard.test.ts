@@ -286,4 +286,25 @@ describe('mskGuard options', () => {
     ).toThrow(ConfigurationError);
     void cache.close();
   });
+
+  it.each([
+    [
+      { refreshMs: 2_640_001 },
+      /copies.refreshMs must be a whole number of ms from 0 to dedupWindowMs less 16 min \(2640000\)/,
+    ],
+    [{ refreshMs: -1 }, /copies.refreshMs/],
+    [{ maxBytes: 0 }, /copies.maxBytes must be a positive whole number/],
+  ])('refuses Bloom copies %j at factory time, not as an unreachable cache at the first claim', (copies, message) => {
+    // Act
+    const act = () =>
+      mskGuard({
+        consumerGroup: 'g',
+        cache: ADAPTERS.upstash(),
+        distributedBloom: { keysPerGeneration: 1000, copies },
+      });
+
+    // Assess
+    expect(act).toThrow(ConfigurationError);
+    expect(act).toThrow(message);
+  });
 });
