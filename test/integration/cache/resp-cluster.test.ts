@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { onNode } from '#local/redis-cluster.ts';
 import { RespClusterScriptRunner } from '#shared/cache/resp-cluster.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import { slotOf, tagPerNode } from '#test/support/cluster.ts';
+import { ownerOf, slotOf, tagPerNode } from '#test/support/cluster.ts';
 import { freePort } from '#test/support/ports.ts';
 import { freshPortScript } from '#test/support/runners.ts';
 import { clusterNodeUrls } from '#test/support/stack.ts';
@@ -97,8 +97,9 @@ describe('RespClusterScriptRunner on the stack cluster', () => {
   });
 
   it('follows ASK while its slot migrates, then MOVED once it has moved', async () => {
-    // Prepare: the slot of a tag of this run only, owned by one node, moved to another.
-    const [from, tag] = [...(await tagPerNode(run)).entries()][0]!;
+    // Prepare: the slot of a tag of this run only, owned by one node, moved to another. The slot
+    // must hold no key of another suite: its owner refuses to give away a slot that holds keys.
+    const [from, tag] = await tagOfEmptySlot(`${run}-move`);
     const to = ports.find((p) => p !== from)!;
     const slot = await slotOf(`{${tag}}`);
     const keys = ['old', 'new', 'after'].map((k) => `mskguard:{${tag}}:${k}`);
@@ -139,6 +140,17 @@ describe('RespClusterScriptRunner on the stack cluster', () => {
     const ids = await nodeIds();
     for (const port of [to, from, ...ports.filter((p) => p !== to && p !== from)]) {
       await onNode(HOST, port, (n) => n.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', ids.get(to)!));
+    }
+  }
+
+  /** A tag whose slot holds no key now, and the node that owns it. */
+  async function tagOfEmptySlot(prefix: string): Promise<[number, string]> {
+    for (let i = 0; ; i++) {
+      const tag = `${prefix}-${i}`;
+      const slot = await slotOf(`{${tag}}`);
+      const owner = await ownerOf(slot);
+      const keys = await onNode(HOST, owner, (n) => n.call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)));
+      if (Number(keys) === 0) return [owner, tag];
     }
   }
 
