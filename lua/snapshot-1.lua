@@ -10,15 +10,17 @@
     ARGV[1]  Bloom generation length in ms.
     ARGV[2]  Bloom generations tested by claim (the current one and the ones before it).
     ARGV[3]  generations the caller holds a final copy of, comma-separated; may be empty.
+    ARGV[4]  bytes of a generation's bitmap at the caller's size (blocks × 4): only those are read,
+             so a bitmap left larger by an earlier configuration is not copied whole.
 
   Output: { generation, now, g1, bitmap1, g2, bitmap2, ... }
     generation  the current generation (Redis time).
     now         Redis time of the read, ms: the claim script refuses flags from copies read too
                 long before its own time (claim-1.lua, ARGV[9]).
     gN, bitmapN each generation of the horizon the caller does not hold, newest first, with its
-                bitmap (false when it has none: no key completed in it).
+                bitmap ("" when it has none: no key completed in it).
 ]]
-local genMs, generations = tonumber(ARGV[1]), tonumber(ARGV[2])
+local genMs, generations, bytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local generation = math.floor(now / genMs)
@@ -32,7 +34,7 @@ local reply = { generation, now }
 for g = generation, generation - generations + 1, -1 do
   if g == generation or not held[g] then
     reply[#reply + 1] = g
-    reply[#reply + 1] = redis.call('GET', KEYS[1] .. ':b:' .. g)
+    reply[#reply + 1] = redis.call('GETRANGE', KEYS[1] .. ':b:' .. g, 0, bytes - 1)
   end
 end
 return reply

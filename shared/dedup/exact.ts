@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { scripts } from '../../lua/scripts.generated.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from '../cache/script-runner.ts';
 import { ConfigurationError, MskGuardError } from '../errors.ts';
-import { BloomSnapshots, LONGEST_RUN_MS } from './bloom/snapshots.ts';
+import { BloomSnapshots, LONGEST_RUN_MS, MIN_SAFE_AGE_MS } from './bloom/snapshots.ts';
 import { type DistributedBloomParams, encodeBloomSet, encodeBloomTest } from './distributed-bloom.ts';
 
 /** Per-key result of a claim, as the claim script reports it. */
@@ -87,6 +87,11 @@ export class RedisDedupTier {
     if (options.bloom && options.bloom.copies !== false) {
       const { refreshMs, maxBytes } = options.bloom.copies ?? {};
       const safe = options.windowMs - LONGEST_RUN_MS;
+      if (refreshMs !== undefined && safe < MIN_SAFE_AGE_MS)
+        throw new ConfigurationError(
+          `bloom copies need a window of at least 17 min (${LONGEST_RUN_MS + MIN_SAFE_AGE_MS} ms), got ${options.windowMs}: ` +
+            'drop copies.refreshMs (claims then test in Redis) or set copies: false.',
+        );
       if (refreshMs !== undefined && !(Number.isInteger(refreshMs) && refreshMs >= 0 && refreshMs <= safe)) {
         throw new ConfigurationError(
           `bloom copies: refreshMs must be a whole number of ms from 0 to the dedup window less 16 min (${safe}), ` +

@@ -1,5 +1,6 @@
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import { ConfigurationError } from '../errors.ts';
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from './bloom/snapshots.ts';
 import type { DistributedBloomParams } from './distributed-bloom.ts';
 import { type ClaimStatus, type ClaimTicket, newOwner, RedisDedupTier, type TierKey } from './exact.ts';
 
@@ -65,9 +66,24 @@ export class ShardedDedupTier {
       throw new ConfigurationError(`cacheShards must be an integer from 1 to ${MAX_CACHE_SHARDS}, got ${n}`);
     }
     const { runner, windowMs, bloom } = options;
-    // Each shard holds about 1/n of the keys: its Bloom bitmap is 1/n of the group's (same bits per key).
+    // Each shard holds about 1/n of the keys: its Bloom bitmap is 1/n of the group's (same bits per
+    // key), and its copies get 1/n of the container's budget for them (decision 0020).
+    const copies = bloom?.copies;
     const shardBloom =
-      bloom && n > 1 ? { ...bloom, blocks: Math.max(64, Math.ceil(bloom.blocks / n)) } : bloom;
+      bloom && n > 1
+        ? {
+            ...bloom,
+            blocks: Math.max(64, Math.ceil(bloom.blocks / n)),
+            ...(copies === false
+              ? {}
+              : {
+                  copies: {
+                    ...copies,
+                    maxBytes: Math.floor((copies?.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES) / n),
+                  },
+                }),
+          }
+        : bloom;
     this.#windowMs = windowMs;
     this.#shards = Array.from(
       { length: n },

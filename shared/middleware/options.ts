@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
-import { type BloomCopiesOptions, LONGEST_RUN_MS } from '../dedup/bloom/snapshots.ts';
+import { type BloomCopiesOptions, LONGEST_RUN_MS, MIN_SAFE_AGE_MS } from '../dedup/bloom/snapshots.ts';
 import { type DistributedBloomParams, sizeDistributedBloom } from '../dedup/distributed-bloom.ts';
 import { MAX_CACHE_SHARDS } from '../dedup/sharded.ts';
 import { ConfigurationError } from '../errors.ts';
@@ -188,6 +188,12 @@ export function keyOptions(options: MskGuardOptions, epoch: number) {
 function checkBloomCopies(copies: BloomCopiesOptions, dedupWindowMs: number): void {
   const safe = dedupWindowMs - LONGEST_RUN_MS;
   const { refreshMs, maxBytes } = copies;
+  if (refreshMs !== undefined && safe < MIN_SAFE_AGE_MS) {
+    throw new ConfigurationError(
+      `mskGuard: distributedBloom.copies need a dedupWindowMs of at least 17 min (${LONGEST_RUN_MS + MIN_SAFE_AGE_MS}), ` +
+        `got ${dedupWindowMs}: drop copies.refreshMs (claims then test in Redis) or set copies: false.`,
+    );
+  }
   if (refreshMs !== undefined && !(Number.isInteger(refreshMs) && refreshMs >= 0 && refreshMs <= safe)) {
     throw new ConfigurationError(
       `mskGuard: distributedBloom.copies.refreshMs must be a whole number of ms from 0 to dedupWindowMs less 16 min ` +

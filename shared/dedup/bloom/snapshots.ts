@@ -19,7 +19,10 @@ export const LONGEST_RUN_MS = 960_000;
 export const DEFAULT_SNAPSHOT_MAX_BYTES = 32 * 1024 * 1024;
 
 /** The least time a copy may be used for: below it, copies are not worth their reads. */
-const MIN_SAFE_AGE_MS = 60_000;
+export const MIN_SAFE_AGE_MS = 60_000;
+
+/** After a read of the copies failed, how long claims test in Redis before it is tried again. */
+const RETRY_READ_MS = 60_000;
 
 /** Options of the Bloom tier's copies of its generations (decision 0020). */
 export interface BloomCopiesOptions {
@@ -29,7 +32,7 @@ export interface BloomCopiesOptions {
    * before every claim. @default the dedup window less 16 min
    */
   readonly refreshMs?: number;
-  /** Bitmap bytes a container copies at most, over all generations. @default 32 MiB */
+  /** Bitmap bytes a container copies at most, over all generations and cache shards. @default 32 MiB */
   readonly maxBytes?: number;
 }
 
@@ -76,8 +79,10 @@ export class BloomSnapshots {
   readonly #safeAgeMs: number;
   readonly #now: () => number;
   readonly #copies = new Map<number, Copy>();
-  /** The current generation and Redis's time at the last read, and when (this clock) it was sent. */
-  #read: { generation: number; redisMs: number; sentAt: number } | undefined;
+  /** The current generation and Redis's time at the last read, and when (this clock) it was sent and answered. */
+  #read: { generation: number; redisMs: number; sentAt: number; receivedAt: number } | undefined;
+  /** After a failed read: not before this (this clock). */
+  #retryAt = Number.NEGATIVE_INFINITY;
   #off: boolean;
 
   public constructor(
@@ -117,17 +122,21 @@ export class BloomSnapshots {
    */
   public async flags(keys: readonly BloomDigestSource[]): Promise<Buffer | undefined> {
     if (this.#off) return undefined;
-    const age = this.#read === undefined ? Number.POSITIVE_INFINITY : this.#now() - this.#read.sentAt;
-    if (age > this.#maxAgeMs || this.#maxAgeMs === 0) {
+    const now = this.#now();
+    const age = this.#read === undefined ? Number.POSITIVE_INFINITY : now - this.#read.sentAt;
+    if ((age > this.#maxAgeMs || this.#maxAgeMs === 0) && now >= this.#retryAt) {
       try {
         await this.#refresh();
       } catch (error) {
         // A client without Buffer replies (a custom RespClient): test in Redis from now on.
-        if (!(error instanceof ConfigurationError)) throw error;
-        this.#off = true;
-        return undefined;
+        if (error instanceof ConfigurationError) this.#off = true;
+        // Any other failure (a read slower than the cache timeout, a blip): this claim tests in
+        // Redis, or on the copies already held (the claim script still checks their age), and
+        // the read is tried again a minute later, not before every claim.
+        else this.#retryAt = this.#now() + RETRY_READ_MS;
       }
     }
+    if (this.#off || this.#read === undefined) return undefined;
     const bitmaps = this.#horizon();
     const { blocks, k } = this.#params;
     const head = `F${this.#read!.redisMs} ${this.#safeAgeMs} `;
@@ -156,7 +165,10 @@ export class BloomSnapshots {
     // The generation now, from Redis's time into it at the read and this clock's time since.
     const { generationMs } = this.#params;
     const msInto = read.redisMs - read.generation * generationMs;
-    const current = read.generation + Math.floor((msInto + this.#now() - read.sentAt) / generationMs);
+    // Counted from when the reply arrived: Redis read its time before that, so the estimate can
+    // only lag, and a late estimate keeps a generation the script has dropped (a wider horizon),
+    // never drops one it still tests.
+    const current = read.generation + Math.floor((msInto + this.#now() - read.receivedAt) / generationMs);
     const bitmaps: Buffer[] = [];
     for (const [generation, copy] of this.#copies) {
       if (generation <= current - this.#params.generations) this.#copies.delete(generation);
@@ -171,17 +183,28 @@ export class BloomSnapshots {
     const reply = (await this.#runner.runBinary!(
       scripts.snapshot,
       [this.#baseKey],
-      [String(this.#params.generationMs), String(this.#params.generations), held.join(',')],
+      [
+        String(this.#params.generationMs),
+        String(this.#params.generations),
+        held.join(','),
+        String(this.#params.blocks * 4),
+      ],
     )) as unknown[];
+    const receivedAt = this.#now();
     const generation = Number(reply[0]);
     const redisMs = Number(reply[1]);
     if (!Number.isSafeInteger(generation) || !Number.isSafeInteger(redisMs) || reply.length % 2 !== 0)
       throw new TypeError(`snapshot returned ${String(reply).slice(0, 80)}`);
     for (let r = 2; r < reply.length; r += 2) {
-      const g = Number(reply[r]);
       const bitmap = reply[r + 1];
-      this.#copies.set(g, { bitmap: Buffer.isBuffer(bitmap) ? bitmap : null, final: g < generation });
+      // A client that decodes replies to strings would make every copy look empty: no copies then.
+      if (!Buffer.isBuffer(bitmap))
+        throw new ConfigurationError(
+          'The cache client returned a bitmap as text, not bytes: Bloom copies are off.',
+        );
+      const g = Number(reply[r]);
+      this.#copies.set(g, { bitmap: bitmap.length > 0 ? bitmap : null, final: g < generation });
     }
-    this.#read = { generation, redisMs, sentAt };
+    this.#read = { generation, redisMs, sentAt, receivedAt };
   }
 }

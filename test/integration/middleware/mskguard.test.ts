@@ -294,12 +294,18 @@ describe('mskGuard options', () => {
     ],
     [{ refreshMs: -1 }, /copies.refreshMs/],
     [{ maxBytes: 0 }, /copies.maxBytes must be a positive whole number/],
-  ])('refuses Bloom copies %j at factory time, not as an unreachable cache at the first claim', (copies, message) => {
+    [
+      { refreshMs: 0, dedupWindowMs: 900_000 },
+      /copies need a dedupWindowMs of at least 17 min \(1020000\), got 900000/,
+    ],
+  ])('refuses Bloom copies %j at factory time, not as an unreachable cache at the first claim', (settings, message) => {
     // Act
+    const { dedupWindowMs, ...copies } = settings as { dedupWindowMs?: number; refreshMs?: number };
     const act = () =>
       mskGuard({
         consumerGroup: 'g',
         cache: ADAPTERS.upstash(),
+        ...(dedupWindowMs ? { dedupWindowMs } : {}),
         distributedBloom: { keysPerGeneration: 1000, copies },
       });
 
