@@ -16,7 +16,7 @@
  * the run.
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
 import middy from '@middy/core';
@@ -28,13 +28,14 @@ import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
-import { encodeKafkaEvent, type KafkaRecordInput } from '#shared/msk/index.ts';
+import { encodeKafkaEvent } from '#shared/msk/index.ts';
 import { fakeContext } from '#test/support/guarded.ts';
 import { CountingRunner } from '#test/support/runners.ts';
 import { BENCH_BLOOM } from './bloom-params.ts';
 import { batchSizes, implFilter, previousBucketKeys, steadyStateRate } from './dedup-cli.ts';
 import { clusterNodes, fillGroup, type GroupFill, RedisCounters, steadyStateKeys } from './dedup-fill.ts';
 import { dedupTables } from './dedup-report.ts';
+import { DUPLICATE_SHARE, PARTITIONS, workload } from './dedup-workload.ts';
 import { allocatedBytes } from './heap.ts';
 import type { BenchContext } from './main.ts';
 import { benchStack, cleanUpBenchKeys, deleteClusterBenchKeys } from './stack.ts';
@@ -42,52 +43,12 @@ import { median, type Row, type Table } from './table.ts';
 
 /** The dedup window the guards run with (mskGuard's default): one bucket hash per window of Redis time. */
 const WINDOW_MS = 3_600_000;
-const DUPLICATE_SHARE = 0.17;
-const PARTITIONS = 3;
 /** The row over the stack's Redis Cluster, run only when named in --impls. */
 export const CLUSTER_IMPL = 'mskguard-cluster-shards3';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_IDEMPOTENCY_DISABLED = 'false';
-
-/**
- * Idempotency keys of one run: UUID-shaped (36 characters, the most common business id), unique to
- * the run, the duplicate or new kind and the index. The run's name is hashed rather than spelled
- * out: keys of 50+ bytes, as `${run}-new-${i}` made, take the per-key path of decision 0007 (their
- * frame's tail needs a second SHA-256 block), which is not the key users usually send.
- */
-export function benchKeys(run: string): (kind: 'dup' | 'new', i: number) => string {
-  const tag = createHash('sha256').update(run).digest('hex');
-  const head = `${tag.slice(0, 8)}-${tag.slice(8, 12)}-4${tag.slice(12, 15)}-`;
-  return (kind, i) =>
-    `${head}${kind === 'dup' ? 'a' : 'b'}${tag.slice(15, 18)}-${i.toString(16).padStart(12, '0')}`;
-}
-
-/** One batch's records: `seed` completes the duplicates' keys beforehand (untimed). */
-function workload(size: number, run: string): { seed: KafkaRecordInput[]; batch: KafkaRecordInput[] } {
-  const dupes = Math.round(size * DUPLICATE_SHARE);
-  const record = (key: string, partition: number, offset: number): KafkaRecordInput => ({
-    topic: 'orders',
-    partition,
-    offset,
-    key: key,
-    value: JSON.stringify({ orderId: key, amount: 42 }),
-    headers: [{ name: 'idempotency-key', value: key }],
-  });
-  const keyOf = benchKeys(run);
-  const seed: KafkaRecordInput[] = [];
-  const batch: KafkaRecordInput[] = [];
-  for (let i = 0; i < size; i++) {
-    const partition = i % PARTITIONS;
-    const offset = 1_000_000 + Math.floor(i / PARTITIONS);
-    const key = keyOf(i < dupes ? 'dup' : 'new', i);
-    batch.push(record(key, partition, offset));
-    // Half the duplicates were delivered before at these same offsets, half at other offsets.
-    if (i < dupes) seed.push(record(key, partition, i % 2 === 0 ? offset : offset - 500_000));
-  }
-  return { seed, batch };
-}
 
 /** One mskguard configuration the bench measures: its row name, cache adapter and extra options. */
 interface GuardSetup {
