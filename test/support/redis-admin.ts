@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Redis as IORedis } from 'ioredis';
 import { clusterAdmin } from './cluster.ts';
 import { TEST_REDIS } from './runners.ts';
@@ -57,4 +58,18 @@ async function deleteMatching(node: IORedis, pattern: string): Promise<number> {
  */
 export function isKeyField(field: string): boolean {
   return !/^[#@~!]/.test(field);
+}
+
+/** Redis's clock in ms: buckets and Bloom generations follow it, not this process's clock. */
+export async function redisNowMs(): Promise<number> {
+  const admin = new IORedis(stackEnv().REDIS_URL);
+  const [s, us] = await admin.time();
+  admin.disconnect();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+}
+
+/** Waits, if need be, until Redis's clock is at least `marginMs` before the end of a bucket. */
+export async function clearOfBucketEnd(windowMs: number, marginMs: number): Promise<void> {
+  const into = (await redisNowMs()) % windowMs;
+  if (into > windowMs - marginMs) await sleep(windowMs - into + 20);
 }
