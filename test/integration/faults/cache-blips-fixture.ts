@@ -1,13 +1,12 @@
-// The cache-blip fault suite (issue 17; G1, G2, G4, G5): Toxiproxy between the cache clients and
-// the real Redis and REST endpoint cuts a reply after the script ran, drops a request, adds latency
-// above the client's timeout, makes the REST endpoint stop answering, or takes the cache away for
-// 2 s in the middle of a run of many batches. A Lambda poller simulator with the ESM's default
-// retry budget (3 retries, no pause between them: decision 0011) drives the guarded consumer,
-// with DynamoDB Local checkpoints. Each scenario must end with every key's effect exactly once,
-// nothing lost and nothing sent to the on-failure destination.
+// What both cache-blip test files share (cache-blips.lost-replies.test.ts and
+// cache-blips.outages.test.ts): the suite's own Toxiproxy proxies in front of the real Redis and
+// REST endpoint, a cache runner a fault can be armed on, the guarded consumer, and `run`, which
+// drives it through a Lambda poller simulator with the ESM's default retry budget (3 retries, no
+// pause between them: decision 0011), asserts every key's effect exactly once, nothing lost and
+// nothing sent to the on-failure destination, and adds the scenario's row to the file's table.
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { ToxiproxyClient } from '#local/toxiproxy.ts';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from '#shared/cache/script-runner.ts';
@@ -19,7 +18,7 @@ import { LambdaSimulator } from '#test/support/lambda-sim.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { stackVar, uniqueName } from '#test/support/stack.ts';
 
-type Adapter = 'resp' | 'upstash';
+export type Adapter = 'resp' | 'upstash';
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 interface Armed {
@@ -43,7 +42,7 @@ interface Active {
  * fault is being set up join it, as they would meet the same outage, and `after` runs once they
  * all settled.
  */
-class ArmedRunner implements ScriptRunner {
+export class ArmedRunner implements ScriptRunner {
   public constructor(
     private readonly inner: ScriptRunner,
     private readonly slot: { armed?: Armed | undefined; active?: Active | undefined } = {},
@@ -100,9 +99,14 @@ interface Row {
   waitMs: number;
   onFailure: number;
 }
-const table: Row[] = [];
 
-describe('cache blips: one effect per key, nothing lost, nothing to on-failure', () => {
+/**
+ * For the `describe` of a cache-blip test file: the checkpoint store, the suite's proxies (created
+ * before its tests, deleted after them, when the file's table of scenarios is printed under
+ * `title`), and the helpers that run a scenario through them.
+ */
+export function useCacheBlipsFixture(title: string) {
+  const table: Row[] = [];
   const { store } = useCheckpointStore();
   const toxi = ToxiproxyClient.fromEnv();
   // This suite's own proxies (ephemeral ports), so its toxics never touch another suite's traffic.
@@ -123,7 +127,7 @@ describe('cache blips: one effect per key, nothing lost, nothing to on-failure',
     await toxi.deleteProxy(proxies.resp);
     await toxi.deleteProxy(proxies.upstash);
     process.stdout.write(
-      `\ncache blips\n${['scenario'.padEnd(44), 'adapter', 'invocations', 'failed', 'keys', 'min', 'max', 'lost', 'longest wait ms', 'on-failure'].join('\t')}\n${table
+      `\n${title}\n${['scenario'.padEnd(44), 'adapter', 'invocations', 'failed', 'keys', 'min', 'max', 'lost', 'longest wait ms', 'on-failure'].join('\t')}\n${table
         .map((r) =>
           [
             r.scenario.padEnd(44),
@@ -264,111 +268,5 @@ describe('cache blips: one effect per key, nothing lost, nothing to on-failure',
     return row;
   }
 
-  /** The reply of the next call of `script` is cut after the server ran it (limit_data 0 downstream). */
-  const cutReply =
-    (script: string, adapter: Adapter, at = 1) =>
-    (i: number, runner: ArmedRunner) => {
-      if (i !== at) return;
-      const name = proxies[adapter];
-      runner.arm(
-        script,
-        () =>
-          toxi.addToxic(name, {
-            type: 'limit_data',
-            name: 'cut',
-            stream: 'downstream',
-            attributes: { bytes: 0 },
-          }),
-        () => toxi.removeToxic(name, 'cut'),
-      );
-    };
-  /** The next call of `script` finds the cache gone (the proxy refuses connections). */
-  const outageDuring =
-    (script: string, adapter: Adapter, at = 1) =>
-    (i: number, runner: ArmedRunner) => {
-      if (i !== at) return;
-      const name = proxies[adapter];
-      runner.arm(
-        script,
-        async () => {
-          await toxi.disable(name);
-          // Until the client has seen its connection closed: the call must not slip through first.
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        },
-        () => toxi.enable(name),
-      );
-    };
-
-  describe.each(['resp', 'upstash'] as const)('over %s', (adapter) => {
-    it.each([
-      'claim',
-      'complete',
-    ])('the connection resets after the %s ran, before its reply', async (script) => {
-      await run(`reply of ${script} lost`, adapter, { between: cutReply(script, adapter) });
-    });
-
-    it('the connection resets after the release ran, before its reply', async () => {
-      await run('reply of release lost', adapter, {
-        failOnce: ['k4'],
-        between: cutReply('release', adapter),
-      });
-    });
-
-    it('the cache is unreachable when the failed records are given back (the reproduction)', async () => {
-      // k4 fails in the first invocation; the call that gives its partition's leases back then
-      // finds the cache gone.
-      const row = await run('release never arrives, same container', adapter, {
-        failOnce: ['k4'],
-        between: outageDuring('complete', adapter, 0),
-      });
-      // The redelivery is processed by the next delivery: the late settlement freed the keys first.
-      expect(row.failed).toBe(1);
-    });
-
-    it('a 2-second outage in the middle of a run of many batches', async () => {
-      const name = proxies[adapter];
-      await run('2 s outage amid many batches', adapter, {
-        records: 300,
-        between: async (i) => {
-          if (i !== 5) return;
-          await toxi.disable(name);
-          setTimeout(() => void toxi.enable(name), 2000);
-        },
-      });
-    });
-
-    it('latency rises above the client timeout for one invocation', async () => {
-      const name = proxies[adapter];
-      await run('latency above the timeout', adapter, {
-        between: async (i) => {
-          if (i === 1)
-            await toxi.addToxic(name, { type: 'latency', name: 'slow', attributes: { latency: 1500 } });
-          if (i === 2) await toxi.removeToxic(name, 'slow');
-        },
-      });
-    });
-  });
-
-  it('a new container meets the leases a blip left behind and waits them out', async () => {
-    // The invocation that held them failed its records and could not give the leases back; the
-    // retries land in new containers, so only lease waits (within each one's time) can free them.
-    const row = await run('release never arrives, new containers', 'resp', {
-      container: 'new',
-      failOnce: ['k4'],
-      between: outageDuring('complete', 'resp', 0),
-    });
-    // The handler's failure, then at least one delivery that waited its whole budget: the leases
-    // were held, and the retries still ended before the budget (nothing to on-failure, above).
-    expect(row.failed).toBeGreaterThanOrEqual(2);
-  });
-
-  it('the REST endpoint stops answering for one invocation', async () => {
-    await run('REST endpoint times out', 'upstash', {
-      between: async (i) => {
-        if (i === 1)
-          await toxi.addToxic(proxies.upstash, { type: 'timeout', name: 'hang', attributes: { timeout: 0 } });
-        if (i === 2) await toxi.removeToxic(proxies.upstash, 'hang');
-      },
-    });
-  });
-});
+  return { toxi, proxies, run };
+}
