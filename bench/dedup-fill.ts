@@ -203,6 +203,9 @@ export async function fillGroup(
       previousBucket: fill.steady.previous,
       currentBucket: fill.steady.current,
       bytesPerKey: Math.round((bytes / keys) * 10) / 10,
+      // What the Redis held before: another group's millions of fields make these lookups slower
+      // (decision 0008, fifth pass), so a reader must know the node was not empty.
+      otherMB: Math.round(before / 1_048_576),
       fillSeconds,
     };
   } finally {

@@ -18,6 +18,7 @@ const STEADY_COLUMNS: readonly Column[] = [
   { key: 'bytesPerKey', header: 'B/key', align: 'right' },
   { key: 'redisMs', header: 'Redis ms', align: 'right' },
   { key: 'fillSeconds', header: 'fill s', align: 'right' },
+  { key: 'otherMB', header: 'other MB', align: 'right' },
 ];
 
 /** The tables of a run: the Powertools ratio only when both its rows ran (an A/B run of mskguard alone prints one). */
@@ -49,6 +50,7 @@ export function dedupTables(rows: readonly Row[], shape: DedupRunShape): Table[]
             'previous/current bucket: keys the group held in its two buckets before the first batch (filled by the claim and complete scripts)',
             'B/key: INFO memory used_memory after the fill minus before, over the keys filled (summed over the nodes of a cluster)',
             'Redis ms: INFO commandstats usec of EVAL + EVALSHA around the timed batch (claim + complete), median',
+            'other MB: INFO memory used_memory before the fill: data the node already held; lookups are slower on a fuller node',
           ]
         : []),
     ],

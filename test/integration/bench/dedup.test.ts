@@ -61,6 +61,9 @@ describe('dedup bench --steady-state', () => {
       expect(row.bytesPerKey as number).toBeGreaterThan(40);
       expect(row.bytesPerKey as number).toBeLessThan(200);
       expect(row.redisMs as number).toBeGreaterThan(0);
+      // What the node held before the fill, from INFO (a number: the column is never left empty).
+      expect(typeof row.otherMB).toBe('number');
+      expect(row.otherMB as number).toBeGreaterThanOrEqual(0);
       // 200 ids of 22 characters at least, in the claim.
       expect(row.requestKB as number).toBeGreaterThan((200 * 22) / 1024);
       expect(row.replyKB as number).toBeGreaterThan(0);
