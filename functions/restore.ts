@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigurationError } from '../shared/errors.ts';
 import { createRestoreHandler } from '../shared/restore/lambda.ts';
 import { FUNCTION_ENV, type RestoreTarget } from '../shared/runtime/function-env.ts';
+import { kafkaAuthFromEnv } from '../shared/runtime/kafka-auth-env.ts';
 
 /**
  * The restore Lambda (cdk/constructs/restore-function.ts): the engine of `mskguard restore`, run
@@ -23,10 +24,7 @@ function required(name: keyof typeof FUNCTION_ENV, fallback: string): string {
   return value;
 }
 
-const auth = env('KAFKA_AUTH', 'KAFKA_AUTH') ?? 'none';
-if (auth !== 'none' && auth !== 'iam' && auth !== 'scram') {
-  throw new ConfigurationError(`${FUNCTION_ENV.KAFKA_AUTH}=${auth}: one of none, iam, scram.`);
-}
+const auth = kafkaAuthFromEnv(env('KAFKA_AUTH', 'KAFKA_AUTH'), 'restore');
 const targets = env('RESTORE_TARGETS', 'RESTORE_TARGETS');
 const scramSecretArn = env('KAFKA_SECRET_ARN', 'KAFKA_SECRET_ARN');
 const region = process.env.AWS_REGION;

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../shared/errors.ts';
 import { FUNCTION_ENV } from '../shared/runtime/function-env.ts';
+import { kafkaAuthFromEnv } from '../shared/runtime/kafka-auth-env.ts';
 import { createWatchdogHandler, parseTargets, WATCHDOG_ENV } from '../shared/watchdog/lambda.ts';
 
 /**
@@ -14,10 +15,7 @@ function required(name: string): string {
   return value;
 }
 
-const auth = process.env[FUNCTION_ENV.KAFKA_AUTH] ?? 'none';
-if (auth !== 'none' && auth !== 'iam' && auth !== 'scram') {
-  throw new ConfigurationError(`${FUNCTION_ENV.KAFKA_AUTH}=${auth}: one of none, iam, scram.`);
-}
+const auth = kafkaAuthFromEnv(process.env[FUNCTION_ENV.KAFKA_AUTH], 'watchdog');
 const scramSecretArn = process.env[FUNCTION_ENV.KAFKA_SECRET_ARN];
 const region = process.env.AWS_REGION;
 
