@@ -2,36 +2,21 @@
 // OffsetWriter, not admin.setOffsets; when the broker refuses the commit because a member joined
 // after the group was seen Empty, nothing was written, so the ESM is re-enabled (not left disabled)
 // and the result is `refused` with GroupActiveError. The Lambda API is mocked.
-import {
-  GetEventSourceMappingCommand,
-  LambdaClient,
-  UpdateEventSourceMappingCommand,
-} from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GroupActiveError } from '#shared/restore/errors.ts';
 import { EventSourceMappingToggle } from '#shared/restore/esm.ts';
 import { executePlan } from '#shared/restore/execute.ts';
-import type { RestoreAdmin, RestorePlan } from '#shared/restore/types.ts';
+import type { RestoreAdmin } from '#shared/restore/types.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
+import { esmStates, lambda, plan as planOf, updates } from './execute-fixtures.ts';
 
-const UUID = '6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88';
-const lambda = mockClient(LambdaClient);
 afterEach(() => lambda.reset());
 
-const plan: RestorePlan = {
-  restoreId: 'r-1',
-  group: 'g',
-  topic: 'orders',
+/** An offsets-file plan of an Empty group: targets 10 and 11, 5 committed. */
+const plan = planOf({
   strategy: 'file',
-  mode: 'recover',
-  at: null,
-  clamp: false,
-  esmUuid: UUID,
-  requestedBy: 'test',
-  plannedAt: '2025-03-01T12:00:00.000Z',
   groupState: 'Empty',
-  members: [],
   rows: [0, 1].map((partition) => ({
     partition,
     committed: 5,
@@ -45,10 +30,7 @@ const plan: RestorePlan = {
     clamped: false,
     problem: null,
   })),
-  considered: [],
-  warnings: [],
-  refusals: [],
-};
+});
 
 function deps(commit: (partitions: readonly { partition: number; offset: string }[]) => Promise<void>) {
   const committed = new Map<number, number>();
@@ -93,16 +75,10 @@ function deps(commit: (partitions: readonly { partition: number; offset: string 
   };
 }
 
-function esm(): void {
-  let chain = lambda.on(GetEventSourceMappingCommand);
-  for (const State of ['Enabled', 'Disabled', 'Enabled']) chain = chain.resolvesOnce({ State });
-  lambda.on(UpdateEventSourceMappingCommand).resolves({});
-}
-
 describe('executePlan with an OffsetWriter', () => {
   it('commits every target in one call through the writer, verifies, re-enables the ESM', async () => {
     // Prepare
-    esm();
+    esmStates('Enabled', 'Disabled', 'Enabled');
     const calls: unknown[] = [];
 
     // Act
@@ -123,7 +99,7 @@ describe('executePlan with an OffsetWriter', () => {
 
   it('re-enables the ESM and reports refused when the broker refuses the commit (a member joined)', async () => {
     // Prepare
-    esm();
+    esmStates('Enabled', 'Disabled', 'Enabled');
 
     // Act
     const result = await executePlan(
@@ -136,9 +112,6 @@ describe('executePlan with an OffsetWriter', () => {
     // Assess
     expect([result.status, result.error?.name, result.applied]).toEqual(['refused', 'GroupActiveError', []]);
     expect(result.esm).toMatchObject({ reenabled: true, leftDisabled: false });
-    expect(lambda.commandCalls(UpdateEventSourceMappingCommand).map((c) => c.args[0].input.Enabled)).toEqual([
-      false,
-      true,
-    ]);
+    expect(updates()).toEqual([false, true]);
   });
 });
