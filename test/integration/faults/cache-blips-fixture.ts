@@ -268,5 +268,22 @@ export function useCacheBlipsFixture(title: string) {
     return row;
   }
 
-  return { toxi, proxies, run };
+  /**
+   * A `between` hook that, before invocation `at`, arms a fault on the adapter's proxy for the next
+   * call of `script`: `fault(proxy)` gives what to do before the call and what undoes it after.
+   */
+  const faultAt =
+    (
+      script: string,
+      adapter: Adapter,
+      at: number,
+      fault: (proxy: string) => { before: () => Promise<unknown>; after: () => Promise<unknown> },
+    ) =>
+    (i: number, runner: ArmedRunner) => {
+      if (i !== at) return;
+      const { before, after } = fault(proxies[adapter]);
+      runner.arm(script, before, after);
+    };
+
+  return { toxi, proxies, run, faultAt };
 }

@@ -5,29 +5,23 @@
 // an outage, latency above the timeout and a silent REST endpoint: cache-blips.outages.test.ts;
 // the proxies, the guarded consumer and the poller simulator both use: cache-blips-fixture.ts.
 import { describe, it } from 'vitest';
-import { type Adapter, type ArmedRunner, useCacheBlipsFixture } from './cache-blips-fixture.ts';
+import { type Adapter, useCacheBlipsFixture } from './cache-blips-fixture.ts';
 
 describe('cache blips: one effect per key, nothing lost, nothing to on-failure', () => {
-  const { toxi, proxies, run } = useCacheBlipsFixture('cache blips: lost replies');
+  const { toxi, run, faultAt } = useCacheBlipsFixture('cache blips: lost replies');
 
   /** The reply of the next call of `script` is cut after the server ran it (limit_data 0 downstream). */
-  const cutReply =
-    (script: string, adapter: Adapter, at = 1) =>
-    (i: number, runner: ArmedRunner) => {
-      if (i !== at) return;
-      const name = proxies[adapter];
-      runner.arm(
-        script,
-        () =>
-          toxi.addToxic(name, {
-            type: 'limit_data',
-            name: 'cut',
-            stream: 'downstream',
-            attributes: { bytes: 0 },
-          }),
-        () => toxi.removeToxic(name, 'cut'),
-      );
-    };
+  const cutReply = (script: string, adapter: Adapter, at = 1) =>
+    faultAt(script, adapter, at, (proxy) => ({
+      before: () =>
+        toxi.addToxic(proxy, {
+          type: 'limit_data',
+          name: 'cut',
+          stream: 'downstream',
+          attributes: { bytes: 0 },
+        }),
+      after: () => toxi.removeToxic(proxy, 'cut'),
+    }));
 
   describe.each(['resp', 'upstash'] as const)('over %s', (adapter) => {
     it.each([

@@ -7,27 +7,21 @@
 // lost after the script ran: cache-blips.lost-replies.test.ts; the proxies, the guarded consumer
 // and the poller simulator both use: cache-blips-fixture.ts.
 import { describe, expect, it } from 'vitest';
-import { type Adapter, type ArmedRunner, useCacheBlipsFixture } from './cache-blips-fixture.ts';
+import { type Adapter, useCacheBlipsFixture } from './cache-blips-fixture.ts';
 
 describe('cache blips: one effect per key, nothing lost, nothing to on-failure', () => {
-  const { toxi, proxies, run } = useCacheBlipsFixture('cache blips: outages');
+  const { toxi, proxies, run, faultAt } = useCacheBlipsFixture('cache blips: outages');
 
   /** The next call of `script` finds the cache gone (the proxy refuses connections). */
-  const outageDuring =
-    (script: string, adapter: Adapter, at = 1) =>
-    (i: number, runner: ArmedRunner) => {
-      if (i !== at) return;
-      const name = proxies[adapter];
-      runner.arm(
-        script,
-        async () => {
-          await toxi.disable(name);
-          // Until the client has seen its connection closed: the call must not slip through first.
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        },
-        () => toxi.enable(name),
-      );
-    };
+  const outageDuring = (script: string, adapter: Adapter, at = 1) =>
+    faultAt(script, adapter, at, (proxy) => ({
+      before: async () => {
+        await toxi.disable(proxy);
+        // Until the client has seen its connection closed: the call must not slip through first.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      },
+      after: () => toxi.enable(proxy),
+    }));
 
   describe.each(['resp', 'upstash'] as const)('over %s', (adapter) => {
     it('the cache is unreachable when the failed records are given back (the reproduction)', async () => {
