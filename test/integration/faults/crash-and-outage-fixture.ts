@@ -15,7 +15,7 @@ import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { type KafkaEvent, parseMskEvent, processRecordsInOrder } from '#shared/msk/index.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { EffectsLedger } from '#test/support/effects-ledger.ts';
-import { crash, type LambdaSimulator } from '#test/support/lambda-sim.ts';
+import { crash, LambdaSimulator } from '#test/support/lambda-sim.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
@@ -187,5 +187,24 @@ export function useCrashAndOutageFixture(title: string) {
     return tally(scenario, sim, unique, (k) => counts.get(`${group}:${k}`) ?? 0);
   }
 
-  return { store, runner, workload, consumer, tally, verify };
+  /**
+   * One scenario's own group, fault switches and simulator (topic orders, 8 records a batch), with
+   * the workload produced into it.
+   */
+  function startScenario(producerDuplicates = true): {
+    group: string;
+    faults: Faults;
+    sim: LambdaSimulator;
+    unique: string[];
+  } {
+    const sim = new LambdaSimulator('orders', { batchSize: 8 });
+    return {
+      group: uniqueName('fault'),
+      faults: new Faults(),
+      sim,
+      unique: workload(sim, producerDuplicates),
+    };
+  }
+
+  return { store, runner, workload, startScenario, consumer, tally, verify };
 }

@@ -22,7 +22,7 @@ import {
 } from './crash-and-outage-fixture.ts';
 
 describe('fault injection: one effect per key, nothing lost', () => {
-  const { store, runner, workload, consumer, tally, verify } = useCrashAndOutageFixture(
+  const { store, runner, workload, startScenario, consumer, tally, verify } = useCrashAndOutageFixture(
     'fault suite: consumer faults',
   );
 
@@ -33,10 +33,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
     ['crash after the checkpoint, before complete', 'after-checkpoint'],
   ];
   it.each(crashes)('%s', async (scenario, point) => {
-    const group = uniqueName('fault');
-    const faults = new Faults();
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim);
+    const { group, faults, sim, unique } = startScenario();
     await sim.drain(consumer(group, faults), (i) => {
       if (i === 1) faults.crashAt = point;
     });
@@ -48,10 +45,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
 
   it('crash after complete, before the checkpoint (effects outside DynamoDB: completes concurrently)', async () => {
     // Effects that are not staged: the handler's own writes, then complete and checkpoint together.
-    const group = uniqueName('fault');
-    const faults = new Faults();
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim);
+    const { group, faults, sim, unique } = startScenario();
     const seen = new Map<string, number>();
     const handler = middy<KafkaEvent, unknown, Error, Context>({ timeoutEarlyInMillis: 0 })
       .use(
@@ -79,10 +73,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
   });
 
   it('crash after the checkpoint and complete, before the offset commit (the poller loses it)', async () => {
-    const group = uniqueName('fault');
-    const faults = new Faults();
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim);
+    const { group, faults, sim, unique } = startScenario();
     let before: Map<number, number> | undefined;
     await sim.drain(consumer(group, faults), (i) => {
       // Invocation 1 succeeds (checkpoint and complete done), then its commit never happens.
@@ -95,15 +86,12 @@ describe('fault injection: one effect per key, nothing lost', () => {
   });
 
   it('handler errors and partial failures', async () => {
-    const group = uniqueName('fault');
-    const faults = new Faults();
+    const { group, faults, sim, unique } = startScenario();
     faults.failKeys = new Map([
       ['k7', 2],
       ['k20', 1],
       ['k33', 3],
     ]);
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim);
     await sim.drain(consumer(group, faults));
     const row = await verify('handler errors and partial failures', group, sim, unique);
     expect(row.failed).toBeGreaterThan(0);

@@ -6,22 +6,17 @@
 // Crashes, handler errors and concurrent deliveries: crash-and-outage.consumer-faults.test.ts;
 // the faults, workload and consumer both use: crash-and-outage-fixture.ts.
 import { describe, expect, it } from 'vitest';
-import { LambdaSimulator } from '#test/support/lambda-sim.ts';
 import { forgetGroupKeys } from '#test/support/redis-admin.ts';
-import { uniqueName } from '#test/support/stack.ts';
-import { Faults, useCrashAndOutageFixture } from './crash-and-outage-fixture.ts';
+import { useCrashAndOutageFixture } from './crash-and-outage-fixture.ts';
 
 describe('fault injection: one effect per key, nothing lost', () => {
-  const { store, workload, consumer, verify } = useCrashAndOutageFixture('fault suite: service faults');
+  const { store, startScenario, consumer, verify } = useCrashAndOutageFixture('fault suite: service faults');
 
   it('Redis flushed mid-run', async () => {
     // Redeliveries after the loss are the watermark's (DynamoDB): each record still once. A
     // producer duplicate at a new offset whose original completed before the loss is beyond any
     // tier once Redis forgot it (README, "what Redis loss forgets"): this workload has none.
-    const group = uniqueName('fault');
-    const faults = new Faults();
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim, false);
+    const { group, faults, sim, unique } = startScenario(false);
     let forgotten = 0;
     await sim.drain(consumer(group, faults), async (i) => {
       // After the first invocation: a batch has completed keys in Redis, and more batches follow.
@@ -35,10 +30,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
   });
 
   it("Redis unreachable, onCacheUnavailable 'fail'", async () => {
-    const group = uniqueName('fault');
-    const faults = new Faults();
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim);
+    const { group, faults, sim, unique } = startScenario();
     await sim.drain(consumer(group, faults), (i) => {
       faults.cacheDown = i >= 2 && i < 4;
     });
@@ -47,11 +39,8 @@ describe('fault injection: one effect per key, nothing lost', () => {
   });
 
   it("Redis unreachable, onCacheUnavailable 'degrade' (probabilistic: local-filter hits quarantined)", async () => {
-    const group = uniqueName('fault');
-    const faults = new Faults();
+    const { group, faults, sim, unique } = startScenario();
     const quarantined: string[] = [];
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim);
     const handler = consumer(group, faults, {
       onCacheUnavailable: 'degrade',
       mode: 'probabilistic',
@@ -65,10 +54,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
   });
 
   it('DynamoDB unreachable', async () => {
-    const group = uniqueName('fault');
-    const faults = new Faults();
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim);
+    const { group, faults, sim, unique } = startScenario();
     await sim.drain(consumer(group, faults), (i) => {
       faults.tableDown = i === 2;
     });
@@ -77,10 +63,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
   });
 
   it('offsets lost: reset to earliest mid-run (recover from the watermark)', async () => {
-    const group = uniqueName('fault');
-    const faults = new Faults();
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim);
+    const { group, faults, sim, unique } = startScenario();
     await sim.drain(consumer(group, faults), (i) => {
       if (i === 3) sim.setCommitted(() => 0);
     });
@@ -88,10 +71,7 @@ describe('fault injection: one effect per key, nothing lost', () => {
   });
 
   it('offsets lost: reset to latest, then restored from the checkpoints', async () => {
-    const group = uniqueName('fault');
-    const faults = new Faults();
-    const sim = new LambdaSimulator('orders', { batchSize: 8 });
-    const unique = workload(sim);
+    const { group, faults, sim, unique } = startScenario();
     await sim.drain(consumer(group, faults), async (i) => {
       if (i === 2) {
         // The group's offsets jump to the end (records skipped), then the checkpoint strategy of
