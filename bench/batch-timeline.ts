@@ -10,7 +10,6 @@
  * two scripts (INFO commandstats). Deletes the group's keys at the end.
  */
 import middy from '@middy/core';
-import { Redis } from 'ioredis';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
@@ -19,6 +18,7 @@ import { fakeContext } from '#test/support/guarded.ts';
 import { BENCH_BLOOM } from './bloom-params.ts';
 import { fillGroup, RedisCounters, steadyStateKeys } from './dedup-fill.ts';
 import { workload } from './dedup-workload.ts';
+import { deleteBenchKeys } from './stack.ts';
 import { median } from './table.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -48,7 +48,6 @@ const runner: ScriptRunner = {
 };
 
 const counters = new RedisCounters([url]);
-const admin = new Redis(url);
 try {
   if (process.env.STEADY) {
     const steady = steadyStateKeys(1_400, WINDOW_MS);
@@ -60,7 +59,11 @@ try {
     .use(mskGuard({ consumerGroup: group, cache: runner, dedupWindowMs: WINDOW_MS, ...bloom }))
     .handler(async () => {});
   const phases = new Map<string, number[]>();
-  const add = (name: string, ms: number) => phases.set(name, [...(phases.get(name) ?? []), ms]);
+  const add = (name: string, ms: number) => {
+    const samples = phases.get(name) ?? [];
+    samples.push(ms);
+    phases.set(name, samples);
+  };
   for (let rep = 0; rep < WARMUP + REPS; rep++) {
     const { seed, batch } = workload(10_000, `${group}-${rep}`);
     await handler(encodeKafkaEvent(seed) as never, fakeContext());
@@ -88,13 +91,7 @@ try {
   console.log(`batch timeline, 10,000 records, ${label}, medians of ${REPS} (ms)`);
   for (const [name, values] of phases) console.log(`${name.padEnd(22)} ${median(values).toFixed(2)}`);
 } finally {
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `mskguard:{${group}}*`, 'COUNT', 1000);
-    if (keys.length > 0) await admin.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteBenchKeys(url, `mskguard:{${group}}*`);
   await runner.close();
   counters.close();
-  admin.disconnect();
 }
