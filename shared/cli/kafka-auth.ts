@@ -4,14 +4,9 @@
 // Light imports only (`mskguard --help` must not load kafkajs or the AWS SDK); the kafkajs settings
 // of a mode are built by kafkaAuthConfig (shared/restore/clients.ts).
 import type { KafkaAuthMode, KafkaConnectionOptions } from '../restore/clients.ts';
+import { isKafkaAuthMode } from '../runtime/kafka-auth-env.ts';
 import { UsageError } from './command.ts';
 import { type Flags, str } from './flags.ts';
-
-/** The modes this parser accepts; `satisfies` fails the build when KafkaAuthMode gains one it lacks. */
-const MODES = { none: true, tls: true, iam: true, scram: true } as const satisfies Record<
-  KafkaAuthMode,
-  true
->;
 
 /** Earlier spellings still accepted: `quarantine replay --kafka-auth plaintext` (its former default). */
 const ALIASES: Readonly<Record<string, KafkaAuthMode>> = { plaintext: 'none' };
@@ -47,7 +42,7 @@ function requested(
 
 /** Own keys only: `--kafka-auth constructor` is no mode. */
 function modeOf(value: string): KafkaAuthMode | undefined {
-  if (Object.hasOwn(MODES, value)) return value as KafkaAuthMode;
+  if (isKafkaAuthMode(value)) return value;
   return Object.hasOwn(ALIASES, value) ? ALIASES[value] : undefined;
 }
 

@@ -9,6 +9,15 @@ const MODES = { none: true, tls: true, iam: true, scram: true } as const satisfi
 >;
 
 /**
+ * Whether `value` names a Kafka auth mode (own keys only: `constructor` is none). The one list of
+ * modes for the CLI's `--kafka-auth` and the functions' MSKGUARD_KAFKA_AUTH; a light module, so
+ * `mskguard --help` loads neither kafkajs nor the AWS SDK through it.
+ */
+export function isKafkaAuthMode(value: string): value is KafkaAuthMode {
+  return Object.hasOwn(MODES, value);
+}
+
+/**
  * The Kafka auth mode of a function that talks to the brokers (restore, watchdog), from its
  * MSKGUARD_KAFKA_AUTH value: the same modes as the CLI's `--kafka-auth` (shared/cli/kafka-auth.ts),
  * so a deployment made by hand reaches a TLS-only listener as the CLI does. Unset or empty: `none`.
@@ -16,7 +25,7 @@ const MODES = { none: true, tls: true, iam: true, scram: true } as const satisfi
  */
 export function kafkaAuthFromEnv(value: string | undefined, fn: string): KafkaAuthMode {
   const mode = value || 'none';
-  if (Object.hasOwn(MODES, mode)) return mode as KafkaAuthMode;
+  if (isKafkaAuthMode(mode)) return mode;
   throw new ConfigurationError(
     `${FUNCTION_ENV.KAFKA_AUTH}=${mode} on the ${fn} function: set one of none, tls, iam, scram ` +
       '(scram also needs MSKGUARD_KAFKA_SECRET_ARN).',
