@@ -118,7 +118,7 @@ export function strategyHelp(strategy: RestoreStrategy): string {
       ? ' --at TIME'
       : strategy === 'file'
         ? ' (--from-file FILE | --offsets P=O,...)'
-        : strategy === 'undo'
+        : strategy === 'undo' || strategy === 'checkpoint'
           ? ''
           : ' [--at TIME]';
   const usage = strategy === 'undo' ? 'restore undo <restoreId>' : `restore ${strategy}`;
@@ -137,19 +137,25 @@ Examples:
 }
 
 /**
- * Options undo refuses: it takes its targets (and, for a restore of some partitions, those
- * partitions) from the audit item and always recovers.
+ * Options a strategy refuses, left out of its help: undo takes its targets (and, for a restore of
+ * some partitions, those partitions) from the audit item and always recovers; checkpoint and file
+ * have no point in time (request.ts refuses --at for them).
  */
-const NOT_FOR_UNDO = ['--at ', '--mode ', '--from-file ', '--offsets ', '--partitions '];
+const NOT_READ_BY: Partial<Record<RestoreStrategy, readonly string[]>> = {
+  undo: ['--at ', '--mode ', '--from-file ', '--offsets ', '--partitions '],
+  checkpoint: ['--at '],
+  file: ['--at '],
+};
 
-/** The options block for one strategy: undo's help does not list the options it refuses. */
+/** The options block for one strategy, without the options it refuses. */
 function optionsOf(strategy: RestoreStrategy): string {
-  if (strategy !== 'undo') return OPTIONS;
+  const refused = NOT_READ_BY[strategy];
+  if (!refused) return OPTIONS;
   const kept: string[] = [];
   let skipping = false;
   for (const line of OPTIONS.split('\n')) {
     // An option starts at two spaces and "--"; its continuation lines are indented further.
-    if (line.startsWith('  --')) skipping = NOT_FOR_UNDO.some((o) => line.startsWith(`  ${o}`));
+    if (line.startsWith('  --')) skipping = refused.some((o) => line.startsWith(`  ${o}`));
     else if (!line.startsWith('    ')) skipping = false;
     if (!skipping) kept.push(line);
   }

@@ -1,4 +1,5 @@
 import { RestoreUsageError } from './errors.ts';
+import { checkAtSyntax } from './time.ts';
 import {
   type ExplicitOffset,
   RESTORE_MODES,
@@ -24,6 +25,14 @@ const KNOWN = new Set([
   'undoes',
   'partitions',
 ]);
+
+/** Strategies that read `at`; the others would silently restore something else than asked. */
+const READS_AT: ReadonlySet<string> = new Set(['history', 'timestamp', 'consumer-offsets', 'auto']);
+const AT_IGNORED_BY: Readonly<Record<string, string>> = {
+  checkpoint: 'it restores the current checkpoints',
+  file: 'it restores the offsets of --from-file / --offsets',
+  undo: 'it restores the offsets from before the restore it undoes',
+};
 
 /** Strategies whose targets are given in the request (`offsets`), not read from a source. */
 const EXPLICIT = new Set(['file', 'undo']);
@@ -91,11 +100,25 @@ export function parseRestoreRequest(input: unknown): RestoreRequest {
       `Strategy ${strategy} needs --at (ISO-8601 such as 2025-03-01T12:00:00Z, or relative such as -2h).`,
     );
   }
+  if (at !== undefined && !READS_AT.has(strategy)) {
+    throw new RestoreUsageError(
+      `Strategy ${strategy} does not read --at: ${AT_IGNORED_BY[strategy] ?? 'its targets are given'}. For a point ` +
+        'in time use history or timestamp --at T (or consumer-offsets / auto --at T).',
+    );
+  }
+  // Spelling only: a bad --at fails here, before the restore connects to anything.
+  if (at !== undefined) checkAtSyntax(at);
   const requestedBy = text(record, 'requestedBy', false);
   const offsets = explicitOffsets(record.offsets, strategy);
   const undoes = text(record, 'undoes', strategy === 'undo');
   if (undoes !== undefined && strategy !== 'undo')
     throw new RestoreUsageError(`undoes is only accepted with strategy undo, not ${strategy}.`);
+  // Checked before the audit table is read: a typo would scan all of it to answer "not found".
+  if (undoes !== undefined && !UUID.test(undoes))
+    throw new RestoreUsageError(
+      `Invalid undoes ${JSON.stringify(undoes)}: expected the restoreId (a UUID) of the restore to undo, as its ` +
+        'answer and the audit table name it.',
+    );
   const partitions = partitionList(record.partitions);
   if (partitions !== undefined && mode === RESTORE_MODES.reprocess)
     throw new RestoreUsageError(

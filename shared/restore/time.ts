@@ -47,6 +47,15 @@ export function resolveAt(input: string, now: Date): ResolvedTime {
   );
 }
 
+/**
+ * Checks `--at`'s spelling only (ISO-8601 or relative), before anything connects; whether it lies
+ * in the future is for {@link resolveAt} to say against the clock when the restore is planned.
+ * @throws RestoreUsageError naming the forms accepted.
+ */
+export function checkAtSyntax(input: string): void {
+  parseTime(input.trim(), new Date());
+}
+
 function parseTime(text: string, now: Date): Date {
   const relative = RELATIVE.exec(text);
   if (relative) {

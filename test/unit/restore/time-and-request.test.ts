@@ -133,6 +133,21 @@ describe('parseRestoreRequest', () => {
       { group: 'g', topic: 't', strategy: 'auto', partitions: [0], mode: 'reprocess' },
       /cannot be combined with mode reprocess/,
     ],
+    // --at where the strategy has no point in time: it would restore something else than asked.
+    [
+      { group: 'g', topic: 't', strategy: 'checkpoint', at: '-1h' },
+      /checkpoint does not read --at: it restores the current/,
+    ],
+    [
+      { group: 'g', topic: 't', strategy: 'file', at: '-1h', offsets: [{ partition: 0, offset: 1 }] },
+      /file does not read --at/,
+    ],
+    // A misspelt --at fails here, before the restore connects to the brokers.
+    [{ group: 'g', topic: 't', strategy: 'timestamp', at: 'yesterday' }, /Invalid --at "yesterday"/],
+    [
+      { group: 'g', topic: 't', strategy: 'undo', undoes: 'not-a-uuid' },
+      /Invalid undoes "not-a-uuid": expected the restoreId/,
+    ],
   ])('rejects %j', (input, message) => {
     // Act
     const act = () => parseRestoreRequest(input);
