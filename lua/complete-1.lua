@@ -22,9 +22,14 @@
              one entry per distinct block (the masks of the ids sharing it already OR-ed), and the
              generation bitmap's full length in bytes; may be empty.
 
+  An owner already COMPLETED is left as it is: nothing is released. Its keys were done when it
+  completed, and a second complete (an invocation that gives its keys back after its first complete
+  succeeded and its checkpoint failed, keeping only the keys it repaired) would otherwise delete
+  them and have the retry process them again.
+
   Output: { completed, released }
-    completed  1 when the owner is now COMPLETED; 0 when its leases were gone (the bucket expired
-               or the owner was already released): nothing was marked.
+    completed  1 when the owner is now COMPLETED (or already was); 0 when its leases were gone (the
+               bucket expired or the owner was already released): nothing was marked.
     released   the number of leases released.
 ]]
 local rcall = redis.call
@@ -39,6 +44,9 @@ local marker = '#' .. token
 local state = rcall('HGET', key, marker)
 if not state or state == 'R' then
   return { 0, 0 }
+end
+if state == 'C' then
+  return { 1, 0 }
 end
 
 -- Release first: once the owner is COMPLETED, every key still naming it is COMPLETED too.
