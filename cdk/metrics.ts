@@ -6,6 +6,7 @@ import {
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   type MSKGUARD_METRICS,
+  type RESTORE_METRICS,
   type WATCHDOG_METRICS,
 } from '../shared/observability/metric-names.ts';
 
@@ -28,6 +29,7 @@ export {
   METRICS_NAMESPACE,
   METRICS_SERVICE,
   MSKGUARD_METRICS,
+  RESTORE_METRICS,
   WATCHDOG_METRICS,
 } from '../shared/observability/metric-names.ts';
 
@@ -70,5 +72,32 @@ export function mskGuardMetric(
     period: Duration.minutes(5),
     statistic: 'Sum',
     ...rest,
+  });
+}
+
+/**
+ * A metric the restore function emits ({@link RESTORE_METRICS}), with its dimension set
+ * {service, functionName} (docs/decisions/0021-restore-failure-metric.md).
+ *
+ * @example
+ * ```ts
+ * restoreMetric('RestoreFailed', restore.function.functionName, { statistic: 'Sum' });
+ * ```
+ */
+export function restoreMetric(
+  name: (typeof RESTORE_METRICS)[keyof typeof RESTORE_METRICS],
+  functionName: string,
+  options: Omit<MetricOptions, 'dimensionsMap'> = {},
+): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: {
+      [METRIC_DIMENSIONS.SERVICE]: METRICS_SERVICE,
+      [METRIC_DIMENSIONS.FUNCTION_NAME]: functionName,
+    },
+    period: Duration.minutes(5),
+    statistic: 'Sum',
+    ...options,
   });
 }

@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,7 @@ import {
   type ConsumerAlarmThresholds,
   consumerAlarmSpecs,
 } from '../consumer-alarms.ts';
+import { RESTORE_METRICS, restoreMetric } from '../metrics.ts';
 import { type WatchdogAlarmThresholds, watchdogAlarmSpecs } from '../watchdog-alarms.ts';
 import { type ChatbotChannels, chatbotChannels } from './chatbot.ts';
 import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
@@ -131,17 +132,7 @@ export class OnCall extends Construct {
       byGroup[consumer.consumerGroupId] = alarms;
     });
     if (props.restore) {
-      this.restoreAlarm = this.alarm('Restore-restoreErrors', 'restore', {
-        kind: 'restoreErrors',
-        metric: props.restore.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        explanation:
-          'A restore run failed. Threshold: any failure, because a failed run may leave an event source mapping ' +
-          'disabled (the consumer stops, and OffsetLag stops reporting) or a group half-restored.',
-      });
+      this.restoreAlarm = this.alarm('Restore-restoreErrors', 'restore', restoreErrorsSpec(props.restore));
       all.push(this.restoreAlarm);
     }
     this.consumerAlarms = byGroup;
@@ -184,6 +175,36 @@ export class OnCall extends Construct {
     alarm.addOkAction(action);
     return alarm;
   }
+}
+
+/**
+ * A restore that failed while executing, or a run that crashed or timed out. The handler answers
+ * its errors instead of throwing, so AWS/Lambda `Errors` alone never sees a failed restore: the
+ * function's `RestoreFailed` (1 per answer with exit code 4) is added to it.
+ */
+function restoreErrorsSpec(restore: RestoreFunction): AlarmSpec {
+  const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' } as const;
+  return {
+    kind: 'restoreErrors',
+    metric: new MathExpression({
+      expression: 'FILL(failed, 0) + FILL(errors, 0)',
+      usingMetrics: {
+        failed: restoreMetric(RESTORE_METRICS.RESTORE_FAILED, restore.function.functionName, fiveMinutes),
+        errors: restore.function.metricErrors(fiveMinutes),
+      },
+      period: Duration.minutes(5),
+      label: 'failed restores + function errors',
+    }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    explanation:
+      'A restore failed while executing (MskGuard RestoreFailed, exit code 4) or the restore function crashed or ' +
+      'timed out (AWS/Lambda Errors). Threshold: any failure, because a failed run may leave an event source ' +
+      'mapping disabled (the consumer stops, and OffsetLag stops reporting) or a group half-restored. Refusals ' +
+      'and usage errors changed nothing and do not count.',
+  };
 }
 
 /** `Runbook: <base>/<file>. <explanation>` — capped at CloudWatch's 1024 characters. */

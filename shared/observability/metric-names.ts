@@ -8,11 +8,15 @@ export const METRICS_NAMESPACE = 'MskGuard';
 /** Value of the `service` dimension (POWERTOOLS_SERVICE_NAME) unless configured otherwise. */
 export const METRICS_SERVICE = 'mskguard';
 
-/** Dimension names. Every metric carries {service, consumerGroup}; DuplicateWithheld adds tier. */
+/**
+ * Dimension names. Every consumer and watchdog metric carries {service, consumerGroup};
+ * DuplicateWithheld adds tier. The restore function's metrics carry {service, functionName}.
+ */
 export const METRIC_DIMENSIONS = {
   SERVICE: 'service',
   CONSUMER_GROUP: 'consumerGroup',
   TIER: 'tier',
+  FUNCTION_NAME: 'functionName',
 } as const;
 
 /** Metric names. */
@@ -70,4 +74,17 @@ export const WATCHDOG_METRICS = {
   CHECKPOINT_AGE_BEHIND_SECONDS: 'WatchdogCheckpointAgeSeconds',
   /** 1 per consumer per run: the watchdog itself is alive. */
   WATCHDOG_RUN: 'WatchdogRun',
+} as const;
+
+/**
+ * The metric the restore function (functions/restore.ts) emits once per answer, with dimensions
+ * {service, functionName}: one function restores many groups and its alarm may read at most 10
+ * metrics, so the group is a log field, not a dimension (docs/decisions/0021-restore-failure-metric.md).
+ */
+export const RESTORE_METRICS = {
+  /**
+   * 1 when the restore failed while executing (exit code 4: offsets or the ESM may need attention),
+   * else 0. A usage error (2), a refusal (3) or an error before planning (1) changed nothing: 0.
+   */
+  RESTORE_FAILED: 'RestoreFailed',
 } as const;

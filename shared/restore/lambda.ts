@@ -1,8 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { type EmfSink, stdoutSink } from '../observability/emf.ts';
 import { type KafkaConnectionOptions, openRestoreClients } from './clients.ts';
 import { type RestoreResponse, runRestore, toResponse } from './engine.ts';
 import { RestoreRefusedError } from './errors.ts';
 import { summaryLine } from './format.ts';
+import { emitRestoreOutcome } from './metrics.ts';
 import { parseRestoreRequest } from './request.ts';
 import type { RestoreRequest } from './types.ts';
 
@@ -22,6 +24,8 @@ export interface RestoreLambdaConfig extends KafkaConnectionOptions {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** @default openRestoreClients */
   readonly openClients?: typeof openRestoreClients;
+  /** Where the `RestoreFailed` EMF line of each answer goes. @default stdout */
+  readonly metricsSink?: EmfSink;
 }
 
 /** The subset of the Lambda context the handler uses. */
@@ -59,6 +63,7 @@ export function applyTargets(
 /**
  * The restore engine as a Lambda handler: event = a {@link RestoreRequest} as JSON, answer = a
  * {@link RestoreResponse} (never thrown: the CLI's `--via-lambda` prints the same table from it).
+ * Since no error reaches Lambda, each answer also prints the `RestoreFailed` metric its alarm reads.
  *
  * @example
  * ```ts
@@ -71,8 +76,10 @@ export function createRestoreHandler(config: RestoreLambdaConfig) {
   return async (event: unknown, context: RestoreLambdaContext = {}): Promise<RestoreResponse> => {
     const started = performance.now();
     let response: RestoreResponse;
+    let asked: { group?: string; topic?: string } = {};
     try {
       const parsed = parseRestoreRequest(event);
+      asked = { group: parsed.group, topic: parsed.topic };
       const request = applyTargets(
         { ...parsed, requestedBy: parsed.requestedBy ?? `lambda:${context.functionName ?? 'restore'}` },
         config.targets,
@@ -97,6 +104,8 @@ export function createRestoreHandler(config: RestoreLambdaConfig) {
     if (response.ok) log.info(summary, fields);
     else
       log.error(summary, { ...fields, restoreId: response.plan?.restoreId, result: response.result?.status });
+    const functionName = context.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'restore';
+    emitRestoreOutcome(response, { functionName, ...asked }, config.metricsSink ?? stdoutSink);
     return response;
   };
 }

@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricUnit as Unit } from '@aws-lambda-powertools/metrics/types';
+import type { EmfSink } from '../observability/emf.ts';
 import {
   METRIC_DIMENSIONS,
   METRICS_NAMESPACE,
@@ -8,13 +9,7 @@ import {
 } from '../observability/metric-names.ts';
 import type { ConsumerHealth } from './types.ts';
 
-/** Where EMF lines go: stdout in Lambda (CloudWatch Logs extracts the metrics), a buffer in tests. */
-export type EmfSink = (line: string) => void;
-
-/** Writes one EMF line to stdout, as Powertools does in Lambda. */
-export const stdoutSink: EmfSink = (line) => {
-  process.stdout.write(`${line}\n`);
-};
+export { type EmfSink, stdoutSink } from '../observability/emf.ts';
 
 /**
  * One EMF line with the health of one consumer: the same namespace, `service` and `consumerGroup`

@@ -134,7 +134,6 @@ describe('OnCall', () => {
     ['checkpointAge', 'CheckpointAgeSeconds', 'MskGuard', 900, 3, 3, 300],
     ['quarantineGrowth', 'Quarantined', 'MskGuard', 10, 1, 1, 3600],
     ['onFailureMessages', 'ApproximateNumberOfMessagesVisible', 'AWS/SQS', 1, 1, 1, 300],
-    ['restoreErrors', 'Errors', 'AWS/Lambda', 1, 1, 1, 300],
   ])('%s watches %s (%s) at %d over %d periods', (kind, metricName, namespace, threshold, periods, datapoints, period) => {
     expect(alarm(template, kind)).toMatchObject({
       MetricName: metricName,
@@ -174,6 +173,39 @@ describe('OnCall', () => {
     for (const tier of ['watermark', 'batch', 'exact', 'bloom-local']) {
       expect(JSON.stringify(metrics)).toContain(`"Value":"${tier}"`);
     }
+  });
+
+  it("pages on a restore that failed while executing (the function's RestoreFailed) or on its Lambda Errors", () => {
+    // Act
+    const props = alarm(template, 'restoreErrors');
+    const metrics = props.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Stat: string };
+    }[];
+    const stat = (id: string) => metrics.find((m) => m.Id === id)?.MetricStat;
+
+    // Assess: the handler answers its errors, so Errors alone never sees a failed restore.
+    expect(props).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, DatapointsToAlarm: 1 });
+    expect(props.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(failed, 0) + FILL(errors, 0)');
+    expect(stat('failed')).toMatchObject({
+      Metric: {
+        Namespace: 'MskGuard',
+        MetricName: 'RestoreFailed',
+        Dimensions: [
+          { Name: 'functionName', Value: { Ref: expect.stringMatching(/^RestoreFunction/) } },
+          { Name: 'service', Value: 'mskguard' },
+        ],
+      },
+      Stat: 'Sum',
+      Period: 300,
+    });
+    expect(stat('errors')).toMatchObject({
+      Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors' },
+      Stat: 'Sum',
+      Period: 300,
+    });
   });
 
   it('passes cdk-nag', () => {
