@@ -1,6 +1,5 @@
 // Only light modules at the top: `mskguard --help` must not load kafkajs or the AWS SDK. The
 // clients, the engine and the Lambda client are imported when a command runs.
-import { writeFile } from 'node:fs/promises';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { MskGuardError } from '../../errors.ts';
 import { RESTORE_HELP, STRATEGY_TEXT, strategyHelp } from '../../restore/cli-help.ts';
@@ -9,12 +8,12 @@ import type { openRestoreClients } from '../../restore/clients.ts';
 import type { RestoreResponse } from '../../restore/engine.ts';
 import { RESTORE_EXIT_CODES, RestoreUsageError } from '../../restore/errors.ts';
 import { formatPlan, formatResult, summaryLine } from '../../restore/format.ts';
-import { formatOffsetsCsv } from '../../restore/offsets-csv.ts';
 import { formatDuration } from '../../restore/time.ts';
 import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '../../restore/types.ts';
 import { type Command, UsageError } from '../command.ts';
 import { type Flags, str } from '../flags.ts';
 import { KAFKA_AUTH_OPTIONS } from '../kafka-auth.ts';
+import { RestoreExport } from './restore-export.ts';
 
 /** Where the restore commands print and what they connect with (tests replace parts of it). */
 export interface RestoreCliIo {
@@ -109,16 +108,27 @@ async function runStrategy(
 ): Promise<number> {
   const started = performance.now();
   const viaLambda = str(flags, 'via-lambda');
+  const exportTo = str(flags, 'export');
   let response: RestoreResponse;
+  let exported: RestoreExport | undefined;
   try {
     const request = await requestOf(strategy, flags, io.env, undoes);
+    // Before anything runs: a path that cannot be written must not end an executed restore.
+    exported = exportTo === undefined ? undefined : await RestoreExport.claim(exportTo);
     response = viaLambda ? await runViaLambda(viaLambda, request, io) : await runLocally(request, flags, io);
   } catch (error) {
-    if (error instanceof UsageError) throw error;
-    // A plain usage error prints the help; its typed subclasses (a bad CSV, an unknown restoreId...)
-    // are answers of their own, printed with their name.
-    if (error instanceof RestoreUsageError && error.name === 'RestoreUsageError')
-      throw new UsageError(error.message);
+    const usage =
+      error instanceof UsageError
+        ? error
+        : // A plain usage error prints the help; its typed subclasses (a bad CSV, an unknown
+          // restoreId...) are answers of their own, printed with their name.
+          error instanceof RestoreUsageError && error.name === 'RestoreUsageError'
+          ? new UsageError(error.message)
+          : null;
+    if (usage) {
+      await exported?.discard();
+      throw usage;
+    }
     const { toResponse } = await import('../../restore/engine.ts');
     response = toResponse({ error });
     // A typed error already names the next step; the generic one is for what nobody anticipated.
@@ -128,19 +138,7 @@ async function runStrategy(
       );
     }
   }
-  const exportTo = str(flags, 'export');
-  if (exportTo && response.plan) {
-    if (response.plan.refusals.length > 0 && response.plan.rows.some((r) => r.target === null)) {
-      io.stderr(
-        `[restore] --export ${exportTo} not written: some partitions have no target (see the table)\n`,
-      );
-    } else {
-      await writeFile(exportTo, formatOffsetsCsv(response.plan));
-      io.stderr(
-        `[restore] wrote ${response.plan.rows.length} line(s) to ${exportTo} (kafka-consumer-groups --from-file format)\n`,
-      );
-    }
-  }
+  await exported?.write(response, io.stderr);
   print(response, flags.json === true, performance.now() - started, io);
   return response.exitCode;
 }
