@@ -135,12 +135,14 @@ export class CacheTiers {
           poll *= 2;
           continue;
         }
-        // The claim may have been applied with its reply lost: its leases go back before the next claim.
-        if (sent && unreachable)
-          this.#keepForLater({
-            kind: 'release',
-            ticket: { owner, around: sent.tier.bucketsAround(sent.at) },
-          });
+        // The claim may have leased keys before it failed: on some shards, in an earlier round of
+        // the lease wait, or applied with its reply lost. They go back, or the retry would meet them
+        // IN_PROGRESS until the lease runs out: now when Redis answers (a script or memory error),
+        // else before the next claim.
+        if (sent) {
+          const lost = { owner, around: sent.tier.bucketsAround(sent.at) };
+          await this.#giveBackLost(sent.tier, lost, unreachable);
+        }
         if (!degrade) throw error;
         return { statuses: [], ticket: undefined, inDoubt: [], degraded: true, waitedMs: 0 };
       }
@@ -196,6 +198,18 @@ export class CacheTiers {
     if (waitedMs > 0)
       this.#options.onEvent?.({ type: 'lease-wait', ms: Math.round(waitedMs), keys: first.waits.length });
     return { statuses, ticket: first.ticket, inDoubt, degraded: false, waitedMs };
+  }
+
+  async #giveBackLost(tier: ShardedDedupTier, lost: LostClaim, unreachable: boolean): Promise<void> {
+    if (!unreachable) {
+      try {
+        await tier.release(lost);
+        return;
+      } catch (error) {
+        this.#options.onError(error);
+      }
+    }
+    this.#keepForLater({ kind: 'release', ticket: lost });
   }
 
   /** Sends the completes and releases that failed earlier; what fails again stays for next time. */
