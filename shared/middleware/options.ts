@@ -114,16 +114,20 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
       "mskGuard: mode 'probabilistic' needs `quarantine` (records are quarantined, never discarded)",
     );
   }
-  const dedupWindowMs = options.dedupWindowMs ?? 3_600_000;
-  if (!Number.isInteger(dedupWindowMs) || dedupWindowMs < MIN_WINDOW_MS) {
-    throw new ConfigurationError(
-      `mskGuard: dedupWindowMs must be a whole number >= ${MIN_WINDOW_MS} (15 min, the longest Lambda run, so a lease never outlives the window); got ${dedupWindowMs}`,
-    );
-  }
   const leaseMarginMs = options.leaseMarginMs ?? 5000;
   if (!Number.isInteger(leaseMarginMs) || leaseMarginMs < 0 || leaseMarginMs > 60_000) {
     throw new ConfigurationError(
       `mskGuard: leaseMarginMs must be an integer in [0, 60000], got ${leaseMarginMs}`,
+    );
+  }
+  // A lease is the invocation's remaining time (up to Lambda's 15 min) plus the margin, and the claim
+  // refuses one longer than the window: a shorter window would fail every batch of a long function.
+  const dedupWindowMs = options.dedupWindowMs ?? 3_600_000;
+  const minWindowMs = MIN_WINDOW_MS + leaseMarginMs;
+  if (!Number.isInteger(dedupWindowMs) || dedupWindowMs < minWindowMs) {
+    throw new ConfigurationError(
+      `mskGuard: dedupWindowMs must be a whole number >= ${minWindowMs} (15 min, the longest Lambda run, plus ` +
+        `leaseMarginMs ${leaseMarginMs}, so a lease never outlives the window); got ${dedupWindowMs}`,
     );
   }
   const onCacheUnavailable = options.onCacheUnavailable ?? 'fail';

@@ -295,8 +295,8 @@ describe('mskGuard options', () => {
     [{ refreshMs: -1 }, /copies.refreshMs/],
     [{ maxBytes: 0 }, /copies.maxBytes must be a positive whole number/],
     [
-      { refreshMs: 0, dedupWindowMs: 900_000 },
-      /copies need a dedupWindowMs of at least 17 min \(1020000\), got 900000/,
+      { refreshMs: 0, dedupWindowMs: 960_000 },
+      /copies need a dedupWindowMs of at least 17 min \(1020000\), got 960000/,
     ],
   ])('refuses Bloom copies %j at factory time, not as an unreachable cache at the first claim', (settings, message) => {
     // Act
