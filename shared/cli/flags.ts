@@ -22,3 +22,8 @@ export function brokersOf(flags: Flags, env: NodeJS.ProcessEnv, missing: string)
   if (brokers.length === 0) throw new UsageError(missing);
   return brokers;
 }
+
+/** The AWS region from `--region`, else AWS_REGION or AWS_DEFAULT_REGION; undefined when none. */
+export function regionOf(flags: Flags, env: NodeJS.ProcessEnv): string | undefined {
+  return str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+}

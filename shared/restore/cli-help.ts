@@ -91,7 +91,8 @@ const OPTIONS = `Options:
   --from-file FILE        (strategy file) the kafka-consumer-groups CSV to restore to
   --offsets P=O,...       (strategy file) the targets inline, instead of --from-file: 0=42,3=7 restores
                           partitions 0 and 3 to offsets 42 and 7
-  --via-lambda NAME       run in the restore Lambda (inside the VPC) and print its answer
+  --via-lambda NAME       run in the restore Lambda (inside the VPC) and print its answer; invoked in
+                          --region (or AWS_REGION)
   --brokers LIST          comma-separated bootstrap brokers (env KAFKA_BROKERS)
   --checkpoint-table T    checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); read by checkpoint, history,
                           auto, and written by --mode reprocess --execute; the others need none (with

@@ -2,7 +2,7 @@
 // Light imports only (`mskguard --help` must not load kafkajs or the AWS SDK).
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../cli/command.ts';
-import { brokersOf, type Flags, str } from '../cli/flags.ts';
+import { brokersOf, type Flags, regionOf, str } from '../cli/flags.ts';
 import { kafkaAuthOf } from '../cli/kafka-auth.ts';
 import type { RestoreClientsConfig } from './clients.ts';
 import { parseOffsetsCsv } from './offsets-csv.ts';
@@ -150,7 +150,7 @@ export function configOf(
             `strategy ${request.strategy} needs no table to plan. Without --execute it is a dry run and needs none.`,
     );
   }
-  const region = str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const region = regionOf(flags, env);
   return {
     brokers,
     ...kafkaAuthOf(flags, env, region),

@@ -56,7 +56,7 @@ export function capturedRestoreIo(
     },
     env: { KAFKA_BROKERS: 'localhost:1', USER: 'alice', ...env },
     openClients,
-    lambda: () => new LambdaClient({ region: 'us-east-1' }),
+    lambda: (region) => new LambdaClient({ region }),
   };
   return { out, io };
 }

@@ -11,7 +11,7 @@ import { formatPlan, formatResult, summaryLine } from '../../restore/format.ts';
 import { formatDuration } from '../../restore/time.ts';
 import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '../../restore/types.ts';
 import { type Command, UsageError } from '../command.ts';
-import { type Flags, str } from '../flags.ts';
+import { type Flags, regionOf, str } from '../flags.ts';
 import { KAFKA_AUTH_OPTIONS } from '../kafka-auth.ts';
 import { RestoreExport } from './restore-export.ts';
 
@@ -21,7 +21,8 @@ export interface RestoreCliIo {
   readonly stderr: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
   readonly openClients: typeof openRestoreClients;
-  readonly lambda: () => Pick<LambdaClient, 'send'> | Promise<Pick<LambdaClient, 'send'>>;
+  /** The Lambda client of `--via-lambda`, in the region the function is in. */
+  readonly lambda: (region: string) => Pick<LambdaClient, 'send'> | Promise<Pick<LambdaClient, 'send'>>;
 }
 
 const PROCESS_IO: RestoreCliIo = {
@@ -29,7 +30,7 @@ const PROCESS_IO: RestoreCliIo = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   openClients: async (config) => (await import('../../restore/clients.ts')).openRestoreClients(config),
-  lambda: async () => new (await import('@aws-sdk/client-lambda')).LambdaClient({}),
+  lambda: async (region) => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region }),
 };
 
 /**
@@ -55,15 +56,26 @@ async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliI
   }
 }
 
+/** The region `--via-lambda` invokes the function in; a usage error before anything runs when none. */
+function viaLambdaRegion(name: string, flags: Flags, env: NodeJS.ProcessEnv): string {
+  const region = regionOf(flags, env);
+  if (!region)
+    throw new UsageError(
+      `--via-lambda ${name} needs the function's region: pass --region (or set AWS_REGION or AWS_DEFAULT_REGION).`,
+    );
+  return region;
+}
+
 async function runViaLambda(
   name: string,
+  region: string,
   request: RestoreRequest,
   io: RestoreCliIo,
 ): Promise<RestoreResponse> {
-  io.stderr(`[restore] invoking ${name} (RequestResponse)\n`);
+  io.stderr(`[restore] invoking ${name} in ${region} (RequestResponse)\n`);
   const { InvokeCommand } = await import('@aws-sdk/client-lambda');
   const { toResponse } = await import('../../restore/engine.ts');
-  const out = await (await io.lambda()).send(
+  const out = await (await io.lambda(region)).send(
     new InvokeCommand({
       FunctionName: name,
       InvocationType: 'RequestResponse',
@@ -113,9 +125,13 @@ async function runStrategy(
   let exported: RestoreExport | undefined;
   try {
     const request = await requestOf(strategy, flags, io.env, undoes);
+    const region = viaLambda === undefined ? undefined : viaLambdaRegion(viaLambda, flags, io.env);
     // Before anything runs: a path that cannot be written must not end an executed restore.
     exported = exportTo === undefined ? undefined : await RestoreExport.claim(exportTo);
-    response = viaLambda ? await runViaLambda(viaLambda, request, io) : await runLocally(request, flags, io);
+    response =
+      viaLambda && region
+        ? await runViaLambda(viaLambda, region, request, io)
+        : await runLocally(request, flags, io);
   } catch (error) {
     const usage =
       error instanceof UsageError

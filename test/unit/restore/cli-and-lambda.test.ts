@@ -174,6 +174,8 @@ describe('mskguard restore (CLI)', () => {
       'orders',
       '--via-lambda',
       'mskguard-restore',
+      '--region',
+      'eu-west-1',
     ]);
 
     // Assess
@@ -203,6 +205,8 @@ describe('mskguard restore (CLI)', () => {
       'orders',
       '--via-lambda',
       'f',
+      '--region',
+      'eu-west-1',
     ]);
 
     // Assess

@@ -1,0 +1,90 @@
+// G6 (clear, typed errors) for `mskguard restore --via-lambda`: the function is invoked in the region
+// the command line names (--region, else AWS_REGION / AWS_DEFAULT_REGION), and without one the
+// command exits 2 naming --region before invoking anything.
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '#shared/cli/command.ts';
+import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import { capturedRestoreIo } from '#test/support/restore-cli.ts';
+
+const lambda = mockClient(LambdaClient);
+afterEach(() => lambda.reset());
+
+/** A restore Lambda that answers a usage error (the answer does not matter here, the region does). */
+function cli(env: NodeJS.ProcessEnv) {
+  const answer = {
+    ok: false,
+    exitCode: 2,
+    plan: null,
+    result: null,
+    error: { name: 'RestoreUsageError', kind: 'usage', message: 'Missing topic.' },
+  };
+  lambda
+    .on(InvokeCommand)
+    .resolves({ StatusCode: 200, Payload: Buffer.from(JSON.stringify(answer)) as never });
+  const notUsed = (async () => {
+    throw new Error('--via-lambda must not connect locally');
+  }) as RestoreCliIo['openClients'];
+  const { out, io } = capturedRestoreIo(notUsed, env);
+  const run = (...argv: string[]) =>
+    runCli(
+      createRestoreCommands(io),
+      ['restore', 'checkpoint', '--group', 'g', '--topic', 'orders', ...argv],
+      'mskguard',
+      {
+        stdout: io.stdout,
+        stderr: io.stderr,
+        env: {},
+      },
+    );
+  return { out, run };
+}
+
+/** The region of the client that sent the first InvokeCommand. */
+async function invokedRegion(): Promise<string> {
+  const call = lambda.commandCalls(InvokeCommand)[0];
+  return (call?.thisValue as LambdaClient).config.region();
+}
+
+describe('mskguard restore --via-lambda', () => {
+  it.each([
+    ['--region', { AWS_REGION: 'us-east-1' }, ['--region', 'eu-west-1'], 'eu-west-1'],
+    ['AWS_REGION', { AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'us-east-1' }, [], 'eu-central-1'],
+    ['AWS_DEFAULT_REGION', { AWS_DEFAULT_REGION: 'ap-southeast-2' }, [], 'ap-southeast-2'],
+  ])('invokes the function in the region of %s', async (_source, env, flags, region) => {
+    // Prepare
+    const { out, run } = cli(env);
+
+    // Act
+    const code = await run('--via-lambda', 'mskguard-restore', ...flags);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+    expect(await invokedRegion()).toBe(region);
+    expect(out.stderr).toContain(`[restore] invoking mskguard-restore in ${region} (RequestResponse)`);
+  });
+
+  it('without a region, exits 2 naming --region and AWS_REGION, and invokes nothing', async () => {
+    // Prepare
+    const { out, run } = cli({});
+
+    // Act
+    const code = await run('--via-lambda', 'mskguard-restore', '--json');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: {
+        name: 'UsageError',
+        message:
+          "--via-lambda mskguard-restore needs the function's region: pass --region (or set AWS_REGION or " +
+          'AWS_DEFAULT_REGION).',
+      },
+    });
+  });
+});
