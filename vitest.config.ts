@@ -9,6 +9,8 @@ const GUARANTEE_SUITES = [
   'test/integration/middleware/**/*.test.ts',
   'test/integration/faults/**/*.test.ts',
   'test/integration/dedup/sharded-tier.test.ts',
+  'test/integration/dedup/cache-tiers.test.ts',
+  'test/integration/dedup/handback.test.ts',
 ];
 
 export default defineConfig({

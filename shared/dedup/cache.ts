@@ -2,7 +2,8 @@ import type { ScriptRunner } from '../cache/script-runner.ts';
 import { CacheUnavailableError } from '../errors.ts';
 import type { DerivedKey } from '../keys/index.ts';
 import type { DistributedBloomParams } from './distributed-bloom.ts';
-import { type ClaimStatus, newOwner, type TierKey } from './exact.ts';
+import { type ClaimStatus, type InDoubtKey, newOwner, type TierKey } from './exact.ts';
+import { LateSettlements, releaseWithDoubts } from './late-settlements.ts';
 import { type DedupClaim, type DedupTicket, type LostClaim, ShardedDedupTier } from './sharded.ts';
 
 /** What the claim answered, per claim (aligned with the keys claimed). */
@@ -42,8 +43,6 @@ const FIRST_POLL_MS = 50;
 const MIN_RESERVE_MS = 5000;
 // The lease ends in Redis time; the wait is measured here: a little slack covers the round trip.
 const WAIT_SLACK_MS = 50;
-// Owners whose complete or release failed, kept to give back late (their leases expire anyway).
-const MAX_LATE = 64;
 
 /** Options of {@link CacheTiers}. */
 export interface CacheTiersOptions {
@@ -63,23 +62,6 @@ export interface CacheTiersOptions {
 }
 
 /**
- * A call whose outcome is unknown (the cache blipped), sent again before the next claim: a complete
- * or a release that failed, or a claim whose reply was lost (it may have leased its keys: released
- * in the buckets it may have written to).
- */
-type LateSettlement =
-  | {
-      readonly kind: 'complete';
-      readonly ticket: DedupTicket;
-      readonly completed: readonly DerivedKey[];
-      readonly released: readonly DerivedKey[];
-    }
-  | {
-      readonly kind: 'release';
-      readonly ticket: DedupTicket | LostClaim;
-    };
-
-/**
  * The cache-backed tiers (exact, and distributed Bloom when on) as one container uses them: the
  * Redis tier is created on first use, and an unreachable cache degrades or fails as configured.
  * A cache blip never stalls a partition for a whole lease (issue 17, decision 0011):
@@ -93,7 +75,7 @@ type LateSettlement =
 export class CacheTiers {
   readonly #options: CacheTiersOptions;
   #tier: Promise<ShardedDedupTier> | undefined;
-  #late: LateSettlement[] = [];
+  readonly #late = new LateSettlements();
 
   public constructor(options: CacheTiersOptions) {
     this.#options = options;
@@ -209,34 +191,13 @@ export class CacheTiers {
         this.#options.onError(error);
       }
     }
-    this.#keepForLater({ kind: 'release', ticket: lost });
+    this.#late.keep({ kind: 'release', ticket: lost });
   }
 
   /** Sends the completes and releases that failed earlier; what fails again stays for next time. */
   async #settleLate(tier: ShardedDedupTier): Promise<void> {
-    if (this.#late.length === 0) return;
-    const pending = this.#late;
-    this.#late = [];
-    let settled = 0;
-    for (let i = 0; i < pending.length; i++) {
-      const late = pending[i]!;
-      try {
-        if (late.kind === 'complete') await tier.complete(late.ticket, late.completed, late.released);
-        else await tier.release(late.ticket);
-        settled++;
-      } catch (error) {
-        // Still unreachable: keep the rest; the claim that follows decides what the invocation does.
-        this.#late.push(...pending.slice(i));
-        this.#options.onError(error);
-        break;
-      }
-    }
+    const settled = await this.#late.send(tier, this.#options.onError);
     if (settled > 0) this.#options.onEvent?.({ type: 'late-settlement', owners: settled });
-  }
-
-  #keepForLater(late: LateSettlement): void {
-    this.#late.push(late);
-    if (this.#late.length > MAX_LATE) this.#late.shift();
   }
 
   /**
@@ -252,17 +213,21 @@ export class CacheTiers {
       await (await this.#redisTier()).complete(ticket, completed, released);
     } catch (error) {
       // Sent again before the next claim; until then the keys wait under this invocation's lease.
-      this.#keepForLater({ kind: 'complete', ticket, completed, released });
+      this.#late.keep({ kind: 'complete', ticket, completed, released });
       this.#options.onError(error);
     }
   }
 
-  /** Gives every lease of `ticket` back; a failure is reported and the release sent again later. */
-  public async release(ticket: DedupTicket): Promise<void> {
+  /**
+   * Gives every lease of `ticket` back; a failure is reported and the release sent again later.
+   * `doubts`, the claim's keys in doubt when it is given back before they were settled, go back to
+   * their dead owners first (decision 0006).
+   */
+  public async release(ticket: DedupTicket, doubts: readonly InDoubtKey[] = []): Promise<void> {
     try {
-      await (await this.#redisTier()).release(ticket);
+      await releaseWithDoubts(await this.#redisTier(), ticket, doubts);
     } catch (error) {
-      this.#keepForLater({ kind: 'release', ticket });
+      this.#late.keep({ kind: 'release', ticket, doubts });
       this.#options.onError(error);
     }
   }

@@ -39,7 +39,9 @@ export async function claimWhileChecking(
   const [read, claimed] = await settled;
   if (!failure && read.status === 'rejected') failure = { error: read.reason };
   if (failure) {
-    if (claimed.status === 'fulfilled' && claimed.value.ticket) await cache.release(claimed.value.ticket);
+    // No doubt was settled yet: its keys go back to their dead owners (decision 0006).
+    const { ticket, inDoubt } = claimed.status === 'fulfilled' ? claimed.value : {};
+    if (ticket) await cache.release(ticket, inDoubt);
     throw failure.error;
   }
   if (claimed.status === 'rejected') throw claimed.reason;

@@ -33,6 +33,12 @@ export interface TierKey {
   readonly at?: number;
 }
 
+/** A key a claim answered InDoubt, with the dead owner it was taken over from. */
+export interface InDoubtKey {
+  readonly key: TierKey;
+  readonly owner: string;
+}
+
 /** What claim hands back to complete and release: which owner leased what, and where. */
 export interface ClaimTicket {
   readonly owner: string;
@@ -197,6 +203,19 @@ export class RedisDedupTier {
   ): Promise<boolean> {
     const buckets = 'bucket' in ticket ? [ticket.bucket] : ticket.buckets;
     return Number(await this.#run(scripts.release, [ticket.owner, ...buckets.map(String)])) === 1;
+  }
+
+  /**
+   * Hands keys in doubt back to the dead owners the claim named (handback-1.lua), for a claim given
+   * back before its doubts were settled: a release alone would make them new. One round trip.
+   * @returns how many keys were handed back.
+   */
+  public async handBack(ticket: ClaimTicket, doubts: readonly InDoubtKey[]): Promise<number> {
+    if (doubts.length === 0) return 0;
+    const ids = joinIds(doubts.map((d) => d.key));
+    const owners = doubts.map((d) => d.owner).join(' ');
+    const args = [ticket.owner, String(ticket.bucket), String(ID_WIDTH), ids, owners];
+    return Number(await this.#run(scripts.handback, args));
   }
 
   /**

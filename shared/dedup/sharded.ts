@@ -2,7 +2,14 @@ import type { ScriptRunner } from '../cache/script-runner.ts';
 import { ConfigurationError } from '../errors.ts';
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from './bloom/snapshots.ts';
 import type { DistributedBloomParams } from './distributed-bloom.ts';
-import { type ClaimStatus, type ClaimTicket, newOwner, RedisDedupTier, type TierKey } from './exact.ts';
+import {
+  type ClaimStatus,
+  type ClaimTicket,
+  type InDoubtKey,
+  newOwner,
+  RedisDedupTier,
+  type TierKey,
+} from './exact.ts';
 
 /** Most shards a group may spread over: far more than a cluster's primaries need. */
 export const MAX_CACHE_SHARDS = 64;
@@ -176,6 +183,22 @@ export class ShardedDedupTier {
       }),
     );
     return replies.some(Boolean);
+  }
+
+  /** Hands keys in doubt back to their dead owners (RedisDedupTier.handBack), per shard, in parallel. */
+  public async handBack(ticket: DedupTicket, doubts: readonly InDoubtKey[]): Promise<number> {
+    const perShard = this.#shards.map((): InDoubtKey[] => []);
+    for (const doubt of doubts) perShard[this.shardIndex(doubt.key)]?.push(doubt);
+    const counts = await Promise.all(
+      this.#shards.map((shard, k) => {
+        const bucket = ticket.buckets[k];
+        const mine = perShard[k] ?? [];
+        return bucket === undefined || mine.length === 0
+          ? 0
+          : shard.handBack({ owner: ticket.owner, bucket }, mine);
+      }),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 
   /** The buckets a claim sent at `atMs` (this machine's clock) may have written to, on any shard. */

@@ -105,9 +105,12 @@ export async function admit(state: GuardState, event: unknown, context: Context)
     if (entries.length > 0) state.telemetry.quarantined(await state.options.quarantine?.put(entries));
   } catch (error) {
     // Whatever fails after the claim gives its leases back, so the redelivery need not wait them out
-    // (G5). Without a plan nothing is known to be repaired: all of them go back.
+    // (G5). Without a plan nothing is known to be repaired: all of them go back, the keys in doubt to
+    // their dead owners, whose commit the redelivery then asks about again (G1; decision 0006).
     if (claim.ticket) {
-      await (fates ? state.giveBack(claim.ticket, fates, repaired) : state.cache.release(claim.ticket));
+      await (fates
+        ? state.giveBack(claim.ticket, fates, repaired)
+        : state.cache.release(claim.ticket, claim.inDoubt));
     }
     throw error;
   }

@@ -94,6 +94,8 @@ export function guardedConsumer(options: MskGuardOptions) {
       }),
     invoke: (records: KafkaRecordInput[], context = fakeContext()) =>
       handler(encodeKafkaEvent(records), context),
+    /** Invokes with an event as given (a malformed one, say). */
+    invokeEvent: (event: unknown, context = fakeContext()) => handler(event as KafkaEvent, context),
   };
 }
 

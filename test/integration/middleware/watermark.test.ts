@@ -1,14 +1,11 @@
-// G1 with an empty Redis (the DynamoDB watermark alone withholds redeliveries) and for keys a
-// dead invocation committed, G3 (checkpoints
+// G1 with an empty Redis (the DynamoDB watermark alone withholds redeliveries), G3 (checkpoints
 // move forward only, and only past records whose handler succeeded), and the epoch bump of
-// restore's reprocess mode, on DynamoDB Local and the real Redis.
+// restore's reprocess mode, on DynamoDB Local and the real Redis. Keys in doubt: in-doubt.test.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
-import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
-import { CacheUnavailableError, InvalidEventError } from '#shared/errors.ts';
-import { GuardEngine } from '#shared/middleware/engine.ts';
+import { InvalidEventError } from '#shared/errors.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
@@ -31,32 +28,6 @@ describe('watermark tier and checkpoints', () => {
   const checkpoint = async (group: string, topic: string) =>
     Object.fromEntries((await store.listCurrent(group, topic)).map((c) => [c.partition, c.nextOffset]));
 
-  /**
-   * An invocation of `group` processes `key` on orders/0, commits its checkpoint with its commit
-   * marker and dies before its complete reaches Redis; its lease (300 ms) has expired on return.
-   */
-  async function diesAfterCommitting(group: string, key: string): Promise<void> {
-    const noComplete: ScriptRunner = {
-      kind: runner.kind,
-      close: async () => {},
-      run: (script, keys, args) =>
-        script.name === 'complete'
-          ? Promise.reject(new CacheUnavailableError('injected: died before complete'))
-          : runner.run(script, keys, args),
-    };
-    const dead = new GuardEngine({
-      consumerGroup: group,
-      cache: noComplete,
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: store,
-      leaseMarginMs: 0,
-    });
-    await dead.settle(await dead.admit(encodeKafkaEvent(orders('orders', 0, 0, [key])), fakeContext(300)), {
-      batchItemFailures: [],
-    });
-    await sleep(400);
-  }
-
   it('withholds redelivered offsets even after Redis lost every key (G1)', async () => {
     // Prepare
     const c = consumer();
@@ -71,67 +42,6 @@ describe('watermark tier and checkpoints', () => {
     expect(c.effects.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await checkpoint(c.group, 'orders')).toEqual({ 0: 4, 1: 1 });
-  });
-
-  it('keeps a key a dead invocation committed done when the invocation that proved it fails (G1)', async () => {
-    // Prepare: an invocation processes 'k', commits its checkpoint and dies before its complete
-    // reaches Redis; its lease (300 ms) expires. A producer duplicate of 'k' then comes on another
-    // partition: its claim finds 'k' in doubt and the dead owner's commit marker proves it done.
-    const group = uniqueName('grp');
-    await diesAfterCommitting(group, 'k');
-    const c = guardedConsumer({
-      consumerGroup: group,
-      cache: runner,
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: store,
-    });
-    const duplicate = orders('orders', 1, 0, ['k', 'n']);
-    c.throwOnce(new Error('injected: the handler fails'));
-
-    // Act: the handler throws (its leases are given back), then the retry.
-    await expect(c.invoke(duplicate)).rejects.toThrow('injected: the handler fails');
-    const retry = await c.invoke(duplicate);
-
-    // Assess: giving the leases back kept 'k' done; had it been released, the retry would find it
-    // new (its lease names the failed invocation, not the dead one) and process it a second time.
-    expect(retry).toEqual({ batchItemFailures: [] });
-    expect(c.effects).toEqual(['n']);
-  });
-
-  it('keeps the keys of an invocation done when its checkpoint fails after its complete (G1)', async () => {
-    // Prepare: as above, a dead owner's commit proves 'k' done, so the next invocation holds a
-    // repaired key and gives its leases back by completing instead of releasing. This time its
-    // handler succeeds and its complete lands, but its checkpoint write fails once.
-    const group = uniqueName('grp');
-    await diesAfterCommitting(group, 'k');
-    let failures = 1;
-    const flaky: CheckpointStore = {
-      load: (g, partitions) => store.load(g, partitions),
-      advance: (g, updates, meta) =>
-        failures-- > 0
-          ? Promise.reject(new Error('injected: the checkpoint write fails'))
-          : store.advance(g, updates, meta),
-      listCurrent: (g, topic) => store.listCurrent(g, topic),
-      historyAt: (g, topic, at) => store.historyAt(g, topic, at),
-      committedOwners: (g, owners) => store.committedOwners(g, owners),
-      bumpEpoch: (g, meta) => store.bumpEpoch(g, meta),
-    };
-    const c = guardedConsumer({
-      consumerGroup: group,
-      cache: runner,
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: flaky,
-    });
-    const duplicate = orders('orders', 1, 0, ['k', 'n']);
-
-    // Act: the invocation fails on its checkpoint (Lambda retries the batch), then the retry.
-    await expect(c.invoke(duplicate)).rejects.toThrow('injected: the checkpoint write fails');
-    const retry = await c.invoke(duplicate);
-
-    // Assess: 'n' was processed once. Giving the leases back after the complete landed must not
-    // undo it: the retry finds 'n' done, not new.
-    expect(retry).toEqual({ batchItemFailures: [] });
-    expect(c.effects).toEqual(['n']);
   });
 
   it('checkpoints a failed partition at its first failure, the others at their end (G3)', async () => {

@@ -1,0 +1,159 @@
+// G1 for keys in doubt (decision 0006): an invocation died after its checkpoint committed and
+// before its complete reached Redis, so the next claim of a producer duplicate finds the key in doubt
+// and asks the checkpoint table whether the dead owner committed it. Whatever the invocation that
+// took the key over does next (its handler fails, its checkpoint fails, its in-doubt read fails, its
+// event is malformed), the key stays done: a redelivery withholds it. DynamoDB Local, real Redis.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { ScriptRunner } from '#shared/cache/script-runner.ts';
+import type { CheckpointStore } from '#shared/checkpoints/types.ts';
+import { CacheUnavailableError, InvalidEventError } from '#shared/errors.ts';
+import { GuardEngine } from '#shared/middleware/engine.ts';
+import { encodeKafkaEvent } from '#shared/msk/index.ts';
+import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
+import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
+import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
+import { uniqueName } from '#test/support/stack.ts';
+
+describe('keys a dead invocation committed', () => {
+  const { store, runner } = useCheckpointStore();
+  /** The real store, with some of its calls replaced. */
+  const storeWith = (replaced: Partial<CheckpointStore>): CheckpointStore => ({
+    load: (g, partitions) => store.load(g, partitions),
+    advance: (g, updates, meta) => store.advance(g, updates, meta),
+    listCurrent: (g, topic) => store.listCurrent(g, topic),
+    historyAt: (g, topic, at) => store.historyAt(g, topic, at),
+    committedOwners: (g, owners) => store.committedOwners(g, owners),
+    bumpEpoch: (g, meta) => store.bumpEpoch(g, meta),
+    ...replaced,
+  });
+  const consumer = (group: string, checkpoints: CheckpointStore = store) =>
+    guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS, checkpoints });
+
+  /**
+   * An invocation of `group` processes `key` on orders/0, commits its checkpoint with its commit
+   * marker and dies before its complete reaches Redis; its lease (300 ms) has expired on return.
+   */
+  async function diesAfterCommitting(group: string, key: string): Promise<void> {
+    const noComplete: ScriptRunner = {
+      kind: runner.kind,
+      close: async () => {},
+      run: (script, keys, args) =>
+        script.name === 'complete'
+          ? Promise.reject(new CacheUnavailableError('injected: died before complete'))
+          : runner.run(script, keys, args),
+    };
+    const dead = new GuardEngine({
+      consumerGroup: group,
+      cache: noComplete,
+      cacheShards: TEST_CACHE_SHARDS,
+      checkpoints: store,
+      leaseMarginMs: 0,
+    });
+    await dead.settle(await dead.admit(encodeKafkaEvent(orders('orders', 0, 0, [key])), fakeContext(300)), {
+      batchItemFailures: [],
+    });
+    await sleep(400);
+  }
+
+  it('keeps a key a dead invocation committed done when the invocation that proved it fails (G1)', async () => {
+    // Prepare: an invocation processes 'k', commits its checkpoint and dies before its complete
+    // reaches Redis; its lease (300 ms) expires. A producer duplicate of 'k' then comes on another
+    // partition: its claim finds 'k' in doubt and the dead owner's commit marker proves it done.
+    const group = uniqueName('grp');
+    await diesAfterCommitting(group, 'k');
+    const c = guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      checkpoints: store,
+    });
+    const duplicate = orders('orders', 1, 0, ['k', 'n']);
+    c.throwOnce(new Error('injected: the handler fails'));
+
+    // Act: the handler throws (its leases are given back), then the retry.
+    await expect(c.invoke(duplicate)).rejects.toThrow('injected: the handler fails');
+    const retry = await c.invoke(duplicate);
+
+    // Assess: giving the leases back kept 'k' done; had it been released, the retry would find it
+    // new (its lease names the failed invocation, not the dead one) and process it a second time.
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['n']);
+  });
+
+  it('keeps the keys of an invocation done when its checkpoint fails after its complete (G1)', async () => {
+    // Prepare: as above, a dead owner's commit proves 'k' done, so the next invocation holds a
+    // repaired key and gives its leases back by completing instead of releasing. This time its
+    // handler succeeds and its complete lands, but its checkpoint write fails once.
+    const group = uniqueName('grp');
+    await diesAfterCommitting(group, 'k');
+    let failures = 1;
+    const flaky = storeWith({
+      advance: (g, updates, meta) =>
+        failures-- > 0
+          ? Promise.reject(new Error('injected: the checkpoint write fails'))
+          : store.advance(g, updates, meta),
+    });
+    const c = guardedConsumer({
+      consumerGroup: group,
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+      checkpoints: flaky,
+    });
+    const duplicate = orders('orders', 1, 0, ['k', 'n']);
+
+    // Act: the invocation fails on its checkpoint (Lambda retries the batch), then the retry.
+    await expect(c.invoke(duplicate)).rejects.toThrow('injected: the checkpoint write fails');
+    const retry = await c.invoke(duplicate);
+
+    // Assess: 'n' was processed once. Giving the leases back after the complete landed must not
+    // undo it: the retry finds 'n' done, not new.
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['n']);
+  });
+
+  it('keeps a key a dead invocation committed done when the in-doubt read fails (G1)', async () => {
+    // Prepare: the claim takes 'k' over from the dead owner; then the read of the dead owner's
+    // commit marker fails, before any doubt is settled, and the invocation gives its claim back.
+    const group = uniqueName('grp');
+    await diesAfterCommitting(group, 'k');
+    let failures = 1;
+    const c = consumer(
+      group,
+      storeWith({
+        committedOwners: (g, owners) =>
+          failures-- > 0
+            ? Promise.reject(new Error('injected: DynamoDB unreachable'))
+            : store.committedOwners(g, owners),
+      }),
+    );
+    const duplicate = orders('orders', 1, 0, ['k', 'n']);
+
+    // Act: the invocation fails; then the retry.
+    await expect(c.invoke(duplicate)).rejects.toThrow('injected: DynamoDB unreachable');
+    const retry = await c.invoke(duplicate);
+
+    // Assess: 'k' went back to its dead owner, so the retry found it in doubt again and proven
+    // done. Released instead, it would name the failed invocation and come back new.
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['n']);
+  });
+
+  it('keeps a key a dead invocation committed done when an event carrying its duplicate is malformed (G1, G6)', async () => {
+    // Prepare: a batch holds a producer duplicate of 'k' and a record whose value is not base64;
+    // its payload checks run while the claim is out, which takes 'k' over from the dead owner.
+    const group = uniqueName('grp');
+    await diesAfterCommitting(group, 'k');
+    const c = consumer(group);
+    const event = encodeKafkaEvent(orders('orders', 1, 0, ['k', 'n']));
+    (event.records['orders-1']![1] as { value: string }).value = 'not base64!';
+
+    // Act: the malformed event is refused; a later, well-formed delivery of the duplicate.
+    await expect(c.invokeEvent(event)).rejects.toThrow(InvalidEventError);
+    const later = await c.invoke(orders('orders', 1, 0, ['k']));
+
+    // Assess: 'k' is still in doubt for the later delivery, and proven done.
+    expect(later).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual([]);
+  });
+});
