@@ -47,6 +47,9 @@ export async function admit(state: GuardState, event: unknown, context: Context)
     ? { batch: parseMskEvent(event), verify: undefined }
     : parseMskEventDeferred(event);
   const watermarkRead = state.watermark.read(batch.partitions);
+  // Awaited with the claim (dedup/claim.ts). Should the keys fail first (malformed headers), its
+  // rejection would go unhandled, and Lambda's Node runtime ends the container on one.
+  watermarkRead.catch(() => {});
   // A replayed quarantined record is claimed exactly: Bloom signals alone never quarantine it again.
   const claimMode = mode === 'probabilistic' && batch.records.some(isReplay) ? 'exact' : mode;
   // The epoch these keys are derived with: another invocation of this container may learn a newer

@@ -196,4 +196,27 @@ describe('an unreachable checkpoint table', () => {
     expect(await c.invoke(orders('orders', 0, 0, ['a', 'b']))).toEqual({ batchItemFailures: [] });
     expect(c.effects).toEqual(['a', 'b']);
   });
+
+  it('refuses an event whose headers are malformed before claiming, though its watermark read went out and failed (G6)', async () => {
+    // Prepare: the key is derived before the claim is sent, from headers read unchecked until then;
+    // headers that are no list fail there, while the watermark read is already out. That read fails too, and its rejection must
+    // not surface anywhere (vitest fails the run on an unhandled rejection; Lambda's Node runtime
+    // ends the container on one).
+    let loads = 0;
+    const failing = withLoad(async () => {
+      loads++;
+      throw new Error('injected: DynamoDB unreachable');
+    });
+    const c = guardedConsumer({ consumerGroup: uniqueName('grp'), cache: runner, checkpoints: failing });
+    const event = encodeKafkaEvent(orders('orders', 0, 0, ['a']));
+    (event.records['orders-0']?.[0] as { headers: unknown }).headers = 'not a list';
+
+    // Act
+    const outcome = c.invokeEvent(event);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(InvalidEventError);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(loads).toBe(1);
+  });
 });
