@@ -47,8 +47,10 @@ export interface RestoreFunctionProps {
   /** The consumers it may restore: their groups, topics and event source mappings. */
   readonly consumers: readonly GuardedKafkaConsumer[];
   /**
-   * Function timeout: restore disables the ESM and waits for the group to become Empty.
-   * @default Duration.minutes(10)
+   * Function timeout: restore disables the ESM and waits for `Disabled` (up to 5 min), for the group
+   * to become Empty (3 min) and for `Enabled` again (5 min). The function cuts its waits to its
+   * remaining time, so a shorter timeout still ends with a typed error, but may give up sooner.
+   * @default Duration.minutes(15) (Lambda's maximum: the three waits fit in it)
    */
   readonly timeout?: Duration;
   /** @default 512 */
@@ -83,7 +85,7 @@ export class RestoreFunction extends Construct {
     super(scope, id);
     if (props.consumers.length === 0) throw new ConfigurationError('RestoreFunction: consumers is empty.');
     const cluster = props.cluster;
-    this.timeout = props.timeout ?? Duration.minutes(10);
+    this.timeout = props.timeout ?? Duration.minutes(15);
     this.targets = props.consumers.map((c) => c.target);
     this.securityGroup = brokerClientSecurityGroup(
       this,

@@ -3,6 +3,7 @@ import {
   type LambdaClient,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
+import { boundOf, type WaitLimit } from './deadline.ts';
 import { EventSourceMappingError } from './errors.ts';
 import type { ProgressSink } from './types.ts';
 
@@ -17,6 +18,8 @@ export interface EsmToggleOptions {
   readonly timeoutMs?: number;
   /** @default setTimeout-based */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds of the clock the waits measure with. @default Date.now */
+  readonly now?: () => number;
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -37,6 +40,7 @@ export class EventSourceMappingToggle {
   private readonly pollMs: number;
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
 
   public constructor(
     private readonly lambda: LambdaApi,
@@ -45,6 +49,7 @@ export class EventSourceMappingToggle {
     this.pollMs = options.pollMs ?? 2000;
     this.timeoutMs = options.timeoutMs ?? 300_000;
     this.sleep = options.sleep ?? sleepFor;
+    this.now = options.now ?? Date.now;
   }
 
   /** The mapping's current `State` (`Enabled`, `Disabled`, `Enabling`, `Disabling`, `Updating`...). */
@@ -61,17 +66,25 @@ export class EventSourceMappingToggle {
     }
   }
 
-  /** Sets Enabled=false and waits until the state is `Disabled`. */
-  public disable(uuid: string, progress?: ProgressSink): Promise<void> {
-    return this.toggle(uuid, false, progress);
+  /**
+   * Sets Enabled=false and waits until the state is `Disabled`, at most `timeoutMs` or `limit`
+   * (the caller's remaining time) when that is shorter.
+   */
+  public disable(uuid: string, progress?: ProgressSink, limit?: WaitLimit): Promise<void> {
+    return this.toggle(uuid, false, progress, limit);
   }
 
-  /** Sets Enabled=true and waits until the state is `Enabled`. */
-  public enable(uuid: string, progress?: ProgressSink): Promise<void> {
-    return this.toggle(uuid, true, progress);
+  /** Sets Enabled=true and waits until the state is `Enabled`, bounded like {@link disable}. */
+  public enable(uuid: string, progress?: ProgressSink, limit?: WaitLimit): Promise<void> {
+    return this.toggle(uuid, true, progress, limit);
   }
 
-  private async toggle(uuid: string, enabled: boolean, progress?: ProgressSink): Promise<void> {
+  private async toggle(
+    uuid: string,
+    enabled: boolean,
+    progress: ProgressSink | undefined,
+    limit: WaitLimit | undefined,
+  ): Promise<void> {
     const want = enabled ? 'Enabled' : 'Disabled';
     try {
       await this.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: enabled }));
@@ -83,13 +96,14 @@ export class EventSourceMappingToggle {
       );
     }
     progress?.(`event source mapping ${uuid}: Enabled=${enabled} requested, waiting for ${want}`);
-    const deadline = Date.now() + this.timeoutMs;
+    const bound = boundOf(this.timeoutMs, limit);
+    const deadline = this.now() + bound.ms;
     let state = await this.state(uuid);
     while (state !== want) {
-      if (Date.now() >= deadline) {
+      if (this.now() >= deadline) {
         throw new EventSourceMappingError(
-          `Event source mapping ${uuid} is still ${state} after ${Math.round(this.timeoutMs / 1000)} s (waiting for ${want}). ` +
-            `Check it with: aws lambda get-event-source-mapping --uuid ${uuid}`,
+          `Event source mapping ${uuid} is still ${state} after ${Math.round(bound.ms / 1000)} s (waiting for ${want}).` +
+            `${bound.note} Check it with: aws lambda get-event-source-mapping --uuid ${uuid}`,
         );
       }
       await this.sleep(this.pollMs);

@@ -1,5 +1,6 @@
 import type { CheckpointStore } from '../checkpoints/types.ts';
 import type { AuditKey, AuditStore } from './audit.ts';
+import { REENABLE_RESERVE_MS, waitLimit } from './deadline.ts';
 import {
   GroupActiveError,
   OffsetsVerificationError,
@@ -8,8 +9,8 @@ import {
   RestoreRefusedError,
 } from './errors.ts';
 import type { EventSourceMappingToggle } from './esm.ts';
+import { waitGroupEmpty } from './group-wait.ts';
 import type { OffsetWriter } from './offset-commit.ts';
-import { formatDuration } from './time.ts';
 import type { EsmOutcome, ProgressSink, RestoreAdmin, RestorePlan, RestoreResult } from './types.ts';
 
 /** What turns the event source mapping off and on. */
@@ -36,6 +37,15 @@ export interface ExecuteDeps {
   /** @default 2000 */
   readonly groupPollMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds of the clock the group wait measures with. @default Date.now */
+  readonly now?: () => number;
+  /**
+   * Milliseconds the run may still spend before it must answer (the restore function: its remaining
+   * time less a reserve). Every wait is cut to fit, the ones before the commit also keeping
+   * {@link REENABLE_RESERVE_MS}, so the typed error arrives, the ESM is re-enabled and the audit item
+   * completed before Lambda ends the invocation. @default no limit (the CLI)
+   */
+  readonly remainingMs?: () => number;
 }
 
 interface RunState {
@@ -144,9 +154,20 @@ async function apply(plan: RestorePlan, deps: ExecuteDeps, run: RunState, step: 
       if (initialState === 'Disabled')
         step(`event source mapping ${uuid} is already Disabled: it stays so afterwards`);
       else {
-        await deps.esm.disable(uuid, step);
-        disabledByRestore = true;
-        run.esm = { ...run.esm, disabledByRestore };
+        try {
+          await deps.esm.disable(uuid, step, waitLimit(deps.remainingMs, REENABLE_RESERVE_MS));
+          disabledByRestore = true;
+        } catch (error) {
+          // When only the wait gave up, the update was accepted and the mapping is on its way to
+          // Disabled: it is turned back on below, as after any failure before the commit.
+          disabledByRestore = await deps.esm.state(uuid).then(
+            (state) => state === 'Disabling' || state === 'Disabled',
+            () => false,
+          );
+          throw error;
+        } finally {
+          run.esm = { ...run.esm, disabledByRestore };
+        }
       }
     }
     await waitGroupEmpty(plan, deps, step);
@@ -173,7 +194,7 @@ async function apply(plan: RestorePlan, deps: ExecuteDeps, run: RunState, step: 
     if (!disabledByRestore || !uuid || !deps.esm) throw error;
     if (!run.offsetsTouched) {
       try {
-        await deps.esm.enable(uuid, step);
+        await deps.esm.enable(uuid, step, waitLimit(deps.remainingMs));
       } catch (enableError) {
         run.esm = { ...run.esm!, leftDisabled: true };
         throw new RestoreFailedError(
@@ -191,7 +212,7 @@ async function apply(plan: RestorePlan, deps: ExecuteDeps, run: RunState, step: 
   }
   if (disabledByRestore && uuid && deps.esm) {
     try {
-      await deps.esm.enable(uuid, step);
+      await deps.esm.enable(uuid, step, waitLimit(deps.remainingMs));
       run.esm = { ...run.esm!, reenabled: true };
     } catch (error) {
       run.esm = { ...run.esm!, leftDisabled: true };
@@ -202,47 +223,6 @@ async function apply(plan: RestorePlan, deps: ExecuteDeps, run: RunState, step: 
       );
     }
   }
-}
-
-async function waitGroupEmpty(plan: RestorePlan, deps: ExecuteDeps, step: ProgressSink): Promise<void> {
-  const bound = plan.esmUuid ? (deps.groupEmptyTimeoutMs ?? 180_000) : 0;
-  const pollMs = deps.groupPollMs ?? 2000;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const deadline = Date.now() + bound;
-  for (;;) {
-    const { groups } = await deps.admin.describeGroups([plan.group]);
-    const group = groups.find((g) => g.groupId === plan.group);
-    const state = group?.state ?? 'Dead';
-    const members = (group?.members ?? []).map((m) => `${m.clientId}@${m.clientHost}`);
-    if ((state === 'Empty' || state === 'Dead') && members.length === 0) {
-      step(`group ${plan.group} is ${state}`);
-      return;
-    }
-    if (Date.now() >= deadline) throw groupActive(plan, state, members, bound);
-    step(`group ${plan.group} is ${state} with ${members.length} member(s); waiting until it is Empty`);
-    await sleep(pollMs);
-  }
-}
-
-function groupActive(
-  plan: RestorePlan,
-  state: string,
-  members: string[],
-  waitedMs: number,
-): GroupActiveError {
-  const who = `${members.length} member(s) (${members.join(', ') || 'rebalancing'}), state ${state}`;
-  if (!plan.esmUuid) {
-    return new GroupActiveError(
-      `Group ${plan.group} has ${who}: offsets cannot be moved under a running consumer (its next commit would ` +
-        'overwrite them). Stop the consumer, or pass --esm-uuid so the restore disables the event source mapping, and retry.',
-      members,
-    );
-  }
-  return new GroupActiveError(
-    `Group ${plan.group} still has ${who} ${formatDuration(waitedMs)} after event source mapping ${plan.esmUuid} was ` +
-      'disabled: another consumer uses this group. Stop it and retry.',
-    members,
-  );
 }
 
 async function verify(plan: RestorePlan, deps: ExecuteDeps): Promise<void> {

@@ -32,7 +32,15 @@ export interface RestoreLambdaConfig extends KafkaConnectionOptions {
 export interface RestoreLambdaContext {
   readonly awsRequestId?: string;
   readonly functionName?: string;
+  /** Bounds the restore's waits, so that it answers before Lambda ends the invocation. */
+  getRemainingTimeInMillis?(): number;
 }
+
+/**
+ * Time kept after the last wait for what follows it: completing the audit item, closing the clients
+ * and answering. A wait that would run into it gives up with its typed error instead.
+ */
+export const ANSWER_RESERVE_MS = 10_000;
 
 /**
  * Checks the request against the function's targets and fills in the target's ESM: the function
@@ -90,8 +98,12 @@ export function createRestoreHandler(config: RestoreLambdaConfig) {
         withLambda: request.esmUuid !== undefined,
         progress: (line) => log.info(line, { group: request.group, topic: request.topic }),
       });
+      const remaining = context.getRemainingTimeInMillis?.bind(context);
+      const deps = remaining
+        ? { ...clients.deps, remainingMs: () => remaining() - ANSWER_RESERVE_MS }
+        : clients.deps;
       try {
-        response = toResponse(await runRestore(request, clients.deps));
+        response = toResponse(await runRestore(request, deps));
       } finally {
         await clients.close();
       }

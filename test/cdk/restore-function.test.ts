@@ -49,10 +49,10 @@ describe('RestoreFunction', () => {
       .Properties.PolicyDocument.Statement;
   });
 
-  it('runs in the VPC, one at a time, with a timeout long enough to drain the group', () => {
+  it('runs in the VPC, one at a time, with a timeout its waits fit in (disabled 300 s + Empty 180 s + enabled 300 s)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^mskguard restore'),
-      Timeout: 600,
+      Timeout: 900,
       ReservedConcurrentExecutions: 1,
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],

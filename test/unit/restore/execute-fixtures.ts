@@ -130,6 +130,19 @@ export function esmStates(...states: string[]): void {
   chain.resolves({ State: states[states.length - 1] ?? 'Enabled' });
 }
 
+/**
+ * GetEventSourceMapping answers the state the updates left: `Enabled` at first; Enabled=false leaves
+ * it in `stuckDisabling` (or `Disabled` when undefined), Enabled=true in `afterEnable`.
+ */
+export function esmFollowingUpdates(stuckDisabling?: string, afterEnable = 'Enabled'): void {
+  let state = 'Enabled';
+  lambda.on(GetEventSourceMappingCommand).callsFake(() => ({ State: state }));
+  lambda.on(UpdateEventSourceMappingCommand).callsFake(({ Enabled }: { Enabled: boolean }) => {
+    state = Enabled ? afterEnable : (stuckDisabling ?? 'Disabled');
+    return {};
+  });
+}
+
 const esm = () => new EventSourceMappingToggle(new LambdaClient({}), { pollMs: 1, timeoutMs: 200 });
 export const deps = (admin: RestoreAdmin, extra: Partial<Parameters<typeof executePlan>[1]> = {}) => ({
   admin,

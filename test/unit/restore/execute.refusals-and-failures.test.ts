@@ -6,7 +6,16 @@
 import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { executePlan } from '#shared/restore/execute.ts';
-import { deps, esmStates, FakeAudit, fakeAdmin, lambda, plan, updates } from './execute-fixtures.ts';
+import {
+  deps,
+  esmFollowingUpdates,
+  esmStates,
+  FakeAudit,
+  fakeAdmin,
+  lambda,
+  plan,
+  updates,
+} from './execute-fixtures.ts';
 
 afterEach(() => lambda.reset());
 
@@ -79,10 +88,9 @@ describe('executePlan', () => {
     expect(updates()).toEqual([false]);
   });
 
-  it('fails with the next step when the ESM does not reach Disabled within the bound', async () => {
+  it('fails with the next step, and turns the ESM back on, when it does not reach Disabled within the bound', async () => {
     // Prepare
-    esmStates('Enabled', 'Disabling');
-    lambda.on(UpdateEventSourceMappingCommand).resolves({});
+    esmFollowingUpdates('Disabling');
     const { admin, calls } = fakeAdmin();
 
     // Act
@@ -93,6 +101,8 @@ describe('executePlan', () => {
     expect(result.error?.name).toBe('EventSourceMappingError');
     expect(result.error?.message).toMatch(/still Disabling after 0 s.*get-event-source-mapping --uuid/);
     expect(calls).toEqual([]);
+    expect(updates()).toEqual([false, true]);
+    expect(result.esm).toMatchObject({ disabledByRestore: true, reenabled: true, leftDisabled: false });
   });
 
   it('changes nothing when UpdateEventSourceMapping is denied', async () => {
