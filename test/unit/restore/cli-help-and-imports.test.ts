@@ -61,7 +61,7 @@ describe('operator commands', () => {
       /--max-lag lots: expected a whole number/,
     ],
     [['status', '--group', 'g', '--topic', 't', '--interval', '0s'], /--interval 0s: expected a duration/],
-    [['status', '--topic', 't'], /Missing --group or --topic/],
+    [['status', '--topic', 't'], /^Missing --group ID\.$/m],
     [['restore', 'undo', '--group', 'g', '--topic', 't'], /Name exactly one restoreId/],
     [
       ['restore', 'undo', 'id', '--group', 'g', '--topic', 't', '--from-file', 'x.csv'],

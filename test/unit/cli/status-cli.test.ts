@@ -1,0 +1,54 @@
+// `mskguard status`'s command line, checked before any connection: which flags are missing, where
+// DynamoDB is (--endpoint, DYNAMODB_ENDPOINT) and that a table or ESM read has a region.
+import { describe, expect, it } from 'vitest';
+import { runCli } from '#shared/cli/command.ts';
+import { createStatusCommands } from '#shared/cli/commands/status.ts';
+import type { StatusClientsConfig } from '#shared/status/clients.ts';
+import type { StatusAdmin } from '#shared/status/collect.ts';
+import { fakeRestoreAdmin } from '#test/support/restore-cli.ts';
+
+/** `mskguard status` over a stand-in broker, with what it printed and how it opened its clients. */
+async function status(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const out = { stdout: '', stderr: '', configs: [] as StatusClientsConfig[] };
+  const write = {
+    stdout: (t: string) => {
+      out.stdout += t;
+    },
+    stderr: (t: string) => {
+      out.stderr += t;
+    },
+  };
+  const admin = {
+    ...fakeRestoreAdmin(),
+    listGroups: async () => ({ groups: [{ groupId: 'g', protocolType: 'consumer' }] }),
+  } as unknown as StatusAdmin;
+  const commands = createStatusCommands({
+    ...write,
+    env: { KAFKA_BROKERS: 'b-1:9092', ...env },
+    isTty: false,
+    openClients: async (config) => {
+      out.configs.push(config);
+      return { deps: { admin }, close: async () => {} };
+    },
+    sleep: async () => {},
+    watching: () => false,
+  });
+  const code = await runCli(commands, ['status', ...argv], 'mskguard', { ...write, env: {} });
+  return { code, ...out };
+}
+
+describe('mskguard status: required flags', () => {
+  it.each([
+    [['--group', 'g'], 'Missing --topic NAME.'],
+    [['--topic', 'orders'], 'Missing --group ID.'],
+    [[], 'Missing --group ID and --topic NAME.'],
+  ])('%j names exactly what is missing, exit 2 before connecting', async (argv, message) => {
+    // Act
+    const { code, stderr, configs } = await status(argv);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toBe(`${message}\nRun 'mskguard status --help' for usage.\n`);
+    expect(configs).toEqual([]);
+  });
+});
