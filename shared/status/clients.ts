@@ -41,7 +41,7 @@ export function tableError(
   }
   return new StatusTableError(`Cannot read ${kind} table ${table} in ${where}: ${describeError(cause)}`, {
     cause,
-    hint: 'Check the AWS credentials, --region and DYNAMODB_ENDPOINT, then retry.',
+    hint: 'Check the AWS credentials, --region and --endpoint (or DYNAMODB_ENDPOINT), then retry.',
   });
 }
 

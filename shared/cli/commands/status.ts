@@ -44,6 +44,7 @@ const OPTIONS = {
   'checkpoint-table': { type: 'string' },
   'quarantine-table': { type: 'string' },
   region: { type: 'string' },
+  endpoint: { type: 'string' },
   ...KAFKA_AUTH_OPTIONS,
 } as const;
 
@@ -72,8 +73,10 @@ Options:
   --checkpoint-table T      checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); without it: no checkpoint column
   --quarantine-table T      quarantine table (env MSKGUARD_QUARANTINE_TABLE); without it: no quarantine count
   --region R                AWS region (env AWS_REGION)
+  --endpoint URL            DynamoDB endpoint of the tables, e.g. DynamoDB Local (env DYNAMODB_ENDPOINT);
+                            needs no region or credentials when none are configured
 ${kafkaAuthHelp(28)}
-Environment: DYNAMODB_ENDPOINT, MSKGUARD_DEBUG=1 (an error's stack trace after its one-line message).
+Environment: MSKGUARD_DEBUG=1 (an error's stack trace after its one-line message).
 
 Unhealthy when: the ESM is not Enabled or its last result is a PROBLEM; checkpoints exist but the
 group has no committed offsets (offsets lost); a committed offset is below the log start; a
@@ -147,6 +150,7 @@ async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
   const checkpointTable = str(flags, 'checkpoint-table') ?? env.MSKGUARD_CHECKPOINT_TABLE;
   const quarantineTable = str(flags, 'quarantine-table') ?? env.MSKGUARD_QUARANTINE_TABLE;
   const region = str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const endpoint = str(flags, 'endpoint') ?? env.DYNAMODB_ENDPOINT;
   const clients = await io.openClients({
     brokers,
     ...kafkaAuthOf(flags, env, region),
@@ -154,7 +158,7 @@ async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
     ...(checkpointTable ? { checkpointTable } : {}),
     ...(quarantineTable ? { quarantineTable } : {}),
     ...(region ? { region } : {}),
-    ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
+    ...(endpoint ? { dynamodbEndpoint: endpoint } : {}),
     ...(io.isTty ? { progress: (line: string) => io.stderr(`[status] ${line}\n`) } : {}),
   });
   const { collectStatus } = await import('../../status/collect.ts');

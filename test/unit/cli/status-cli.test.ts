@@ -52,3 +52,36 @@ describe('mskguard status: required flags', () => {
     expect(configs).toEqual([]);
   });
 });
+
+describe('mskguard status: DynamoDB endpoint', () => {
+  it.each([
+    [['--endpoint', 'http://127.0.0.1:8000'], {}, 'http://127.0.0.1:8000'],
+    [[], { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }, 'http://127.0.0.1:8000'],
+    [
+      ['--endpoint', 'http://127.0.0.1:8001'],
+      { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' },
+      'http://127.0.0.1:8001',
+    ],
+  ])('%j (env %j) reads the tables at %s', async (argv, env, endpoint) => {
+    // Act
+    const { code, configs } = await status(
+      ['--group', 'g', '--topic', 'orders', '--checkpoint-table', 'ckpt', ...argv],
+      env,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(configs).toEqual([
+      expect.objectContaining({ checkpointTable: 'ckpt', dynamodbEndpoint: endpoint }),
+    ]);
+  });
+
+  it('--help documents --endpoint and its environment variable', async () => {
+    // Act
+    const { code, stdout } = await status(['--help']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}--endpoint URL +DynamoDB endpoint .*\(env DYNAMODB_ENDPOINT\)/m);
+  });
+});
