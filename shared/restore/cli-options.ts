@@ -5,6 +5,7 @@ import { UsageError } from '../cli/command.ts';
 import { brokersOf, type Flags, regionOf, str } from '../cli/flags.ts';
 import { kafkaAuthOf } from '../cli/kafka-auth.ts';
 import type { RestoreClientsConfig } from './clients.ts';
+import type { RestoreInputNames } from './input-names.ts';
 import { parseOffsetsCsv } from './offsets-csv.ts';
 import { parseRestoreRequest } from './request.ts';
 import type { RestoreRequest, RestoreStrategy } from './types.ts';
@@ -160,5 +161,16 @@ export function configOf(
     ...(region ? { region } : {}),
     ...(auditTable ? { auditTable } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
+  };
+}
+
+/** How restore messages name the inputs of this command line: by the flags that gave them. */
+export function inputNamesOf(flags: Flags): RestoreInputNames {
+  return {
+    // --offsets names the partitions it restores (requestOf): that is the flag to check.
+    partitions:
+      str(flags, 'partitions') === undefined && str(flags, 'offsets') !== undefined
+        ? '--offsets'
+        : '--partitions',
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decideAuto, rangeProblem } from './auto.ts';
 import { RestoreUsageError } from './errors.ts';
+import { REQUEST_INPUT_NAMES, type RestoreInputNames } from './input-names.ts';
 import { parseRestoreRequest } from './request.ts';
 import { listCurrentOnce, withSkipped } from './skipped.ts';
 import { SOURCES, type SourceContext, type SourceQuery } from './sources.ts';
@@ -21,6 +22,8 @@ export interface PlanDeps extends SourceContext {
   readonly clock?: () => Date;
   /** @default randomUUID */
   readonly newId?: () => string;
+  /** How messages name the request's inputs. @default REQUEST_INPUT_NAMES (the request's fields) */
+  readonly inputNames?: RestoreInputNames;
 }
 
 /** The chosen candidate per partition, plus whatever explains the choice. */
@@ -55,7 +58,7 @@ export async function planRestore(input: RestoreRequest, plainDeps: PlanDeps): P
 
   progress(`reading the offsets of ${request.topic} and of group ${request.group}`);
   const topicPartitions = await topicRanges(deps, request.topic);
-  const partitions = selected(topicPartitions, request);
+  const partitions = selected(topicPartitions, request, deps.inputNames ?? REQUEST_INPUT_NAMES);
   const committed = await committedOffsets(deps, request.group, request.topic);
   const group = await describe(deps, request.group);
   const query: SourceQuery = {
@@ -116,14 +119,24 @@ export async function planRestore(input: RestoreRequest, plainDeps: PlanDeps): P
 }
 
 /** The ranges of the partitions the request names (all when it names none). */
-function selected(ranges: PartitionRange[], request: RestoreRequest): PartitionRange[] {
+function selected(
+  ranges: PartitionRange[],
+  request: RestoreRequest,
+  names: RestoreInputNames,
+): PartitionRange[] {
   if (!request.partitions) return ranges;
   const known = new Set(ranges.map((r) => r.partition));
   const unknown = request.partitions.filter((p) => !known.has(p));
-  if (unknown.length > 0)
+  if (unknown.length > 0) {
+    // An undo restores the partitions its audit item names: the topic was recreated since.
+    const from =
+      request.strategy === 'undo'
+        ? `the partitions of restore ${request.undoes} (its audit item)`
+        : names.partitions;
     throw new RestoreUsageError(
-      `Topic ${request.topic} has no partition ${unknown.join(', ')} (it has 0-${ranges.length - 1}): check --partitions.`,
+      `Topic ${request.topic} has no partition ${unknown.join(', ')} (it has 0-${ranges.length - 1}): check ${from}.`,
     );
+  }
   const wanted = new Set(request.partitions);
   return ranges.filter((r) => wanted.has(r.partition));
 }

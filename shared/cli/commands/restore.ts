@@ -3,7 +3,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { MskGuardError } from '../../errors.ts';
 import { RESTORE_HELP, STRATEGY_TEXT, strategyHelp } from '../../restore/cli-help.ts';
-import { configOf, RESTORE_OPTIONS, requestOf } from '../../restore/cli-options.ts';
+import { configOf, inputNamesOf, RESTORE_OPTIONS, requestOf } from '../../restore/cli-options.ts';
 import type { openRestoreClients } from '../../restore/clients.ts';
 import type { RestoreResponse } from '../../restore/engine.ts';
 import { RESTORE_EXIT_CODES, RestoreUsageError } from '../../restore/errors.ts';
@@ -50,7 +50,7 @@ async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliI
   const { runRestore, toResponse } = await import('../../restore/engine.ts');
   const clients = await io.openClients(config);
   try {
-    return toResponse(await runRestore(request, clients.deps));
+    return toResponse(await runRestore(request, { ...clients.deps, inputNames: inputNamesOf(flags) }));
   } finally {
     await clients.close();
   }
