@@ -140,8 +140,10 @@ export function createStatusCommands(io: StatusCliIo = PROCESS_IO): Command[] {
 async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
   const group = str(flags, 'group');
   const topic = str(flags, 'topic');
-  const missing = [group ? '' : '--group ID', topic ? '' : '--topic NAME'].filter(Boolean);
-  if (missing.length > 0) throw new UsageError(`Missing ${missing.join(' and ')}.`);
+  if (!group || !topic) {
+    const missing = [group ? '' : '--group ID', topic ? '' : '--topic NAME'].filter(Boolean);
+    throw new UsageError(`Missing ${missing.join(' and ')}.`);
+  }
   const esmUuid = str(flags, 'esm-uuid');
   const thresholds = thresholdsOf(flags);
   const intervalMs = durationOf(str(flags, 'interval') ?? '5s', '--interval');
