@@ -165,12 +165,16 @@ export function configOf(
 }
 
 /** How restore messages name the inputs of this command line: by the flags that gave them. */
-export function inputNamesOf(flags: Flags): RestoreInputNames {
+export function inputNamesOf(
+  flags: Flags,
+  config: Pick<RestoreClientsConfig, 'auditTable'>,
+): RestoreInputNames {
   return {
     // --offsets names the partitions it restores (requestOf): that is the flag to check.
     partitions:
       str(flags, 'partitions') === undefined && str(flags, 'offsets') !== undefined
         ? '--offsets'
         : '--partitions',
+    auditTable: `--audit-table (or MSKGUARD_AUDIT_TABLE${config.auditTable ? `; this run read ${config.auditTable}` : ''})`,
   };
 }

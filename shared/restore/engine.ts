@@ -48,10 +48,7 @@ async function withUndoTargets(request: RestoreRequest, deps: RestoreDeps): Prom
   if (request.strategy !== 'undo' || request.offsets) return request;
   if (!deps.audit)
     throw new RestoreUsageError('undo reads the restore from the audit table: pass --audit-table.');
-  return planUndoRequest(deps.audit, {
-    ...request,
-    restoreId: request.undoes ?? '',
-  });
+  return planUndoRequest(deps.audit, { ...request, restoreId: request.undoes ?? '' }, deps.inputNames);
 }
 
 /** Exit code of an outcome: a dry run that would be refused exits 3, like a refused execution. */

@@ -10,6 +10,7 @@ import {
 } from './errors.ts';
 import type { EventSourceMappingToggle } from './esm.ts';
 import { waitGroupEmpty } from './group-wait.ts';
+import { REQUEST_INPUT_NAMES, type RestoreInputNames } from './input-names.ts';
 import type { OffsetWriter } from './offset-commit.ts';
 import type { EsmOutcome, ProgressSink, RestoreAdmin, RestorePlan, RestoreResult } from './types.ts';
 
@@ -46,6 +47,8 @@ export interface ExecuteDeps {
    * completed before Lambda ends the invocation. @default no limit (the CLI)
    */
   readonly remainingMs?: () => number;
+  /** How messages name the caller's settings. @default REQUEST_INPUT_NAMES */
+  readonly inputNames?: RestoreInputNames;
 }
 
 interface RunState {
@@ -117,8 +120,8 @@ export async function executePlan(plan: RestorePlan, deps: ExecuteDeps): Promise
       step(`audit item ${auditKey.pk} / ${auditKey.sk} written (running)`);
     } catch (error) {
       const failure = new RestoreFailedError(
-        `Could not write the audit item, so nothing was changed: ${(error as Error).message}. Check --audit-table and the ` +
-          'caller’s dynamodb:PutItem permission.',
+        `Could not write the audit item, so nothing was changed: ${(error as Error).message}. Check ` +
+          `${(deps.inputNames ?? REQUEST_INPUT_NAMES).auditTable} and the caller’s dynamodb:PutItem permission.`,
         { cause: error },
       );
       return result('failed', failure, 'failed');

@@ -6,9 +6,12 @@
 export interface RestoreInputNames {
   /** Where the request's `partitions` came from (`--partitions`, or `--offsets`, which names them). */
   readonly partitions: string;
+  /** Where the audit table is set, and which table it is when known (`--audit-table`, an environment variable). */
+  readonly auditTable: string;
 }
 
 /** The names of a {@link RestoreRequest}'s fields: library use and the restore Lambda's requests. */
 export const REQUEST_INPUT_NAMES: RestoreInputNames = {
   partitions: "the request's partitions",
+  auditTable: 'the audit table the restore reads',
 };

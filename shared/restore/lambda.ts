@@ -1,9 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type EmfSink, stdoutSink } from '../observability/emf.ts';
+import { FUNCTION_ENV } from '../runtime/function-env.ts';
 import { type KafkaConnectionOptions, openRestoreClients } from './clients.ts';
 import { type RestoreResponse, runRestore, toResponse } from './engine.ts';
 import { RestoreRefusedError } from './errors.ts';
 import { summaryLine } from './format.ts';
+import { REQUEST_INPUT_NAMES, type RestoreInputNames } from './input-names.ts';
 import { emitRestoreOutcome } from './metrics.ts';
 import { parseRestoreRequest } from './request.ts';
 import type { RestoreRequest } from './types.ts';
@@ -81,6 +83,11 @@ export function applyTargets(
 export function createRestoreHandler(config: RestoreLambdaConfig) {
   const open = config.openClients ?? openRestoreClients;
   const log = config.logger;
+  // The caller cannot pass --audit-table to the function: name the table it reads, and where it is set.
+  const inputNames: RestoreInputNames = {
+    ...REQUEST_INPUT_NAMES,
+    auditTable: `the audit table the function reads (${config.auditTable}, its ${FUNCTION_ENV.AUDIT_TABLE} environment variable)`,
+  };
   return async (event: unknown, context: RestoreLambdaContext = {}): Promise<RestoreResponse> => {
     const started = performance.now();
     let response: RestoreResponse;
@@ -99,9 +106,11 @@ export function createRestoreHandler(config: RestoreLambdaConfig) {
         progress: (line) => log.info(line, { group: request.group, topic: request.topic }),
       });
       const remaining = context.getRemainingTimeInMillis?.bind(context);
-      const deps = remaining
-        ? { ...clients.deps, remainingMs: () => remaining() - ANSWER_RESERVE_MS }
-        : clients.deps;
+      const deps = {
+        ...clients.deps,
+        inputNames,
+        ...(remaining ? { remainingMs: () => remaining() - ANSWER_RESERVE_MS } : {}),
+      };
       try {
         response = toResponse(await runRestore(request, deps));
       } finally {

@@ -1,5 +1,6 @@
 import type { AuditRecord, AuditStore } from './audit.ts';
 import { AuditMismatchError, UndoNotPossibleError, UnknownRestoreIdError } from './errors.ts';
+import { REQUEST_INPUT_NAMES, type RestoreInputNames } from './input-names.ts';
 import type { RestoreRequest } from './types.ts';
 
 /** What `restore undo` is asked: the restore to revert, for which group and topic, and how. */
@@ -27,11 +28,15 @@ export interface UndoAsk {
  * await runRestore(request, deps);
  * ```
  */
-export function undoRequest(record: AuditRecord | null, ask: UndoAsk): RestoreRequest {
+export function undoRequest(
+  record: AuditRecord | null,
+  ask: UndoAsk,
+  names: RestoreInputNames = REQUEST_INPUT_NAMES,
+): RestoreRequest {
   if (!record) {
     throw new UnknownRestoreIdError(
       `No audit item has restoreId ${ask.restoreId}: check the id (printed by the restore and stored in the audit ` +
-        'table) and --audit-table.',
+        `table) and ${names.auditTable}.`,
     );
   }
   if (record.group !== ask.group || record.topic !== ask.topic) {
@@ -74,7 +79,11 @@ export function undoRequest(record: AuditRecord | null, ask: UndoAsk): RestoreRe
 }
 
 /** Reads the audit item and builds the undo request ({@link undoRequest}). */
-export async function planUndoRequest(audit: AuditStore, ask: UndoAsk): Promise<RestoreRequest> {
+export async function planUndoRequest(
+  audit: AuditStore,
+  ask: UndoAsk,
+  names?: RestoreInputNames,
+): Promise<RestoreRequest> {
   if (!audit.find) throw new UndoNotPossibleError('This audit store cannot look restores up by id.');
-  return undoRequest(await audit.find(ask.restoreId), ask);
+  return undoRequest(await audit.find(ask.restoreId), ask, names);
 }

@@ -50,7 +50,9 @@ async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliI
   const { runRestore, toResponse } = await import('../../restore/engine.ts');
   const clients = await io.openClients(config);
   try {
-    return toResponse(await runRestore(request, { ...clients.deps, inputNames: inputNamesOf(flags) }));
+    return toResponse(
+      await runRestore(request, { ...clients.deps, inputNames: inputNamesOf(flags, config) }),
+    );
   } finally {
     await clients.close();
   }
