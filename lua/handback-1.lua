@@ -1,7 +1,8 @@
 --[[
   Hands keys in doubt back to the dead owner they were taken over from (claim-1.lua answered E and
   leased them to the caller), for a caller that fails before it has settled the doubt and acted on
-  it: a DynamoDB read that fails, an event its payload checks reject, a quarantine write that fails.
+  it: the read of the commit markers fails, the watermark read fails, the payload checks reject
+  the event.
   Taking a key over rewrote its field to name the caller, so a release alone would make it new to
   the next claim, and a key the dead owner had committed would be processed a second time (G1;
   decision 0006). Handed back, the next claim finds it in doubt again and asks the checkpoint
