@@ -48,6 +48,21 @@ export function dynamoDbClientSettings(config: {
   };
 }
 
+/**
+ * The region the AWS SDK finds when none is passed: AWS_REGION, then the profile's `region` in the
+ * shared config file (AWS_PROFILE, ~/.aws/config); undefined when it finds none. No call is made.
+ */
+export async function sdkDefaultRegion(): Promise<string | undefined> {
+  const client = new (await dynamoDbSdk()).DynamoDBClient({});
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined; // "Region is missing": the error every call of this client would fail with
+  } finally {
+    client.destroy();
+  }
+}
+
 /** @aws-sdk/client-dynamodb, imported once, on first call. */
 export function dynamoDbSdk(): Promise<DynamoDbSdk> {
   if (!dynamoDb) dynamoDb = import('@aws-sdk/client-dynamodb');

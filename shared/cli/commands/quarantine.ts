@@ -17,6 +17,7 @@ import { type ReplayOutcome, replayRecords, unreplayableReason } from '../../qua
 import { QuarantineStore } from '../../quarantine/store.ts';
 import { type QuarantinedRecord, QuarantineStatus, type QuarantineSummary } from '../../quarantine/types.ts';
 import type { KafkaConnectionOptions } from '../../restore/clients.ts';
+import { type DefaultRegion, requireAwsRegion, SDK_DEFAULT_REGION } from '../aws-region.ts';
 import { type Command, UsageError } from '../command.ts';
 import { KAFKA_AUTH_OPTIONS } from '../kafka-auth.ts';
 
@@ -34,6 +35,8 @@ export interface QuarantineCliDeps {
   err(line: string): void;
   /** Where defaults come from: MSKGUARD_QUARANTINE_TABLE, AWS_REGION, DYNAMODB_ENDPOINT, KAFKA_BROKERS, KAFKA_AUTH. */
   readonly env: NodeJS.ProcessEnv;
+  /** The region the SDK finds without --region or AWS_REGION (a profile's), checked before any call. */
+  readonly defaultRegion: DefaultRegion;
 }
 
 const DEFAULT_DEPS: QuarantineCliDeps = {
@@ -42,6 +45,7 @@ const DEFAULT_DEPS: QuarantineCliDeps = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
+  defaultRegion: SDK_DEFAULT_REGION,
 };
 
 /** The replay producer's client: the auth settings restore and status use (kafkaAuthConfig). */
@@ -96,6 +100,8 @@ async function withStore<T>(
   options: QuarantineTableOptions,
   run: (store: QuarantineStore) => Promise<T>,
 ): Promise<T> {
+  if (!options.endpoint)
+    await requireAwsRegion(`The quarantine table ${options.table}`, options.region, deps.defaultRegion, true);
   const client = await deps.dynamodb(
     dynamoDbClientSettings({
       ...(options.region ? { region: options.region } : {}),

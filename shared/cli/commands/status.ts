@@ -3,6 +3,7 @@ import type { openStatusClients } from '../../status/clients.ts';
 import { STATUS_EXIT_CODES } from '../../status/errors.ts';
 import { formatStatus } from '../../status/format.ts';
 import type { GroupStatus, StatusThresholds } from '../../status/types.ts';
+import { type DefaultRegion, requireAwsRegion, SDK_DEFAULT_REGION } from '../aws-region.ts';
 import { type Command, UsageError } from '../command.ts';
 import { brokersOf, type Flags, str } from '../flags.ts';
 import { KAFKA_AUTH_OPTIONS, kafkaAuthHelp, kafkaAuthOf } from '../kafka-auth.ts';
@@ -19,6 +20,11 @@ export interface StatusCliIo {
   readonly sleep: (ms: number) => Promise<void>;
   /** `--watch` runs until this says stop (Ctrl-C for a person; a count in tests). */
   readonly watching: () => boolean;
+  /**
+   * The region the SDK finds without --region or AWS_REGION (a profile's), checked before connecting.
+   * @default the AWS SDK's lookup
+   */
+  readonly defaultRegion?: DefaultRegion;
 }
 
 const PROCESS_IO: StatusCliIo = {
@@ -113,6 +119,25 @@ function durationOf(raw: string, name: string): number {
   return ms;
 }
 
+/** Refuses, before connecting, a table or ESM read that the SDK would fail with "Region is missing". */
+async function requireRegions(
+  reads: Record<
+    'checkpointTable' | 'quarantineTable' | 'esmUuid' | 'region' | 'endpoint',
+    string | undefined
+  >,
+  io: StatusCliIo,
+): Promise<void> {
+  const lookup = io.defaultRegion ?? SDK_DEFAULT_REGION;
+  const tables = [
+    reads.checkpointTable && `--checkpoint-table ${reads.checkpointTable}`,
+    reads.quarantineTable && `--quarantine-table ${reads.quarantineTable}`,
+  ].filter(Boolean);
+  if (tables.length > 0 && !reads.endpoint)
+    await requireAwsRegion(tables.join(' and '), reads.region, lookup, true);
+  // The Lambda API has no local endpoint: --endpoint does not stand in for its region.
+  if (reads.esmUuid) await requireAwsRegion(`--esm-uuid ${reads.esmUuid}`, reads.region, lookup);
+}
+
 /**
  * Builds `mskguard status`.
  *
@@ -153,6 +178,7 @@ async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
   const quarantineTable = str(flags, 'quarantine-table') ?? env.MSKGUARD_QUARANTINE_TABLE;
   const region = str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const endpoint = str(flags, 'endpoint') ?? env.DYNAMODB_ENDPOINT;
+  await requireRegions({ checkpointTable, quarantineTable, esmUuid, region, endpoint }, io);
   const clients = await io.openClients({
     brokers,
     ...kafkaAuthOf(flags, env, region),

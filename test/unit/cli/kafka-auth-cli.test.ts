@@ -110,6 +110,8 @@ const replay: Runner = async (argv, env) => {
     out: (line) => write.stdout(`${line}\n`),
     err: (line) => write.stderr(`${line}\n`),
     env: { MSKGUARD_QUARANTINE_TABLE: 'quarantine-tbl', KAFKA_BROKERS: 'b-1:9092', ...env },
+    // The table's region, as an AWS profile gives it: the Kafka auth's region comes from the flags.
+    defaultRegion: async () => 'eu-west-1',
   });
   const line = ['quarantine', 'replay', '--id', 'g/orders-0@1', '--execute', ...argv];
   const code = await runCli(commands, line, 'mskguard', { ...write, env: {} });

@@ -6,8 +6,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
 import { createQuarantineCommands, type QuarantineCliDeps } from '#shared/cli/commands/quarantine.ts';
 
-/** The CLI over a DynamoDB that holds no record, with what it was asked and printed captured. */
-function cli(env: NodeJS.ProcessEnv = {}) {
+/**
+ * The CLI over a DynamoDB that holds no record, with what it was asked and printed captured;
+ * `profileRegion`: the region the SDK would find in an AWS profile (none, as on a bare laptop).
+ */
+function cli(env: NodeJS.ProcessEnv = {}, profileRegion?: string) {
   const seen = { stdout: '', stderr: '', clients: [] as unknown[], tables: [] as unknown[] };
   const dynamodb: QuarantineCliDeps['dynamodb'] = (settings) => {
     seen.clients.push(settings);
@@ -30,6 +33,7 @@ function cli(env: NodeJS.ProcessEnv = {}) {
       seen.stderr += `${line}\n`;
     },
     env,
+    defaultRegion: async () => profileRegion,
   });
   const run = (...argv: string[]) =>
     runCli(commands, ['quarantine', ...argv], 'mskguard', {
@@ -182,5 +186,44 @@ describe('mskguard quarantine DynamoDB settings', () => {
     expect(seen.clients).toEqual([{ region: 'eu-west-1' }]);
     expect(seen.tables).toEqual([table]);
     expect(seen.stdout).toBe('0 records\n');
+  });
+});
+
+describe('mskguard quarantine region', () => {
+  it.each([
+    ['list', '--group', 'g'],
+    ['replay', '--group', 'g'],
+  ])('%s without a region or endpoint exits 2 naming --region and --endpoint, before any call', async (...argv) => {
+    // Prepare
+    const { seen, run } = cli({ MSKGUARD_QUARANTINE_TABLE: 'Q' });
+
+    // Act
+    const code = await run(...argv, '--since', '24h');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(seen.stderr).toBe(
+      'The quarantine table Q needs an AWS region: pass --region R or set AWS_REGION (or a region in your ' +
+        'AWS profile); for DynamoDB Local pass --endpoint URL (or set DYNAMODB_ENDPOINT).\n' +
+        `Run 'mskguard quarantine ${argv[0]} --help' for usage.\n`,
+    );
+    expect(seen.clients).toEqual([]);
+  });
+
+  it.each([
+    [{ AWS_REGION: 'eu-west-1' }, undefined, { region: 'eu-west-1' }],
+    [{ AWS_DEFAULT_REGION: 'eu-west-1' }, undefined, { region: 'eu-west-1' }],
+    // The SDK finds the profile's region itself: the client is built without one.
+    [{}, 'eu-west-1', {}],
+  ])('env %j (profile region %s) is a region: the table is read with %j', async (env, profile, settings) => {
+    // Prepare
+    const { seen, run } = cli({ MSKGUARD_QUARANTINE_TABLE: 'Q', ...env }, profile);
+
+    // Act
+    const code = await run('list', '--group', 'g');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(seen.clients).toEqual([settings]);
   });
 });

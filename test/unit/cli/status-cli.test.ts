@@ -8,7 +8,7 @@ import type { StatusAdmin } from '#shared/status/collect.ts';
 import { fakeRestoreAdmin } from '#test/support/restore-cli.ts';
 
 /** `mskguard status` over a stand-in broker, with what it printed and how it opened its clients. */
-async function status(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
+async function status(argv: readonly string[], env: NodeJS.ProcessEnv = {}, profileRegion?: string) {
   const out = { stdout: '', stderr: '', configs: [] as StatusClientsConfig[] };
   const write = {
     stdout: (t: string) => {
@@ -32,6 +32,7 @@ async function status(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
     },
     sleep: async () => {},
     watching: () => false,
+    defaultRegion: async () => profileRegion,
   });
   const code = await runCli(commands, ['status', ...argv], 'mskguard', { ...write, env: {} });
   return { code, ...out };
@@ -83,5 +84,48 @@ describe('mskguard status: DynamoDB endpoint', () => {
     // Assess
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}--endpoint URL +DynamoDB endpoint .*\(env DYNAMODB_ENDPOINT\)/m);
+  });
+});
+
+describe('mskguard status: region', () => {
+  const line = ['--group', 'g', '--topic', 'orders'];
+  const dynamodbHint =
+    ' needs an AWS region: pass --region R or set AWS_REGION (or a region in your AWS profile); ' +
+    'for DynamoDB Local pass --endpoint URL (or set DYNAMODB_ENDPOINT).';
+
+  it.each([
+    [['--checkpoint-table', 'C'], `--checkpoint-table C${dynamodbHint}`],
+    [['--quarantine-table', 'Q'], `--quarantine-table Q${dynamodbHint}`],
+    [
+      ['--checkpoint-table', 'C', '--quarantine-table', 'Q'],
+      `--checkpoint-table C and --quarantine-table Q${dynamodbHint}`,
+    ],
+    [
+      ['--esm-uuid', 'u-1', '--endpoint', 'http://127.0.0.1:8000'],
+      '--esm-uuid u-1 needs an AWS region: pass --region R or set AWS_REGION (or a region in your AWS profile).',
+    ],
+  ])('%j without a region exits 2 naming the flags, before connecting', async (argv, message) => {
+    // Act
+    const { code, stderr, configs } = await status([...line, ...argv]);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toBe(`${message}\nRun 'mskguard status --help' for usage.\n`);
+    expect(configs).toEqual([]);
+  });
+
+  it.each([
+    [['--checkpoint-table', 'C', '--region', 'eu-west-1'], {}, undefined],
+    [['--checkpoint-table', 'C'], { AWS_REGION: 'eu-west-1' }, undefined],
+    [['--checkpoint-table', 'C', '--esm-uuid', 'u-1'], {}, 'eu-west-1'],
+    [['--checkpoint-table', 'C', '--endpoint', 'http://127.0.0.1:8000'], {}, undefined],
+    [[], {}, undefined],
+  ])('%j (env %j, profile region %s) connects', async (argv, env, profile) => {
+    // Act
+    const { code, configs } = await status([...line, ...argv], env, profile);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(configs).toHaveLength(1);
   });
 });
