@@ -10,6 +10,7 @@ import { RESTORE_EXIT_CODES, RestoreUsageError } from '../../restore/errors.ts';
 import { formatPlan, formatResult, summaryLine } from '../../restore/format.ts';
 import { formatDuration } from '../../restore/time.ts';
 import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '../../restore/types.ts';
+import { type DefaultRegion, SDK_DEFAULT_REGION } from '../aws-region.ts';
 import { type Command, UsageError } from '../command.ts';
 import { type Flags, regionOf, str } from '../flags.ts';
 import { KAFKA_AUTH_OPTIONS } from '../kafka-auth.ts';
@@ -23,6 +24,8 @@ export interface RestoreCliIo {
   readonly openClients: typeof openRestoreClients;
   /** The Lambda client of `--via-lambda`, in the region the function is in. */
   readonly lambda: (region: string) => Pick<LambdaClient, 'send'> | Promise<Pick<LambdaClient, 'send'>>;
+  /** The region `--via-lambda` uses without --region or AWS_REGION (a profile's). @default the SDK's lookup */
+  readonly defaultRegion?: DefaultRegion;
 }
 
 const PROCESS_IO: RestoreCliIo = {
@@ -58,12 +61,16 @@ async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliI
   }
 }
 
-/** The region `--via-lambda` invokes the function in; a usage error before anything runs when none. */
-function viaLambdaRegion(name: string, flags: Flags, env: NodeJS.ProcessEnv): string {
-  const region = regionOf(flags, env);
+/**
+ * The region `--via-lambda` invokes the function in: --region, AWS_REGION, AWS_DEFAULT_REGION, else
+ * the profile's (as status and quarantine take it); a usage error before anything runs when none.
+ */
+async function viaLambdaRegion(name: string, flags: Flags, io: RestoreCliIo): Promise<string> {
+  const region = regionOf(flags, io.env) ?? (await (io.defaultRegion ?? SDK_DEFAULT_REGION)());
   if (!region)
     throw new UsageError(
-      `--via-lambda ${name} needs the function's region: pass --region (or set AWS_REGION or AWS_DEFAULT_REGION).`,
+      `--via-lambda ${name} needs the function's region: pass --region R or set AWS_REGION (or a region in your ` +
+        'AWS profile).',
     );
   return region;
 }
@@ -127,7 +134,7 @@ async function runStrategy(
   let exported: RestoreExport | undefined;
   try {
     const request = await requestOf(strategy, flags, io.env, undoes);
-    const region = viaLambda === undefined ? undefined : viaLambdaRegion(viaLambda, flags, io.env);
+    const region = viaLambda === undefined ? undefined : await viaLambdaRegion(viaLambda, flags, io);
     // Before anything runs: a path that cannot be written must not end an executed restore.
     exported = exportTo === undefined ? undefined : await RestoreExport.claim(exportTo);
     response =

@@ -1,6 +1,6 @@
 // G6 (clear, typed errors) for `mskguard restore --via-lambda`: the function is invoked in the region
-// the command line names (--region, else AWS_REGION / AWS_DEFAULT_REGION), and without one the
-// command exits 2 naming --region before invoking anything.
+// the command line names (--region, else AWS_REGION / AWS_DEFAULT_REGION, else the AWS profile's),
+// and without one the command exits 2 naming --region before invoking anything.
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,8 +11,11 @@ import { capturedRestoreIo } from '#test/support/restore-cli.ts';
 const lambda = mockClient(LambdaClient);
 afterEach(() => lambda.reset());
 
-/** A restore Lambda that answers a usage error (the answer does not matter here, the region does). */
-function cli(env: NodeJS.ProcessEnv) {
+/**
+ * A restore Lambda that answers a usage error (the answer does not matter here, the region does);
+ * `profileRegion` is the region the SDK would find in the AWS profile.
+ */
+function cli(env: NodeJS.ProcessEnv, profileRegion?: string) {
   const answer = {
     ok: false,
     exitCode: 2,
@@ -26,7 +29,9 @@ function cli(env: NodeJS.ProcessEnv) {
   const notUsed = (async () => {
     throw new Error('--via-lambda must not connect locally');
   }) as RestoreCliIo['openClients'];
-  const { out, io } = capturedRestoreIo(notUsed, env);
+  const captured = capturedRestoreIo(notUsed, env);
+  const out = captured.out;
+  const io: RestoreCliIo = { ...captured.io, defaultRegion: async () => profileRegion };
   const run = (...argv: string[]) =>
     runCli(
       createRestoreCommands(io),
@@ -52,9 +57,10 @@ describe('mskguard restore --via-lambda', () => {
     ['--region', { AWS_REGION: 'us-east-1' }, ['--region', 'eu-west-1'], 'eu-west-1'],
     ['AWS_REGION', { AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'us-east-1' }, [], 'eu-central-1'],
     ['AWS_DEFAULT_REGION', { AWS_DEFAULT_REGION: 'ap-southeast-2' }, [], 'ap-southeast-2'],
+    ['the AWS profile', {}, [], 'eu-north-1'],
   ])('invokes the function in the region of %s', async (_source, env, flags, region) => {
     // Prepare
-    const { out, run } = cli(env);
+    const { out, run } = cli(env, 'eu-north-1');
 
     // Act
     const code = await run('--via-lambda', 'mskguard-restore', ...flags);
@@ -66,7 +72,7 @@ describe('mskguard restore --via-lambda', () => {
     expect(out.stderr).toContain(`[restore] invoking mskguard-restore in ${region} (RequestResponse)`);
   });
 
-  it('without a region, exits 2 naming --region and AWS_REGION, and invokes nothing', async () => {
+  it('without a region anywhere, exits 2 naming --region and AWS_REGION, and invokes nothing', async () => {
     // Prepare
     const { out, run } = cli({});
 
@@ -82,8 +88,8 @@ describe('mskguard restore --via-lambda', () => {
       error: {
         name: 'UsageError',
         message:
-          "--via-lambda mskguard-restore needs the function's region: pass --region (or set AWS_REGION or " +
-          'AWS_DEFAULT_REGION).',
+          "--via-lambda mskguard-restore needs the function's region: pass --region R or set AWS_REGION (or a region " +
+          'in your AWS profile).',
       },
     });
   });
