@@ -99,9 +99,10 @@ const OPTIONS = `Options:
                           it, their recover dry run also lists the skipped offsets it gets processed)
   --audit-table T         audit table, required by --execute and by undo (env MSKGUARD_AUDIT_TABLE)
   --region R              AWS region (env AWS_REGION)
+  --endpoint URL          DynamoDB endpoint of the tables, e.g. DynamoDB Local (env DYNAMODB_ENDPOINT);
+                          needs no region or credentials when none are configured
 ${kafkaAuthHelp(26)}
-Environment: DYNAMODB_ENDPOINT (DynamoDB Local), MSKGUARD_DEBUG=1 (an error's stack trace after its
-  one-line message).
+Environment: MSKGUARD_DEBUG=1 (an error's stack trace after its one-line message).
 
 Execute = disable the ESM (if any) → wait Disabled → wait until the group is Empty → commit the
   targets as a non-member (one OffsetCommit; the broker refuses it if a member joined) → verify with fetchOffsets → bump the epoch (reprocess) → re-enable the ESM → complete the audit item.

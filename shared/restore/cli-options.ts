@@ -28,6 +28,7 @@ export const RESTORE_OPTIONS = {
   'checkpoint-table': { type: 'string' },
   'audit-table': { type: 'string' },
   region: { type: 'string' },
+  endpoint: { type: 'string' },
   export: { type: 'string' },
   'from-file': { type: 'string' },
   offsets: { type: 'string' },
@@ -152,6 +153,7 @@ export function configOf(
     );
   }
   const region = regionOf(flags, env);
+  const endpoint = str(flags, 'endpoint') ?? env.DYNAMODB_ENDPOINT;
   return {
     brokers,
     ...kafkaAuthOf(flags, env, region),
@@ -160,7 +162,7 @@ export function configOf(
     progress: (line) => io.stderr(`[restore] ${line}\n`),
     ...(region ? { region } : {}),
     ...(auditTable ? { auditTable } : {}),
-    ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
+    ...(endpoint ? { dynamodbEndpoint: endpoint } : {}),
   };
 }
 

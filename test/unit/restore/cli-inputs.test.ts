@@ -1,0 +1,70 @@
+// `mskguard restore`'s command line read the way status and quarantine read theirs: where DynamoDB
+// is (--endpoint, DYNAMODB_ENDPOINT), and what --help says each input can be set with.
+import { describe, expect, it } from 'vitest';
+import { runCli } from '#shared/cli/command.ts';
+import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clients.ts';
+import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
+import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+
+/** `mskguard restore` over a stand-in broker, with what it printed and how it opened its clients. */
+async function restore(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const configs: RestoreClientsConfig[] = [];
+  const openClients = async (config: RestoreClientsConfig): Promise<RestoreClients> => {
+    configs.push(config);
+    const checkpoints = new MemoryCheckpointStore();
+    await checkpoints.advance('g', [{ topic: 'orders', partition: 0, nextOffset: 42 }], {
+      requestId: 'req',
+      epoch: 0,
+    });
+    const deps = {
+      admin: fakeRestoreAdmin(),
+      checkpoints,
+      consumerOffsets: UNUSED_CONSUMER_OFFSETS,
+    };
+    return { deps, close: async () => {} };
+  };
+  const { out, io } = capturedRestoreIo(openClients as RestoreCliIo['openClients'], env);
+  const code = await runCli(createRestoreCommands(io), ['restore', ...argv], 'mskguard', {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: {},
+  });
+  return { code, configs, ...out };
+}
+
+describe('mskguard restore: DynamoDB endpoint', () => {
+  it.each([
+    [['--endpoint', 'http://127.0.0.1:8000'], {}, 'http://127.0.0.1:8000'],
+    [[], { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }, 'http://127.0.0.1:8000'],
+    [
+      ['--endpoint', 'http://127.0.0.1:8001'],
+      { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' },
+      'http://127.0.0.1:8001',
+    ],
+  ])('%j (env %j) reads the tables at %s', async (argv, env, endpoint) => {
+    // Act
+    const { code, configs } = await restore(
+      ['checkpoint', '--group', 'g', '--topic', 'orders', '--checkpoint-table', 'ckpt', ...argv],
+      env,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(configs).toEqual([
+      expect.objectContaining({ checkpointTable: 'ckpt', dynamodbEndpoint: endpoint }),
+    ]);
+  });
+
+  it.each([
+    ['checkpoint'],
+    ['undo'],
+  ])('restore %s --help documents --endpoint and its variable', async (s) => {
+    // Act
+    const { code, stdout } = await restore([s, '--help']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}--endpoint URL +DynamoDB endpoint .*\(env DYNAMODB_ENDPOINT\)/m);
+  });
+});
