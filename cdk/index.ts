@@ -14,6 +14,9 @@
  * new GuardedKafkaConsumer(this, 'Orders', { entry: 'src/orders.ts', consumerGroupId: 'orders-v1', topic: 'orders', cluster, tables, cache });
  * ```
  */
+// The declarations use Node's types (Buffer, NodeJS.ProcessEnv): the reference makes a project whose
+// tsconfig lists no "types" load @types/node too. preserve: TypeScript 5.5+ drops it from the .d.ts otherwise.
+/// <reference types="node" preserve="true" />
 
 export { acknowledgeCheckov } from './checkov.ts';
 export type { ChatbotChannels, SlackChannel, TeamsChannel } from './constructs/chatbot.ts';

@@ -16,6 +16,9 @@
  *   });
  * ```
  */
+// The declarations use Node's types (Buffer, NodeJS.ProcessEnv): the reference makes a project whose
+// tsconfig lists no "types" load @types/node too. preserve: TypeScript 5.5+ drops it from the .d.ts otherwise.
+/// <reference types="node" preserve="true" />
 export { type RespClient, type RespRunnerOptions, RespScriptRunner } from './cache/resp.ts';
 export { type RespClusterRunnerOptions, RespClusterScriptRunner } from './cache/resp-cluster.ts';
 export type { LuaScript, ScriptArg, ScriptRunner } from './cache/script-runner.ts';

@@ -11,6 +11,9 @@
  * const response = await handler(event, lambdaContext());
  * ```
  */
+// The declarations use Node's types (Buffer, NodeJS.ProcessEnv): the reference makes a project whose
+// tsconfig lists no "types" load @types/node too. preserve: TypeScript 5.5+ drops it from the .d.ts otherwise.
+/// <reference types="node" preserve="true" />
 export {
   type EncodeKafkaEventOptions,
   encodeKafkaEvent,

@@ -59,7 +59,15 @@ async function newProject(name: string, packages: string[]): Promise<string> {
   mkdirSync(join(dir, 'src'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }, null, 2));
   await npmInstall(dir, [tarball, ...packages]);
-  for (const file of ['handler.mjs', 'run-batch.mjs', 'handler.ts', 'cdk-app.mjs', 'missing-peer.mjs']) {
+  const fixtures = [
+    'handler.mjs',
+    'run-batch.mjs',
+    'handler.ts',
+    'no-global-types.ts',
+    'cdk-app.mjs',
+    'missing-peer.mjs',
+  ];
+  for (const file of fixtures) {
     copyFileSync(join(FIXTURES, file), join(dir, file));
   }
   copyFileSync(join(FIXTURES, 'orders.mjs'), join(dir, 'src/orders.mjs'));
@@ -157,8 +165,13 @@ describe('a. a plain JavaScript handler from the installed package', async () =>
 });
 
 describe('b. TypeScript against the shipped declarations', () => {
-  // The two checks run at once (each is one single-threaded tsc over every declaration installed).
-  it.concurrent.for(['nodenext', 'bundler'])('type-checks under moduleResolution %s', async (resolution, {
+  // The checks run at once (each is one single-threaded tsc over every declaration installed).
+  // `types: []`: no global @types loaded, so the declarations must reference Node's types themselves.
+  it.concurrent.for([
+    ['nodenext', 'handler.ts', ['node']],
+    ['bundler', 'handler.ts', ['node']],
+    ['nodenext', 'no-global-types.ts', []],
+  ] as const)('type-checks under moduleResolution %s: %s with types %j', async ([resolution, file, types], {
     expect,
   }) => {
     const config = {
@@ -169,18 +182,15 @@ describe('b. TypeScript against the shipped declarations', () => {
         strict: true,
         noEmit: true,
         skipLibCheck: false,
-        types: ['node'],
+        types,
       },
-      files: ['handler.ts'],
+      files: [file],
     };
-    writeFileSync(join(middy6, `tsconfig.${resolution}.json`), JSON.stringify(config));
-    const result = await run(
-      process.execPath,
-      ['node_modules/typescript/bin/tsc', '-p', `tsconfig.${resolution}.json`],
-      {
-        cwd: middy6,
-      },
-    ).catch((error: { stdout?: string; stderr?: string; code?: number }) => error);
+    const tsconfig = `tsconfig.${resolution}.${file}.json`;
+    writeFileSync(join(middy6, tsconfig), JSON.stringify(config));
+    const result = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', tsconfig], {
+      cwd: middy6,
+    }).catch((error: { stdout?: string; stderr?: string; code?: number }) => error);
     expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toBe('');
     expect('code' in result ? result.code : 0).toBe(0);
   });
