@@ -13,6 +13,12 @@ import type { RestoreRequest, RestoreStrategy } from './types.ts';
 /** Strategies that read the checkpoint table (the others plan and dry-run without one). */
 const READS_CHECKPOINTS: ReadonlySet<RestoreStrategy> = new Set(['checkpoint', 'history', 'auto']);
 
+/** What to check when no broker answers (BrokersUnreachableError), in the command line's terms. */
+const BROKERS_HINT =
+  'Check --brokers (or KAFKA_BROKERS, MSKGUARD_KAFKA_BROKERS), --kafka-auth (or KAFKA_AUTH) and that this ' +
+  'machine reaches the brokers (MSK brokers are inside the VPC: run from there, through a bastion, or with ' +
+  '--via-lambda).';
+
 /** The restore commands' flags (node:util parseArgs). */
 export const RESTORE_OPTIONS = {
   group: { type: 'string' },
@@ -160,6 +166,7 @@ export function configOf(
     ...(checkpointTable ? { checkpointTable } : {}),
     withLambda: request.esmUuid !== undefined,
     progress: (line) => io.stderr(`[restore] ${line}\n`),
+    brokersHint: BROKERS_HINT,
     ...(region ? { region } : {}),
     ...(auditTable ? { auditTable } : {}),
     ...(endpoint ? { dynamodbEndpoint: endpoint } : {}),

@@ -1,9 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
+import { describeError } from '../checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
 import { ConfigurationError } from '../errors.ts';
+import { BrokersUnreachableError } from '../status/errors.ts';
 import { DynamoAuditStore } from './audit.ts';
 import { KafkaConsumerOffsetsReader } from './consumer-offsets-reader.ts';
 import type { RestoreDeps } from './engine.ts';
@@ -41,7 +43,16 @@ export interface RestoreClientsConfig extends KafkaConnectionOptions {
   /** Create the Lambda client (only when an ESM is to be toggled). */
   readonly withLambda?: boolean;
   readonly progress?: ProgressSink;
+  /**
+   * What to check when no broker answers, in the caller's terms (the CLI's flags, the function's
+   * environment). @default {@link BROKERS_HINT}
+   */
+  readonly brokersHint?: string;
 }
+
+/** What to check when no broker answers, for a caller that names no flags or variables. */
+export const BROKERS_HINT =
+  'Check the brokers, the Kafka auth mode and that this host reaches them, then retry.';
 
 /** The engine's dependencies, and how to release them. */
 export interface RestoreClients {
@@ -146,6 +157,24 @@ export function noCheckpointTable(): CheckpointStore {
 }
 
 /**
+ * Connects the admin, or throws a {@link BrokersUnreachableError} that names the brokers and what
+ * to check: kafkajs's `KafkaJSNumberOfRetriesExceeded` names neither.
+ */
+export async function connectBrokers(
+  admin: Pick<Admin, 'connect'>,
+  config: Pick<RestoreClientsConfig, 'brokers' | 'brokersHint'>,
+): Promise<void> {
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new BrokersUnreachableError(
+      `Cannot connect to the brokers ${config.brokers.join(',')}: ${describeError(error)}`,
+      { cause: error, hint: config.brokersHint ?? BROKERS_HINT },
+    );
+  }
+}
+
+/**
  * Connects everything the engine needs: kafkajs admin, the checkpoint store, the consumer-offsets
  * reader, the audit store and (optionally) the Lambda client for the ESM.
  *
@@ -158,7 +187,7 @@ export function noCheckpointTable(): CheckpointStore {
 export async function openRestoreClients(config: RestoreClientsConfig): Promise<RestoreClients> {
   const kafka = await createRestoreKafka(config);
   const admin = kafka.admin();
-  await admin.connect();
+  await connectBrokers(admin, config);
   const dynamodb = new DynamoDBClient(dynamoDbClientSettings(config));
   const offsets = directOffsetWriter(kafka);
   const lambda = config.withLambda

@@ -24,8 +24,13 @@ export interface RestoreResponse {
   readonly exitCode: number;
   readonly plan: RestorePlan | null;
   readonly result: RestoreResult | null;
-  /** Set when no plan could be made (usage, unknown topic, unreachable store...). */
-  readonly error: { readonly name: string; readonly kind: string; readonly message: string } | null;
+  /** Set when no plan could be made (usage, unknown topic, unreachable store...); `hint` is the next step. */
+  readonly error: {
+    readonly name: string;
+    readonly kind: string;
+    readonly message: string;
+    readonly hint?: string;
+  } | null;
 }
 
 /**
@@ -76,5 +81,13 @@ export function toResponse(outcome: RestoreOutcome | { readonly error: unknown }
   const kind = error instanceof RestoreError ? error.kind : 'error';
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : 'Error';
-  return { ok: false, exitCode: exitCodeOf(error), plan: null, result: null, error: { name, kind, message } };
+  // BrokersUnreachableError and the other hinted errors the restore shares with status.
+  const hint = (error as { hint?: unknown } | null)?.hint;
+  return {
+    ok: false,
+    exitCode: exitCodeOf(error),
+    plan: null,
+    result: null,
+    error: { name, kind, message, ...(typeof hint === 'string' && hint !== '' ? { hint } : {}) },
+  };
 }

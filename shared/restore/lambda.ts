@@ -44,6 +44,11 @@ export interface RestoreLambdaContext {
  */
 export const ANSWER_RESERVE_MS = 10_000;
 
+/** What to check when no broker answers: the caller cannot pass --brokers to the function. */
+const FUNCTION_BROKERS_HINT =
+  `Check the function's ${FUNCTION_ENV.KAFKA_BROKERS} and ${FUNCTION_ENV.KAFKA_AUTH} environment variables, ` +
+  'and that its subnets and security group reach the brokers.';
+
 /**
  * Checks the request against the function's targets and fills in the target's ESM: the function
  * exists to restore the stack's own consumers, whose pollers must be stopped first.
@@ -102,6 +107,7 @@ export function createRestoreHandler(config: RestoreLambdaConfig) {
       log.info('restore requested', { request });
       const clients = await open({
         ...config,
+        brokersHint: FUNCTION_BROKERS_HINT,
         withLambda: request.esmUuid !== undefined,
         progress: (line) => log.info(line, { group: request.group, topic: request.topic }),
       });

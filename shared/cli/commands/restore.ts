@@ -117,7 +117,10 @@ function print(response: RestoreResponse, json: boolean, elapsedMs: number, io: 
   }
   if (response.plan) io.stdout(formatPlan(response.plan));
   if (response.result) io.stdout(`\n${formatResult(response.result)}`);
-  if (!response.plan && response.error) io.stderr(`${response.error.name}: ${response.error.message}\n`);
+  if (!response.plan && response.error) {
+    const { name, message, hint } = response.error;
+    io.stderr(`${name}: ${message}\n${hint ? `${hint}\n` : ''}`);
+  }
   io.stdout(summary);
 }
 
