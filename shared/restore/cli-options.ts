@@ -48,6 +48,7 @@ export async function requestOf(
   env: NodeJS.ProcessEnv,
   undoes: string | undefined,
 ): Promise<RestoreRequest> {
+  const { group, topic } = groupAndTopicOf(flags);
   const fromFile = str(flags, 'from-file');
   if (fromFile !== undefined && strategy !== 'file')
     throw new UsageError(
@@ -65,7 +66,7 @@ export async function requestOf(
       ? inlineOffsets(inline)
       : fromFile === undefined
         ? undefined
-        : await readOffsetsFile(fromFile, flags);
+        : await readOffsetsFile(fromFile, { group, topic });
   const listed = str(flags, 'partitions');
   // --offsets names its partitions with their targets: those are the ones restored.
   const partitions =
@@ -75,8 +76,8 @@ export async function requestOf(
         ? offsets?.map((o) => o.partition)
         : undefined;
   return parseRestoreRequest({
-    group: str(flags, 'group'),
-    topic: str(flags, 'topic'),
+    group,
+    topic,
     strategy,
     at: str(flags, 'at'),
     mode: str(flags, 'mode'),
@@ -116,17 +117,28 @@ function inlineOffsets(text: string): { partition: number; offset: number }[] {
   });
 }
 
-async function readOffsetsFile(file: string, flags: Flags) {
+/**
+ * --group and --topic, or a usage error naming the flags missing ("Missing --group ID."), as status
+ * says it; the request's own check names its fields, the words of a Lambda request.
+ */
+function groupAndTopicOf(flags: Flags): { group: string; topic: string } {
+  const group = str(flags, 'group');
+  const topic = str(flags, 'topic');
+  if (!group || !topic) {
+    const missing = [group ? '' : '--group ID', topic ? '' : '--topic NAME'].filter(Boolean);
+    throw new UsageError(`Missing ${missing.join(' and ')}.`);
+  }
+  return { group, topic };
+}
+
+async function readOffsetsFile(file: string, target: { group: string; topic: string }) {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new UsageError(`Cannot read --from-file ${file}: ${(error as Error).message}`);
   }
-  const group = str(flags, 'group');
-  const topic = str(flags, 'topic');
-  if (!group || !topic) throw new UsageError('Missing --group or --topic.');
-  return parseOffsetsCsv(text, { group, topic });
+  return parseOffsetsCsv(text, target);
 }
 
 /** Where the restore connects, from flags and environment; usage errors name the flag to pass. */

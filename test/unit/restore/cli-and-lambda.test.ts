@@ -93,7 +93,7 @@ describe('mskguard restore (CLI)', () => {
   });
 
   it.each([
-    [['restore', 'checkpoint', '--topic', 'orders'], /Missing group/],
+    [['restore', 'checkpoint', '--topic', 'orders'], /^Missing --group ID\.$/m],
     [['restore', 'history', '--group', 'g', '--topic', 'orders'], /Strategy history needs --at/],
     [['restore', 'latest', '--group', 'g'], /Unknown strategy latest/],
     [['restore', 'auto', '--group', 'g', '--topic', 'orders', '--at', '-2h'], /argument is ambiguous/],

@@ -1,5 +1,6 @@
-// `mskguard restore`'s command line read the way status and quarantine read theirs: where DynamoDB
-// is (--endpoint, DYNAMODB_ENDPOINT), and what --help says each input can be set with.
+// `mskguard restore`'s command line read the way status and quarantine read theirs: which flags are
+// missing, where DynamoDB is (--endpoint, DYNAMODB_ENDPOINT), and what --help says each input can
+// be set with.
 import { describe, expect, it } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
@@ -32,6 +33,24 @@ async function restore(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
   });
   return { code, configs, ...out };
 }
+
+describe('mskguard restore: required flags', () => {
+  it.each([
+    [['auto', '--topic', 'orders'], 'Missing --group ID.'],
+    [['auto', '--group', 'g'], 'Missing --topic NAME.'],
+    [['timestamp', '--at=-1h'], 'Missing --group ID and --topic NAME.'],
+    [['file', '--topic', 'orders', '--offsets', '0=1'], 'Missing --group ID.'],
+    [['undo', '0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11', '--topic', 'orders'], 'Missing --group ID.'],
+  ])('%j names the flag, exit 2 before connecting', async (argv, message) => {
+    // Act
+    const { code, stderr, configs } = await restore(argv);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(message);
+    expect(configs).toEqual([]);
+  });
+});
 
 describe('mskguard restore: DynamoDB endpoint', () => {
   it.each([
