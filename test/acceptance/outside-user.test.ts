@@ -255,6 +255,19 @@ describe('d. the CLI from the install', () => {
   });
 });
 
+describe('e. the docs the README links to', () => {
+  it('every relative link of the installed README resolves inside the package', () => {
+    const installed = join(middy7, 'node_modules/mskguard');
+    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map(([, target = '']) => target.split('#')[0] as string)
+      .filter((target) => target !== '' && !/^[a-z]+:/i.test(target));
+    expect(targets.length).toBeGreaterThan(10);
+    const missing = [...new Set(targets)].filter((target) => !existsSync(join(installed, target)));
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('bad input from the install', () => {
   it('a cache runner whose client is not installed names the package to install', () => {
     expect(existsSync(join(middy7, 'node_modules/@upstash/redis'))).toBe(false);
