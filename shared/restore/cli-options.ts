@@ -148,7 +148,6 @@ export function configOf(
   io: { readonly env: NodeJS.ProcessEnv; readonly stderr: (text: string) => void },
 ): RestoreClientsConfig {
   const env = io.env;
-  const brokers = brokersOf(flags, env, 'No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
   const checkpointTable =
     str(flags, 'checkpoint-table') ?? env.MSKGUARD_CHECKPOINT_TABLE ?? env.CHECKPOINT_TABLE;
   const reprocess = request.execute && request.mode === 'reprocess';
@@ -170,6 +169,8 @@ export function configOf(
             `strategy ${request.strategy} needs no table to plan. Without --execute it is a dry run and needs none.`,
     );
   }
+  // The brokers after the tables: the first error names what this strategy needs (undo's audit table).
+  const brokers = brokersOf(flags, env, 'No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
   const region = regionOf(flags, env);
   const endpoint = str(flags, 'endpoint') ?? env.DYNAMODB_ENDPOINT;
   return {

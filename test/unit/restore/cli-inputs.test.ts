@@ -52,6 +52,28 @@ describe('mskguard restore: required flags', () => {
   });
 });
 
+describe('mskguard restore: what is missing first', () => {
+  it.each([
+    [
+      ['undo', '0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11', '--group', 'g', '--topic', 'orders'],
+      /^undo reads the restore from the audit table: pass --audit-table/,
+    ],
+    [
+      ['checkpoint', '--group', 'g', '--topic', 'orders'],
+      /^No checkpoint table \(strategy checkpoint reads it\)/,
+    ],
+    [['timestamp', '--group', 'g', '--topic', 'orders', '--at=-1h'], /^No brokers: pass --brokers/],
+  ])('%j without brokers names the table the strategy needs first, else the brokers', async (argv, message) => {
+    // Act
+    const { code, stderr, configs } = await restore(argv, { KAFKA_BROKERS: undefined });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(configs).toEqual([]);
+  });
+});
+
 describe('mskguard restore: DynamoDB endpoint', () => {
   it.each([
     [['--endpoint', 'http://127.0.0.1:8000'], {}, 'http://127.0.0.1:8000'],
