@@ -97,7 +97,7 @@ export function parseRestoreRequest(input: unknown): RestoreRequest {
   const at = text(record, 'at', false);
   if ((strategy === 'history' || strategy === 'timestamp') && at === undefined) {
     throw new RestoreUsageError(
-      `Strategy ${strategy} needs --at (ISO-8601 such as 2025-03-01T12:00:00Z, or relative such as -2h).`,
+      `Strategy ${strategy} needs --at (ISO-8601 such as 2025-03-01T12:00:00Z, or relative such as --at=-2h or --at 2h).`,
     );
   }
   if (at !== undefined && !READS_AT.has(strategy)) {

@@ -66,7 +66,9 @@ function answer(
 
 function requireAt(source: TargetSource, query: SourceQuery): Date {
   if (!query.at)
-    throw new RestoreUsageError(`Strategy ${source} needs --at (ISO-8601 or relative, e.g. -2h).`);
+    throw new RestoreUsageError(
+      `Strategy ${source} needs --at (ISO-8601 or relative, e.g. --at=-2h or --at 2h).`,
+    );
   return query.at;
 }
 

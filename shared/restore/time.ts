@@ -43,7 +43,7 @@ export function resolveAt(input: string, now: Date): ResolvedTime {
   }
   throw new RestoreRefusedError(
     `--at ${text} (${at.toISOString()}) is ${formatDuration(ahead)} in the future; restore can only go back ` +
-      `in time. Check the time zone (a time without an offset is UTC) or use a relative time such as -30m.`,
+      `in time. Check the time zone (a time without an offset is UTC) or use a relative time such as --at=-30m or --at 30m.`,
   );
 }
 
@@ -68,8 +68,8 @@ function parseTime(text: string, now: Date): Date {
     if (!Number.isNaN(ms)) return new Date(ms);
   }
   throw new RestoreUsageError(
-    `Invalid --at ${JSON.stringify(text)}: use ISO-8601 (2025-03-01T12:00:00Z) or a relative time ` +
-      '(-30m, -2h, -1d, -45s).',
+    `Invalid --at ${JSON.stringify(text)}: use ISO-8601 (2025-03-01T12:00:00Z) or a relative time in the ` +
+      'past (--at=-30m, --at 2h, --at=-1d).',
   );
 }
 
