@@ -93,7 +93,8 @@ const OPTIONS = `Options:
                           partitions 0 and 3 to offsets 42 and 7
   --via-lambda NAME       run in the restore Lambda (inside the VPC) and print its answer; invoked in
                           --region (or AWS_REGION)
-  --brokers LIST          comma-separated bootstrap brokers (env KAFKA_BROKERS)
+  --brokers LIST          comma-separated bootstrap brokers (env KAFKA_BROKERS or
+                          MSKGUARD_KAFKA_BROKERS)
   --checkpoint-table T    checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); read by checkpoint, history,
                           auto, and written by --mode reprocess --execute; the others need none (with
                           it, their recover dry run also lists the skipped offsets it gets processed)

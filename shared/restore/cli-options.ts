@@ -170,7 +170,11 @@ export function configOf(
     );
   }
   // The brokers after the tables: the first error names what this strategy needs (undo's audit table).
-  const brokers = brokersOf(flags, env, 'No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
+  const brokers = brokersOf(
+    flags,
+    env,
+    'No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS (or MSKGUARD_KAFKA_BROKERS).',
+  );
   const region = regionOf(flags, env);
   const endpoint = str(flags, 'endpoint') ?? env.DYNAMODB_ENDPOINT;
   return {

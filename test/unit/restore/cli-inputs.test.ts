@@ -109,3 +109,42 @@ describe('mskguard restore: DynamoDB endpoint', () => {
     expect(stdout).toMatch(/^ {2}--endpoint URL +DynamoDB endpoint .*\(env DYNAMODB_ENDPOINT\)/m);
   });
 });
+
+describe('mskguard restore: brokers from the environment', () => {
+  it.each([
+    [{ KAFKA_BROKERS: 'b-1:9092' }, ['b-1:9092']],
+    [{ KAFKA_BROKERS: undefined, MSKGUARD_KAFKA_BROKERS: 'b-2:9092,b-3:9092' }, ['b-2:9092', 'b-3:9092']],
+  ])('%j are the brokers', async (env, brokers) => {
+    // Act
+    const { code, configs } = await restore(
+      ['timestamp', '--group', 'g', '--topic', 'orders', '--at=-1h'],
+      env,
+    );
+
+    // Assess
+    expect(code).not.toBe(2);
+    expect(configs).toEqual([expect.objectContaining({ brokers })]);
+  });
+
+  it.each([['checkpoint'], ['undo']])('restore %s --help documents both variables', async (s) => {
+    // Act
+    const { code, stdout } = await restore([s, '--help']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}--brokers LIST .*\(env KAFKA_BROKERS or\s+MSKGUARD_KAFKA_BROKERS\)/m);
+  });
+
+  it('names both variables when no brokers are set', async () => {
+    // Act
+    const { code, stderr } = await restore(['timestamp', '--group', 'g', '--topic', 'orders', '--at=-1h'], {
+      KAFKA_BROKERS: undefined,
+    });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /^No brokers: pass --brokers host:port\[,\.\.\.\] or set KAFKA_BROKERS \(or MSKGUARD_KAFKA_BROKERS\)\.$/m,
+    );
+  });
+});
