@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../shared/errors.ts';
+import type { DedupCacheBackend } from './constructs/dedup-cache.ts';
 
 // Inside this repository the constructs run from TypeScript sources; installed from npm they run
 // from dist/ as JavaScript. mskguard's own handlers sit beside them in the same form.
@@ -55,4 +56,35 @@ export function missingCacheClients(from: string = join(process.cwd(), 'package.
       return true;
     }
   });
+}
+
+/** The package a cache backend's runner loads in the function (cacheFromEnv), by backend. */
+export const CACHE_CLIENT_PACKAGES = {
+  upstash: '@upstash/redis',
+  elasticache: 'ioredis',
+} as const satisfies Record<DedupCacheBackend, string>;
+
+/**
+ * Fails synthesis when the client of the cache a function is configured for is not installed where
+ * `cdk synth` runs. Leaving out the client of the *other* backend is what {@link missingCacheClients}
+ * is for; leaving out this one would deploy a function that fails every invocation.
+ *
+ * @example
+ * ```ts
+ * requireCacheClient('upstash', 'GuardedKafkaConsumer Orders'); // throws unless @upstash/redis resolves
+ * ```
+ */
+export function requireCacheClient(
+  backend: DedupCacheBackend,
+  where: string,
+  from: string = join(process.cwd(), 'package.json'),
+): void {
+  const client = CACHE_CLIENT_PACKAGES[backend];
+  if (!missingCacheClients(from).includes(client)) return;
+  throw new ConfigurationError(
+    `${where}: the ${backend} cache needs ${client}, which is not installed where \`cdk synth\` runs ` +
+      `(resolved from ${from}); the function would be bundled without it and fail every invocation. ` +
+      `Run \`npm install ${client}\` in the CDK app, or, if a Lambda layer provides it, list it in ` +
+      'bundling.externalModules.',
+  );
 }

@@ -29,6 +29,7 @@ import {
 import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
 import { grantConsumerTableAccess, grantEsmNetworking, grantKafkaConsumerAccess } from '../grants.ts';
 import type { KafkaCluster } from '../kafka-cluster.ts';
+import { requireCacheClient } from '../paths.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import type { DedupCache } from './dedup-cache.ts';
 
@@ -163,6 +164,9 @@ export class GuardedKafkaConsumer extends Construct {
       );
     }
     assertNoSecretsInEnvironment(extraEnv, `GuardedKafkaConsumer ${id}`);
+    // Externals of the user's own (a layer that holds the client) are theirs to get right.
+    if (!props.bundling?.externalModules)
+      requireCacheClient(props.cache.backend, `GuardedKafkaConsumer ${id}`);
 
     const defaults = nodejsFunctionDefaults(this, {
       entry: props.entry,

@@ -91,6 +91,8 @@ beforeAll(async () => {
     newProject('middy6', [
       '@middy/core@6',
       ...runtime,
+      // Its CDK app deploys the upstash backend: synthesis refuses that backend without its client.
+      '@upstash/redis',
       `typescript@${devVersion('typescript')}`,
       '@types/aws-lambda',
       '@types/node@20',
