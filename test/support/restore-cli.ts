@@ -1,7 +1,8 @@
 // Stand-ins for the restore CLI's unit tests: a broker that knows the topic `orders` (one
 // partition, committed offset 3, log 0..50) and the CLI's io with its output captured.
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import { runCli } from '#shared/cli/command.ts';
+import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import type { RestoreAdmin } from '#shared/restore/types.ts';
 
 /** The group `g` on a broker with topic `orders`: Empty, or Stable with `members` members. */
@@ -59,4 +60,16 @@ export function capturedRestoreIo(
     lambda: (region) => new LambdaClient({ region }),
   };
   return { out, io };
+}
+
+/**
+ * Runs `mskguard restore <argv>` on `io` as bin/mskguard does, and answers its exit code. The
+ * process environment handed to the runner is empty: what the command reads is in `io.env`.
+ */
+export function runRestore(io: RestoreCliIo, argv: readonly string[]): Promise<number> {
+  return runCli(createRestoreCommands(io), ['restore', ...argv], 'mskguard', {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: {},
+  });
 }

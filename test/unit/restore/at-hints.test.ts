@@ -2,12 +2,16 @@
 // `--at 2h`. node's parseArgs refuses `--at -2h` (it reads like an option), so a hint that says
 // "relative such as -2h" sends the reader into a second error.
 import { describe, expect, it } from 'vitest';
-import { runCli } from '#shared/cli/command.ts';
-import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import type { RestoreClients } from '#shared/restore/clients.ts';
 import { historySource } from '#shared/restore/sources.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import {
+  capturedRestoreIo,
+  fakeRestoreAdmin,
+  runRestore,
+  UNUSED_CONSUMER_OFFSETS,
+} from '#test/support/restore-cli.ts';
 
 const openClients = async (): Promise<RestoreClients> => ({
   deps: {
@@ -21,16 +25,7 @@ const openClients = async (): Promise<RestoreClients> => ({
 /** `mskguard restore <argv> --group g --topic orders` over a stand-in broker. */
 async function restore(...argv: string[]) {
   const { out, io } = capturedRestoreIo(openClients as RestoreCliIo['openClients'], {});
-  const code = await runCli(
-    createRestoreCommands(io),
-    ['restore', ...argv, '--group', 'g', '--topic', 'orders'],
-    'mskguard',
-    {
-      stdout: io.stdout,
-      stderr: io.stderr,
-      env: {},
-    },
-  );
+  const code = await runRestore(io, [...argv, '--group', 'g', '--topic', 'orders']);
   return { code, ...out };
 }
 

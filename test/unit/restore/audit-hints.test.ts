@@ -2,13 +2,17 @@
 // point at where the audit table is set in the caller's terms: --audit-table for the CLI, the
 // function's table and environment variable for the restore Lambda (whose caller has no flag).
 import { describe, expect, it } from 'vitest';
-import { runCli } from '#shared/cli/command.ts';
-import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import type { AuditStore } from '#shared/restore/audit.ts';
 import type { RestoreClients } from '#shared/restore/clients.ts';
-import { createRestoreHandler } from '#shared/restore/lambda.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import {
+  capturedRestoreIo,
+  fakeRestoreAdmin,
+  runRestore,
+  UNUSED_CONSUMER_OFFSETS,
+} from '#test/support/restore-cli.ts';
+import { restoreLambda } from './lambda-fixtures.ts';
 
 const RESTORE_ID = '0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11';
 
@@ -34,31 +38,14 @@ function openClients(failStart = false) {
 }
 
 function handler(failStart = false) {
-  return createRestoreHandler({
-    brokers: ['b:1'],
-    checkpointTable: 'ckpt',
-    auditTable: 'stack-audit',
-    targets: null,
-    logger: { info: () => {}, warn: () => {}, error: () => {} },
-    openClients: openClients(failStart) as never,
-    metricsSink: () => {},
-  });
+  return restoreLambda(openClients(failStart), { checkpointTable: 'ckpt', auditTable: 'stack-audit' });
 }
 
 async function cli(failStart: boolean, ...argv: string[]) {
   const { out, io } = capturedRestoreIo(openClients(failStart) as RestoreCliIo['openClients'], {
     MSKGUARD_AUDIT_TABLE: 'audit-tbl',
   });
-  const code = await runCli(
-    createRestoreCommands(io),
-    ['restore', ...argv, '--group', 'g', '--topic', 'orders', '--json'],
-    'mskguard',
-    {
-      stdout: io.stdout,
-      stderr: io.stderr,
-      env: {},
-    },
-  );
+  const code = await runRestore(io, [...argv, '--group', 'g', '--topic', 'orders', '--json']);
   return { code, message: (JSON.parse(out.stdout) as { error: { message: string } }).error.message };
 }
 

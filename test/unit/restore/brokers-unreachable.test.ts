@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import { BROKERS_HINT, connectBrokers, type RestoreClientsConfig } from '#shared/restore/clients.ts';
-import { createRestoreHandler } from '#shared/restore/lambda.ts';
 import { BrokersUnreachableError } from '#shared/status/errors.ts';
 import { capturedRestoreIo } from '#test/support/restore-cli.ts';
+import { restoreLambda } from './lambda-fixtures.ts';
 
 /** An admin whose connect fails as kafkajs's does when no broker answers. */
 const UNREACHABLE = {
@@ -106,15 +106,7 @@ describe('mskguard restore: brokers that cannot be reached', () => {
 describe('restore Lambda handler: brokers that cannot be reached', () => {
   it("names the function's environment, not the CLI's flags", async () => {
     // Prepare
-    const handler = createRestoreHandler({
-      brokers: ['b-1:9098'],
-      checkpointTable: 'c',
-      auditTable: 'a',
-      targets: null,
-      logger: { info: () => {}, warn: () => {}, error: () => {} },
-      openClients: openUnreachable,
-      metricsSink: () => {},
-    });
+    const handler = restoreLambda(openUnreachable, { brokers: ['b-1:9098'] });
 
     // Act
     const response = await handler({ group: 'g', topic: 'orders', strategy: 'checkpoint' });

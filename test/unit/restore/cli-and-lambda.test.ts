@@ -8,9 +8,9 @@ import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clients.ts';
 import type { RestoreResponse } from '#shared/restore/engine.ts';
-import { createRestoreHandler } from '#shared/restore/lambda.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import { restoreLambda } from './lambda-fixtures.ts';
 
 const lambda = mockClient(LambdaClient);
 afterEach(() => lambda.reset());
@@ -147,14 +147,7 @@ describe('mskguard restore (CLI)', () => {
 
   it('--via-lambda invokes the function and prints the same table from its answer', async () => {
     // Prepare: the answer comes from the real handler on fake clients.
-    const handler = createRestoreHandler({
-      brokers: ['b:1'],
-      checkpointTable: 'c',
-      auditTable: 'a',
-      targets: null,
-      logger: { info: () => {}, warn: () => {}, error: () => {} },
-      openClients: fakeClients() as never,
-    });
+    const handler = restoreLambda(fakeClients());
     const answer = await handler(
       { group: 'g', topic: 'orders', strategy: 'checkpoint' },
       { functionName: 'restore' },
@@ -223,14 +216,7 @@ describe('restore Lambda handler', () => {
 
   it('answers a usage error as JSON with exit code 2 instead of throwing', async () => {
     // Prepare
-    const handler = createRestoreHandler({
-      brokers: ['b:1'],
-      checkpointTable: 'c',
-      auditTable: 'a',
-      targets,
-      logger,
-      openClients: fakeClients() as never,
-    });
+    const handler = restoreLambda(fakeClients(), { targets, logger });
 
     // Act
     const response = await handler({ group: 'g', strategy: 'auto' });
@@ -245,14 +231,7 @@ describe('restore Lambda handler', () => {
 
   it('refuses a group it does not own, and fills in the target ESM for one it owns', async () => {
     // Prepare
-    const handler = createRestoreHandler({
-      brokers: ['b:1'],
-      checkpointTable: 'c',
-      auditTable: 'a',
-      targets,
-      logger,
-      openClients: fakeClients() as never,
-    });
+    const handler = restoreLambda(fakeClients(), { targets, logger });
 
     // Act
     const foreign = await handler({ group: 'other', topic: 'orders', strategy: 'checkpoint' });

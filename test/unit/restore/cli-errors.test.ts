@@ -5,12 +5,16 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { whereOf } from '#shared/aws/sdk.ts';
-import { runCli } from '#shared/cli/command.ts';
-import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import { DynamoAuditStore } from '#shared/restore/audit.ts';
 import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clients.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import {
+  capturedRestoreIo,
+  fakeRestoreAdmin,
+  runRestore,
+  UNUSED_CONSUMER_OFFSETS,
+} from '#test/support/restore-cli.ts';
 
 const dynamodb = mockClient(DynamoDBClient);
 afterEach(() => dynamodb.reset());
@@ -44,12 +48,7 @@ function fakeClients(opened: RestoreClientsConfig[]) {
 function cli(env: NodeJS.ProcessEnv = {}) {
   const opened: RestoreClientsConfig[] = [];
   const { out, io } = capturedRestoreIo(fakeClients(opened) as RestoreCliIo['openClients'], env);
-  const run = (...argv: string[]) =>
-    runCli(createRestoreCommands(io), ['restore', ...argv], 'mskguard', {
-      stdout: io.stdout,
-      stderr: io.stderr,
-      env: {},
-    });
+  const run = (...argv: string[]) => runRestore(io, argv);
   return { out: Object.assign(out, { opened }), run };
 }
 

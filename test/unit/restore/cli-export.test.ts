@@ -5,12 +5,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '#shared/cli/command.ts';
-import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import type { RestoreClients } from '#shared/restore/clients.ts';
 import type { RestoreResponse } from '#shared/restore/engine.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import {
+  capturedRestoreIo,
+  fakeRestoreAdmin,
+  runRestore,
+  UNUSED_CONSUMER_OFFSETS,
+} from '#test/support/restore-cli.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -57,16 +61,7 @@ function cli(whenOpened: () => void = () => {}) {
     MSKGUARD_AUDIT_TABLE: 'audit',
   });
   const run = (...argv: string[]) =>
-    runCli(
-      createRestoreCommands(io),
-      ['restore', 'checkpoint', '--group', 'g', '--topic', 'orders', ...argv],
-      'mskguard',
-      {
-        stdout: io.stdout,
-        stderr: io.stderr,
-        env: {},
-      },
-    );
+    runRestore(io, ['checkpoint', '--group', 'g', '--topic', 'orders', ...argv]);
   return { out, opened, run, committed: () => committed };
 }
 

@@ -2,11 +2,15 @@
 // missing, where DynamoDB is (--endpoint, DYNAMODB_ENDPOINT), and what --help says each input can
 // be set with.
 import { describe, expect, it } from 'vitest';
-import { runCli } from '#shared/cli/command.ts';
-import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clients.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import {
+  capturedRestoreIo,
+  fakeRestoreAdmin,
+  runRestore,
+  UNUSED_CONSUMER_OFFSETS,
+} from '#test/support/restore-cli.ts';
 
 /** `mskguard restore` over a stand-in broker, with what it printed and how it opened its clients. */
 async function restore(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
@@ -26,11 +30,7 @@ async function restore(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
     return { deps, close: async () => {} };
   };
   const { out, io } = capturedRestoreIo(openClients as RestoreCliIo['openClients'], env);
-  const code = await runCli(createRestoreCommands(io), ['restore', ...argv], 'mskguard', {
-    stdout: io.stdout,
-    stderr: io.stderr,
-    env: {},
-  });
+  const code = await runRestore(io, argv);
   return { code, configs, ...out };
 }
 

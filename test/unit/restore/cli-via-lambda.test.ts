@@ -4,9 +4,8 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '#shared/cli/command.ts';
-import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
-import { capturedRestoreIo } from '#test/support/restore-cli.ts';
+import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import { capturedRestoreIo, runRestore } from '#test/support/restore-cli.ts';
 
 const lambda = mockClient(LambdaClient);
 afterEach(() => lambda.reset());
@@ -33,16 +32,7 @@ function cli(env: NodeJS.ProcessEnv, profileRegion?: string) {
   const out = captured.out;
   const io: RestoreCliIo = { ...captured.io, defaultRegion: async () => profileRegion };
   const run = (...argv: string[]) =>
-    runCli(
-      createRestoreCommands(io),
-      ['restore', 'checkpoint', '--group', 'g', '--topic', 'orders', ...argv],
-      'mskguard',
-      {
-        stdout: io.stdout,
-        stderr: io.stderr,
-        env: {},
-      },
-    );
+    runRestore(io, ['checkpoint', '--group', 'g', '--topic', 'orders', ...argv]);
   return { out, run };
 }
 

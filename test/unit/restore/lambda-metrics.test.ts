@@ -3,9 +3,9 @@
 // (RestoreFailed) the restoreErrors alarm reads (docs/decisions/0021-restore-failure-metric.md).
 import { describe, expect, it } from 'vitest';
 import type { RestoreClients } from '#shared/restore/clients.ts';
-import { createRestoreHandler } from '#shared/restore/lambda.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 import { fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import { restoreLambda } from './lambda-fixtures.ts';
 
 /** Group g on orders (committed 3) with a checkpoint at 42; the commit fails when `commitFails`. */
 function handlerWith(options: { commitFails?: boolean; members?: number } = {}) {
@@ -38,15 +38,7 @@ function handlerWith(options: { commitFails?: boolean; members?: number } = {}) 
     };
     return { deps, close: async () => {} };
   };
-  const handler = createRestoreHandler({
-    brokers: ['b:1'],
-    checkpointTable: 'c',
-    auditTable: 'a',
-    targets: null,
-    logger: { info: () => {}, warn: () => {}, error: () => {} },
-    openClients: openClients as never,
-    metricsSink: (line) => lines.push(line),
-  });
+  const handler = restoreLambda(openClients, { metricsSink: (line) => lines.push(line) });
   return { handler, lines };
 }
 

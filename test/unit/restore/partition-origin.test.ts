@@ -5,10 +5,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import type { RestoreClients } from '#shared/restore/clients.ts';
-import { createRestoreHandler } from '#shared/restore/lambda.ts';
 import { planRestore } from '#shared/restore/plan.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import { restoreLambda } from './lambda-fixtures.ts';
 
 /** The topic `orders` has one partition: 0. */
 const openClients = async (): Promise<RestoreClients> => ({
@@ -59,15 +59,7 @@ describe('a partition the topic does not have', () => {
 
   it("the restore Lambda names its request's field, not a flag", async () => {
     // Prepare
-    const handler = createRestoreHandler({
-      brokers: ['b:1'],
-      checkpointTable: 'c',
-      auditTable: 'a',
-      targets: null,
-      logger: { info: () => {}, warn: () => {}, error: () => {} },
-      openClients: openClients as never,
-      metricsSink: () => {},
-    });
+    const handler = restoreLambda(openClients);
 
     // Act
     const response = await handler({
