@@ -3,7 +3,10 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import type { RestoreClients } from '#shared/restore/clients.ts';
+import type { RestoreDeps } from '#shared/restore/engine.ts';
 import type { RestoreAdmin } from '#shared/restore/types.ts';
+import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 
 /** The group `g` on a broker with topic `orders`: Empty, or Stable with `members` members. */
 export function fakeRestoreAdmin(members = 0): RestoreAdmin {
@@ -71,5 +74,21 @@ export function runRestore(io: RestoreCliIo, argv: readonly string[]): Promise<n
     stdout: io.stdout,
     stderr: io.stderr,
     env: {},
+  });
+}
+
+/**
+ * `openClients` over the fake broker ({@link fakeRestoreAdmin}): an empty checkpoint store, no
+ * consumer-offsets reader, and whatever `deps` adds or replaces (an audit, an ESM control...).
+ */
+export function fakeRestoreClients(deps: Partial<RestoreDeps> = {}): () => Promise<RestoreClients> {
+  return async () => ({
+    deps: {
+      admin: fakeRestoreAdmin(),
+      checkpoints: new MemoryCheckpointStore(),
+      consumerOffsets: UNUSED_CONSUMER_OFFSETS,
+      ...deps,
+    },
+    close: async () => {},
   });
 }

@@ -3,24 +3,10 @@
 // "relative such as -2h" sends the reader into a second error.
 import { describe, expect, it } from 'vitest';
 import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
-import type { RestoreClients } from '#shared/restore/clients.ts';
 import { historySource } from '#shared/restore/sources.ts';
-import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import {
-  capturedRestoreIo,
-  fakeRestoreAdmin,
-  runRestore,
-  UNUSED_CONSUMER_OFFSETS,
-} from '#test/support/restore-cli.ts';
+import { capturedRestoreIo, fakeRestoreClients, runRestore } from '#test/support/restore-cli.ts';
 
-const openClients = async (): Promise<RestoreClients> => ({
-  deps: {
-    admin: fakeRestoreAdmin(),
-    checkpoints: new MemoryCheckpointStore(),
-    consumerOffsets: UNUSED_CONSUMER_OFFSETS,
-  },
-  close: async () => {},
-});
+const openClients = fakeRestoreClients();
 
 /** `mskguard restore <argv> --group g --topic orders` over a stand-in broker. */
 async function restore(...argv: string[]) {

@@ -4,14 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import type { AuditStore } from '#shared/restore/audit.ts';
-import type { RestoreClients } from '#shared/restore/clients.ts';
-import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import {
-  capturedRestoreIo,
-  fakeRestoreAdmin,
-  runRestore,
-  UNUSED_CONSUMER_OFFSETS,
-} from '#test/support/restore-cli.ts';
+import { capturedRestoreIo, fakeRestoreClients, runRestore } from '#test/support/restore-cli.ts';
 import { restoreLambda } from './lambda-fixtures.ts';
 
 const RESTORE_ID = '0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11';
@@ -26,15 +19,7 @@ function openClients(failStart = false) {
     finish: async () => {},
     find: async () => null,
   };
-  return async (): Promise<RestoreClients> => ({
-    deps: {
-      admin: fakeRestoreAdmin(),
-      checkpoints: new MemoryCheckpointStore(),
-      consumerOffsets: UNUSED_CONSUMER_OFFSETS,
-      audit,
-    },
-    close: async () => {},
-  });
+  return fakeRestoreClients({ audit });
 }
 
 function handler(failStart = false) {

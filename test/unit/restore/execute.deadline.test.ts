@@ -7,10 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { REENABLE_RESERVE_MS, type WaitLimit } from '#shared/restore/deadline.ts';
 import { EventSourceMappingToggle } from '#shared/restore/esm.ts';
 import { executePlan } from '#shared/restore/execute.ts';
-import { ANSWER_RESERVE_MS, createRestoreHandler } from '#shared/restore/lambda.ts';
+import { ANSWER_RESERVE_MS } from '#shared/restore/lambda.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import { fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import { fakeRestoreClients } from '#test/support/restore-cli.ts';
 import { esmFollowingUpdates, FakeAudit, fakeAdmin, lambda, plan, updates } from './execute-fixtures.ts';
+import { restoreLambda } from './lambda-fixtures.ts';
 
 afterEach(() => lambda.reset());
 
@@ -118,20 +119,8 @@ describe('restore Lambda handler deadline', () => {
         limits.push(limit);
       },
     };
-    const openClients = async () => ({
-      deps: {
-        admin: fakeRestoreAdmin(),
-        checkpoints: new MemoryCheckpointStore(),
-        consumerOffsets: UNUSED_CONSUMER_OFFSETS,
-        esm: control,
-        audit: new FakeAudit(),
-      },
-      close: async () => {},
-    });
-    const handler = createRestoreHandler({
-      brokers: ['b:1'],
-      checkpointTable: 'c',
-      auditTable: 'a',
+    const openClients = fakeRestoreClients({ esm: control as never, audit: new FakeAudit() });
+    const handler = restoreLambda(openClients, {
       targets: [
         {
           consumerGroupId: 'g',
@@ -139,9 +128,6 @@ describe('restore Lambda handler deadline', () => {
           eventSourceMappingId: '6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88',
         },
       ],
-      logger: { info: () => {}, warn: () => {}, error: () => {} },
-      openClients: openClients as never,
-      metricsSink: () => {},
     });
 
     // Act

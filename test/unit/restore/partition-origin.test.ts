@@ -4,21 +4,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
-import type { RestoreClients } from '#shared/restore/clients.ts';
 import { planRestore } from '#shared/restore/plan.ts';
-import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import { capturedRestoreIo, fakeRestoreClients } from '#test/support/restore-cli.ts';
 import { restoreLambda } from './lambda-fixtures.ts';
 
 /** The topic `orders` has one partition: 0. */
-const openClients = async (): Promise<RestoreClients> => ({
-  deps: {
-    admin: fakeRestoreAdmin(),
-    checkpoints: new MemoryCheckpointStore(),
-    consumerOffsets: UNUSED_CONSUMER_OFFSETS,
-  },
-  close: async () => {},
-});
+const openClients = fakeRestoreClients();
 
 /** Runs the CLI; usage errors are printed by runCli on the process's stderr. */
 async function cli(...argv: string[]): Promise<{ code: number; text: string }> {
