@@ -1,6 +1,11 @@
 import { kafkaAuthHelp } from '../cli/kafka-auth.ts';
 import { RESTORE_EXIT_CODES as E } from './errors.ts';
-import type { RestoreStrategy } from './types.ts';
+import {
+  type RestoreStrategy,
+  STRATEGIES_NEEDING_AT,
+  STRATEGIES_READING_AT,
+  UNDO_REFUSED_FLAGS,
+} from './types.ts';
 
 /** What each strategy reads, in one line (the command list) and in a paragraph (its --help). */
 export const STRATEGY_TEXT: Readonly<
@@ -116,14 +121,13 @@ Exit codes: ${E.ok} done (or dry run executable), ${E.usage} usage, ${E.refused}
 /** The full `--help` of `mskguard restore <strategy>`. */
 export function strategyHelp(strategy: RestoreStrategy): string {
   const text = STRATEGY_TEXT[strategy];
-  const at =
-    strategy === 'history' || strategy === 'timestamp'
-      ? ' --at TIME'
-      : strategy === 'file'
-        ? ' (--from-file FILE | --offsets P=O,...)'
-        : strategy === 'undo' || strategy === 'checkpoint'
-          ? ''
-          : ' [--at TIME]';
+  const at = STRATEGIES_NEEDING_AT.has(strategy)
+    ? ' --at TIME'
+    : strategy === 'file'
+      ? ' (--from-file FILE | --offsets P=O,...)'
+      : STRATEGIES_READING_AT.has(strategy)
+        ? ' [--at TIME]'
+        : '';
   const usage = strategy === 'undo' ? 'restore undo <restoreId>' : `restore ${strategy}`;
   return `Usage: mskguard ${usage} --group ID --topic NAME${at} [options]
 
@@ -140,20 +144,18 @@ Examples:
 }
 
 /**
- * Options a strategy refuses, left out of its help: undo takes its targets (and, for a restore of
- * some partitions, those partitions) from the audit item and always recovers; checkpoint and file
- * have no point in time (request.ts refuses --at for them).
+ * Options a strategy refuses, left out of its help: undo's (types.ts), and --at where the strategy
+ * has no point in time (request.ts refuses it there).
  */
-const NOT_READ_BY: Partial<Record<RestoreStrategy, readonly string[]>> = {
-  undo: ['--at ', '--mode ', '--from-file ', '--offsets ', '--partitions '],
-  checkpoint: ['--at '],
-  file: ['--at '],
-};
+function notReadBy(strategy: RestoreStrategy): readonly string[] {
+  if (strategy === 'undo') return UNDO_REFUSED_FLAGS.map((flag) => `--${flag} `);
+  return STRATEGIES_READING_AT.has(strategy) ? [] : ['--at '];
+}
 
 /** The options block for one strategy, without the options it refuses. */
 function optionsOf(strategy: RestoreStrategy): string {
-  const refused = NOT_READ_BY[strategy];
-  if (!refused) return OPTIONS;
+  const refused = notReadBy(strategy);
+  if (refused.length === 0) return OPTIONS;
   const kept: string[] = [];
   let skipping = false;
   for (const line of OPTIONS.split('\n')) {

@@ -7,10 +7,12 @@ import {
   type RestoreMode,
   type RestoreRequest,
   type RestoreStrategy,
+  STRATEGIES_NEEDING_AT,
+  STRATEGIES_READING_AT,
+  UUID_PATTERN,
 } from './types.ts';
 
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KNOWN = new Set([
   'group',
   'topic',
@@ -26,8 +28,6 @@ const KNOWN = new Set([
   'partitions',
 ]);
 
-/** Strategies that read `at`; the others would silently restore something else than asked. */
-const READS_AT: ReadonlySet<string> = new Set(['history', 'timestamp', 'consumer-offsets', 'auto']);
 const AT_IGNORED_BY: Readonly<Record<string, string>> = {
   checkpoint: 'it restores the current checkpoints',
   file: 'it restores the offsets of --from-file / --offsets',
@@ -91,16 +91,16 @@ export function parseRestoreRequest(input: unknown): RestoreRequest {
     throw new RestoreUsageError(`Invalid mode ${mode}: one of ${Object.values(RESTORE_MODES).join(', ')}.`);
   }
   const esmUuid = text(record, 'esmUuid', false);
-  if (esmUuid !== undefined && !UUID.test(esmUuid)) {
+  if (esmUuid !== undefined && !UUID_PATTERN.test(esmUuid)) {
     throw new RestoreUsageError(`Invalid esmUuid ${esmUuid}: expected the event source mapping's UUID.`);
   }
   const at = text(record, 'at', false);
-  if ((strategy === 'history' || strategy === 'timestamp') && at === undefined) {
+  if (STRATEGIES_NEEDING_AT.has(strategy as RestoreStrategy) && at === undefined) {
     throw new RestoreUsageError(
       `Strategy ${strategy} needs --at (ISO-8601 such as 2025-03-01T12:00:00Z, or relative such as --at=-2h or --at 2h).`,
     );
   }
-  if (at !== undefined && !READS_AT.has(strategy)) {
+  if (at !== undefined && !STRATEGIES_READING_AT.has(strategy as RestoreStrategy)) {
     throw new RestoreUsageError(
       `Strategy ${strategy} does not read --at: ${AT_IGNORED_BY[strategy] ?? 'its targets are given'}. For a point ` +
         'in time use history or timestamp --at T (or consumer-offsets / auto --at T).',
@@ -114,7 +114,7 @@ export function parseRestoreRequest(input: unknown): RestoreRequest {
   if (undoes !== undefined && strategy !== 'undo')
     throw new RestoreUsageError(`undoes is only accepted with strategy undo, not ${strategy}.`);
   // Checked before the audit table is read: a typo would scan all of it to answer "not found".
-  if (undoes !== undefined && !UUID.test(undoes))
+  if (undoes !== undefined && !UUID_PATTERN.test(undoes))
     throw new RestoreUsageError(
       `Invalid undoes ${JSON.stringify(undoes)}: expected the restoreId (a UUID) of the restore to undo, as its ` +
         'answer and the audit table name it.',

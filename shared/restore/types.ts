@@ -18,6 +18,26 @@ export const RESTORE_STRATEGIES = [
 /** One of {@link RESTORE_STRATEGIES}. */
 export type RestoreStrategy = (typeof RESTORE_STRATEGIES)[number];
 
+/** Strategies that read `at`; the others would silently restore something else than asked. */
+export const STRATEGIES_READING_AT: ReadonlySet<RestoreStrategy> = new Set([
+  'history',
+  'timestamp',
+  'consumer-offsets',
+  'auto',
+]);
+
+/** Strategies that cannot run without `at`. */
+export const STRATEGIES_NEEDING_AT: ReadonlySet<RestoreStrategy> = new Set(['history', 'timestamp']);
+
+/** The CLI flags undo refuses: its targets (and partitions) come from the audit item; it recovers. */
+export const UNDO_REFUSED_FLAGS = ['from-file', 'offsets', 'partitions', 'at', 'mode'] as const;
+
+/**
+ * A UUID: an event source mapping's id, or a restoreId as plan.ts makes it (crypto.randomUUID),
+ * checked before any call (a typo would otherwise scan the whole audit table to answer "not found").
+ */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Where a target offset comes from. The first four in the order `auto` prefers them: the exact
  * watermark of processed records first, then its history, then the broker's own commit log, then

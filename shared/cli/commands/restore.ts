@@ -9,7 +9,13 @@ import type { RestoreResponse } from '../../restore/engine.ts';
 import { RESTORE_EXIT_CODES, RestoreUsageError } from '../../restore/errors.ts';
 import { formatPlan, formatResult, summaryLine } from '../../restore/format.ts';
 import { formatDuration } from '../../restore/time.ts';
-import { RESTORE_STRATEGIES, type RestoreRequest, type RestoreStrategy } from '../../restore/types.ts';
+import {
+  RESTORE_STRATEGIES,
+  type RestoreRequest,
+  type RestoreStrategy,
+  UNDO_REFUSED_FLAGS,
+  UUID_PATTERN,
+} from '../../restore/types.ts';
 import { type DefaultRegion, SDK_DEFAULT_REGION } from '../aws-region.ts';
 import { type Command, UsageError } from '../command.ts';
 import { type Flags, regionOf, str } from '../flags.ts';
@@ -35,12 +41,6 @@ const PROCESS_IO: RestoreCliIo = {
   openClients: async (config) => (await import('../../restore/clients.ts')).openRestoreClients(config),
   lambda: async (region) => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region }),
 };
-
-/**
- * A restoreId as plan.ts makes it (crypto.randomUUID). Checked before any network call: a typo
- * would otherwise scan the whole audit table to answer "not found".
- */
-const RESTORE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The restore flags, and the Kafka auth flags every Kafka command shares. */
 const OPTIONS = { ...RESTORE_OPTIONS, ...KAFKA_AUTH_OPTIONS } as const;
@@ -203,12 +203,11 @@ export function createRestoreCommands(io: RestoreCliIo = PROCESS_IO): Command[] 
         throw new UsageError(
           'Name exactly one restoreId: mskguard restore undo <restoreId> --group G --topic T',
         );
-      const refused = ['from-file', 'offsets', 'partitions', 'at', 'mode'] as const;
-      if (refused.some((name) => values[name] !== undefined))
+      if (UNDO_REFUSED_FLAGS.some((name) => values[name] !== undefined))
         throw new UsageError(
           'undo takes its targets from the audit item: no --from-file, --offsets, --partitions, --at or --mode.',
         );
-      if (!RESTORE_ID.test(restoreId))
+      if (!UUID_PATTERN.test(restoreId))
         throw new UsageError(
           `Invalid restoreId ${restoreId}: expected a UUID such as 0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11, as printed ` +
             "by the restore ('restore plan <restoreId>') and stored in the audit table.",
