@@ -4,7 +4,7 @@ import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
 import { describeError } from '../checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
-import { ConfigurationError } from '../errors.ts';
+import { ConfigurationError, MskGuardError } from '../errors.ts';
 import { BrokersUnreachableError } from '../status/errors.ts';
 import { DynamoAuditStore } from './audit.ts';
 import { KafkaConsumerOffsetsReader } from './consumer-offsets-reader.ts';
@@ -158,7 +158,9 @@ export function noCheckpointTable(): CheckpointStore {
 
 /**
  * Connects the admin, or throws a {@link BrokersUnreachableError} that names the brokers and what
- * to check: kafkajs's `KafkaJSNumberOfRetriesExceeded` names neither.
+ * to check: kafkajs's `KafkaJSNumberOfRetriesExceeded` names neither. A typed error raised while
+ * connecting (the IAM or SCRAM credentials, say) is passed on as it is. Restore and status both
+ * connect through it.
  */
 export async function connectBrokers(
   admin: Pick<Admin, 'connect'>,
@@ -167,6 +169,7 @@ export async function connectBrokers(
   try {
     await admin.connect();
   } catch (error) {
+    if (error instanceof MskGuardError) throw error;
     throw new BrokersUnreachableError(
       `Cannot connect to the brokers ${config.brokers.join(',')}: ${describeError(error)}`,
       { cause: error, hint: config.brokersHint ?? BROKERS_HINT },

@@ -1,16 +1,14 @@
 import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { GetEventSourceMappingCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import type { Admin } from 'kafkajs';
 import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
 import { describeError, isTableNotFound, TableNotFoundError } from '../checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
-import { MskGuardError } from '../errors.ts';
 import { QUARANTINE_ATTRIBUTES as Q, QUARANTINE_INDEX } from '../quarantine/schema.ts';
 import { QuarantineStatus } from '../quarantine/types.ts';
-import { createRestoreKafka, type KafkaConnectionOptions } from '../restore/clients.ts';
+import { connectBrokers, createRestoreKafka, type KafkaConnectionOptions } from '../restore/clients.ts';
 import type { StatusDeps } from './collect.ts';
-import { BrokersUnreachableError, StatusEsmError, StatusTableError } from './errors.ts';
+import { StatusEsmError, StatusTableError } from './errors.ts';
 import type { EsmStatus } from './types.ts';
 
 /** Where status reads from; each table is optional. */
@@ -45,23 +43,10 @@ export function tableError(
   });
 }
 
-/** Connects the admin, or says which brokers could not be reached (kafkajs's error names none). */
-export async function connectAdmin(admin: Pick<Admin, 'connect'>, brokers: readonly string[]): Promise<void> {
-  try {
-    await admin.connect();
-  } catch (error) {
-    if (error instanceof MskGuardError) throw error;
-    throw new BrokersUnreachableError(
-      `Cannot connect to the brokers ${brokers.join(',')}: ${describeError(error)}`,
-      {
-        cause: error,
-        hint:
-          'Check --brokers (or KAFKA_BROKERS), --kafka-auth (or KAFKA_AUTH), and that this machine reaches ' +
-          'them (MSK brokers are inside the VPC: run from there, or use a bastion).',
-      },
-    );
-  }
-}
+/** What to check when no broker answers `status`, in its command line's terms. */
+export const STATUS_BROKERS_HINT =
+  'Check --brokers (or KAFKA_BROKERS), --kafka-auth (or KAFKA_AUTH), and that this machine reaches ' +
+  'them (MSK brokers are inside the VPC: run from there, or use a bastion).';
 
 /** Counts a group's QUARANTINED records through the quarantine table's `byGroup` index (COUNT only). */
 export async function countQuarantined(
@@ -167,7 +152,7 @@ export async function openStatusClients(
 ): Promise<{ deps: StatusDeps; close(): Promise<void> }> {
   const kafka = await createRestoreKafka({ clientId: 'mskguard-status', ...config });
   const admin = kafka.admin();
-  await connectAdmin(admin, config.brokers);
+  await connectBrokers(admin, { brokers: config.brokers, brokersHint: STATUS_BROKERS_HINT });
   const where = whereOf(config);
   const needsDynamo = config.checkpointTable || config.quarantineTable;
   const dynamodb = needsDynamo ? new DynamoDBClient(dynamoDbClientSettings(config)) : undefined;

@@ -2,9 +2,11 @@
 // `mskguard status`, naming the brokers and what to check in the caller's terms: the CLI's flags
 // and variables, the restore function's environment. kafkajs's KafkaJSNumberOfRetriesExceeded
 // names neither.
+
 import { describe, expect, it } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import { ConfigurationError } from '#shared/errors.ts';
 import { BROKERS_HINT, connectBrokers, type RestoreClientsConfig } from '#shared/restore/clients.ts';
 import { BrokersUnreachableError } from '#shared/status/errors.ts';
 import { capturedRestoreIo } from '#test/support/restore-cli.ts';
@@ -64,6 +66,22 @@ describe('connectBrokers', () => {
         'Connection error: connect ECONNREFUSED 127.0.0.1:1',
     );
     expect((failure as BrokersUnreachableError).hint).toBe(BROKERS_HINT);
+  });
+
+  it('passes on a typed error raised while connecting (the credentials), not "brokers unreachable"', async () => {
+    // Prepare: the IAM token provider fails with the project's own error.
+    const typed = new ConfigurationError('AWS_REGION is not set: the MSK IAM signer needs the region.');
+    const failing = {
+      connect: async () => {
+        throw typed;
+      },
+    };
+
+    // Act
+    const failure = await connectBrokers(failing, { brokers: ['b-1:9098'] }).catch((e: unknown) => e);
+
+    // Assess
+    expect(failure).toBe(typed);
   });
 });
 

@@ -8,7 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TableNotFoundError } from '#shared/checkpoints/dynamodb.ts';
 import { runCli } from '#shared/cli/command.ts';
 import { createStatusCommands } from '#shared/cli/commands/status.ts';
-import { connectAdmin, countQuarantined, readableCheckpoints, readEsm } from '#shared/status/clients.ts';
+import { connectBrokers } from '#shared/restore/clients.ts';
+import {
+  countQuarantined,
+  readableCheckpoints,
+  readEsm,
+  STATUS_BROKERS_HINT,
+} from '#shared/status/clients.ts';
 import type { StatusAdmin } from '#shared/status/collect.ts';
 import { BrokersUnreachableError, StatusEsmError, StatusTableError } from '#shared/status/errors.ts';
 
@@ -36,7 +42,10 @@ describe('status clients', () => {
     };
 
     // Act
-    const failure = await connectAdmin(admin, ['127.0.0.1:1', '127.0.0.1:2']).catch((e: unknown) => e);
+    const brokers = ['127.0.0.1:1', '127.0.0.1:2'];
+    const failure = await connectBrokers(admin, { brokers, brokersHint: STATUS_BROKERS_HINT }).catch(
+      (e: unknown) => e,
+    );
 
     // Assess
     expect(failure).toBeInstanceOf(BrokersUnreachableError);
