@@ -41,28 +41,30 @@ export function resolveEntry(entry: string, where: string): string {
   return path;
 }
 
+/** The package a cache backend's runner loads in the function (cacheFromEnv), by backend. */
+const CACHE_CLIENT_PACKAGES = {
+  upstash: '@upstash/redis',
+  elasticache: 'ioredis',
+} as const satisfies Record<DedupCacheBackend, string>;
+
+/** Whether `name` resolves from `from` (a package.json path): installed where `cdk synth` runs. */
+function installed(name: string, from: string): boolean {
+  try {
+    createRequire(from).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The cache clients (optional peers of mskguard) that are not installed where `cdk synth` runs.
  * A handler that reaches `cacheFromEnv` references both; the one missing is left out of the bundle
  * instead of failing it, and fails at run time with a ConfigurationError only if it is configured.
  */
 export function missingCacheClients(from: string = join(process.cwd(), 'package.json')): string[] {
-  const require = createRequire(from);
-  return ['ioredis', '@upstash/redis'].filter((name) => {
-    try {
-      require.resolve(name);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  return Object.values(CACHE_CLIENT_PACKAGES).filter((name) => !installed(name, from));
 }
-
-/** The package a cache backend's runner loads in the function (cacheFromEnv), by backend. */
-export const CACHE_CLIENT_PACKAGES = {
-  upstash: '@upstash/redis',
-  elasticache: 'ioredis',
-} as const satisfies Record<DedupCacheBackend, string>;
 
 /**
  * Fails synthesis when the client of the cache a function is configured for is not installed where
@@ -80,7 +82,7 @@ export function requireCacheClient(
   from: string = join(process.cwd(), 'package.json'),
 ): void {
   const client = CACHE_CLIENT_PACKAGES[backend];
-  if (!missingCacheClients(from).includes(client)) return;
+  if (installed(client, from)) return;
   throw new ConfigurationError(
     `${where}: the ${backend} cache needs ${client}, which is not installed where \`cdk synth\` runs ` +
       `(resolved from ${from}); the function would be bundled without it and fail every invocation. ` +
