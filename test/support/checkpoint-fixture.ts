@@ -4,6 +4,7 @@ import { LOCAL_AWS } from '#local/services.ts';
 import type { StackEndpoints } from '#local/stack-config.ts';
 import { ensureTables } from '#local/tables.ts';
 import { DynamoCheckpointStore } from '#shared/checkpoints/dynamodb-store.ts';
+import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { ADAPTERS } from './runners.ts';
 import { stackEnv, uniqueName } from './stack.ts';
 
@@ -37,4 +38,20 @@ export function useCheckpointStore() {
     ddb.destroy();
   });
   return { env, ddb, tables, store, runner };
+}
+
+/**
+ * `inner` with some of its calls replaced (a fault, a counter, a crash point); the others go to
+ * `inner` unchanged.
+ */
+export function storeWith(inner: CheckpointStore, replaced: Partial<CheckpointStore>): CheckpointStore {
+  return {
+    load: (group, partitions) => inner.load(group, partitions),
+    advance: (group, updates, meta) => inner.advance(group, updates, meta),
+    listCurrent: (group, topic) => inner.listCurrent(group, topic),
+    historyAt: (group, topic, at) => inner.historyAt(group, topic, at),
+    committedOwners: (group, owners) => inner.committedOwners(group, owners),
+    bumpEpoch: (group, meta) => inner.bumpEpoch(group, meta),
+    ...replaced,
+  };
 }

@@ -13,7 +13,7 @@ import { stageEffects } from '#shared/middleware/effects.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
 import { type KafkaEvent, parseMskEvent, processRecordsInOrder } from '#shared/msk/index.ts';
-import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
+import { storeWith, useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { EffectsLedger } from '#test/support/effects-ledger.ts';
 import { crash, LambdaSimulator } from '#test/support/lambda-sim.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
@@ -59,15 +59,11 @@ export function faultyStore(inner: CheckpointStore, faults: Faults): CheckpointS
   const down = () => {
     if (faults.tableDown) throw new Error('injected: DynamoDB unreachable');
   };
-  return {
+  return storeWith(inner, {
     async load(group, partitions) {
       down();
       return inner.load(group, partitions);
     },
-    listCurrent: (group, topic) => inner.listCurrent(group, topic),
-    historyAt: (group, topic, at) => inner.historyAt(group, topic, at),
-    bumpEpoch: (group, meta) => inner.bumpEpoch(group, meta),
-    committedOwners: (group, owners) => inner.committedOwners(group, owners),
     async advance(group, updates, meta) {
       down();
       if (faults.fire('before-checkpoint')) return crash();
@@ -77,7 +73,7 @@ export function faultyStore(inner: CheckpointStore, faults: Faults): CheckpointS
       if (faults.fire('after-checkpoint')) return crash();
       return result;
     },
-  };
+  });
 }
 
 interface Row {

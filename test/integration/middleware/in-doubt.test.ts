@@ -10,23 +10,13 @@ import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { CacheUnavailableError, InvalidEventError } from '#shared/errors.ts';
 import { GuardEngine } from '#shared/middleware/engine.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
-import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
+import { storeWith, useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
 describe('keys a dead invocation committed', () => {
   const { store, runner } = useCheckpointStore();
-  /** The real store, with some of its calls replaced. */
-  const storeWith = (replaced: Partial<CheckpointStore>): CheckpointStore => ({
-    load: (g, partitions) => store.load(g, partitions),
-    advance: (g, updates, meta) => store.advance(g, updates, meta),
-    listCurrent: (g, topic) => store.listCurrent(g, topic),
-    historyAt: (g, topic, at) => store.historyAt(g, topic, at),
-    committedOwners: (g, owners) => store.committedOwners(g, owners),
-    bumpEpoch: (g, meta) => store.bumpEpoch(g, meta),
-    ...replaced,
-  });
   const consumer = (group: string, checkpoints: CheckpointStore = store) =>
     guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS, checkpoints });
 
@@ -88,7 +78,7 @@ describe('keys a dead invocation committed', () => {
     const group = uniqueName('grp');
     await diesAfterCommitting(group, 'k');
     let failures = 1;
-    const flaky = storeWith({
+    const flaky = storeWith(store, {
       advance: (g, updates, meta) =>
         failures-- > 0
           ? Promise.reject(new Error('injected: the checkpoint write fails'))
@@ -120,7 +110,7 @@ describe('keys a dead invocation committed', () => {
     let failures = 1;
     const c = consumer(
       group,
-      storeWith({
+      storeWith(store, {
         committedOwners: (g, owners) =>
           failures-- > 0
             ? Promise.reject(new Error('injected: DynamoDB unreachable'))

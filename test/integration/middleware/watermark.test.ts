@@ -8,7 +8,7 @@ import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { InvalidEventError } from '#shared/errors.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
-import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
+import { storeWith, useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { claimAndDie, fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
 import { forgetGroupKeys } from '#test/support/redis-admin.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
@@ -89,14 +89,7 @@ describe('watermark tier and checkpoints', () => {
 describe('an unreachable checkpoint table', () => {
   const { store, runner } = useCheckpointStore();
   /** The real store, with its watermark read replaced. */
-  const withLoad = (load: CheckpointStore['load']): CheckpointStore => ({
-    load,
-    advance: (group, updates, meta) => store.advance(group, updates, meta),
-    listCurrent: (group, topic) => store.listCurrent(group, topic),
-    historyAt: (group, topic, at) => store.historyAt(group, topic, at),
-    committedOwners: (group, owners) => store.committedOwners(group, owners),
-    bumpEpoch: (group, meta) => store.bumpEpoch(group, meta),
-  });
+  const withLoad = (load: CheckpointStore['load']) => storeWith(store, { load });
 
   it('fails the invocation and gives back the keys it claimed meanwhile, so the retry processes at once (G5, G6)', async () => {
     // Prepare: the watermark read fails once; the claim went out in parallel and succeeded.
@@ -136,13 +129,12 @@ describe('an unreachable checkpoint table', () => {
     );
     await sleep(400);
     let down = true;
-    const flaky: CheckpointStore = {
-      ...withLoad((g, partitions) => store.load(g, partitions)),
+    const flaky = storeWith(store, {
       committedOwners: async (g, owners) => {
         if (down) throw new Error('injected: DynamoDB unreachable');
         return store.committedOwners(g, owners);
       },
-    };
+    });
     const c = guardedConsumer({ consumerGroup: group, cache: runner, checkpoints: flaky });
     const batch = orders('orders', 0, 0, ['k', 'n']);
 

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckpointStore } from '#shared/checkpoints/types.ts';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands } from '#shared/cli/commands/restore.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import type { RestoreResponse } from '#shared/restore/engine.ts';
+import { storeWith } from '#test/support/checkpoint-fixture.ts';
 import { capturedRestoreIo } from '#test/support/restore-cli.ts';
 import { restoreFixture } from '#test/support/restore-fixture.ts';
 import { uniqueName } from '#test/support/stack.ts';
@@ -27,17 +27,12 @@ function cli(options: { checkpointTable?: boolean } = {}) {
     async (config) => {
       const clients = await openRestoreClients(config);
       const store = clients.deps.checkpoints;
-      const counted: CheckpointStore = {
-        load: (group, partitions) => store.load(group, partitions),
-        advance: (group, updates, meta) => store.advance(group, updates, meta),
+      const counted = storeWith(store, {
         listCurrent: (group, t) => {
           listCurrent++;
           return store.listCurrent(group, t);
         },
-        historyAt: (group, t, at) => store.historyAt(group, t, at),
-        committedOwners: (group, owners) => store.committedOwners(group, owners),
-        bumpEpoch: (group, meta) => store.bumpEpoch(group, meta),
-      };
+      });
       return { ...clients, deps: { ...clients.deps, checkpoints: counted } };
     },
     { KAFKA_BROKERS: env.KAFKA_BROKERS, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT, USER: 'oncall' },
