@@ -27,3 +27,22 @@ export function brokersOf(flags: Flags, env: NodeJS.ProcessEnv, missing: string)
 export function regionOf(flags: Flags, env: NodeJS.ProcessEnv): string | undefined {
   return str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
 }
+
+/** The DynamoDB endpoint (DynamoDB Local) from `--endpoint`, else DYNAMODB_ENDPOINT; undefined when none. */
+export function endpointOf(flags: Flags, env: NodeJS.ProcessEnv): string | undefined {
+  return str(flags, 'endpoint') ?? env.DYNAMODB_ENDPOINT;
+}
+
+/**
+ * --group and --topic, or a {@link UsageError} naming the flags missing ("Missing --group ID.",
+ * "Missing --group ID and --topic NAME."), as status and restore say it.
+ */
+export function groupAndTopicOf(flags: Flags): { group: string; topic: string } {
+  const group = str(flags, 'group');
+  const topic = str(flags, 'topic');
+  if (!group || !topic) {
+    const missing = [group ? '' : '--group ID', topic ? '' : '--topic NAME'].filter(Boolean);
+    throw new UsageError(`Missing ${missing.join(' and ')}.`);
+  }
+  return { group, topic };
+}

@@ -1,5 +1,5 @@
 import { UsageError } from '../cli/command.ts';
-import { brokersOf, type Flags, str } from '../cli/flags.ts';
+import { brokersOf, endpointOf, type Flags, regionOf, str } from '../cli/flags.ts';
 import { type KafkaAuthSettings, kafkaAuthOf } from '../cli/kafka-auth.ts';
 import { parseQuarantineId } from './id.ts';
 import { QuarantineStatus } from './types.ts';
@@ -58,8 +58,8 @@ function tableOptionsOf(flags: Flags, env: NodeJS.ProcessEnv): QuarantineTableOp
     throw new UsageError(
       'No quarantine table: pass --quarantine-table <name> or set MSKGUARD_QUARANTINE_TABLE.',
     );
-  const region = str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const endpoint = str(flags, 'endpoint') ?? env.DYNAMODB_ENDPOINT;
+  const region = regionOf(flags, env);
+  const endpoint = endpointOf(flags, env);
   return { table, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
 }
 

@@ -2,7 +2,7 @@
 // Light imports only (`mskguard --help` must not load kafkajs or the AWS SDK).
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../cli/command.ts';
-import { brokersOf, type Flags, regionOf, str } from '../cli/flags.ts';
+import { brokersOf, endpointOf, type Flags, groupAndTopicOf, regionOf, str } from '../cli/flags.ts';
 import { kafkaAuthOf } from '../cli/kafka-auth.ts';
 import type { RestoreClientsConfig } from './clients.ts';
 import type { RestoreInputNames } from './input-names.ts';
@@ -117,20 +117,6 @@ function inlineOffsets(text: string): { partition: number; offset: number }[] {
   });
 }
 
-/**
- * --group and --topic, or a usage error naming the flags missing ("Missing --group ID."), as status
- * says it; the request's own check names its fields, the words of a Lambda request.
- */
-function groupAndTopicOf(flags: Flags): { group: string; topic: string } {
-  const group = str(flags, 'group');
-  const topic = str(flags, 'topic');
-  if (!group || !topic) {
-    const missing = [group ? '' : '--group ID', topic ? '' : '--topic NAME'].filter(Boolean);
-    throw new UsageError(`Missing ${missing.join(' and ')}.`);
-  }
-  return { group, topic };
-}
-
 async function readOffsetsFile(file: string, target: { group: string; topic: string }) {
   let text: string;
   try {
@@ -176,7 +162,7 @@ export function configOf(
     'No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS (or MSKGUARD_KAFKA_BROKERS).',
   );
   const region = regionOf(flags, env);
-  const endpoint = str(flags, 'endpoint') ?? env.DYNAMODB_ENDPOINT;
+  const endpoint = endpointOf(flags, env);
   return {
     brokers,
     ...kafkaAuthOf(flags, env, region),
@@ -187,6 +173,29 @@ export function configOf(
     ...(region ? { region } : {}),
     ...(auditTable ? { auditTable } : {}),
     ...(endpoint ? { dynamodbEndpoint: endpoint } : {}),
+  };
+}
+
+/**
+ * What a local restore calls AWS for, as the command line names it (the region check before it
+ * connects): the checkpoint table unless a reprocess dry run of a strategy that needs none (recover
+ * reads its skipped offsets), the audit table when executing or undoing, the ESM it toggles.
+ */
+export function awsCallsOf(
+  request: RestoreRequest,
+  config: Pick<RestoreClientsConfig, 'checkpointTable' | 'auditTable' | 'dynamodbEndpoint'>,
+): { tables: string[]; esmUuid?: string; endpoint?: string } {
+  const { checkpointTable, auditTable } = config;
+  const readsCheckpoints =
+    READS_CHECKPOINTS.has(request.strategy) || request.mode !== 'reprocess' || request.execute;
+  const readsAudit = request.execute || request.strategy === 'undo';
+  return {
+    tables: [
+      ...(checkpointTable && readsCheckpoints ? [`--checkpoint-table ${checkpointTable}`] : []),
+      ...(auditTable && readsAudit ? [`--audit-table ${auditTable}`] : []),
+    ],
+    ...(request.esmUuid && request.execute ? { esmUuid: request.esmUuid } : {}),
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
   };
 }
 

@@ -61,6 +61,8 @@ export function capturedRestoreIo(
     env: { KAFKA_BROKERS: 'localhost:1', USER: 'alice', ...env },
     openClients,
     lambda: (region) => new LambdaClient({ region }),
+    // The stand-in tables' region, as an AWS profile gives it: flags and env name none by default.
+    defaultRegion: async () => 'eu-west-1',
   };
   return { out, io };
 }

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 // Light imports only: the AWS SDK and kafkajs are imported when a command runs, so that
 // `mskguard --help` starts fast.
 import type { Kafka, KafkaConfig } from 'kafkajs';
-import { type DynamoDbClientSettings, dynamoDbClientSettings } from '../../aws/sdk.ts';
+import { type DynamoDbClientSettings, dynamoDbClientSettings, sdkDefaultRegion } from '../../aws/sdk.ts';
 import type { DynamoDBSender } from '../../checkpoints/dynamodb.ts';
 import { LIST_HELP, QUARANTINE_EXIT_CODES, QUARANTINE_HELP, REPLAY_HELP } from '../../quarantine/cli-help.ts';
 import {
@@ -17,7 +17,7 @@ import { type ReplayOutcome, replayRecords, unreplayableReason } from '../../qua
 import { QuarantineStore } from '../../quarantine/store.ts';
 import { type QuarantinedRecord, QuarantineStatus, type QuarantineSummary } from '../../quarantine/types.ts';
 import type { KafkaConnectionOptions } from '../../restore/clients.ts';
-import { type DefaultRegion, requireAwsRegion, SDK_DEFAULT_REGION } from '../aws-region.ts';
+import { type DefaultRegion, requireAwsRegion, runRegion } from '../aws-region.ts';
 import { type Command, UsageError } from '../command.ts';
 import { KAFKA_AUTH_OPTIONS } from '../kafka-auth.ts';
 
@@ -45,7 +45,7 @@ const DEFAULT_DEPS: QuarantineCliDeps = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
-  defaultRegion: SDK_DEFAULT_REGION,
+  defaultRegion: sdkDefaultRegion,
 };
 
 /** The replay producer's client: the auth settings restore and status use (kafkaAuthConfig). */
@@ -100,8 +100,10 @@ async function withStore<T>(
   options: QuarantineTableOptions,
   run: (store: QuarantineStore) => Promise<T>,
 ): Promise<T> {
-  if (!options.endpoint)
-    await requireAwsRegion(`The quarantine table ${options.table}`, options.region, deps.defaultRegion, true);
+  await requireAwsRegion(
+    { what: `The quarantine table ${options.table}`, api: 'dynamodb', endpoint: options.endpoint },
+    runRegion(options.region, deps.defaultRegion),
+  );
   const client = await deps.dynamodb(
     dynamoDbClientSettings({
       ...(options.region ? { region: options.region } : {}),

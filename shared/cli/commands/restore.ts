@@ -3,7 +3,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { MskGuardError } from '../../errors.ts';
 import { RESTORE_HELP, STRATEGY_TEXT, strategyHelp } from '../../restore/cli-help.ts';
-import { configOf, inputNamesOf, RESTORE_OPTIONS, requestOf } from '../../restore/cli-options.ts';
+import { awsCallsOf, configOf, inputNamesOf, RESTORE_OPTIONS, requestOf } from '../../restore/cli-options.ts';
 import type { openRestoreClients } from '../../restore/clients.ts';
 import type { RestoreResponse } from '../../restore/engine.ts';
 import { RESTORE_EXIT_CODES, RestoreUsageError } from '../../restore/errors.ts';
@@ -16,7 +16,13 @@ import {
   UNDO_REFUSED_FLAGS,
   UUID_PATTERN,
 } from '../../restore/types.ts';
-import { type DefaultRegion, SDK_DEFAULT_REGION } from '../aws-region.ts';
+import {
+  type DefaultRegion,
+  type RunRegion,
+  requireAwsRegion,
+  requireTableAndEsmRegion,
+  runRegion,
+} from '../aws-region.ts';
 import { type Command, UsageError } from '../command.ts';
 import { type Flags, regionOf, str } from '../flags.ts';
 import { KAFKA_AUTH_OPTIONS } from '../kafka-auth.ts';
@@ -30,7 +36,11 @@ export interface RestoreCliIo {
   readonly openClients: typeof openRestoreClients;
   /** The Lambda client of `--via-lambda`, in the region the function is in. */
   readonly lambda: (region: string) => Pick<LambdaClient, 'send'> | Promise<Pick<LambdaClient, 'send'>>;
-  /** The region `--via-lambda` uses without --region or AWS_REGION (a profile's). @default the SDK's lookup */
+  /**
+   * The region the SDK finds without --region or AWS_REGION (a profile's): `--via-lambda` invokes
+   * there, and a local restore that reads a table or toggles an ESM checks for it before connecting.
+   * @default the SDK's lookup
+   */
   readonly defaultRegion?: DefaultRegion;
 }
 
@@ -48,8 +58,14 @@ const OPTIONS = { ...RESTORE_OPTIONS, ...KAFKA_AUTH_OPTIONS } as const;
 /** A failed restore with --json has the shape of a restore's answer (RestoreResponse). */
 const JSON_ERROR_FIELDS = { plan: null, result: null } as const;
 
-async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliIo): Promise<RestoreResponse> {
+async function runLocally(
+  request: RestoreRequest,
+  flags: Flags,
+  region: RunRegion,
+  io: RestoreCliIo,
+): Promise<RestoreResponse> {
   const config = configOf(request, flags, io);
+  await requireTableAndEsmRegion(awsCallsOf(request, config), region);
   const { runRestore, toResponse } = await import('../../restore/engine.ts');
   const clients = await io.openClients(config);
   try {
@@ -59,20 +75,6 @@ async function runLocally(request: RestoreRequest, flags: Flags, io: RestoreCliI
   } finally {
     await clients.close();
   }
-}
-
-/**
- * The region `--via-lambda` invokes the function in: --region, AWS_REGION, AWS_DEFAULT_REGION, else
- * the profile's (as status and quarantine take it); a usage error before anything runs when none.
- */
-async function viaLambdaRegion(name: string, flags: Flags, io: RestoreCliIo): Promise<string> {
-  const region = regionOf(flags, io.env) ?? (await (io.defaultRegion ?? SDK_DEFAULT_REGION)());
-  if (!region)
-    throw new UsageError(
-      `--via-lambda ${name} needs the function's region: pass --region R or set AWS_REGION (or a region in your ` +
-        'AWS profile).',
-    );
-  return region;
 }
 
 async function runViaLambda(
@@ -137,13 +139,23 @@ async function runStrategy(
   let exported: RestoreExport | undefined;
   try {
     const request = await requestOf(strategy, flags, io.env, undoes);
-    const region = viaLambda === undefined ? undefined : await viaLambdaRegion(viaLambda, flags, io);
+    const region = runRegion(regionOf(flags, io.env), io.defaultRegion);
+    // The function's region (--region, AWS_REGION, AWS_DEFAULT_REGION, else the profile's).
+    const lambda =
+      viaLambda === undefined
+        ? undefined
+        : {
+            name: viaLambda,
+            region: await requireAwsRegion(
+              { what: `--via-lambda ${viaLambda}`, which: "the function's region", api: 'lambda' },
+              region,
+            ),
+          };
     // Before anything runs: a path that cannot be written must not end an executed restore.
     exported = exportTo === undefined ? undefined : await RestoreExport.claim(exportTo);
-    response =
-      viaLambda && region
-        ? await runViaLambda(viaLambda, region, request, io)
-        : await runLocally(request, flags, io);
+    response = lambda
+      ? await runViaLambda(lambda.name, lambda.region, request, io)
+      : await runLocally(request, flags, region, io);
   } catch (error) {
     const usage =
       error instanceof UsageError

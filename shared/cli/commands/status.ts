@@ -3,9 +3,9 @@ import type { openStatusClients } from '../../status/clients.ts';
 import { STATUS_EXIT_CODES } from '../../status/errors.ts';
 import { formatStatus } from '../../status/format.ts';
 import type { GroupStatus, StatusThresholds } from '../../status/types.ts';
-import { type DefaultRegion, requireAwsRegion, SDK_DEFAULT_REGION } from '../aws-region.ts';
+import { type DefaultRegion, requireTableAndEsmRegion, runRegion } from '../aws-region.ts';
 import { type Command, UsageError } from '../command.ts';
-import { brokersOf, type Flags, str } from '../flags.ts';
+import { brokersOf, endpointOf, type Flags, groupAndTopicOf, regionOf, str } from '../flags.ts';
 import { KAFKA_AUTH_OPTIONS, kafkaAuthHelp, kafkaAuthOf } from '../kafka-auth.ts';
 
 /** Where `mskguard status` prints and what it connects with (tests replace parts of it). */
@@ -119,25 +119,6 @@ function durationOf(raw: string, name: string): number {
   return ms;
 }
 
-/** Refuses, before connecting, a table or ESM read that the SDK would fail with "Region is missing". */
-async function requireRegions(
-  reads: Record<
-    'checkpointTable' | 'quarantineTable' | 'esmUuid' | 'region' | 'endpoint',
-    string | undefined
-  >,
-  io: StatusCliIo,
-): Promise<void> {
-  const lookup = io.defaultRegion ?? SDK_DEFAULT_REGION;
-  const tables = [
-    reads.checkpointTable && `--checkpoint-table ${reads.checkpointTable}`,
-    reads.quarantineTable && `--quarantine-table ${reads.quarantineTable}`,
-  ].filter(Boolean);
-  if (tables.length > 0 && !reads.endpoint)
-    await requireAwsRegion(tables.join(' and '), reads.region, lookup, true);
-  // The Lambda API has no local endpoint: --endpoint does not stand in for its region.
-  if (reads.esmUuid) await requireAwsRegion(`--esm-uuid ${reads.esmUuid}`, reads.region, lookup);
-}
-
 /**
  * Builds `mskguard status`.
  *
@@ -163,12 +144,7 @@ export function createStatusCommands(io: StatusCliIo = PROCESS_IO): Command[] {
 }
 
 async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
-  const group = str(flags, 'group');
-  const topic = str(flags, 'topic');
-  if (!group || !topic) {
-    const missing = [group ? '' : '--group ID', topic ? '' : '--topic NAME'].filter(Boolean);
-    throw new UsageError(`Missing ${missing.join(' and ')}.`);
-  }
+  const { group, topic } = groupAndTopicOf(flags);
   const esmUuid = str(flags, 'esm-uuid');
   const thresholds = thresholdsOf(flags);
   const intervalMs = durationOf(str(flags, 'interval') ?? '5s', '--interval');
@@ -176,9 +152,13 @@ async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
   const brokers = brokersOf(flags, env, 'No brokers: pass --brokers host:port[,...] or set KAFKA_BROKERS.');
   const checkpointTable = str(flags, 'checkpoint-table') ?? env.MSKGUARD_CHECKPOINT_TABLE;
   const quarantineTable = str(flags, 'quarantine-table') ?? env.MSKGUARD_QUARANTINE_TABLE;
-  const region = str(flags, 'region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const endpoint = str(flags, 'endpoint') ?? env.DYNAMODB_ENDPOINT;
-  await requireRegions({ checkpointTable, quarantineTable, esmUuid, region, endpoint }, io);
+  const region = regionOf(flags, env);
+  const endpoint = endpointOf(flags, env);
+  const tables = [
+    checkpointTable && `--checkpoint-table ${checkpointTable}`,
+    quarantineTable && `--quarantine-table ${quarantineTable}`,
+  ].filter((t): t is string => Boolean(t));
+  await requireTableAndEsmRegion({ tables, esmUuid, endpoint }, runRegion(region, io.defaultRegion));
   const clients = await io.openClients({
     brokers,
     ...kafkaAuthOf(flags, env, region),

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { requireAwsRegion, SDK_DEFAULT_REGION } from '#shared/cli/aws-region.ts';
+import { sdkDefaultRegion } from '#shared/aws/sdk.ts';
+import { requireAwsRegion, runRegion } from '#shared/cli/aws-region.ts';
 import { UsageError } from '#shared/cli/command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mskguard-region-'));
@@ -16,7 +17,7 @@ function configFile(name: string, text: string): string {
   return path;
 }
 
-describe('SDK_DEFAULT_REGION', () => {
+describe('sdkDefaultRegion', () => {
   beforeEach(() => {
     for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) vi.stubEnv(name, undefined);
   });
@@ -32,7 +33,7 @@ describe('SDK_DEFAULT_REGION', () => {
     if (profile) vi.stubEnv('AWS_PROFILE', profile);
 
     // Act
-    const found = await SDK_DEFAULT_REGION();
+    const found = await sdkDefaultRegion();
 
     // Assess
     expect(found).toBe(region);
@@ -45,17 +46,39 @@ describe('requireAwsRegion', () => {
     const lookup = vi.fn(async () => undefined);
 
     // Act
-    await requireAwsRegion('X', 'eu-west-1', lookup);
+    await requireAwsRegion({ what: 'X', api: 'lambda' }, runRegion('eu-west-1', lookup));
 
     // Assess
     expect(lookup).not.toHaveBeenCalled();
   });
 
+  it('asks the SDK at most once per run, and not for a DynamoDB endpoint', async () => {
+    // Prepare
+    const lookup = vi.fn(async () => 'eu-north-1');
+    const region = runRegion(undefined, lookup);
+
+    // Act
+    const local = await requireAwsRegion(
+      { what: 'T', api: 'dynamodb', endpoint: 'http://127.0.0.1:8000' },
+      region,
+    );
+    const found = [
+      await requireAwsRegion({ what: 'T', api: 'dynamodb', endpoint: undefined }, region),
+      await requireAwsRegion({ what: '--esm-uuid u', api: 'lambda' }, region),
+    ];
+
+    // Assess
+    expect(local).toBeUndefined();
+    expect(found).toEqual(['eu-north-1', 'eu-north-1']);
+    expect(lookup).toHaveBeenCalledTimes(1);
+  });
+
   it('is a UsageError naming what needs the region when neither has one', async () => {
     // Act
-    const failure = await requireAwsRegion('--esm-uuid u', undefined, async () => undefined).catch(
-      (e: unknown) => e,
-    );
+    const failure = await requireAwsRegion(
+      { what: '--esm-uuid u', api: 'lambda' },
+      runRegion(undefined, async () => undefined),
+    ).catch((e: unknown) => e);
 
     // Assess
     expect(failure).toBeInstanceOf(UsageError);

@@ -71,6 +71,7 @@ async function run(example: Example): Promise<{ code: number; stderr: string; re
     env: example.env,
     openClients: async () => open(),
     lambda: open,
+    defaultRegion: noProfile,
   };
   const commands = [
     ...createRestoreCommands(restoreIo),

@@ -1,6 +1,6 @@
 // `mskguard restore`'s command line read the way status and quarantine read theirs: which flags are
-// missing, where DynamoDB is (--endpoint, DYNAMODB_ENDPOINT), and what --help says each input can
-// be set with.
+// missing, where DynamoDB is (--endpoint, DYNAMODB_ENDPOINT), that a table or ESM call has a region,
+// and what --help says each input can be set with.
 import { describe, expect, it } from 'vitest';
 import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clients.ts';
@@ -13,7 +13,7 @@ import {
 } from '#test/support/restore-cli.ts';
 
 /** `mskguard restore` over a stand-in broker, with what it printed and how it opened its clients. */
-async function restore(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
+async function restore(argv: readonly string[], env: NodeJS.ProcessEnv = {}, profileRegion?: string | null) {
   const configs: RestoreClientsConfig[] = [];
   const openClients = async (config: RestoreClientsConfig): Promise<RestoreClients> => {
     configs.push(config);
@@ -29,7 +29,13 @@ async function restore(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
     };
     return { deps, close: async () => {} };
   };
-  const { out, io } = capturedRestoreIo(openClients as RestoreCliIo['openClients'], env);
+  const captured = capturedRestoreIo(openClients as RestoreCliIo['openClients'], env);
+  const out = captured.out;
+  // null: no AWS profile region, as on a bare laptop; undefined: the stand-in's.
+  const io: RestoreCliIo =
+    profileRegion === undefined
+      ? captured.io
+      : { ...captured.io, defaultRegion: async () => profileRegion ?? undefined };
   const code = await runRestore(io, argv);
   return { code, configs, ...out };
 }
@@ -146,5 +152,60 @@ describe('mskguard restore: brokers from the environment', () => {
     expect(stderr).toMatch(
       /^No brokers: pass --brokers host:port\[,\.\.\.\] or set KAFKA_BROKERS \(or MSKGUARD_KAFKA_BROKERS\)\.$/m,
     );
+  });
+});
+
+describe('mskguard restore: region', () => {
+  const line = ['--group', 'g', '--topic', 'orders'];
+  const uuid = '6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88';
+  const restoreId = '0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11';
+  const needs = ' needs an AWS region: pass --region R or set AWS_REGION (or a region in your AWS profile)';
+  const dynamodbHint = `${needs}; for DynamoDB Local pass --endpoint URL (or set DYNAMODB_ENDPOINT).`;
+
+  it.each([
+    [['checkpoint', '--checkpoint-table', 'ckpt'], `--checkpoint-table ckpt${dynamodbHint}`],
+    [['undo', restoreId, '--audit-table', 'A'], `--audit-table A${dynamodbHint}`],
+    [
+      ['timestamp', '--at=-1h', '--checkpoint-table', 'ckpt', '--execute', '--audit-table', 'A'],
+      `--checkpoint-table ckpt and --audit-table A${dynamodbHint}`,
+    ],
+    [
+      [
+        'timestamp',
+        '--at=-1h',
+        '--execute',
+        '--audit-table',
+        'A',
+        '--esm-uuid',
+        uuid,
+        '--endpoint',
+        'http://127.0.0.1:8000',
+      ],
+      `--esm-uuid ${uuid}${needs}.`,
+    ],
+  ])('%j without a region exits 2 naming the flags, before connecting', async (argv, message) => {
+    // Act
+    const { code, stderr, configs } = await restore([...argv, ...line], {}, null);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(message);
+    expect(configs).toEqual([]);
+  });
+
+  it.each([
+    [['checkpoint', '--checkpoint-table', 'ckpt', '--region', 'eu-west-1'], {}, null],
+    [['checkpoint', '--checkpoint-table', 'ckpt'], { AWS_DEFAULT_REGION: 'eu-west-1' }, null],
+    [['checkpoint', '--checkpoint-table', 'ckpt'], {}, 'eu-west-1'],
+    [['checkpoint', '--checkpoint-table', 'ckpt', '--endpoint', 'http://127.0.0.1:8000'], {}, null],
+    // A dry run reads no audit table and toggles no ESM; reprocess reads no checkpoint to plan timestamp.
+    [['timestamp', '--at=-1h', '--audit-table', 'A', '--esm-uuid', uuid], {}, null],
+    [['timestamp', '--at=-1h', '--mode', 'reprocess', '--checkpoint-table', 'ckpt'], {}, null],
+  ])('%j (env %j, profile region %s) connects', async (argv, env, profile) => {
+    // Act
+    const { configs } = await restore([...argv, ...line], env, profile);
+
+    // Assess
+    expect(configs).toHaveLength(1);
   });
 });
