@@ -6,7 +6,16 @@ import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/r
 import type { RestoreClients } from '#shared/restore/clients.ts';
 import type { RestoreDeps } from '#shared/restore/engine.ts';
 import type { RestoreAdmin } from '#shared/restore/types.ts';
+import type { StatusAdmin } from '#shared/status/collect.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
+
+/** The same broker as `status` reads it: it also lists the group `g`. */
+export function fakeStatusAdmin(): StatusAdmin {
+  return {
+    ...fakeRestoreAdmin(),
+    listGroups: async () => ({ groups: [{ groupId: 'g', protocolType: 'consumer' }] }),
+  } as unknown as StatusAdmin;
+}
 
 /** The group `g` on a broker with topic `orders`: Empty, or Stable with `members` members. */
 export function fakeRestoreAdmin(members = 0): RestoreAdmin {

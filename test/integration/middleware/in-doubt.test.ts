@@ -52,12 +52,7 @@ describe('keys a dead invocation committed', () => {
     // partition: its claim finds 'k' in doubt and the dead owner's commit marker proves it done.
     const group = uniqueName('grp');
     await diesAfterCommitting(group, 'k');
-    const c = guardedConsumer({
-      consumerGroup: group,
-      cache: runner,
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: store,
-    });
+    const c = consumer(group);
     const duplicate = orders('orders', 1, 0, ['k', 'n']);
     c.throwOnce(new Error('injected: the handler fails'));
 
@@ -84,12 +79,7 @@ describe('keys a dead invocation committed', () => {
           ? Promise.reject(new Error('injected: the checkpoint write fails'))
           : store.advance(g, updates, meta),
     });
-    const c = guardedConsumer({
-      consumerGroup: group,
-      cache: runner,
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: flaky,
-    });
+    const c = consumer(group, flaky);
     const duplicate = orders('orders', 1, 0, ['k', 'n']);
 
     // Act: the invocation fails on its checkpoint (Lambda retries the batch), then the retry.

@@ -8,9 +8,13 @@ import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/r
 import { createStatusCommands } from '#shared/cli/commands/status.ts';
 import { encodeRecord } from '#shared/quarantine/schema.ts';
 import type { KafkaConnectionOptions } from '#shared/restore/clients.ts';
-import type { StatusAdmin } from '#shared/status/collect.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
-import { capturedRestoreIo, fakeRestoreAdmin, UNUSED_CONSUMER_OFFSETS } from '#test/support/restore-cli.ts';
+import {
+  capturedRestoreIo,
+  fakeRestoreAdmin,
+  fakeStatusAdmin,
+  UNUSED_CONSUMER_OFFSETS,
+} from '#test/support/restore-cli.ts';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_orders-AbCdEf';
 
@@ -62,10 +66,7 @@ const restore: Runner = async (argv, env) => {
 const status: Runner = async (argv, env) => {
   const connections: KafkaConnectionOptions[] = [];
   const { out, write } = captured();
-  const admin = {
-    ...fakeRestoreAdmin(),
-    listGroups: async () => ({ groups: [{ groupId: 'g', protocolType: 'consumer' }] }),
-  } as unknown as StatusAdmin;
+  const admin = fakeStatusAdmin();
   const commands = createStatusCommands({
     ...write,
     env: { KAFKA_BROKERS: 'b-1:9092', ...env },

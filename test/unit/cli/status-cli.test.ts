@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
 import { createStatusCommands } from '#shared/cli/commands/status.ts';
 import type { StatusClientsConfig } from '#shared/status/clients.ts';
-import type { StatusAdmin } from '#shared/status/collect.ts';
-import { fakeRestoreAdmin } from '#test/support/restore-cli.ts';
+import { fakeStatusAdmin } from '#test/support/restore-cli.ts';
 
 /** `mskguard status` over a stand-in broker, with what it printed and how it opened its clients. */
 async function status(argv: readonly string[], env: NodeJS.ProcessEnv = {}, profileRegion?: string) {
@@ -18,10 +17,7 @@ async function status(argv: readonly string[], env: NodeJS.ProcessEnv = {}, prof
       out.stderr += t;
     },
   };
-  const admin = {
-    ...fakeRestoreAdmin(),
-    listGroups: async () => ({ groups: [{ groupId: 'g', protocolType: 'consumer' }] }),
-  } as unknown as StatusAdmin;
+  const admin = fakeStatusAdmin();
   const commands = createStatusCommands({
     ...write,
     env: { KAFKA_BROKERS: 'b-1:9092', ...env },
