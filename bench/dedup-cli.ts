@@ -25,7 +25,8 @@ export const DEDUP_USAGE = `    --previous-bucket N  first fill each group's pre
     --rate R             keys/s for --steady-state (default 1400: 5.04 M + 2.52 M keys)
     --sizes A,B          batch sizes to run (default 100,1000,10000)
     --impls X,Y          rows to run, by impl name (default all: mskguard-resp, mskguard-resp+bloom,
-                         mskguard-upstash, powertools); for A/B runs of one engine against another;
+                         mskguard-resp+bloom-log, mskguard-upstash, powertools); for A/B runs of one
+                         engine against another;
                          mskguard-cluster-shards3 (the stack's Redis Cluster, 3 cache shards) runs
                          only when named`;
 

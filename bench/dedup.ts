@@ -74,6 +74,12 @@ export const GUARDS: readonly GuardSetup[] = [
     extra: { distributedBloom: BENCH_BLOOM },
   },
   {
+    impl: 'mskguard-resp+bloom-log',
+    how: 'over RESP with the distributed Bloom tier, completes logging their bits (decision 0022)',
+    runner: (env) => new RespScriptRunner({ url: env.REDIS_URL }),
+    extra: { distributedBloom: { ...BENCH_BLOOM, copies: { log: true } } },
+  },
+  {
     impl: 'mskguard-upstash',
     how: 'over the Upstash REST endpoint',
     runner: (env) =>

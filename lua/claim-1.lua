@@ -36,7 +36,8 @@
              of the generations have seen it (decision 0020): then no bitmap is read here. <read at>
              is the Redis time snapshot-1.lua read the copies at; copies older than <max age> ms
              could miss keys the exact tier has forgotten, and the script answers { "stale" }
-             without writing anything.
+             without writing anything. Tested here, a generation with a log (complete-1.lua,
+             ARGV[9]) is refused with a MSKGUARD_BLOOM_LOG error, before any write.
 
   Output: { statuses, bucket, doubts, waits }
     statuses  a string of n characters, in id order:
@@ -71,6 +72,19 @@ if string.byte(blocks, 1) == 70 then
     return { 'stale' }
   end
   flagsAt = from - 1
+elseif genMs > 0 and #blocks > 0 then
+  -- A generation with a log (decision 0022) has bits its bitmap lacks: only copies that fold the
+  -- log can test it. Refuse before writing anything rather than miss them.
+  local generation = math.floor(now / genMs)
+  for g = generation, generation - generations + 1, -1 do
+    if rcall('EXISTS', base .. ':b:' .. g .. ':l') == 1 then
+      return redis.error_reply(
+        'MSKGUARD_BLOOM_LOG this group logs its Bloom bits (distributedBloom.copies.log): its claims must '
+          .. 'test against copies, which this function cannot (copies off, a cache without binary replies, '
+          .. 'generations over copies.maxBytes, or a window under 17 min)'
+      )
+    end
+  end
 end
 local bucket = math.floor(now / windowMs)
 -- The bucket before last is read no more: unlink it now, freed off the main thread, rather than

@@ -21,6 +21,9 @@
     ARGV[8]  Bloom words of the completed ids, JSON: [ ["#<block>", ...], ["<word>", ...], <bytes> ],
              one entry per distinct block (the masks of the ids sharing it already OR-ed), and the
              generation bitmap's full length in bytes; may be empty.
+    ARGV[9]  Bloom log entries of the completed ids, instead of ARGV[8] (decision 0022): 8 bytes per
+             distinct block, the block (u32, big-endian) and its word (32 bits), appended to the
+             generation's log <base>:b:<generation>:l; may be empty or absent.
 
   An owner already COMPLETED is left as it is: nothing is released. Its keys were done when it
   completed, and a second complete (an invocation that gives its keys back after its first complete
@@ -35,7 +38,7 @@
 local rcall = redis.call
 local base, owner, bucket = KEYS[1], ARGV[1], tonumber(ARGV[2])
 local windowMs, width, releaseIds = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local genMs, generations, blocks = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
+local genMs, generations, blocks, logEntries = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], ARGV[9]
 local CHUNK = 2000
 local key = base .. ':x:' .. bucket
 local token = rcall('HGET', key, '@' .. owner) or owner
@@ -80,6 +83,15 @@ rcall('HSET', key, marker, 'C')
 -- 830 blocks, 5–6 MB for 2,490 and 10–12 MB for 8,300: the scratch while the bitmap is at most
 -- 2 MB plus 1 KB per block written.
 local SCRATCH_BASE, SCRATCH_PER_BLOCK = 2097152, 1024
+-- Log: the entries are appended as they came, one command whatever their number; the containers'
+-- copies fold them into their bits (shared/dedup/bloom/snapshots.ts), so no bit is set here.
+if genMs > 0 and logEntries and #logEntries > 0 then
+  local time = rcall('TIME')
+  local generation = math.floor((tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)) / genMs)
+  local log = base .. ':b:' .. generation .. ':l'
+  rcall('APPEND', log, logEntries)
+  rcall('PEXPIREAT', log, (generation + generations) * genMs + 60000)
+end
 if genMs > 0 and #blocks > 0 then
   local time = rcall('TIME')
   local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

@@ -12,29 +12,47 @@
     ARGV[3]  generations the caller holds a final copy of, comma-separated; may be empty.
     ARGV[4]  bytes of a generation's bitmap at the caller's size (blocks × 4): only those are read,
              so a bitmap left larger by an earlier configuration is not copied whole.
+    ARGV[5]  for generations the caller holds a copy of that is not final: "<g>:<log bytes>,...",
+             how much of each one's log it has folded; may be empty or absent.
 
-  Output: { generation, now, g1, bitmap1, g2, bitmap2, ... }
+  A generation has a bitmap (complete-1.lua sets bits), a log of completed blocks (completes of
+  groups that log, decision 0022), or both. Both are returned: the log from where the caller's copy
+  of it ends, or whole when the caller holds none or the log is shorter than that (it expired and
+  was written again).
+
+  Output: { generation, now, g1, bitmap1, from1, log1, g2, bitmap2, from2, log2, ... }
     generation  the current generation (Redis time).
     now         Redis time of the read, ms: the claim script refuses flags from copies read too
                 long before its own time (claim-1.lua, ARGV[9]).
     gN, bitmapN each generation of the horizon the caller does not hold, newest first, with its
                 bitmap ("" when it has none: no key completed in it).
+    fromN, logN the byte of the log where logN starts (0: the whole log) and its bytes from there.
 ]]
 local genMs, generations, bytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local generation = math.floor(now / genMs)
 
-local held = {}
+local held, folded = {}, {}
 for g in string.gmatch(ARGV[3], '[^,]+') do
   held[tonumber(g)] = true
+end
+for g, bytesFolded in string.gmatch(ARGV[5] or '', '(%d+):(%d+)') do
+  folded[tonumber(g)] = tonumber(bytesFolded)
 end
 
 local reply = { generation, now }
 for g = generation, generation - generations + 1, -1 do
   if g == generation or not held[g] then
+    local log = KEYS[1] .. ':b:' .. g .. ':l'
+    local from = folded[g] or 0
+    if from > redis.call('STRLEN', log) then
+      from = 0
+    end
     reply[#reply + 1] = g
     reply[#reply + 1] = redis.call('GETRANGE', KEYS[1] .. ':b:' .. g, 0, bytes - 1)
+    reply[#reply + 1] = from
+    reply[#reply + 1] = redis.call('GETRANGE', log, from, -1)
   end
 end
 return reply

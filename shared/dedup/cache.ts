@@ -1,5 +1,5 @@
 import type { ScriptRunner } from '../cache/script-runner.ts';
-import { CacheUnavailableError } from '../errors.ts';
+import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import type { DerivedKey } from '../keys/index.ts';
 import type { DistributedBloomParams } from './distributed-bloom.ts';
 import { type ClaimStatus, type InDoubtKey, newOwner, type TierKey } from './exact.ts';
@@ -245,6 +245,8 @@ export class CacheTiers {
       });
     })().catch((error: unknown) => {
       this.#tier = undefined;
+      // A configuration the tier refuses is not an outage: `onCacheUnavailable` must not hide it.
+      if (error instanceof ConfigurationError) throw error;
       throw new CacheUnavailableError(`Could not create the cache client: ${(error as Error).message}`, {
         cause: error,
       });

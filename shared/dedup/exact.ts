@@ -2,8 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { scripts } from '../../lua/scripts.generated.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from '../cache/script-runner.ts';
 import { ConfigurationError, MskGuardError } from '../errors.ts';
+import { encodeBloomLog } from './bloom/log.ts';
 import { BloomSnapshots, LONGEST_RUN_MS, MIN_SAFE_AGE_MS } from './bloom/snapshots.ts';
 import { type DistributedBloomParams, encodeBloomSet, encodeBloomTest } from './distributed-bloom.ts';
+import { ID_WIDTH, joinIds } from './ids.ts';
+
+export { joinIds } from './ids.ts';
 
 /** Per-key result of a claim, as the claim script reports it. */
 export const ClaimStatus = {
@@ -59,9 +63,6 @@ export interface RedisDedupTierOptions {
 /** The claim script answered something other than what it returns: a version skew or a bug. */
 export class UnexpectedScriptReplyError extends MskGuardError {}
 
-const ID_WIDTH = 22;
-const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
-
 /**
  * The exact tier (and the distributed Bloom tier) in Redis: one script call per step per batch.
  * claim → statuses + a ticket; after the handler: complete(ticket, released) or release(ticket).
@@ -81,6 +82,8 @@ export class RedisDedupTier {
   readonly #windowMs: number;
   readonly #bloom: DistributedBloomParams | undefined;
   readonly #snapshots: BloomSnapshots | undefined;
+  /** Completes append to the generation's log instead of setting bits (decision 0022). */
+  readonly #log: boolean;
 
   public constructor(options: RedisDedupTierOptions) {
     if (!Number.isInteger(options.windowMs) || options.windowMs < 1000) {
@@ -90,8 +93,9 @@ export class RedisDedupTier {
     this.#base = options.baseKey;
     this.#windowMs = options.windowMs;
     this.#bloom = options.bloom;
+    this.#log = false;
     if (options.bloom && options.bloom.copies !== false) {
-      const { refreshMs, maxBytes } = options.bloom.copies ?? {};
+      const { refreshMs, maxBytes, log } = options.bloom.copies ?? {};
       const safe = options.windowMs - LONGEST_RUN_MS;
       if (refreshMs !== undefined && safe < MIN_SAFE_AGE_MS)
         throw new ConfigurationError(
@@ -108,7 +112,14 @@ export class RedisDedupTier {
         safeAgeMs: safe,
         maxAgeMs: refreshMs ?? safe,
         ...(maxBytes === undefined ? {} : { maxBytes }),
+        log: log === true,
       });
+      const off = this.#snapshots.offReason;
+      if (log === true && off !== undefined)
+        throw new ConfigurationError(
+          `bloom copies.log needs every claim tested against copies, and here ${off}: drop copies.log.`,
+        );
+      this.#log = log === true;
     }
   }
 
@@ -145,14 +156,21 @@ export class RedisDedupTier {
       bloomTest,
     ];
     const flags = bloom && (await this.#snapshots?.flags(keys));
-    let reply = await this.#run(scripts.claim, args(flags || (bloom ? encodeBloomTest(keys, bloom) : '')));
+    let reply = await this.#claimRun(args(flags || (bloom ? encodeBloomTest(keys, bloom) : '')));
     if (bloom && isStale(reply)) {
       // Redis's clock says the copies are too old (this container's clock stood still, a frozen
-      // Lambda): nothing was written; test in the script this time, read the copies next time.
+      // Lambda): nothing was written. Test in the script this time and read the copies next time,
+      // or, in a group that logs (where the script cannot test), read them now and claim again.
       this.#snapshots?.invalidate();
-      reply = await this.#run(scripts.claim, args(encodeBloomTest(keys, bloom)));
+      const fresh = this.#log ? await this.#snapshots?.flags(keys) : undefined;
+      reply = await this.#claimRun(args(fresh ?? encodeBloomTest(keys, bloom)));
     }
-    if (!Array.isArray(reply) || typeof reply[0] !== 'string' || reply[0].length !== keys.length) {
+    if (
+      !Array.isArray(reply) ||
+      isStale(reply) ||
+      typeof reply[0] !== 'string' ||
+      reply[0].length !== keys.length
+    ) {
       throw new UnexpectedScriptReplyError(`claim returned ${JSON.stringify(reply)?.slice(0, 200)}`);
     }
     const inDoubt = (Array.isArray(reply[2]) ? (reply[2] as string[]) : []).map((entry) => {
@@ -189,7 +207,8 @@ export class RedisDedupTier {
       joinIds(released),
       String(bloom?.generationMs ?? 0),
       String(bloom?.generations ?? 0),
-      bloom && completed.length > 0 ? encodeBloomSet(completed, bloom) : '',
+      bloom && completed.length > 0 && !this.#log ? encodeBloomSet(completed, bloom) : '',
+      bloom && completed.length > 0 && this.#log ? encodeBloomLog(completed, bloom) : '',
     ])) as [number | string, number | string];
     return { completed: Number(reply[0]) === 1, released: Number(reply[1]) };
   }
@@ -230,6 +249,17 @@ export class RedisDedupTier {
   #run(script: LuaScript, args: ScriptArg[]): Promise<unknown> {
     return this.#runner.run(script, [this.#base], args);
   }
+
+  /** The claim script; its refusal to test a group that logs in Redis is a ConfigurationError. */
+  async #claimRun(args: ScriptArg[]): Promise<unknown> {
+    try {
+      return await this.#run(scripts.claim, args);
+    } catch (error) {
+      const at = error instanceof Error ? error.message.indexOf('MSKGUARD_BLOOM_LOG ') : -1;
+      if (at < 0) throw error;
+      throw new ConfigurationError(`${(error as Error).message.slice(at + 19)}.`, { cause: error });
+    }
+  }
 }
 
 /** The claim script's answer to flags from copies older than it accepts (claim-1.lua). */
@@ -240,48 +270,4 @@ function isStale(reply: unknown): boolean {
 /** A new lease owner id: one per invocation (12 random bytes, base64url, never containing '#'). */
 export function newOwner(): string {
   return randomBytes(12).toString('base64url');
-}
-
-const BASE64URL = new TextEncoder().encode(
-  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
-);
-
-/**
- * The keys' ids back to back (22 ASCII bytes each): one Buffer for the whole batch, encoded from
- * the digests in place (no string per key); the same characters as `key.id`.
- */
-export function joinIds(keys: readonly TierKey[]): Buffer {
-  const out = Buffer.allocUnsafe(keys.length * ID_WIDTH);
-  let o = 0;
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k]!;
-    const slab = key.slab;
-    const at = key.at;
-    if (slab === undefined || at === undefined) {
-      // base64url only: both adapters then send the same bytes (RESP as latin1, REST as UTF-8).
-      if (!ID_PATTERN.test(key.id))
-        throw new TypeError(`key id must be ${ID_WIDTH} base64url characters: ${key.id}`);
-      o += out.write(key.id, o, 'latin1');
-      continue;
-    }
-    o = encodeDigest(slab, at, out, o);
-  }
-  return out.subarray(0, o);
-}
-
-/** base64url without padding of the 16 bytes at `at`: 22 characters written at `o`. */
-function encodeDigest(d: Uint8Array, at: number, out: Uint8Array, o: number): number {
-  const t = BASE64URL;
-  let i = at;
-  for (let g = 0; g < 5; g++, i += 3, o += 4) {
-    const n = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!;
-    out[o] = t[n >>> 18]!;
-    out[o + 1] = t[(n >>> 12) & 63]!;
-    out[o + 2] = t[(n >>> 6) & 63]!;
-    out[o + 3] = t[n & 63]!;
-  }
-  const last = d[i]!;
-  out[o] = t[last >>> 2]!;
-  out[o + 1] = t[(last & 3) << 4]!;
-  return o + 2;
 }

@@ -2,7 +2,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScriptRunner } from '../cache/script-runner.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
-import { type BloomCopiesOptions, LONGEST_RUN_MS, MIN_SAFE_AGE_MS } from '../dedup/bloom/snapshots.ts';
+import {
+  type BloomCopiesOptions,
+  DEFAULT_SNAPSHOT_MAX_BYTES,
+  LONGEST_RUN_MS,
+  MIN_SAFE_AGE_MS,
+} from '../dedup/bloom/snapshots.ts';
 import { type DistributedBloomParams, sizeDistributedBloom } from '../dedup/distributed-bloom.ts';
 import { MAX_CACHE_SHARDS } from '../dedup/sharded.ts';
 import { ConfigurationError } from '../errors.ts';
@@ -155,7 +160,7 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
           shards: cacheShards,
         });
   const copies = bloomOption === false ? undefined : bloomOption.copies;
-  if (copies) checkBloomCopies(copies, dedupWindowMs);
+  if (copies) checkBloomCopies(copies, dedupWindowMs, bloom ? bloom.blocks * 4 * bloom.generations : 0);
   const bloomTier = bloom && copies !== undefined ? { ...bloom, copies } : bloom;
   const localFilter = {
     capacity: options.localFilter?.capacity ?? 200_000,
@@ -189,9 +194,25 @@ export function keyOptions(options: MskGuardOptions, epoch: number) {
  * Checked here, at creation: the tier is built on the first claim, where a configuration error
  * would read as an unreachable cache and, under `onCacheUnavailable: 'degrade'`, go unnoticed.
  */
-function checkBloomCopies(copies: BloomCopiesOptions, dedupWindowMs: number): void {
+function checkBloomCopies(copies: BloomCopiesOptions, dedupWindowMs: number, bitmapBytes: number): void {
   const safe = dedupWindowMs - LONGEST_RUN_MS;
-  const { refreshMs, maxBytes } = copies;
+  const { refreshMs, maxBytes, log } = copies;
+  if (log !== undefined && typeof log !== 'boolean')
+    throw new ConfigurationError(
+      `mskGuard: distributedBloom.copies.log must be true or false, got ${String(log)}`,
+    );
+  // A group that logs can only test against copies (decision 0022): refuse now what would refuse
+  // every claim later.
+  if (log && safe < MIN_SAFE_AGE_MS)
+    throw new ConfigurationError(
+      `mskGuard: distributedBloom.copies.log needs a dedupWindowMs of at least 17 min (${LONGEST_RUN_MS + MIN_SAFE_AGE_MS}), ` +
+        `got ${dedupWindowMs}: drop copies.log or raise the window.`,
+    );
+  if (log && bitmapBytes > (maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES))
+    throw new ConfigurationError(
+      `mskGuard: distributedBloom.copies.log needs the generations copied whole (${bitmapBytes} bytes), above ` +
+        `copies.maxBytes (${maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES}): raise maxBytes, shrink the filter, or drop copies.log.`,
+    );
   if (refreshMs !== undefined && safe < MIN_SAFE_AGE_MS) {
     throw new ConfigurationError(
       `mskGuard: distributedBloom.copies need a dedupWindowMs of at least 17 min (${LONGEST_RUN_MS + MIN_SAFE_AGE_MS}), ` +

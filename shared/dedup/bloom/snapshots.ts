@@ -7,6 +7,7 @@ import {
   type DistributedBloomParams,
   maskAt,
 } from '../distributed-bloom.ts';
+import { foldLog } from './log.ts';
 
 /**
  * The longest an invocation runs between claiming a key and completing it: Lambda's 15-minute
@@ -34,6 +35,15 @@ export interface BloomCopiesOptions {
   readonly refreshMs?: number;
   /** Bitmap bytes a container copies at most, over all generations and cache shards. @default 32 MiB */
   readonly maxBytes?: number;
+  /**
+   * Completes append their keys' blocks to a log per generation instead of setting bits in Redis,
+   * and the copies fold the log (decision 0022): the complete's Bloom write falls from a BITFIELD
+   * sub-command per block to one APPEND, for 8 bytes of Redis memory per completed key instead of
+   * the bitmap's. Every function of the group must then test against copies: a claim that would
+   * test in Redis is refused (a ConfigurationError), and a failed read of the copies fails the
+   * claim like an unreachable cache. @default false
+   */
+  readonly log?: boolean;
 }
 
 /** Options of {@link BloomSnapshots}. */
@@ -52,13 +62,23 @@ export interface BloomSnapshotOptions {
   readonly maxAgeMs: number;
   /** @default DEFAULT_SNAPSHOT_MAX_BYTES */
   readonly maxBytes?: number;
+  /**
+   * The group logs its Bloom bits ({@link BloomCopiesOptions.log}): claims can only test here, so a
+   * failed read throws rather than leave the test to the claim script.
+   */
+  readonly log?: boolean;
   /** A monotonic clock in ms. @default performance.now */
   readonly now?: () => number;
 }
 
-/** A generation's bitmap as read (`null`: no key completed in it), and whether it can still change. */
+/**
+ * A generation as read: its bitmap (`null`: no bit set in Redis), its log folded into bits of their
+ * own (`null`: no log) and how many bytes of the log those hold, and whether it can still change.
+ */
 interface Copy {
   readonly bitmap: Buffer | null;
+  readonly logBits: Buffer | null;
+  readonly logBytes: number;
   readonly final: boolean;
 }
 
@@ -84,6 +104,7 @@ export class BloomSnapshots {
   /** After a failed read: not before this (this clock). */
   #retryAt = Number.NEGATIVE_INFINITY;
   #off: boolean;
+  readonly #log: boolean;
 
   public constructor(
     runner: ScriptRunner,
@@ -97,12 +118,22 @@ export class BloomSnapshots {
     this.#maxAgeMs = options.maxAgeMs;
     this.#safeAgeMs = options.safeAgeMs;
     this.#now = options.now ?? (() => performance.now());
+    this.#log = options.log === true;
     const bytes = params.blocks * 4 * params.generations;
     this.#off =
       runner.runBinary === undefined ||
       !(options.safeAgeMs >= MIN_SAFE_AGE_MS) ||
       !(options.maxAgeMs >= 0 && options.maxAgeMs <= options.safeAgeMs) ||
       bytes > (options.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES);
+  }
+
+  /** Why claims cannot test here, or `undefined` when they can. */
+  public get offReason(): string | undefined {
+    if (this.#runner.runBinary === undefined)
+      return 'the cache client returns no binary replies (Upstash REST)';
+    if (!(this.#safeAgeMs >= MIN_SAFE_AGE_MS)) return 'the dedup window is under 17 min';
+    if (this.#off) return 'the generations take more than copies.maxBytes';
+    return undefined;
   }
 
   /** Whether claims are tested here (false: in the claim script). */
@@ -118,9 +149,11 @@ export class BloomSnapshots {
   /**
    * The claim script's Bloom argument: "F<read at> <safe age> " (Redis time, for the script's
    * check) and one byte per key, "1" where a copied generation of the horizon has all its bits.
-   * `undefined` when claims must test in Redis.
+   * `undefined` when claims must test in Redis. A group that logs never tests in Redis: a failed
+   * read throws (a CacheUnavailableError when Redis is unreachable) instead.
    */
   public async flags(keys: readonly BloomDigestSource[]): Promise<Buffer | undefined> {
+    if (this.#off && this.#log) throw new ConfigurationError(`Bloom copies are off: ${this.offReason}.`);
     if (this.#off) return undefined;
     const now = this.#now();
     const age = this.#read === undefined ? Number.POSITIVE_INFINITY : now - this.#read.sentAt;
@@ -128,6 +161,7 @@ export class BloomSnapshots {
       try {
         await this.#refresh();
       } catch (error) {
+        if (this.#log) throw error;
         // A client without Buffer replies (a custom RespClient): test in Redis from now on.
         if (error instanceof ConfigurationError) this.#off = true;
         // Any other failure (a read slower than the cache timeout, a blip): this claim tests in
@@ -171,14 +205,19 @@ export class BloomSnapshots {
     const current = read.generation + Math.floor((msInto + this.#now() - read.receivedAt) / generationMs);
     const bitmaps: Buffer[] = [];
     for (const [generation, copy] of this.#copies) {
-      if (generation <= current - this.#params.generations) this.#copies.delete(generation);
-      else if (copy.bitmap !== null) bitmaps.push(copy.bitmap);
+      if (generation <= current - this.#params.generations) {
+        this.#copies.delete(generation);
+        continue;
+      }
+      if (copy.bitmap !== null) bitmaps.push(copy.bitmap);
+      if (copy.logBits !== null) bitmaps.push(copy.logBits);
     }
     return bitmaps;
   }
 
   async #refresh(): Promise<void> {
     const held = [...this.#copies].filter(([, copy]) => copy.final).map(([generation]) => generation);
+    const folded = [...this.#copies].filter(([, copy]) => !copy.final && copy.logBytes > 0);
     const sentAt = this.#now();
     const reply = (await this.#runner.runBinary!(
       scripts.snapshot,
@@ -188,22 +227,34 @@ export class BloomSnapshots {
         String(this.#params.generations),
         held.join(','),
         String(this.#params.blocks * 4),
+        folded.map(([generation, copy]) => `${generation}:${copy.logBytes}`).join(','),
       ],
     )) as unknown[];
     const receivedAt = this.#now();
     const generation = Number(reply[0]);
     const redisMs = Number(reply[1]);
-    if (!Number.isSafeInteger(generation) || !Number.isSafeInteger(redisMs) || reply.length % 2 !== 0)
+    if (!Number.isSafeInteger(generation) || !Number.isSafeInteger(redisMs) || reply.length % 4 !== 2)
       throw new TypeError(`snapshot returned ${String(reply).slice(0, 80)}`);
-    for (let r = 2; r < reply.length; r += 2) {
-      const bitmap = reply[r + 1];
+    for (let r = 2; r < reply.length; r += 4) {
+      const [bitmap, from, log] = [reply[r + 1], Number(reply[r + 2]), reply[r + 3]];
       // A client that decodes replies to strings would make every copy look empty: no copies then.
-      if (!Buffer.isBuffer(bitmap))
+      if (!Buffer.isBuffer(bitmap) || !Buffer.isBuffer(log))
         throw new ConfigurationError(
           'The cache client returned a bitmap as text, not bytes: Bloom copies are off.',
         );
       const g = Number(reply[r]);
-      this.#copies.set(g, { bitmap: bitmap.length > 0 ? bitmap : null, final: g < generation });
+      // The log goes on from where this copy's bits end, or from 0 (a first read, or a log that
+      // expired and was written again): then the bits are folded afresh.
+      // Folding is an OR, so two refreshes that fold the same tail (concurrent claims) agree.
+      let logBits = from > 0 ? (this.#copies.get(g)?.logBits ?? null) : null;
+      if (from > 0 && logBits === null)
+        throw new TypeError(
+          `snapshot returned generation ${g}'s log from byte ${from}, which this copy lacks`,
+        );
+      if (log.length > 0 && logBits === null) logBits = Buffer.alloc(this.#params.blocks * 4);
+      const logBytes = from + (logBits === null ? 0 : foldLog(logBits, log));
+      const copy = { bitmap: bitmap.length > 0 ? bitmap : null, logBits, logBytes, final: g < generation };
+      this.#copies.set(g, copy);
     }
     this.#read = { generation, redisMs, sentAt, receivedAt };
   }

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
-import { CacheUnavailableError } from '#shared/errors.ts';
+import { CacheUnavailableError, ConfigurationError } from '#shared/errors.ts';
 import type { MskGuardOptions, QuarantineEntry } from '#shared/middleware/options.ts';
 import type { KafkaRecordInput } from '#shared/msk/index.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
@@ -104,6 +104,25 @@ describe('unreachable cache', () => {
     expect(c.effects).toEqual(['a']);
     expect(quarantined.map((q) => q.offset)).toEqual([1]);
   });
+
+  it("fails a group that logs its Bloom bits over a cache without copies, even under 'degrade'", async () => {
+    // Prepare: Upstash REST has no binary replies, so its claims could not test against copies
+    // (decision 0022); a configuration error must not pass for an outage and degrade in silence.
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('grp'),
+      cache: ADAPTERS.upstash(),
+      onCacheUnavailable: 'degrade',
+      distributedBloom: { keysPerGeneration: 1000, copies: { log: true } },
+    });
+
+    // Act
+    const invoked = c.invoke(orders('orders', 0, 0, ['a']));
+
+    // Assess
+    await expect(invoked).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(invoked).rejects.toThrow(/no binary replies.*drop copies\.log/);
+    expect(c.effects).toEqual([]);
+  });
 });
 
 describe('round trips of a 10,000-record batch', () => {
@@ -155,11 +174,13 @@ function withReplay(records: KafkaRecordInput[], index: number): KafkaRecordInpu
 }
 
 // The distributed Bloom tier tests claims in the claim script, or against copies of its
-// generations (decision 0020), read here before every claim: aging out is simulated by deleting
+// generations (decision 0020), read here before every claim, whether the completes set bits or
+// log them (decision 0022): aging out is simulated by deleting
 // the exact tier's keys, which a copy read a window earlier would not see.
 describe.each([
   { where: 'in the claim script', copies: false as const },
   { where: 'against copies of the generations', copies: { refreshMs: 0 } },
+  { where: 'against copies folded from a log (decision 0022)', copies: { refreshMs: 0, log: true } },
 ])('replayed quarantined records, Bloom tested $where', ({ copies }) => {
   const { store, runner } = useCheckpointStore();
 

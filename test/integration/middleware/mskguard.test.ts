@@ -298,6 +298,9 @@ describe('mskGuard options', () => {
       { refreshMs: 0, dedupWindowMs: 960_000 },
       /copies need a dedupWindowMs of at least 17 min \(1020000\), got 960000/,
     ],
+    [{ log: 'yes' }, /copies.log must be true or false, got yes/],
+    [{ log: true, dedupWindowMs: 960_000 }, /copies.log needs a dedupWindowMs of at least 17 min/],
+    [{ log: true, maxBytes: 1024 }, /copies.log needs the generations copied whole \(4000 bytes\)/],
   ])('refuses Bloom copies %j at factory time, not as an unreachable cache at the first claim', (settings, message) => {
     // Act
     const { dedupWindowMs, ...copies } = settings as { dedupWindowMs?: number; refreshMs?: number };
