@@ -20,13 +20,18 @@
   of it ends, or whole when the caller holds none or the log is shorter than that (it expired and
   was written again).
 
-  Output: { generation, now, g1, bitmap1, from1, log1, g2, bitmap2, from2, log2, ... }
+  A final generation (before the current one) is written no more, so its log can be folded into
+  its bitmap once and dropped (compact-1.lua): the first caller that reads a final generation with
+  a log is asked to, and no other for a minute (<base>:b:<g>:fold).
+
+  Output: { generation, now, g1, bitmap1, from1, log1, fold1, g2, ... }
     generation  the current generation (Redis time).
     now         Redis time of the read, ms: the claim script refuses flags from copies read too
                 long before its own time (claim-1.lua, ARGV[9]).
     gN, bitmapN each generation of the horizon the caller does not hold, newest first, with its
                 bitmap ("" when it has none: no key completed in it).
     fromN, logN the byte of the log where logN starts (0: the whole log) and its bytes from there.
+    foldN       1 when this caller is to fold the generation's log into its bitmap, else 0.
 ]]
 local genMs, generations, bytes = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 local time = redis.call('TIME')
@@ -45,14 +50,19 @@ local reply = { generation, now }
 for g = generation, generation - generations + 1, -1 do
   if g == generation or not held[g] then
     local log = KEYS[1] .. ':b:' .. g .. ':l'
-    local from = folded[g] or 0
-    if from > redis.call('STRLEN', log) then
+    local from, length = folded[g] or 0, redis.call('STRLEN', log)
+    if from > length then
       from = 0
+    end
+    local fold = 0
+    if g < generation and length > 0 and redis.call('SET', log .. ':fold', '1', 'NX', 'PX', 60000) then
+      fold = 1
     end
     reply[#reply + 1] = g
     reply[#reply + 1] = redis.call('GETRANGE', KEYS[1] .. ':b:' .. g, 0, bytes - 1)
     reply[#reply + 1] = from
     reply[#reply + 1] = redis.call('GETRANGE', log, from, -1)
+    reply[#reply + 1] = fold
   end
 end
 return reply

@@ -233,9 +233,10 @@ export class BloomSnapshots {
     const receivedAt = this.#now();
     const generation = Number(reply[0]);
     const redisMs = Number(reply[1]);
-    if (!Number.isSafeInteger(generation) || !Number.isSafeInteger(redisMs) || reply.length % 4 !== 2)
+    if (!Number.isSafeInteger(generation) || !Number.isSafeInteger(redisMs) || reply.length % 5 !== 2)
       throw new TypeError(`snapshot returned ${String(reply).slice(0, 80)}`);
-    for (let r = 2; r < reply.length; r += 4) {
+    const toFold: [number, Copy][] = [];
+    for (let r = 2; r < reply.length; r += 5) {
       const [bitmap, from, log] = [reply[r + 1], Number(reply[r + 2]), reply[r + 3]];
       // A client that decodes replies to strings would make every copy look empty: no copies then.
       if (!Buffer.isBuffer(bitmap) || !Buffer.isBuffer(log))
@@ -255,7 +256,28 @@ export class BloomSnapshots {
       const logBytes = from + (logBits === null ? 0 : foldLog(logBits, log));
       const copy = { bitmap: bitmap.length > 0 ? bitmap : null, logBits, logBytes, final: g < generation };
       this.#copies.set(g, copy);
+      if (Number(reply[r + 4]) === 1) toFold.push([g, copy]);
     }
     this.#read = { generation, redisMs, sentAt, receivedAt };
+    for (const [g, copy] of toFold) await this.#fold(g, copy);
+  }
+
+  /**
+   * Writes a final generation's bits (its bitmap OR its folded log) back as its bitmap, and drops
+   * its log (compact-1.lua): once per generation, by the container the snapshot script asked.
+   * Best effort: a failure leaves the log, which copies still fold, and another reader is asked a
+   * minute later.
+   */
+  async #fold(g: number, copy: Copy): Promise<void> {
+    if (copy.logBits === null) return;
+    const bits = Buffer.alloc(copy.logBits.length);
+    copy.bitmap?.copy(bits, 0, 0, Math.min(copy.bitmap.length, bits.length));
+    // OR is bytewise, so the words' byte order does not matter here.
+    const into = new Uint32Array(bits.buffer, bits.byteOffset, bits.length >> 2);
+    const from = new Uint32Array(copy.logBits.buffer, copy.logBits.byteOffset, copy.logBits.length >> 2);
+    for (let i = 0; i < into.length; i++) into[i]! |= from[i] ?? 0;
+    const { generationMs, generations } = this.#params;
+    const args = [String(generationMs), String(generations), String(g), String(copy.logBytes), bits];
+    await this.#runner.run(scripts.compact, [this.#baseKey], args).catch(() => undefined);
   }
 }

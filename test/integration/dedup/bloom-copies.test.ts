@@ -92,8 +92,8 @@ describe('copies of the Bloom generations', () => {
       run: (script, keys, args) => runner.run(script, keys, args),
       runBinary: async (script, keys, args) => {
         const reply = (await runner.runBinary!(script, keys, args)) as unknown[];
-        // Four entries per generation: g, bitmap, where its log starts, the log.
-        const generations = reply.filter((_, i) => i >= 2 && (i - 2) % 4 === 0).map(Number);
+        // Five entries per generation: g, bitmap, where its log starts, the log, fold or not.
+        const generations = reply.filter((_, i) => i >= 2 && (i - 2) % 5 === 0).map(Number);
         reads.push({ held: String(args[2]), generations });
         return reply;
       },
