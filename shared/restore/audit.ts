@@ -57,7 +57,12 @@ export class AuditTableNotFoundError extends MskGuardError {
     public readonly where = 'this account and region',
     options: { cause?: unknown } = {},
   ) {
-    super(`audit table ${table} not found in ${where}: deploy the stack or pass --audit-table.`, options);
+    // The CLI and the restore function both raise it: name how each one is told the table.
+    super(
+      `audit table ${table} not found in ${where}: deploy the stack, or name the table with --audit-table ` +
+        '(the CLI) or MSKGUARD_AUDIT_TABLE (the restore function).',
+      options,
+    );
   }
 }
 

@@ -53,8 +53,8 @@ describe('mskguard restore undo errors on the local stack', () => {
     // Assess
     expect(code).toBe(1);
     expect(out.stderr).toContain(
-      `AuditTableNotFoundError: audit table ${table} not found in ${env.DYNAMODB_ENDPOINT}: deploy the stack or ` +
-        'pass --audit-table.',
+      `AuditTableNotFoundError: audit table ${table} not found in ${env.DYNAMODB_ENDPOINT}: deploy the stack, or ` +
+        'name the table with --audit-table (the CLI) or MSKGUARD_AUDIT_TABLE (the restore function).',
     );
     expect(out.stderr).not.toMatch(/--brokers|^\s+at /m);
   });

@@ -121,7 +121,7 @@ describe('mskguard restore undo', () => {
     // Assess
     expect(code).toBe(1);
     expect(out.stderr).toContain(
-      `AuditTableNotFoundError: audit table audit-tbl not found in ${where}: deploy the stack or pass --audit-table.`,
+      `AuditTableNotFoundError: audit table audit-tbl not found in ${where}: deploy the stack, or name the table with --audit-table (the CLI) or MSKGUARD_AUDIT_TABLE (the restore function).`,
     );
     // The brokers were reached: pointing at --brokers would send the reader the wrong way.
     expect(out.stderr).not.toMatch(/--brokers/);
