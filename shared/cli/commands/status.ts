@@ -91,7 +91,8 @@ partition with lag has a checkpoint older than --max-checkpoint-age (stalled); l
 Exit codes: ${STATUS_EXIT_CODES.healthy} healthy, ${STATUS_EXIT_CODES.unhealthy} unhealthy, ${STATUS_EXIT_CODES.usage} usage, ${STATUS_EXIT_CODES.error} error (unknown group or topic, unreachable
   broker or table). With --watch: the exit code of the last round.
 
-Examples:
+Examples (the brokers from --brokers, or from KAFKA_BROKERS in the others):
+  mskguard status --group orders-svc --topic orders --brokers b-1.msk:9098 --kafka-auth iam --region eu-west-1
   mskguard status --group orders-svc --topic orders --esm-uuid 6f1c2a4e-0b9d-4c1e-9a57-3f0d2e1b7c88
   mskguard status --group orders-svc --topic orders --json | jq .verdict
   mskguard status --group orders-svc --topic orders --watch --interval 10s
