@@ -22,7 +22,7 @@
 
   A final generation (before the current one) is written no more, so its log can be folded into
   its bitmap once and dropped (compact-1.lua): the first caller that reads a final generation with
-  a log is asked to, and no other for a minute (<base>:b:<g>:fold).
+  a log is asked to, and no other for a minute (<base>:b:<g>:l:fold).
 
   Output: { generation, now, g1, bitmap1, from1, log1, fold1, g2, ... }
     generation  the current generation (Redis time).

@@ -165,6 +165,14 @@ export class RedisDedupTier {
       const fresh = this.#log ? await this.#snapshots?.flags(keys) : undefined;
       reply = await this.#claimRun(args(fresh ?? encodeBloomTest(keys, bloom)));
     }
+    if (bloom && reply instanceof LoggedGroup && this.#snapshots?.active) {
+      // Another function of the group logs its bits (decision 0022), and this claim, tested in the
+      // script after a failed or stale read, was refused before any write: read the copies now and
+      // claim with them. A read that fails again fails the claim with its own error.
+      this.#snapshots.invalidate();
+      reply = await this.#claimRun(args((await this.#snapshots.flags(keys, { strict: true }))!));
+    }
+    if (reply instanceof LoggedGroup) throw reply.error;
     if (
       !Array.isArray(reply) ||
       isStale(reply) ||
@@ -250,16 +258,24 @@ export class RedisDedupTier {
     return this.#runner.run(script, [this.#base], args);
   }
 
-  /** The claim script; its refusal to test a group that logs in Redis is a ConfigurationError. */
+  /** The claim script; its refusal to test a generation with a log comes back as a {@link LoggedGroup}. */
   async #claimRun(args: ScriptArg[]): Promise<unknown> {
     try {
       return await this.#run(scripts.claim, args);
     } catch (error) {
-      const at = error instanceof Error ? error.message.indexOf('MSKGUARD_BLOOM_LOG ') : -1;
+      const message = error instanceof Error ? error.message : '';
+      const at = message.indexOf('MSKGUARD_BLOOM_LOG ');
       if (at < 0) throw error;
-      throw new ConfigurationError(`${(error as Error).message.slice(at + 19)}.`, { cause: error });
+      // Upstash's errors append the whole command (every id of the batch): keep the script's words.
+      const words = message.slice(at + 19).split(', command was:')[0];
+      return new LoggedGroup(new ConfigurationError(`${words}.`, { cause: error }));
     }
   }
+}
+
+/** The claim script refused to test a generation with a log (claim-1.lua): nothing was written. */
+class LoggedGroup {
+  public constructor(public readonly error: ConfigurationError) {}
 }
 
 /** The claim script's answer to flags from copies older than it accepts (claim-1.lua). */

@@ -73,24 +73,7 @@ export class ShardedDedupTier {
       throw new ConfigurationError(`cacheShards must be an integer from 1 to ${MAX_CACHE_SHARDS}, got ${n}`);
     }
     const { runner, windowMs, bloom } = options;
-    // Each shard holds about 1/n of the keys: its Bloom bitmap is 1/n of the group's (same bits per
-    // key), and its copies get 1/n of the container's budget for them (decision 0020).
-    const copies = bloom?.copies;
-    const shardBloom =
-      bloom && n > 1
-        ? {
-            ...bloom,
-            blocks: Math.max(64, Math.ceil(bloom.blocks / n)),
-            ...(copies === false
-              ? {}
-              : {
-                  copies: {
-                    ...copies,
-                    maxBytes: Math.floor((copies?.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES) / n),
-                  },
-                }),
-          }
-        : bloom;
+    const shardBloom = bloom && shardBloomParams(bloom, n);
     this.#windowMs = windowMs;
     this.#shards = Array.from(
       { length: n },
@@ -244,6 +227,25 @@ export class ShardedDedupTier {
 interface ShardKeys {
   readonly keys: TierKey[];
   readonly indexes: number[];
+}
+
+/**
+ * A shard's Bloom parameters: each shard holds about 1/n of the keys, so its bitmap is 1/n of the
+ * group's (same bits per key, at least 64 blocks), and its copies get 1/n of the container's
+ * budget for them (decision 0020). mskGuard checks the copies' size with these at creation.
+ */
+export function shardBloomParams(bloom: DistributedBloomParams, n: number): DistributedBloomParams {
+  if (n <= 1) return bloom;
+  const copies = bloom.copies;
+  return {
+    ...bloom,
+    blocks: Math.max(64, Math.ceil(bloom.blocks / n)),
+    ...(copies === false
+      ? {}
+      : {
+          copies: { ...copies, maxBytes: Math.floor((copies?.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES) / n) },
+        }),
+  };
 }
 
 /**

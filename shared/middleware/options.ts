@@ -9,7 +9,7 @@ import {
   MIN_SAFE_AGE_MS,
 } from '../dedup/bloom/snapshots.ts';
 import { type DistributedBloomParams, sizeDistributedBloom } from '../dedup/distributed-bloom.ts';
-import { MAX_CACHE_SHARDS } from '../dedup/sharded.ts';
+import { MAX_CACHE_SHARDS, shardBloomParams } from '../dedup/sharded.ts';
 import { ConfigurationError } from '../errors.ts';
 import { createKeyDeriver, type KeyFallback, type KeySource, type MissingKeyPolicy } from '../keys/index.ts';
 import type { QuarantineInput } from '../quarantine/types.ts';
@@ -160,7 +160,13 @@ export function resolveOptions(options: MskGuardOptions): ResolvedOptions {
           shards: cacheShards,
         });
   const copies = bloomOption === false ? undefined : bloomOption.copies;
-  if (copies) checkBloomCopies(copies, dedupWindowMs, bloom ? bloom.blocks * 4 * bloom.generations : 0);
+  if (copies && bloom)
+    checkBloomCopies(
+      copies,
+      shardBloomParams({ ...bloom, copies }, cacheShards),
+      dedupWindowMs,
+      options.cache,
+    );
   const bloomTier = bloom && copies !== undefined ? { ...bloom, copies } : bloom;
   const localFilter = {
     capacity: options.localFilter?.capacity ?? 200_000,
@@ -194,25 +200,17 @@ export function keyOptions(options: MskGuardOptions, epoch: number) {
  * Checked here, at creation: the tier is built on the first claim, where a configuration error
  * would read as an unreachable cache and, under `onCacheUnavailable: 'degrade'`, go unnoticed.
  */
-function checkBloomCopies(copies: BloomCopiesOptions, dedupWindowMs: number, bitmapBytes: number): void {
+function checkBloomCopies(
+  copies: BloomCopiesOptions,
+  shard: DistributedBloomParams,
+  dedupWindowMs: number,
+  cache: MskGuardOptions['cache'],
+): void {
   const safe = dedupWindowMs - LONGEST_RUN_MS;
   const { refreshMs, maxBytes, log } = copies;
-  if (log !== undefined && typeof log !== 'boolean')
-    throw new ConfigurationError(
-      `mskGuard: distributedBloom.copies.log must be true or false, got ${String(log)}`,
-    );
-  // A group that logs can only test against copies (decision 0022): refuse now what would refuse
-  // every claim later.
-  if (log && safe < MIN_SAFE_AGE_MS)
-    throw new ConfigurationError(
-      `mskGuard: distributedBloom.copies.log needs a dedupWindowMs of at least 17 min (${LONGEST_RUN_MS + MIN_SAFE_AGE_MS}), ` +
-        `got ${dedupWindowMs}: drop copies.log or raise the window.`,
-    );
-  if (log && bitmapBytes > (maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES))
-    throw new ConfigurationError(
-      `mskGuard: distributedBloom.copies.log needs the generations copied whole (${bitmapBytes} bytes), above ` +
-        `copies.maxBytes (${maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES}): raise maxBytes, shrink the filter, or drop copies.log.`,
-    );
+  // What one cache shard's copies hold, against its share of the budget, as each shard checks.
+  const bitmapBytes = shard.blocks * 4 * shard.generations;
+  const budget = (shard.copies === false ? undefined : shard.copies?.maxBytes) ?? DEFAULT_SNAPSHOT_MAX_BYTES;
   if (refreshMs !== undefined && safe < MIN_SAFE_AGE_MS) {
     throw new ConfigurationError(
       `mskGuard: distributedBloom.copies need a dedupWindowMs of at least 17 min (${LONGEST_RUN_MS + MIN_SAFE_AGE_MS}), ` +
@@ -230,4 +228,25 @@ function checkBloomCopies(copies: BloomCopiesOptions, dedupWindowMs: number, bit
       `mskGuard: distributedBloom.copies.maxBytes must be a positive whole number of bytes, got ${String(maxBytes)}`,
     );
   }
+  if (log !== undefined && typeof log !== 'boolean')
+    throw new ConfigurationError(
+      `mskGuard: distributedBloom.copies.log must be true or false, got ${String(log)}`,
+    );
+  // A group that logs can only test against copies (decision 0022): refuse now what would refuse
+  // every claim later.
+  if (log && safe < MIN_SAFE_AGE_MS)
+    throw new ConfigurationError(
+      `mskGuard: distributedBloom.copies.log needs a dedupWindowMs of at least 17 min (${LONGEST_RUN_MS + MIN_SAFE_AGE_MS}), ` +
+        `got ${dedupWindowMs}: drop copies.log or raise the window.`,
+    );
+  if (log && bitmapBytes > budget)
+    throw new ConfigurationError(
+      `mskGuard: distributedBloom.copies.log needs the generations copied whole (${bitmapBytes} bytes per cache ` +
+        `shard), above copies.maxBytes (${budget} per shard): raise maxBytes, shrink the filter, or drop copies.log.`,
+    );
+  if (log && typeof cache === 'object' && cache.runBinary === undefined)
+    throw new ConfigurationError(
+      'mskGuard: distributedBloom.copies.log needs a cache that returns binary replies (a RESP runner), ' +
+        `and ${cache.kind} has none: drop copies.log.`,
+    );
 }

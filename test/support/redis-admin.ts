@@ -73,3 +73,13 @@ export async function clearOfBucketEnd(windowMs: number, marginMs: number): Prom
   const into = (await redisNowMs()) % windowMs;
   if (into > windowMs - marginMs) await sleep(windowMs - into + 20);
 }
+
+/**
+ * The keys matching `pattern` wherever they live: on every primary of a cluster (a keyless KEYS
+ * sent through a Cluster client reaches one node only), or on the single Redis.
+ */
+export async function keysMatching(admin: IORedis | Cluster, pattern: string): Promise<string[]> {
+  if (!(admin instanceof Cluster)) return admin.keys(pattern);
+  const found = await Promise.all(admin.nodes('master').map((node) => node.keys(pattern)));
+  return found.flat();
+}

@@ -25,16 +25,18 @@ export function encodeBloomLog(
 
 /**
  * ORs a log's entries into `bits` (a generation's bitmap, `blocks × 4` bytes, big-endian words as
- * BITFIELD writes them). An entry past `bits` (a log written under a larger configuration) or a
- * partial entry at the end is skipped: it names no block of this size.
- * @returns the bytes of `entries` folded (whole entries only).
+ * BITFIELD writes them). An entry past `bits` (a log written under a larger configuration) is
+ * skipped and counted: it names no block of this size. A partial entry at the end is left unread.
+ * @returns the bytes of `entries` read (whole entries only), and how many entries were skipped.
  */
-export function foldLog(bits: Buffer, entries: Uint8Array): number {
+export function foldLog(bits: Buffer, entries: Uint8Array): { bytes: number; skipped: number } {
   const whole = entries.length - (entries.length % LOG_ENTRY_BYTES);
   const view = new DataView(entries.buffer, entries.byteOffset, whole);
+  let skipped = 0;
   for (let e = 0; e < whole; e += LOG_ENTRY_BYTES) {
     const offset = view.getUint32(e) * 4;
     if (offset + 4 <= bits.length) bits.writeInt32BE(bits.readInt32BE(offset) | view.getInt32(e + 4), offset);
+    else skipped++;
   }
-  return whole;
+  return { bytes: whole, skipped };
 }

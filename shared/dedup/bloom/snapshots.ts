@@ -41,7 +41,8 @@ export interface BloomCopiesOptions {
    * sub-command per block to one APPEND, for 8 bytes of Redis memory per completed key instead of
    * the bitmap's. Every function of the group must then test against copies: a claim that would
    * test in Redis is refused (a ConfigurationError), and a failed read of the copies fails the
-   * claim like an unreachable cache. @default false
+   * claim like an unreachable cache. Every function of the group must run a version that knows
+   * the log. @default false
    */
   readonly log?: boolean;
 }
@@ -79,6 +80,8 @@ interface Copy {
   readonly bitmap: Buffer | null;
   readonly logBits: Buffer | null;
   readonly logBytes: number;
+  /** Entries of the log past this configuration's blocks were skipped: not foldable here. */
+  readonly skipped: boolean;
   readonly final: boolean;
 }
 
@@ -149,19 +152,23 @@ export class BloomSnapshots {
   /**
    * The claim script's Bloom argument: "F<read at> <safe age> " (Redis time, for the script's
    * check) and one byte per key, "1" where a copied generation of the horizon has all its bits.
-   * `undefined` when claims must test in Redis. A group that logs never tests in Redis: a failed
-   * read throws (a CacheUnavailableError when Redis is unreachable) instead.
+   * `undefined` when claims must test in Redis. `strict` (always in a group that logs, which never
+   * tests in Redis): a failed read throws (a CacheUnavailableError when Redis is unreachable), and
+   * is tried at once rather than a minute later.
    */
-  public async flags(keys: readonly BloomDigestSource[]): Promise<Buffer | undefined> {
-    if (this.#off && this.#log) throw new ConfigurationError(`Bloom copies are off: ${this.offReason}.`);
+  public async flags(
+    keys: readonly BloomDigestSource[],
+    { strict = this.#log }: { strict?: boolean } = {},
+  ): Promise<Buffer | undefined> {
+    if (this.#off && strict) throw new ConfigurationError(`Bloom copies are off: ${this.offReason}.`);
     if (this.#off) return undefined;
     const now = this.#now();
     const age = this.#read === undefined ? Number.POSITIVE_INFINITY : now - this.#read.sentAt;
-    if ((age > this.#maxAgeMs || this.#maxAgeMs === 0) && now >= this.#retryAt) {
+    if ((age > this.#maxAgeMs || this.#maxAgeMs === 0) && (now >= this.#retryAt || strict)) {
       try {
         await this.#refresh();
       } catch (error) {
-        if (this.#log) throw error;
+        if (strict) throw error;
         // A client without Buffer replies (a custom RespClient): test in Redis from now on.
         if (error instanceof ConfigurationError) this.#off = true;
         // Any other failure (a read slower than the cache timeout, a blip): this claim tests in
@@ -253,8 +260,16 @@ export class BloomSnapshots {
           `snapshot returned generation ${g}'s log from byte ${from}, which this copy lacks`,
         );
       if (log.length > 0 && logBits === null) logBits = Buffer.alloc(this.#params.blocks * 4);
-      const logBytes = from + (logBits === null ? 0 : foldLog(logBits, log));
-      const copy = { bitmap: bitmap.length > 0 ? bitmap : null, logBits, logBytes, final: g < generation };
+      const fold = logBits === null ? { bytes: 0, skipped: 0 } : foldLog(logBits, log);
+      const skipped = fold.skipped > 0 || (from > 0 && this.#copies.get(g)?.skipped === true);
+      const logBytes = from + fold.bytes;
+      const copy = {
+        bitmap: bitmap.length > 0 ? bitmap : null,
+        logBits,
+        logBytes,
+        skipped,
+        final: g < generation,
+      };
       this.#copies.set(g, copy);
       if (Number(reply[r + 4]) === 1) toFold.push([g, copy]);
     }
@@ -269,7 +284,9 @@ export class BloomSnapshots {
    * minute later.
    */
   async #fold(g: number, copy: Copy): Promise<void> {
-    if (copy.logBits === null) return;
+    // A log with entries past this configuration's blocks (a larger one wrote them, a rolling
+    // deploy) is left to a container of that size: dropping it here would lose them.
+    if (copy.logBits === null || copy.skipped) return;
     const bits = Buffer.alloc(copy.logBits.length);
     copy.bitmap?.copy(bits, 0, 0, Math.min(copy.bitmap.length, bits.length));
     // OR is bytewise, so the words' byte order does not matter here.

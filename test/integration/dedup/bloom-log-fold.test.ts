@@ -5,6 +5,7 @@
 // time is asked; the current generation and a log other than the one folded are never folded; and
 // every key logged or set before is found afterwards, by copies and by the claim script.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scripts } from '#lua/scripts.generated.ts';
 import { encodeBloomLog } from '#shared/dedup/bloom/log.ts';
@@ -110,5 +111,58 @@ describe("a final generation's Bloom log", () => {
     expect(await admin.exists(`${g.base}:b:${current}:l`)).toBe(1);
     expect(await admin.exists(`${g.base}:b:${current}`)).toBe(0);
     expect(await admin.exists(`${g.base}:b:${g.previous}:l`)).toBe(0);
+  });
+
+  it('is folded whole by a warm reader that read the log on from an offset before it became final', async () => {
+    // Prepare: two-second generations; a copy reads the current generation's log twice (the second
+    // time from byte 8), then a third key is logged and the generation ends.
+    const params = { ...PARAMS, generationMs: 2000 };
+    const base = `mskguard:{${uniqueName('bloomfold')}}`;
+    const copies = new BloomSnapshots(runner, base, params, { safeAgeMs: SAFE, maxAgeMs: 0, log: true });
+    const generationNow = async () => {
+      const [seconds, micros] = (await admin.time()) as [number | string, number | string];
+      return Math.floor((Number(seconds) * 1000 + Number(micros) / 1000) / params.generationMs);
+    };
+    // Start early in a generation, so that the three appends share it.
+    const start = await generationNow();
+    while ((await generationNow()) === start) await sleep(50);
+    const g = await generationNow();
+    const log = `${base}:b:${g}:l`;
+    const [a, b, c, never] = [key(), key(), key(), key()];
+    await admin.append(log, encodeBloomLog([a], params));
+    await copies.flags([a]);
+    await admin.append(log, encodeBloomLog([b], params));
+    await copies.flags([a]);
+    await admin.append(log, encodeBloomLog([c], params));
+    while ((await generationNow()) === g) await sleep(50);
+
+    // Act: the next read finds the generation final and is asked to fold it.
+    const flags = flagsOf(await copies.flags([a, b, c, never]));
+
+    // Assess: every key is in the folded bitmap, read afresh by another container.
+    expect(flags).toBe('1110');
+    expect(await admin.exists(log)).toBe(0);
+    const later = new BloomSnapshots(runner, base, params, { safeAgeMs: SAFE, maxAgeMs: 0 });
+    expect(flagsOf(await later.flags([a, b, c, never]))).toBe('1110');
+  });
+
+  it('is left alone by a reader of a smaller configuration, whose fold would drop entries past its blocks', async () => {
+    // Prepare: a log written by a configuration twice as large, one of its entries past 4,096 blocks.
+    const larger = { ...PARAMS, blocks: 8192 };
+    const [seconds] = (await admin.time()) as [number | string, number | string];
+    const previous = Math.floor((Number(seconds) * 1000) / HOUR) - 1;
+    const base = `mskguard:{${uniqueName('bloomfold')}}`;
+    let far = key();
+    while (bloomBlockOf(far.digest, larger).block < PARAMS.blocks) far = key();
+    await admin.append(`${base}:b:${previous}:l`, encodeBloomLog([far, key()], larger));
+    const smaller = new BloomSnapshots(runner, base, PARAMS, { safeAgeMs: SAFE, maxAgeMs: 0, log: true });
+
+    // Act
+    await smaller.flags([far]);
+
+    // Assess: the log is still there, and a reader of the larger size finds the far key.
+    expect(await admin.strlen(`${base}:b:${previous}:l`)).toBe(16);
+    const ofLarger = new BloomSnapshots(runner, base, larger, { safeAgeMs: SAFE, maxAgeMs: 0, log: true });
+    expect(flagsOf(await ofLarger.flags([far]))).toBe('1');
   });
 });

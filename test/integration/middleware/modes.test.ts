@@ -108,9 +108,10 @@ describe('unreachable cache', () => {
   it("fails a group that logs its Bloom bits over a cache without copies, even under 'degrade'", async () => {
     // Prepare: Upstash REST has no binary replies, so its claims could not test against copies
     // (decision 0022); a configuration error must not pass for an outage and degrade in silence.
+    // The cache comes from a factory: mskGuard cannot look at the runner before the first claim.
     const c = guardedConsumer({
       consumerGroup: uniqueName('grp'),
-      cache: ADAPTERS.upstash(),
+      cache: async () => ADAPTERS.upstash(),
       onCacheUnavailable: 'degrade',
       distributedBloom: { keysPerGeneration: 1000, copies: { log: true } },
     });

@@ -300,7 +300,11 @@ describe('mskGuard options', () => {
     ],
     [{ log: 'yes' }, /copies.log must be true or false, got yes/],
     [{ log: true, dedupWindowMs: 960_000 }, /copies.log needs a dedupWindowMs of at least 17 min/],
-    [{ log: true, maxBytes: 1024 }, /copies.log needs the generations copied whole \(4000 bytes\)/],
+    [
+      { log: true, maxBytes: 1024 },
+      /copies.log needs the generations copied whole \(4000 bytes per cache shard\)/,
+    ],
+    [{ log: true }, /copies.log needs a cache that returns binary replies .*drop copies.log/],
   ])('refuses Bloom copies %j at factory time, not as an unreachable cache at the first claim', (settings, message) => {
     // Act
     const { dedupWindowMs, ...copies } = settings as { dedupWindowMs?: number; refreshMs?: number };
@@ -315,5 +319,21 @@ describe('mskGuard options', () => {
     // Assess
     expect(act).toThrow(ConfigurationError);
     expect(act).toThrow(message);
+  });
+
+  it("measures a logging group's copies per cache shard, as each shard does at its first claim", () => {
+    // Act: 500 blocks fit 4,096 bytes for the group, but 16 shards hold at least 64 blocks each.
+    const act = () =>
+      mskGuard({
+        consumerGroup: 'g',
+        cache: async () => ADAPTERS.resp(),
+        cacheShards: 16,
+        distributedBloom: { keysPerGeneration: 1000, copies: { log: true, maxBytes: 4096 } },
+      });
+
+    // Assess
+    expect(act).toThrow(
+      /copied whole \(512 bytes per cache shard\), above copies.maxBytes \(256 per shard\)/,
+    );
   });
 });
