@@ -75,15 +75,16 @@ if string.byte(blocks, 1) == 70 then
 elseif genMs > 0 and #blocks > 0 then
   -- A generation with a log (decision 0022) has bits its bitmap lacks: only copies that fold the
   -- log can test it. Refuse before writing anything rather than miss them.
-  local generation = math.floor(now / genMs)
-  for g = generation, generation - generations + 1, -1 do
-    if rcall('EXISTS', base .. ':b:' .. g .. ':l') == 1 then
-      return redis.error_reply(
-        'MSKGUARD_BLOOM_LOG this group logs its Bloom bits (distributedBloom.copies.log): its claims must '
-          .. 'test against copies, which this function cannot (copies off, a cache without binary replies, '
-          .. 'generations over copies.maxBytes, or a window under 17 min)'
-      )
-    end
+  local generation, logs = math.floor(now / genMs), {}
+  for g = 1, generations do
+    logs[g] = base .. ':b:' .. (generation - g + 1) .. ':l'
+  end
+  if rcall('EXISTS', unpack(logs)) > 0 then
+    return redis.error_reply(
+      'MSKGUARD_BLOOM_LOG this group logs its Bloom bits (distributedBloom.copies.log): its claims must '
+        .. 'test against copies, which this function cannot (copies off, a cache without binary replies, '
+        .. 'generations over copies.maxBytes, or a window under 17 min)'
+    )
   end
 end
 local bucket = math.floor(now / windowMs)

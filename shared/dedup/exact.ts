@@ -155,23 +155,24 @@ export class RedisDedupTier {
       String(bloom?.generations ?? 0),
       bloomTest,
     ];
-    const flags = bloom && (await this.#snapshots?.flags(keys));
+    const snapshots = this.#snapshots;
+    /** Claims with copies read now: a read that fails fails the claim with its own error. */
+    const withFreshCopies = async (copies: BloomSnapshots) => {
+      copies.invalidate();
+      return this.#claimRun(args((await copies.flags(keys, { strict: true }))!));
+    };
+    const flags = bloom && (await snapshots?.flags(keys));
     let reply = await this.#claimRun(args(flags || (bloom ? encodeBloomTest(keys, bloom) : '')));
-    if (bloom && isStale(reply)) {
-      // Redis's clock says the copies are too old (this container's clock stood still, a frozen
-      // Lambda): nothing was written. Test in the script this time and read the copies next time,
-      // or, in a group that logs (where the script cannot test), read them now and claim again.
-      this.#snapshots?.invalidate();
-      const fresh = this.#log ? await this.#snapshots?.flags(keys) : undefined;
-      reply = await this.#claimRun(args(fresh ?? encodeBloomTest(keys, bloom)));
+    // Nothing was written in either case below. Stale: Redis's clock says the copies are too old
+    // (this container's clock stood still, a frozen Lambda); test in the script this time and read
+    // the copies next time, unless the group logs. Logged: the script refused to test a generation
+    // with a log (decision 0022), so only copies can.
+    if (bloom && isStale(reply) && !this.#log) {
+      snapshots?.invalidate();
+      reply = await this.#claimRun(args(encodeBloomTest(keys, bloom)));
     }
-    if (bloom && reply instanceof LoggedGroup && this.#snapshots?.active) {
-      // Another function of the group logs its bits (decision 0022), and this claim, tested in the
-      // script after a failed or stale read, was refused before any write: read the copies now and
-      // claim with them. A read that fails again fails the claim with its own error.
-      this.#snapshots.invalidate();
-      reply = await this.#claimRun(args((await this.#snapshots.flags(keys, { strict: true }))!));
-    }
+    if (bloom && snapshots?.active && (isStale(reply) || reply instanceof LoggedGroup))
+      reply = await withFreshCopies(snapshots);
     if (reply instanceof LoggedGroup) throw reply.error;
     if (
       !Array.isArray(reply) ||

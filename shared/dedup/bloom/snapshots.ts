@@ -106,7 +106,8 @@ export class BloomSnapshots {
   #read: { generation: number; redisMs: number; sentAt: number; receivedAt: number } | undefined;
   /** After a failed read: not before this (this clock). */
   #retryAt = Number.NEGATIVE_INFINITY;
-  #off: boolean;
+  /** Why claims cannot test here (copies off), or `undefined` while they can. */
+  #offReason: string | undefined;
   readonly #log: boolean;
 
   public constructor(
@@ -123,25 +124,23 @@ export class BloomSnapshots {
     this.#now = options.now ?? (() => performance.now());
     this.#log = options.log === true;
     const bytes = params.blocks * 4 * params.generations;
-    this.#off =
-      runner.runBinary === undefined ||
-      !(options.safeAgeMs >= MIN_SAFE_AGE_MS) ||
-      !(options.maxAgeMs >= 0 && options.maxAgeMs <= options.safeAgeMs) ||
-      bytes > (options.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES);
+    if (runner.runBinary === undefined)
+      this.#offReason = 'the cache client returns no binary replies (Upstash REST)';
+    else if (!(options.safeAgeMs >= MIN_SAFE_AGE_MS)) this.#offReason = 'the dedup window is under 17 min';
+    else if (!(options.maxAgeMs >= 0 && options.maxAgeMs <= options.safeAgeMs))
+      this.#offReason = 'copies.refreshMs is outside 0 to the dedup window less 16 min';
+    else if (bytes > (options.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES))
+      this.#offReason = 'the generations take more than copies.maxBytes';
   }
 
   /** Why claims cannot test here, or `undefined` when they can. */
   public get offReason(): string | undefined {
-    if (this.#runner.runBinary === undefined)
-      return 'the cache client returns no binary replies (Upstash REST)';
-    if (!(this.#safeAgeMs >= MIN_SAFE_AGE_MS)) return 'the dedup window is under 17 min';
-    if (this.#off) return 'the generations take more than copies.maxBytes';
-    return undefined;
+    return this.#offReason;
   }
 
   /** Whether claims are tested here (false: in the claim script). */
   public get active(): boolean {
-    return !this.#off;
+    return this.#offReason === undefined;
   }
 
   /** Forgets when the copies were read: the next {@link BloomSnapshots.flags} reads them again. */
@@ -160,8 +159,9 @@ export class BloomSnapshots {
     keys: readonly BloomDigestSource[],
     { strict = this.#log }: { strict?: boolean } = {},
   ): Promise<Buffer | undefined> {
-    if (this.#off && strict) throw new ConfigurationError(`Bloom copies are off: ${this.offReason}.`);
-    if (this.#off) return undefined;
+    if (this.#offReason !== undefined && strict)
+      throw new ConfigurationError(`Bloom copies are off: ${this.#offReason}.`);
+    if (this.#offReason !== undefined) return undefined;
     const now = this.#now();
     const age = this.#read === undefined ? Number.POSITIVE_INFINITY : now - this.#read.sentAt;
     if ((age > this.#maxAgeMs || this.#maxAgeMs === 0) && (now >= this.#retryAt || strict)) {
@@ -170,14 +170,14 @@ export class BloomSnapshots {
       } catch (error) {
         if (strict) throw error;
         // A client without Buffer replies (a custom RespClient): test in Redis from now on.
-        if (error instanceof ConfigurationError) this.#off = true;
+        if (error instanceof ConfigurationError) this.#offReason = error.message;
         // Any other failure (a read slower than the cache timeout, a blip): this claim tests in
         // Redis, or on the copies already held (the claim script still checks their age), and
         // the read is tried again a minute later, not before every claim.
         else this.#retryAt = this.#now() + RETRY_READ_MS;
       }
     }
-    if (this.#off || this.#read === undefined) return undefined;
+    if (this.#offReason !== undefined || this.#read === undefined) return undefined;
     const bitmaps = this.#horizon();
     const { blocks, k } = this.#params;
     const head = `F${this.#read!.redisMs} ${this.#safeAgeMs} `;
