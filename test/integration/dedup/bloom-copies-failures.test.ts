@@ -4,7 +4,6 @@
 // that returns text instead of bytes turns copies off rather than making every copy empty; a
 // bitmap left larger by an earlier configuration is read only up to the configured size; and the
 // container's budget for copies is shared by a group's cache shards.
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { BloomSnapshots } from '#shared/dedup/bloom/snapshots.ts';
@@ -12,23 +11,17 @@ import { bloomBlockOf, type DistributedBloomParams } from '#shared/dedup/distrib
 import type { TierKey } from '#shared/dedup/exact.ts';
 import { ShardedDedupTier } from '#shared/dedup/sharded.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
+import { flagsOf, HOUR, key, SAFE, throughRunner } from '#test/support/bloom.ts';
 import { adminFor } from '#test/support/redis-admin.ts';
 import { ADAPTERS, CountingRunner } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
-const HOUR = 3_600_000;
-const SAFE = HOUR - 960_000;
 const MINUTE_GENERATIONS: DistributedBloomParams = {
   blocks: 4096,
   k: 5,
   generationMs: 60_000,
   generations: 2,
 };
-const key = (): TierKey => {
-  const digest = randomBytes(16);
-  return { id: digest.toString('base64url'), digest };
-};
-const flagsOf = (flags: Buffer | undefined) => flags?.toString('latin1').split(' ')[2];
 
 const runner = ADAPTERS.resp();
 const admin = adminFor('resp');
@@ -52,16 +45,9 @@ async function setIn(
 
 /** A runner whose binary reads go through `read` (the real one by default), counted. */
 function through(read: ScriptRunner['runBinary'] = (s, k, a) => runner.runBinary!(s, k, a)) {
-  const reads = { count: 0 };
-  const wrapped: ScriptRunner = {
-    kind: 'resp',
-    run: (script, keys, args) => runner.run(script, keys, args),
-    runBinary: (script, keys, args) => {
-      reads.count++;
-      return read!(script, keys, args);
-    },
-    close: async () => {},
-  };
+  const { runner: wrapped, reads } = throughRunner(runner, {
+    read: (_, call) => read!(call.script, call.keys, call.args),
+  });
   return { wrapped, reads };
 }
 

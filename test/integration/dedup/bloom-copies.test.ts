@@ -4,7 +4,6 @@
 // the current one is read once, as written no more; the horizon moves with Redis's generation, as
 // the claim script's does; and a cache that cannot return binary replies, generations too large to
 // copy or a window too short for any refresh all leave the test in the claim script.
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scripts } from '#lua/scripts.generated.ts';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
@@ -12,20 +11,12 @@ import { BloomSnapshots } from '#shared/dedup/bloom/snapshots.ts';
 import { bloomBlockOf, type DistributedBloomParams } from '#shared/dedup/distributed-bloom.ts';
 import { ClaimStatus, RedisDedupTier, type TierKey } from '#shared/dedup/exact.ts';
 import { ConfigurationError } from '#shared/errors.ts';
+import { agedFirstRead, flagsOf, HOUR, key, SAFE, throughRunner } from '#test/support/bloom.ts';
 import { adminFor, keysMatching } from '#test/support/redis-admin.ts';
 import { ADAPTERS, CountingRunner } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
-const HOUR = 3_600_000;
 const PARAMS: DistributedBloomParams = { blocks: 4096, k: 5, generationMs: HOUR, generations: 2 };
-/** The dedup window's safe age for copies: an hour less the longest run. */
-const SAFE = HOUR - 960_000;
-const key = (): TierKey => {
-  const digest = randomBytes(16);
-  return { id: digest.toString('base64url'), digest };
-};
-/** The flags of a claim argument, after its "F<read at> <safe age> " head. */
-const flagsOf = (flags: Buffer | undefined) => flags?.toString('latin1').split(' ')[2];
 
 const runner = new CountingRunner(ADAPTERS.resp());
 const admin = adminFor('resp');
@@ -87,18 +78,15 @@ describe('copies of the Bloom generations', () => {
     await g.setIn(-1, old);
     await g.complete([now]);
     const reads: { held: string; generations: number[] }[] = [];
-    const recording: ScriptRunner = {
-      kind: 'resp',
-      run: (script, keys, args) => runner.run(script, keys, args),
-      runBinary: async (script, keys, args) => {
-        const reply = (await runner.runBinary!(script, keys, args)) as unknown[];
+    const { runner: recording } = throughRunner(runner, {
+      read: async (_, call, realRead) => {
+        const reply = (await realRead()) as unknown[];
         // Five entries per generation: g, bitmap, where its log starts, the log, fold or not.
         const generations = reply.filter((_, i) => i >= 2 && (i - 2) % 5 === 0).map(Number);
-        reads.push({ held: String(args[2]), generations });
+        reads.push({ held: String(call.args[2]), generations });
         return reply;
       },
-      close: async () => {},
-    };
+    });
     const copies = g.copies(0, recording);
 
     // Act: two refreshes (refreshMs 0 reads before every claim).
@@ -265,22 +253,7 @@ describe('copies too old by Redis time (a container whose clock stood still)', (
     const claimed = await writer.claim([done], { leaseMs: 60_000, mode: 'exact' });
     await writer.complete(claimed.ticket, [done]);
     await admin.unlink(`${base}:x:${claimed.ticket.bucket}`);
-    const calls: string[] = [];
-    let reads = 0;
-    const oldFirstRead: ScriptRunner = {
-      kind: 'resp',
-      run: (script, keys, args) => {
-        calls.push(script.name);
-        return runner.run(script, keys, args);
-      },
-      runBinary: async (script, keys, args) => {
-        calls.push(script.name);
-        const reply = (await runner.runBinary!(script, keys, args)) as unknown[];
-        if (reads++ === 0) reply[1] = Number(reply[1]) - SAFE - 1000;
-        return reply;
-      },
-      close: async () => {},
-    };
+    const { runner: oldFirstRead, calls } = throughRunner(runner, { read: agedFirstRead });
     const tier = new RedisDedupTier({ runner: oldFirstRead, baseKey: base, windowMs: HOUR, bloom: PARAMS });
 
     // Act

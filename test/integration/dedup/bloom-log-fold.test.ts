@@ -4,7 +4,6 @@
 // so a group that logs holds 8 bytes per key for its current generation only. Only one reader at a
 // time is asked; the current generation and a log other than the one folded are never folded; and
 // every key logged or set before is found afterwards, by copies and by the claim script.
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scripts } from '#lua/scripts.generated.ts';
@@ -12,19 +11,13 @@ import { encodeBloomLog } from '#shared/dedup/bloom/log.ts';
 import { BloomSnapshots } from '#shared/dedup/bloom/snapshots.ts';
 import { bloomBlockOf, type DistributedBloomParams } from '#shared/dedup/distributed-bloom.ts';
 import { ClaimStatus, RedisDedupTier, type TierKey } from '#shared/dedup/exact.ts';
+import { flagsOf, HOUR, key, redisGeneration, SAFE } from '#test/support/bloom.ts';
 import { adminFor } from '#test/support/redis-admin.ts';
 import { ADAPTERS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
-const HOUR = 3_600_000;
-const SAFE = HOUR - 960_000;
 // Three generations: a generation that rolls over during a test leaves the one before it in the horizon.
 const PARAMS: DistributedBloomParams = { blocks: 4096, k: 5, generationMs: HOUR, generations: 3 };
-const key = (): TierKey => {
-  const digest = randomBytes(16);
-  return { id: digest.toString('base64url'), digest };
-};
-const flagsOf = (flags: Buffer | undefined) => flags?.toString('latin1').split(' ')[2];
 
 const runner = ADAPTERS.resp();
 const admin = adminFor('resp');
@@ -36,8 +29,7 @@ afterAll(async () => {
 /** A group whose previous generation has a log of `logged` and a bitmap with `set`'s bits. */
 async function groupWithFinalGeneration(logged: TierKey[], set: TierKey[] = []) {
   const base = `mskguard:{${uniqueName('bloomfold')}}`;
-  const [seconds] = (await admin.time()) as [number | string, number | string];
-  const previous = Math.floor((Number(seconds) * 1000) / HOUR) - 1;
+  const previous = (await redisGeneration(admin, HOUR)) - 1;
   await admin.append(`${base}:b:${previous}:l`, encodeBloomLog(logged, PARAMS));
   for (const k of set) {
     const { block, mask } = bloomBlockOf(k.digest, PARAMS);
@@ -119,10 +111,7 @@ describe("a final generation's Bloom log", () => {
     const params = { ...PARAMS, generationMs: 2000 };
     const base = `mskguard:{${uniqueName('bloomfold')}}`;
     const copies = new BloomSnapshots(runner, base, params, { safeAgeMs: SAFE, maxAgeMs: 0, log: true });
-    const generationNow = async () => {
-      const [seconds, micros] = (await admin.time()) as [number | string, number | string];
-      return Math.floor((Number(seconds) * 1000 + Number(micros) / 1000) / params.generationMs);
-    };
+    const generationNow = () => redisGeneration(admin, params.generationMs);
     // Start early in a generation, so that the three appends share it.
     const start = await generationNow();
     while ((await generationNow()) === start) await sleep(50);
@@ -149,8 +138,7 @@ describe("a final generation's Bloom log", () => {
   it('is left alone by a reader of a smaller configuration, whose fold would drop entries past its blocks', async () => {
     // Prepare: a log written by a configuration twice as large, one of its entries past 4,096 blocks.
     const larger = { ...PARAMS, blocks: 8192 };
-    const [seconds] = (await admin.time()) as [number | string, number | string];
-    const previous = Math.floor((Number(seconds) * 1000) / HOUR) - 1;
+    const previous = (await redisGeneration(admin, HOUR)) - 1;
     const base = `mskguard:{${uniqueName('bloomfold')}}`;
     let far = key();
     while (bloomBlockOf(far.digest, larger).block < PARAMS.blocks) far = key();

@@ -4,24 +4,19 @@
 // after a failed read of its copies it reads them again and claims with them, and only a read that
 // fails again fails the claim, with that read's error. Where no copies can be had (Upstash REST),
 // the refusal is a ConfigurationError that names the option and not the request.
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { encodeBloomLog } from '#shared/dedup/bloom/log.ts';
 import type { DistributedBloomParams } from '#shared/dedup/distributed-bloom.ts';
 import { ClaimStatus, RedisDedupTier, type TierKey } from '#shared/dedup/exact.ts';
 import { CacheUnavailableError, ConfigurationError } from '#shared/errors.ts';
+import { claimLabel, HOUR, key, redisGeneration, throughRunner } from '#test/support/bloom.ts';
 import { adminFor, keysMatching } from '#test/support/redis-admin.ts';
 import { ADAPTERS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
-const HOUR = 3_600_000;
 // Three generations: a log written just before the hour turns stays in the horizon.
 const PARAMS: DistributedBloomParams = { blocks: 4096, k: 5, generationMs: HOUR, generations: 3 };
-const key = (): TierKey => {
-  const digest = randomBytes(16);
-  return { id: digest.toString('base64url'), digest };
-};
 
 const runner = ADAPTERS.resp();
 const upstash = ADAPTERS.upstash();
@@ -37,30 +32,18 @@ afterAll(async () => {
 /** A group in whose current generation a logging function completed `logged`. */
 async function loggingGroup(logged: TierKey, on = admin) {
   const base = `mskguard:{${uniqueName('bloommixed')}}`;
-  const [seconds] = (await on.time()) as [number | string, number | string];
-  const generation = Math.floor((Number(seconds) * 1000) / HOUR);
+  const generation = await redisGeneration(on, HOUR);
   await on.append(`${base}:b:${generation}:l`, encodeBloomLog([logged], PARAMS));
   return base;
 }
 
 /** A runner whose reads of the copies fail `failures` times, and a record of the calls made. */
 function failingReads(failures: number) {
-  const calls: string[] = [];
-  let failed = 0;
-  const through: ScriptRunner = {
-    kind: 'resp',
-    run: (script, keys, args) => {
-      // The claim's Bloom argument: "F…" flags from copies, "[…" blocks for the script to test.
-      calls.push(`${script.name}:${String(args[8]).slice(0, 1)}`);
-      return runner.run(script, keys, args);
-    },
-    runBinary: (script, keys, args) => {
-      calls.push(script.name);
-      if (failed++ < failures) return Promise.reject(new CacheUnavailableError('Redis did not answer'));
-      return runner.runBinary!(script, keys, args);
-    },
-    close: async () => {},
-  };
+  const { runner: through, calls } = throughRunner(runner, {
+    label: claimLabel,
+    read: (n, _, realRead) =>
+      n < failures ? Promise.reject(new CacheUnavailableError('Redis did not answer')) : realRead(),
+  });
   return { through, calls };
 }
 

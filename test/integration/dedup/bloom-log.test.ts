@@ -4,7 +4,6 @@
 // log was written anew; a group may mix writers of the bitmap and of the log; and no claim of a
 // group that logs is ever tested in the claim script, which cannot see the log: it is refused
 // before any write, and a logging tier reads its copies again rather than fall back to it.
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { encodeBloomLog } from '#shared/dedup/bloom/log.ts';
@@ -12,19 +11,22 @@ import { BloomSnapshots } from '#shared/dedup/bloom/snapshots.ts';
 import { bloomBlockOf, type DistributedBloomParams } from '#shared/dedup/distributed-bloom.ts';
 import { ClaimStatus, RedisDedupTier, type TierKey } from '#shared/dedup/exact.ts';
 import { CacheUnavailableError, ConfigurationError } from '#shared/errors.ts';
+import {
+  agedFirstRead,
+  claimLabel,
+  flagsOf,
+  HOUR,
+  key,
+  redisGeneration,
+  SAFE,
+  throughRunner,
+} from '#test/support/bloom.ts';
 import { adminFor, keysMatching } from '#test/support/redis-admin.ts';
 import { ADAPTERS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
-const HOUR = 3_600_000;
-const SAFE = HOUR - 960_000;
 const PARAMS: DistributedBloomParams = { blocks: 4096, k: 5, generationMs: HOUR, generations: 2 };
 const LOGGING = { ...PARAMS, copies: { log: true } } as const;
-const key = (): TierKey => {
-  const digest = randomBytes(16);
-  return { id: digest.toString('base64url'), digest };
-};
-const flagsOf = (flags: Buffer | undefined) => flags?.toString('latin1').split(' ')[2];
 
 const runner = ADAPTERS.resp();
 const admin = adminFor('resp');
@@ -33,10 +35,7 @@ afterAll(async () => {
   admin.disconnect();
 });
 
-async function currentGeneration(params = PARAMS): Promise<number> {
-  const [seconds] = (await admin.time()) as [number | string, number | string];
-  return Math.floor((Number(seconds) * 1000) / params.generationMs);
-}
+const currentGeneration = () => redisGeneration(admin, PARAMS.generationMs);
 
 /** A group, a tier of it (logging unless told), and a claim + complete of keys through it. */
 function group(bloom: DistributedBloomParams = LOGGING) {
@@ -77,16 +76,13 @@ describe('a group that logs its Bloom bits', () => {
     const g = group();
     const [first, second, never] = [key(), key(), key()];
     const asked: string[] = [];
-    const recording: ScriptRunner = {
-      kind: 'resp',
-      run: (script, keys, args) => runner.run(script, keys, args),
-      runBinary: (script, keys, args) => {
-        asked.push(String(args[4]));
-        return runner.runBinary!(script, keys, args);
+    const recording = throughRunner(runner, {
+      read: (_, call, realRead) => {
+        asked.push(String(call.args[4]));
+        return realRead();
       },
-      close: async () => {},
-    };
-    const copies = g.copies(recording);
+    });
+    const copies = g.copies(recording.runner);
     await g.complete([first]);
 
     // Act
@@ -197,22 +193,7 @@ describe('claims of a group that logs are never tested in the claim script', () 
     const g = group();
     const done = key();
     await g.complete([done]);
-    const calls: string[] = [];
-    let reads = 0;
-    const oldFirstRead: ScriptRunner = {
-      kind: 'resp',
-      run: (script, keys, args) => {
-        calls.push(`${script.name}:${String(args[8]).slice(0, 1)}`);
-        return runner.run(script, keys, args);
-      },
-      runBinary: async (script, keys, args) => {
-        calls.push(script.name);
-        const reply = (await runner.runBinary!(script, keys, args)) as unknown[];
-        if (reads++ === 0) reply[1] = Number(reply[1]) - SAFE - 1000;
-        return reply;
-      },
-      close: async () => {},
-    };
+    const { runner: oldFirstRead, calls } = throughRunner(runner, { label: claimLabel, read: agedFirstRead });
 
     // Act
     const claim = await g.tier(oldFirstRead).claim([done, key()], { leaseMs: 60_000, mode: 'probabilistic' });
@@ -225,12 +206,9 @@ describe('claims of a group that logs are never tested in the claim script', () 
   it('a failed read of the copies fails the claim as an unreachable cache, and leases nothing', async () => {
     // Prepare
     const g = group();
-    const down: ScriptRunner = {
-      kind: 'resp',
-      run: (script, keys, args) => runner.run(script, keys, args),
-      runBinary: () => Promise.reject(new CacheUnavailableError('Redis did not answer')),
-      close: async () => {},
-    };
+    const { runner: down } = throughRunner(runner, {
+      read: () => Promise.reject(new CacheUnavailableError('Redis did not answer')),
+    });
 
     // Act
     const claim = g.tier(down).claim([key()], { leaseMs: 60_000, mode: 'exact' });
