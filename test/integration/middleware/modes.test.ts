@@ -7,6 +7,7 @@ import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { CacheUnavailableError, ConfigurationError } from '#shared/errors.ts';
 import type { MskGuardOptions, QuarantineEntry } from '#shared/middleware/options.ts';
 import type { KafkaRecordInput } from '#shared/msk/index.ts';
+import { throughRunner } from '#test/support/bloom.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
 import { guardedConsumer, orders } from '#test/support/guarded.ts';
 import { forgetGroupKeys } from '#test/support/redis-admin.ts';
@@ -103,6 +104,52 @@ describe('unreachable cache', () => {
     await c.invoke(orders('orders', 0, 1, ['a']));
     expect(c.effects).toEqual(['a']);
     expect(quarantined.map((q) => q.offset)).toEqual([1]);
+  });
+
+  /**
+   * A group that logs its Bloom bits (decision 0022) on a Redis that answers the claim script but
+   * not the read of the copies: it cannot test its claims in the script, so the claim fails like an
+   * outage and `onCacheUnavailable` decides.
+   */
+  function loggingWithCopiesDown(onCacheUnavailable: 'fail' | 'degrade') {
+    const real = ADAPTERS.resp();
+    const { runner: copiesDown } = throughRunner(real, {
+      read: () => Promise.reject(new CacheUnavailableError('injected: the read of the copies timed out')),
+    });
+    const c = guardedConsumer({
+      consumerGroup: uniqueName('grp'),
+      cache: copiesDown,
+      cacheShards: TEST_CACHE_SHARDS,
+      onCacheUnavailable,
+      distributedBloom: { keysPerGeneration: 1000, copies: { log: true } },
+    });
+    return { c, close: () => real.close() };
+  }
+
+  it("fails a group that logs its Bloom bits, whose copies cannot be read, under 'fail' (G6)", async () => {
+    // Prepare
+    const { c, close } = loggingWithCopiesDown('fail');
+
+    // Act
+    const invoked = c.invoke(orders('orders', 0, 0, ['a', 'b']));
+
+    // Assess
+    await expect(invoked).rejects.toBeInstanceOf(CacheUnavailableError);
+    expect(c.effects).toEqual([]);
+    await close();
+  });
+
+  it("processes a group that logs its Bloom bits, whose copies cannot be read, under 'degrade' (G2)", async () => {
+    // Prepare
+    const { c, close } = loggingWithCopiesDown('degrade');
+
+    // Act
+    const response = await c.invoke(orders('orders', 0, 0, ['a', 'b']));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(c.effects).toEqual(['a', 'b']);
+    await close();
   });
 
   it("fails a group that logs its Bloom bits over a cache without copies, even under 'degrade'", async () => {
