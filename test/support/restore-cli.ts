@@ -1,11 +1,13 @@
-// Stand-ins for the restore CLI's unit tests: a broker that knows the topic `orders` (one
-// partition, committed offset 3, log 0..50) and the CLI's io with its output captured.
+// Stand-ins for the restore and status CLIs' unit tests: a broker that knows the topic `orders` (one
+// partition, committed offset 3, log 0..50) and the CLIs' io with their output captured.
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { runCli } from '#shared/cli/command.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import { createStatusCommands } from '#shared/cli/commands/status.ts';
 import type { RestoreClients } from '#shared/restore/clients.ts';
 import type { RestoreDeps } from '#shared/restore/engine.ts';
 import type { RestoreAdmin } from '#shared/restore/types.ts';
+import type { StatusClientsConfig } from '#shared/status/clients.ts';
 import type { StatusAdmin } from '#shared/status/collect.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 
@@ -103,3 +105,45 @@ export function fakeRestoreClients(deps: Partial<RestoreDeps> = {}): () => Promi
     close: async () => {},
   });
 }
+
+/** Runs `mskguard status <argv>` with KAFKA_BROKERS set (and `env`); `defaultRegion` stands in for the AWS profile's. */
+export async function runStatus(
+  argv: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; defaultRegion?: () => Promise<string | undefined> } = {},
+) {
+  const out = { stdout: '', stderr: '', configs: [] as StatusClientsConfig[] };
+  const write = {
+    stdout: (t: string) => {
+      out.stdout += t;
+    },
+    stderr: (t: string) => {
+      out.stderr += t;
+    },
+  };
+  const admin = fakeStatusAdmin();
+  const commands = createStatusCommands({
+    ...write,
+    env: { KAFKA_BROKERS: 'b-1:9092', ...options.env },
+    isTty: false,
+    openClients: async (config) => {
+      out.configs.push(config);
+      return { deps: { admin }, close: async () => {} };
+    },
+    sleep: async () => {},
+    watching: () => false,
+    ...(options.defaultRegion ? { defaultRegion: options.defaultRegion } : {}),
+  });
+  const code = await runCli(commands, ['status', ...argv], 'mskguard', { ...write, env: {} });
+  return { code, ...out };
+}
+
+/** `--endpoint` and DYNAMODB_ENDPOINT, alone and together: [argv, env, the endpoint the tables are read at]. */
+export const ENDPOINT_CASES: [string[], NodeJS.ProcessEnv, string][] = [
+  [['--endpoint', 'http://127.0.0.1:8000'], {}, 'http://127.0.0.1:8000'],
+  [[], { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }, 'http://127.0.0.1:8000'],
+  [
+    ['--endpoint', 'http://127.0.0.1:8001'],
+    { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' },
+    'http://127.0.0.1:8001',
+  ],
+];

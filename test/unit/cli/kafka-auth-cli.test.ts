@@ -5,14 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '#shared/cli/command.ts';
 import { createQuarantineCommands } from '#shared/cli/commands/quarantine.ts';
 import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
-import { createStatusCommands } from '#shared/cli/commands/status.ts';
 import { encodeRecord } from '#shared/quarantine/schema.ts';
 import type { KafkaConnectionOptions } from '#shared/restore/clients.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 import {
   capturedRestoreIo,
   fakeRestoreAdmin,
-  fakeStatusAdmin,
+  runStatus,
   UNUSED_CONSUMER_OFFSETS,
 } from '#test/support/restore-cli.ts';
 
@@ -64,23 +63,8 @@ const restore: Runner = async (argv, env) => {
 
 /** `status` of group g on topic orders, over the same broker. */
 const status: Runner = async (argv, env) => {
-  const connections: KafkaConnectionOptions[] = [];
-  const { out, write } = captured();
-  const admin = fakeStatusAdmin();
-  const commands = createStatusCommands({
-    ...write,
-    env: { KAFKA_BROKERS: 'b-1:9092', ...env },
-    isTty: false,
-    openClients: async (config) => {
-      connections.push(config);
-      return { deps: { admin }, close: async () => {} };
-    },
-    sleep: async () => {},
-    watching: () => false,
-  });
-  const line = ['status', '--group', 'g', '--topic', 'orders', ...argv];
-  const code = await runCli(commands, line, 'mskguard', { ...write, env: {} });
-  return { code, stderr: out.stderr, connections };
+  const { code, stderr, configs } = await runStatus(['--group', 'g', '--topic', 'orders', ...argv], { env });
+  return { code, stderr, connections: configs };
 };
 
 /** `quarantine replay --execute` of one quarantined record; the producer's client is never reached. */

@@ -1,38 +1,11 @@
 // `mskguard status`'s command line, checked before any connection: which flags are missing, where
 // DynamoDB is (--endpoint, DYNAMODB_ENDPOINT) and that a table or ESM read has a region.
 import { describe, expect, it } from 'vitest';
-import { runCli } from '#shared/cli/command.ts';
-import { createStatusCommands } from '#shared/cli/commands/status.ts';
-import type { StatusClientsConfig } from '#shared/status/clients.ts';
-import { fakeStatusAdmin } from '#test/support/restore-cli.ts';
+import { ENDPOINT_CASES, runStatus } from '#test/support/restore-cli.ts';
 
 /** `mskguard status` over a stand-in broker, with what it printed and how it opened its clients. */
-async function status(argv: readonly string[], env: NodeJS.ProcessEnv = {}, profileRegion?: string) {
-  const out = { stdout: '', stderr: '', configs: [] as StatusClientsConfig[] };
-  const write = {
-    stdout: (t: string) => {
-      out.stdout += t;
-    },
-    stderr: (t: string) => {
-      out.stderr += t;
-    },
-  };
-  const admin = fakeStatusAdmin();
-  const commands = createStatusCommands({
-    ...write,
-    env: { KAFKA_BROKERS: 'b-1:9092', ...env },
-    isTty: false,
-    openClients: async (config) => {
-      out.configs.push(config);
-      return { deps: { admin }, close: async () => {} };
-    },
-    sleep: async () => {},
-    watching: () => false,
-    defaultRegion: async () => profileRegion,
-  });
-  const code = await runCli(commands, ['status', ...argv], 'mskguard', { ...write, env: {} });
-  return { code, ...out };
-}
+const status = (argv: readonly string[], env: NodeJS.ProcessEnv = {}, profileRegion?: string) =>
+  runStatus(argv, { env, defaultRegion: async () => profileRegion });
 
 describe('mskguard status: required flags', () => {
   it.each([
@@ -51,15 +24,7 @@ describe('mskguard status: required flags', () => {
 });
 
 describe('mskguard status: DynamoDB endpoint', () => {
-  it.each([
-    [['--endpoint', 'http://127.0.0.1:8000'], {}, 'http://127.0.0.1:8000'],
-    [[], { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }, 'http://127.0.0.1:8000'],
-    [
-      ['--endpoint', 'http://127.0.0.1:8001'],
-      { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' },
-      'http://127.0.0.1:8001',
-    ],
-  ])('%j (env %j) reads the tables at %s', async (argv, env, endpoint) => {
+  it.each(ENDPOINT_CASES)('%j (env %j) reads the tables at %s', async (argv, env, endpoint) => {
     // Act
     const { code, configs } = await status(
       ['--group', 'g', '--topic', 'orders', '--checkpoint-table', 'ckpt', ...argv],

@@ -7,6 +7,7 @@ import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clien
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 import {
   capturedRestoreIo,
+  ENDPOINT_CASES,
   fakeRestoreAdmin,
   runRestore,
   UNUSED_CONSUMER_OFFSETS,
@@ -81,15 +82,7 @@ describe('mskguard restore: what is missing first', () => {
 });
 
 describe('mskguard restore: DynamoDB endpoint', () => {
-  it.each([
-    [['--endpoint', 'http://127.0.0.1:8000'], {}, 'http://127.0.0.1:8000'],
-    [[], { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }, 'http://127.0.0.1:8000'],
-    [
-      ['--endpoint', 'http://127.0.0.1:8001'],
-      { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' },
-      'http://127.0.0.1:8001',
-    ],
-  ])('%j (env %j) reads the tables at %s', async (argv, env, endpoint) => {
+  it.each(ENDPOINT_CASES)('%j (env %j) reads the tables at %s', async (argv, env, endpoint) => {
     // Act
     const { code, configs } = await restore(
       ['checkpoint', '--group', 'g', '--topic', 'orders', '--checkpoint-table', 'ckpt', ...argv],
