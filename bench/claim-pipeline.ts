@@ -15,7 +15,8 @@
  */
 import { Redis } from 'ioredis';
 import { scripts } from '#lua/scripts.generated.ts';
-import { joinIds, newOwner } from '#shared/dedup/exact.ts';
+import { newOwner } from '#shared/dedup/exact.ts';
+import { joinIds } from '#shared/dedup/ids.ts';
 import { distinctKeys } from '#shared/dedup/in-batch.ts';
 import { createKeyDeriver, type DerivedKey } from '#shared/keys/index.ts';
 import { encodeKafkaEvent, type ParsedRecord, parseMskEvent } from '#shared/msk/index.ts';

@@ -7,8 +7,6 @@ import { BloomSnapshots, LONGEST_RUN_MS, MIN_SAFE_AGE_MS } from './bloom/snapsho
 import { type DistributedBloomParams, encodeBloomSet, encodeBloomTest } from './distributed-bloom.ts';
 import { ID_WIDTH, joinIds } from './ids.ts';
 
-export { joinIds } from './ids.ts';
-
 /** Per-key result of a claim, as the claim script reports it. */
 export const ClaimStatus = {
   /** Not seen: leased to this invocation, process it. */

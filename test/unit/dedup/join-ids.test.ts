@@ -2,7 +2,8 @@
 // recognised as the same key on every delivery).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { joinIds, type TierKey } from '#shared/dedup/exact.ts';
+import type { TierKey } from '#shared/dedup/exact.ts';
+import { joinIds } from '#shared/dedup/ids.ts';
 
 function inPlace(slab: Buffer, at: number): TierKey {
   return { id: slab.toString('base64url', at, at + 16), digest: slab.subarray(at, at + 16), slab, at };
