@@ -3,6 +3,12 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import signer from 'aws-msk-iam-sasl-signer-js';
 import kafkajs, { type Admin, type SASLOptions } from 'kafkajs';
 import { ConfigurationError, MskGuardError } from '../shared/errors.ts';
+import {
+  type BrokerConnection,
+  parseTopicProperties,
+  type TopicResourceSpec,
+  TopicSpecError,
+} from './kafka-topics-spec.ts';
 
 /**
  * onEvent handler of the `Custom::MskGuardKafkaTopic` resource (cdk/constructs/kafka-topics.ts),
@@ -16,29 +22,11 @@ import { ConfigurationError, MskGuardError } from '../shared/errors.ts';
 
 const { Kafka, ConfigResourceTypes, logLevel } = kafkajs;
 
-/** The resource properties are invalid (fix the stack and deploy again). */
-export class TopicSpecError extends MskGuardError {}
-
 /** The requested change is impossible in place: fewer partitions or another replication factor. */
 export class TopicChangeNotSupportedError extends MskGuardError {}
 
 /** A Kafka admin call failed; `retriable` mirrors kafkajs' classification. */
 export class KafkaAdminError extends MskGuardError {}
-
-/** A topic as the resource declares it. */
-export interface TopicResourceSpec {
-  readonly name: string;
-  readonly partitions: number;
-  readonly replicationFactor: number;
-  readonly configs: Readonly<Record<string, string>>;
-  readonly allowDeletion: boolean;
-}
-
-/** How to reach the brokers. */
-export interface BrokerConnection {
-  readonly brokers: readonly string[];
-  readonly auth: { readonly mechanism: 'iam' } | { readonly mechanism: 'scram'; readonly secretArn: string };
-}
 
 /** The admin calls the handler needs (a structural subset of kafkajs' Admin, so tests can fake it). */
 export type TopicAdmin = Pick<
@@ -56,70 +44,6 @@ export type TopicAdmin = Pick<
 export interface TopicResourceResponse {
   readonly PhysicalResourceId: string;
   readonly Data: { readonly TopicName: string; readonly Partitions: number; readonly Action: string };
-}
-
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-const CONFIG_NAME = /^[a-z0-9.]+$/;
-
-/**
- * Validates and normalises the properties CloudFormation sends (every scalar arrives as a string).
- *
- * @example
- * ```ts
- * parseTopicProperties({ TopicName: 'orders', Partitions: '6', ReplicationFactor: '3', BootstrapBrokers: 'b-1:9098', AuthMechanism: 'iam' });
- * ```
- */
-export function parseTopicProperties(raw: Record<string, unknown> | undefined): {
-  topic: TopicResourceSpec;
-  connection: BrokerConnection;
-} {
-  const props = raw ?? {};
-  const name = String(props.TopicName ?? '');
-  if (!TOPIC_NAME.test(name) || name === '.' || name === '..') {
-    throw new TopicSpecError(`Invalid topic ${JSON.stringify(name)}: use 1–249 of [a-zA-Z0-9._-].`);
-  }
-  const partitions = positiveInteger(props.Partitions, `partitions of topic ${name}`);
-  const replicationFactor = positiveInteger(props.ReplicationFactor, `replication factor of topic ${name}`);
-  const configs = parseConfigs(props.Configs, name);
-  const brokers = String(props.BootstrapBrokers ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter((b) => b.length > 0);
-  if (brokers.length === 0) throw new TopicSpecError(`Topic ${name}: BootstrapBrokers is empty.`);
-  const mechanism = String(props.AuthMechanism ?? '');
-  let auth: BrokerConnection['auth'];
-  if (mechanism === 'iam') auth = { mechanism: 'iam' };
-  else if (mechanism === 'scram' && typeof props.ScramSecretArn === 'string' && props.ScramSecretArn !== '') {
-    auth = { mechanism: 'scram', secretArn: props.ScramSecretArn };
-  } else {
-    throw new TopicSpecError(`Topic ${name}: AuthMechanism must be iam, or scram with a ScramSecretArn.`);
-  }
-  const allowDeletion = String(props.AllowDeletion ?? 'false') === 'true';
-  return {
-    topic: { name, partitions, replicationFactor, configs, allowDeletion },
-    connection: { brokers, auth },
-  };
-}
-
-function positiveInteger(value: unknown, what: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new TopicSpecError(`Invalid ${what}: ${String(value)} (integer ≥ 1).`);
-  return n;
-}
-
-function parseConfigs(value: unknown, topic: string): Record<string, string> {
-  if (value === undefined || value === null || value === '') return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new TopicSpecError(`Topic ${topic}: Configs must be a map of config name to value.`);
-  }
-  const configs: Record<string, string> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (!CONFIG_NAME.test(key))
-      throw new TopicSpecError(`Topic ${topic}: invalid config name ${JSON.stringify(key)}.`);
-    configs[key] = String(v);
-  }
-  return configs;
 }
 
 /** Dependencies of {@link createTopicsProvider}. */

@@ -5,11 +5,10 @@ import { describe, expect, it } from 'vitest';
 import {
   createTopicsProvider,
   KafkaAdminError,
-  parseTopicProperties,
   type TopicAdmin,
   TopicChangeNotSupportedError,
-  TopicSpecError,
 } from '#functions/kafka-topics-provider.ts';
+import { parseTopicProperties, TopicSpecError } from '#functions/kafka-topics-spec.ts';
 
 /** An in-memory admin recording its calls; topics map name → {partitions, replicas, configs}. */
 function fakeAdmin(
