@@ -8,7 +8,7 @@ import { kafkaClusterId, writeKafkaConfig } from './kafka-config.ts';
 import { startDetached, type Tracked } from './processes.ts';
 import { defineRedisCluster } from './redis-cluster.ts';
 import { PROJECT_ROOT, type StackConfig, type StackEndpoints } from './stack-config.ts';
-import { STACK_PROXIES, ToxiproxyClient } from './toxiproxy.ts';
+import { ToxiproxyClient } from './toxiproxy.ts';
 
 /** The services of the local stack, each after the ones it needs. */
 export const SERVICE_NAMES = ['redis', 'dynamodb', 'kafka', 'upstash', 'toxiproxy', 'redis-cluster'] as const;
@@ -41,6 +41,14 @@ export interface ServiceDefinition {
   /** Configures the service once it answers (idempotent: also run when it was already running). */
   ready?(): Promise<void>;
 }
+
+/** The proxies the toxiproxy service below creates, each in front of one of the stack's services. */
+export const STACK_PROXIES = {
+  /** In front of the stack's redis-server; clients use TOXI_REDIS_URL. */
+  redis: 'redis',
+  /** In front of the Upstash-REST endpoint; clients use TOXI_UPSTASH_REDIS_REST_URL. */
+  upstash: 'upstash',
+} as const;
 
 /** Credentials DynamoDB Local accepts; it checks their shape, not their value. */
 export const LOCAL_AWS = {

@@ -4,7 +4,8 @@
  * reset_peer, limit_data, slicer, bandwidth, slow_close) on either stream. See docs/local/toxiproxy.md.
  *
  * Every call that fails throws a {@link ToxiproxyError} naming the proxy (and toxic) and what
- * Toxiproxy answered.
+ * Toxiproxy answered. The toxic and proxy types and the error are in local/toxiproxy-types.ts; the
+ * names of the stack's own proxies (`STACK_PROXIES`) are in local/services.ts, which creates them.
  *
  * @example
  * ```ts
@@ -15,88 +16,14 @@
  * ```
  */
 
-/** The proxies the local stack creates (see local/services.ts). */
-export const STACK_PROXIES = {
-  /** In front of the stack's redis-server; clients use TOXI_REDIS_URL. */
-  redis: 'redis',
-  /** In front of the Upstash-REST endpoint; clients use TOXI_UPSTASH_REDIS_REST_URL. */
-  upstash: 'upstash',
-} as const;
-
-/** `upstream`: client → server; `downstream`: server → client (Toxiproxy's default). */
-export type ToxicStream = 'upstream' | 'downstream';
-
-/** The toxics and their attributes (times in ms unless said otherwise). */
-export type ToxicSpec =
-  /** Delays data by `latency` ± `jitter` ms. */
-  | { readonly type: 'latency'; readonly attributes: { readonly latency: number; readonly jitter?: number } }
-  /** Stops all data; closes the connection after `timeout` ms (0: never, data is dropped until removed). */
-  | { readonly type: 'timeout'; readonly attributes: { readonly timeout: number } }
-  /** Resets the connection (TCP RST), at once or after `timeout` ms. */
-  | { readonly type: 'reset_peer'; readonly attributes: { readonly timeout?: number } }
-  /** Closes the connection once `bytes` bytes went through. */
-  | { readonly type: 'limit_data'; readonly attributes: { readonly bytes: number } }
-  /** Slices data into packets of `average_size` ± `size_variation` bytes, `delay` µs apart. */
-  | {
-      readonly type: 'slicer';
-      readonly attributes: {
-        readonly average_size: number;
-        readonly size_variation?: number;
-        readonly delay?: number;
-      };
-    }
-  /** At most `rate` KB/s. */
-  | { readonly type: 'bandwidth'; readonly attributes: { readonly rate: number } }
-  /** Delays closing the socket by `delay` ms. */
-  | { readonly type: 'slow_close'; readonly attributes: { readonly delay: number } };
-
-/** A toxic to add: the spec, plus where and how often it applies. */
-export type NewToxic = ToxicSpec & {
-  /** @default `${type}_${stream}` (Toxiproxy's default) */
-  readonly name?: string;
-  /** @default 'downstream' */
-  readonly stream?: ToxicStream;
-  /** Probability (0–1) that a connection gets the toxic. @default 1 */
-  readonly toxicity?: number;
-};
-
-/** A toxic as Toxiproxy reports it. */
-export interface Toxic {
-  readonly name: string;
-  readonly type: ToxicSpec['type'];
-  readonly stream: ToxicStream;
-  readonly toxicity: number;
-  readonly attributes: Readonly<Record<string, number>>;
-}
-
-/** A proxy to create: `listen` and `upstream` are `host:port`. */
-export interface ProxySpec {
-  readonly name: string;
-  readonly listen: string;
-  readonly upstream: string;
-  /** @default true */
-  readonly enabled?: boolean;
-}
-
-/** A proxy as Toxiproxy reports it. */
-export interface Proxy {
-  readonly name: string;
-  readonly listen: string;
-  readonly upstream: string;
-  readonly enabled: boolean;
-  readonly toxics: readonly Toxic[];
-}
-
-/** A Toxiproxy call failed; `status` is the HTTP status (undefined when Toxiproxy did not answer). */
-export class ToxiproxyError extends Error {
-  public override readonly name = 'ToxiproxyError';
-  public constructor(
-    message: string,
-    public readonly status: number | undefined,
-  ) {
-    super(message);
-  }
-}
+// Proxy is imported as ReportedProxy: under its own name it would shadow the global Proxy.
+import {
+  type NewToxic,
+  type ProxySpec,
+  type Proxy as ReportedProxy,
+  type Toxic,
+  ToxiproxyError,
+} from './toxiproxy-types.ts';
 
 /** Client of one Toxiproxy server. */
 export class ToxiproxyClient {
@@ -134,30 +61,35 @@ export class ToxiproxyClient {
   }
 
   /** All proxies with their toxics, by name. */
-  public async proxies(): Promise<Record<string, Proxy>> {
-    return (await this.#call('GET', '/proxies', undefined, 'list proxies')) as Record<string, Proxy>;
+  public async proxies(): Promise<Record<string, ReportedProxy>> {
+    return (await this.#call('GET', '/proxies', undefined, 'list proxies')) as Record<string, ReportedProxy>;
   }
 
   /** One proxy with its toxics. */
-  public async proxy(name: string): Promise<Proxy> {
-    return (await this.#call('GET', `/proxies/${enc(name)}`, undefined, `read proxy "${name}"`)) as Proxy;
+  public async proxy(name: string): Promise<ReportedProxy> {
+    return (await this.#call(
+      'GET',
+      `/proxies/${enc(name)}`,
+      undefined,
+      `read proxy "${name}"`,
+    )) as ReportedProxy;
   }
 
   /** Creates a proxy (fails with status 409 when one of that name exists). */
-  public async createProxy(spec: ProxySpec): Promise<Proxy> {
+  public async createProxy(spec: ProxySpec): Promise<ReportedProxy> {
     const body = { enabled: true, ...spec };
-    return (await this.#call('POST', '/proxies', body, `create proxy "${spec.name}"`)) as Proxy;
+    return (await this.#call('POST', '/proxies', body, `create proxy "${spec.name}"`)) as ReportedProxy;
   }
 
   /**
    * Creates or replaces proxies (`POST /populate`): a proxy whose listen and upstream are unchanged
    * is left as it is (its connections and toxics stay), so calling it again is safe.
    */
-  public async populate(specs: readonly ProxySpec[]): Promise<Proxy[]> {
+  public async populate(specs: readonly ProxySpec[]): Promise<ReportedProxy[]> {
     const names = specs.map((s) => `"${s.name}"`).join(', ');
     const body = specs.map((s) => ({ enabled: true, ...s }));
     const answer = (await this.#call('POST', '/populate', body, `populate proxies ${names}`)) as {
-      proxies: Proxy[];
+      proxies: ReportedProxy[];
     };
     return answer.proxies;
   }
@@ -171,18 +103,18 @@ export class ToxiproxyClient {
    * Enables or disables a proxy. Disabled, it closes its listener and every connection through it:
    * a client gets "connection refused" at once (a full outage), until it is enabled again.
    */
-  public async setEnabled(name: string, enabled: boolean): Promise<Proxy> {
+  public async setEnabled(name: string, enabled: boolean): Promise<ReportedProxy> {
     const what = `${enabled ? 'enable' : 'disable'} proxy "${name}"`;
-    return (await this.#call('POST', `/proxies/${enc(name)}`, { enabled }, what)) as Proxy;
+    return (await this.#call('POST', `/proxies/${enc(name)}`, { enabled }, what)) as ReportedProxy;
   }
 
   /** Takes the proxy down (outage). */
-  public disable(name: string): Promise<Proxy> {
+  public disable(name: string): Promise<ReportedProxy> {
     return this.setEnabled(name, false);
   }
 
   /** Brings the proxy back. */
-  public enable(name: string): Promise<Proxy> {
+  public enable(name: string): Promise<ReportedProxy> {
     return this.setEnabled(name, true);
   }
 

@@ -5,7 +5,9 @@
 // stack's proxies at the same time are not disturbed.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STACK_PROXIES, ToxiproxyClient, ToxiproxyError } from '#local/toxiproxy.ts';
+import { STACK_PROXIES } from '#local/services.ts';
+import { ToxiproxyClient } from '#local/toxiproxy.ts';
+import { ToxiproxyError } from '#local/toxiproxy-types.ts';
 import { stackVar, uniqueName } from '#test/support/stack.ts';
 
 const toxiproxyUrl = process.env.TOXIPROXY_URL;
