@@ -1,7 +1,7 @@
 // G1, G2, G4, G5, G6 for the Middy middleware on the real Redis, through both adapters: what the
 // handler is given, what it is never given twice, and what comes back to Lambda.
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, InvalidEventError } from '#shared/errors.ts';
+import { InvalidEventError } from '#shared/errors.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
 import { claimAndDie, fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
@@ -272,68 +272,5 @@ describe.each(Object.keys(ADAPTERS) as (keyof typeof ADAPTERS)[])('mskGuard over
     // Act + Assess
     await expect(handler(event as never, fakeContext())).rejects.toThrow(/value is not valid base64/);
     expect(seen).toEqual([]);
-  });
-});
-
-describe('mskGuard options', () => {
-  it('refuses bad options at factory time with ConfigurationError', () => {
-    const cache = ADAPTERS.resp();
-    expect(() => mskGuard({ consumerGroup: '', cache })).toThrow(ConfigurationError);
-    expect(() => mskGuard({ consumerGroup: 'g', cache, dedupWindowMs: 1000 })).toThrow(/dedupWindowMs/);
-    expect(() => mskGuard({ consumerGroup: 'g', cache, mode: 'probabilistic' })).toThrow(/quarantine/);
-    expect(() =>
-      mskGuard({ consumerGroup: 'g', cache, keySources: [{ type: 'header', name: 'traceparent' }] }),
-    ).toThrow(ConfigurationError);
-    void cache.close();
-  });
-
-  it.each([
-    [
-      { refreshMs: 2_640_001 },
-      /copies.refreshMs must be a whole number of ms from 0 to dedupWindowMs less 16 min \(2640000\)/,
-    ],
-    [{ refreshMs: -1 }, /copies.refreshMs/],
-    [{ maxBytes: 0 }, /copies.maxBytes must be a positive whole number/],
-    [
-      { refreshMs: 0, dedupWindowMs: 960_000 },
-      /copies need a dedupWindowMs of at least 17 min \(1020000\), got 960000/,
-    ],
-    [{ log: 'yes' }, /copies.log must be true or false, got yes/],
-    [{ log: true, dedupWindowMs: 960_000 }, /copies.log needs a dedupWindowMs of at least 17 min/],
-    [
-      { log: true, maxBytes: 1024 },
-      /copies.log needs the generations copied whole \(4000 bytes per cache shard\)/,
-    ],
-    [{ log: true }, /copies.log needs a cache that returns binary replies .*drop copies.log/],
-  ])('refuses Bloom copies %j at factory time, not as an unreachable cache at the first claim', (settings, message) => {
-    // Act
-    const { dedupWindowMs, ...copies } = settings as { dedupWindowMs?: number; refreshMs?: number };
-    const act = () =>
-      mskGuard({
-        consumerGroup: 'g',
-        cache: ADAPTERS.upstash(),
-        ...(dedupWindowMs ? { dedupWindowMs } : {}),
-        distributedBloom: { keysPerGeneration: 1000, copies },
-      });
-
-    // Assess
-    expect(act).toThrow(ConfigurationError);
-    expect(act).toThrow(message);
-  });
-
-  it("measures a logging group's copies per cache shard, as each shard does at its first claim", () => {
-    // Act: 500 blocks fit 4,096 bytes for the group, but 16 shards hold at least 64 blocks each.
-    const act = () =>
-      mskGuard({
-        consumerGroup: 'g',
-        cache: async () => ADAPTERS.resp(),
-        cacheShards: 16,
-        distributedBloom: { keysPerGeneration: 1000, copies: { log: true, maxBytes: 4096 } },
-      });
-
-    // Assess
-    expect(act).toThrow(
-      /copied whole \(512 bytes per cache shard\), above copies.maxBytes \(256 per shard\)/,
-    );
   });
 });
