@@ -5,6 +5,8 @@ import { type AdmittedBatch, GuardEngine } from './engine.ts';
 import type { MskGuardOptions } from './options.ts';
 
 const INTERNAL_KEY = 'mskguard';
+// Set while mskGuard settles a batch: an error then is the guard's own (complete, checkpoint), not the handler's.
+const SETTLING_KEY = 'mskguard.settling';
 
 type GuardRequest = Request<KafkaEvent, unknown, Error, Context, Record<string, unknown>>;
 
@@ -36,6 +38,7 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
     request.internal[INTERNAL_KEY] = admitted;
     if (admitted.handler.records.length === 0) {
       // Nothing for the handler: settle now and return early (Middy skips the handler and `after`).
+      request.internal[SETTLING_KEY] = true;
       const response = (await engine.settle(admitted, undefined)) ?? { batchItemFailures: [] };
       engine.telemetry.flush();
       return response;
@@ -47,6 +50,7 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
 
   const mskGuardAfter = async (request: GuardRequest): Promise<void> => {
     const admitted = request.internal[INTERNAL_KEY] as AdmittedBatch;
+    request.internal[SETTLING_KEY] = true;
     try {
       request.response = await engine.settle(admitted, request.response);
     } finally {
@@ -61,24 +65,54 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
       engine.telemetry.flush();
       return;
     }
+    const logger = engine.telemetry.logger;
+    const error = request.error as Error;
     if (request.response !== undefined) {
-      // A middleware after this one turned the error into a response (an HTTP error handler, say).
-      // Lambda reads a response without failures as the whole batch done, so the records would be
-      // skipped unprocessed: the invocation fails instead and Lambda retries the batch (G2).
-      engine.telemetry.logger.error(
-        "a middleware after mskGuard turned the handler's error into a response: failing the invocation " +
-          'instead, so that Lambda retries the batch. Put error-to-response middlewares before mskGuard.',
-        { error: request.error as Error },
+      // A middleware registered after this one turned the error into a response (an HTTP error
+      // handler, say): its onError ran first. Lambda reads a response without failures as the whole
+      // batch done, so the records would be skipped unprocessed: the invocation fails instead (G2).
+      logger.error(
+        "a middleware registered after mskGuard turned the error into a response: discarded, the invocation fails so that Lambda retries the batch. Don't answer errors of a Kafka handler with a response.",
+        { error },
       );
-      request.response = undefined;
+    } else if (request.internal[SETTLING_KEY] === true) {
+      logger.error(
+        'mskGuard could not settle the batch (complete the keys or write the checkpoints): the handler succeeded; releasing the batch so that Lambda retries it',
+        { error },
+      );
     } else {
-      engine.telemetry.logger.error('handler failed: releasing the batch for a retry', {
-        error: request.error as Error,
-      });
+      logger.error('handler failed: releasing the batch for a retry', { error });
     }
+    // Middlewares registered before this one run their onError after it: whatever response they
+    // set is discarded too, so the invocation fails whatever the order of the chain.
+    keepFailed(request, () =>
+      logger.error(
+        "a middleware registered before mskGuard answered the error with a response: discarded, the invocation fails so that Lambda retries the batch. Don't answer errors of a Kafka handler with a response.",
+        { error },
+      ),
+    );
     await engine.abandon(admitted);
     engine.telemetry.flush();
   };
 
   return { before: mskGuardBefore, after: mskGuardAfter, onError: mskGuardOnError };
+}
+
+/**
+ * Makes the invocation fail after mskGuard gave its batch back. Middy runs the onError of
+ * middlewares registered before mskGuard after it; a response one of them sets (an HTTP error
+ * handler, say) would reach Lambda as "every record done", and the batch's unprocessed records
+ * would be skipped (G2). Their onError still runs (logs, metrics, traces); the response they set
+ * reads as undefined, so Middy rethrows the error (Middy 6 and 7: `request.response` undefined
+ * after the onError chain). Rethrowing here instead would skip their onError.
+ */
+function keepFailed(request: GuardRequest, onDiscard: () => void): void {
+  Object.defineProperty(request, 'response', {
+    configurable: true,
+    enumerable: true,
+    get: () => undefined,
+    set: (value: unknown) => {
+      if (value !== undefined) onDiscard();
+    },
+  });
 }

@@ -1,6 +1,7 @@
-// mskGuard among other Middy middlewares (G2, G5): a middleware registered after it that turns the
-// handler's error into a response must not make Lambda skip the batch, nor keep its keys leased.
-import middy from '@middy/core';
+// mskGuard among other Middy middlewares (G2, G5): a middleware registered after it or before it
+// that turns the handler's error into a response must not make Lambda skip the batch, nor keep its
+// keys leased; the onError of the others still runs.
+import middy, { type MiddlewareObj } from '@middy/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import { encodeKafkaEvent, type KafkaEvent, type RawKafkaRecord } from '#shared/msk/index.ts';
@@ -39,5 +40,63 @@ describe('mskGuard in a Middy chain', () => {
     // Assess: the retry was not told the keys are in progress (their leases were given back).
     expect(retry).toBeUndefined();
     expect(processed).toEqual([0, 1]);
+  });
+
+  // Middy runs onError in reverse order of registration: a middleware registered before mskGuard
+  // answers after mskGuard has given the batch back.
+  it('fails the invocation when an earlier middleware answers the handler error, and still runs its onError', async () => {
+    // Prepare: the handler fails once; an error handler registered before mskGuard records that its
+    // onError ran, then answers with what Lambda reads as "every record done".
+    const processed: number[] = [];
+    const answered: string[] = [];
+    let failures = 1;
+    const errorToResponse: MiddlewareObj<KafkaEvent, unknown> = {
+      onError: async (request) => {
+        answered.push((request.error as Error).message);
+        request.response = { statusCode: 500 };
+      },
+    };
+    const handler = middy<KafkaEvent, unknown>()
+      .use(errorToResponse)
+      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }))
+      .handler(async (event: KafkaEvent) => {
+        if (failures-- > 0) throw new Error('downstream unavailable');
+        for (const records of Object.values(event.records))
+          processed.push(...records.map((r: RawKafkaRecord) => r.offset));
+      });
+    const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b']));
+
+    // Act
+    const first = handler(event, fakeContext());
+    await expect(first).rejects.toThrow('downstream unavailable');
+    const retry = await handler(event, fakeContext());
+
+    // Assess: the earlier middleware's onError ran, its answer did not reach Lambda, and the retry
+    // processed every record at once (the leases were given back).
+    expect(answered).toEqual(['downstream unavailable']);
+    expect(retry).toBeUndefined();
+    expect(processed).toEqual([0, 1]);
+  });
+
+  it('fails the invocation when an earlier middleware returns an early response from onError', async () => {
+    // Prepare: Middy's early-response form: onError returns the answer instead of setting it.
+    let failures = 1;
+    const processed: number[] = [];
+    const handler = middy<KafkaEvent, unknown>()
+      .use({ onError: async () => ({ batchItemFailures: [] }) })
+      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }))
+      .handler(async (event: KafkaEvent) => {
+        if (failures-- > 0) throw new Error('downstream unavailable');
+        for (const records of Object.values(event.records))
+          processed.push(...records.map((r: RawKafkaRecord) => r.offset));
+      });
+    const event = encodeKafkaEvent(orders('orders', 0, 0, ['a']));
+
+    // Act
+    await expect(handler(event, fakeContext())).rejects.toThrow('downstream unavailable');
+    await handler(event, fakeContext());
+
+    // Assess
+    expect(processed).toEqual([0]);
   });
 });
