@@ -18,10 +18,18 @@ export interface HandlerBatch {
   readonly event: KafkaEvent;
   /**
    * Per partition, the offset Lambda delivers again from: from `processRecordsInOrder`'s report
-   * when the handler returned the response it built, else read from `response` as Lambda reads
-   * it. A `string` says why the response is invalid (the whole batch then counts as failed).
+   * when the handler returned the response it built, unchanged, or returned nothing at all after
+   * it reported failures (see {@link HandlerBatch.unreturnedFailures}); else read from `response`
+   * as Lambda reads it. A `string` says why the response is invalid (the whole batch then counts
+   * as failed).
    */
   retryFrom(response: unknown): ReadonlyMap<string, number> | string;
+  /**
+   * The failures `processRecordsInOrder` reported when the handler returned no response: the
+   * handler dropped them (it forgot to return `.response`). Lambda would read nothing as "every
+   * record done" and skip the failed records and those never run, so they are retried (G2).
+   */
+  unreturnedFailures(response: unknown): ReadonlyMap<string, number> | undefined;
 }
 
 /**
@@ -34,17 +42,33 @@ export function handOver(batch: ParsedBatch, fates: readonly RecordFate[]): Hand
   const event = buildMskEventFromPartitions(batch.event, partitions);
   const handed = subBatch(batch, partitions, event);
   let reported: HandlerReport | undefined;
+  // The report's failures as they were built: a handler may add to the response it was given
+  // (failures of its own bulk write, say), and then the response, not the report, is the answer.
+  let reportedFailures: string | undefined;
   attachGuardedBatch(event, {
     batch: handed,
     report: (outcome) => {
       reported = outcome;
+      reportedFailures = failuresOf(outcome.response);
     },
   });
+  const unreturnedFailures = (response: unknown) =>
+    reported !== undefined && reported.retryFrom.size > 0 && (response === undefined || response === null)
+      ? reported.retryFrom
+      : undefined;
   return {
     records: handed.records,
     event,
+    unreturnedFailures,
     retryFrom(response) {
-      if (reported !== undefined && response === reported.response) return reported.retryFrom;
+      if (
+        reported !== undefined &&
+        response === reported.response &&
+        failuresOf(response) === reportedFailures
+      )
+        return reported.retryFrom;
+      const unreturned = unreturnedFailures(response);
+      if (unreturned !== undefined) return unreturned;
       const outcome = interpretBatchResponse(handed.records, response);
       return outcome.status === 'invalid' ? (outcome.reason ?? 'invalid') : outcome.retryFrom;
     },
@@ -74,4 +98,10 @@ function processedPartitions(batch: ParsedBatch, fates: readonly RecordFate[]): 
     i += records.length;
   }
   return partitions;
+}
+
+/** A response's failures as text, to tell whether they changed (at most one per partition: short). */
+function failuresOf(response: unknown): string | undefined {
+  if (typeof response !== 'object' || response === null) return undefined;
+  return JSON.stringify((response as { batchItemFailures?: unknown }).batchItemFailures);
 }

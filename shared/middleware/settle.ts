@@ -15,6 +15,8 @@ export async function settle(
 ): Promise<unknown> {
   const started = performance.now();
   const handlerRetry = admitted.handler.retryFrom(response);
+  const unreturned = admitted.handler.unreturnedFailures(response);
+  if (unreturned !== undefined) state.telemetry.unreturnedFailures(unreturned);
   if (typeof handlerRetry === 'string') {
     state.telemetry.invalidResponse(handlerRetry);
     await abandon(state, admitted);

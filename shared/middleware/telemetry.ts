@@ -24,6 +24,8 @@ export interface GuardTelemetry {
   /** A lease wait or a late settlement of the cache tiers (dedup/cache.ts). */
   cacheEvent(event: CacheEvent): void;
   invalidResponse(reason: string): void;
+  /** The handler returned no response after `processRecordsInOrder` reported failures (handler-batch.ts). */
+  unreturnedFailures(retryFrom: ReadonlyMap<string, number>): void;
   /** What the quarantine sink answered (a `QuarantineStore` names the records it stored truncated). */
   quarantined(stored: unknown): void;
   /** Writes the invocation's metrics (EMF) to stdout. */
@@ -125,6 +127,12 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
       logger.error('the handler returned an invalid batch response: the whole batch counts as failed', {
         reason,
       });
+    },
+    unreturnedFailures(retryFrom) {
+      logger.error(
+        'the handler returned no response, but processRecordsInOrder reported failures: retrying each partition from its first failure. Return the response processRecordsInOrder gives (`(await processRecordsInOrder(event, fn)).response`)',
+        { retryFrom: Object.fromEntries(retryFrom) },
+      );
     },
     quarantined(stored) {
       const truncated = (stored as { truncated?: unknown } | undefined)?.truncated;

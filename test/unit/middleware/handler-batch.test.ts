@@ -62,4 +62,29 @@ describe('handOver', () => {
     });
     expect(handed.retryFrom({ batchItemFailures: [] })).toEqual(new Map());
   });
+
+  it('reads the response, not the report, when the handler adds failures to the response it was given', async () => {
+    // Prepare: every record succeeds in processRecordsInOrder; the handler's own bulk write then fails.
+    const handed = handOver(batch, fates);
+    const { response } = await processRecordsInOrder(handed.event, () => {});
+
+    // Act
+    response.batchItemFailures.push({ itemIdentifier: { partition: 'orders-0', offset: 12 } });
+
+    // Assess
+    expect(handed.retryFrom(response)).toEqual(new Map([['orders-0', 12]]));
+  });
+
+  it('keeps the reported failures when the handler returns no response after them', async () => {
+    // Prepare: orders-0@10 fails, so orders-0@12 never runs; the handler forgets to return the response.
+    const handed = handOver(batch, fates);
+    const { response } = await processRecordsInOrder(handed.event, (record) => {
+      if (record.offset === 10) throw new Error('boom');
+    });
+
+    // Act + Assess: nothing returned is not "every record done".
+    expect(handed.retryFrom(undefined)).toEqual(new Map([['orders-0', 10]]));
+    expect(handed.unreturnedFailures(undefined)).toEqual(new Map([['orders-0', 10]]));
+    expect(handed.unreturnedFailures(response)).toBeUndefined();
+  });
 });
