@@ -2,13 +2,14 @@ import { lazyDynamoDbClient } from '../aws/sdk.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import { ConfigurationError } from '../errors.ts';
 import type { MskGuardOptions } from '../middleware/options.ts';
+import { QuarantineStore } from '../quarantine/store.ts';
 import { cacheFromEnv } from './cache-from-env.ts';
 import { FUNCTION_ENV } from './function-env.ts';
 
 /**
  * `mskGuard` options for a function deployed by the mskguard CDK stack (or run locally with the
- * stack's env file): consumer group, cache, checkpoints and mode from the environment. Clients are
- * created here (cheap, no I/O); the cache connects on the first event.
+ * stack's env file): consumer group, cache, checkpoint and quarantine stores, and mode from the
+ * environment. Clients are created here (cheap, no I/O); the cache connects on the first event.
  *
  * @example
  * ```ts
@@ -26,15 +27,19 @@ export function guardOptionsFromEnv(
     );
   }
   const checkpointTable = env[FUNCTION_ENV.CHECKPOINT_TABLE];
+  const quarantineTable = env[FUNCTION_ENV.QUARANTINE_TABLE];
   const mode = env[FUNCTION_ENV.MODE];
   const onCacheUnavailable = env[FUNCTION_ENV.ON_CACHE_UNAVAILABLE];
   const shards = env[FUNCTION_ENV.CACHE_SHARDS];
+  const dynamoDb = checkpointTable || quarantineTable ? lazyDynamoDbClient(endpoint(env)) : undefined;
   return {
     consumerGroup,
     cache: overrides.cache ?? cacheFromEnv(env),
-    ...(checkpointTable
-      ? { checkpoints: new DynamoCheckpointStore(lazyDynamoDbClient(endpoint(env)), checkpointTable) }
+    ...(dynamoDb && checkpointTable
+      ? { checkpoints: new DynamoCheckpointStore(dynamoDb, checkpointTable) }
       : {}),
+    // Probabilistic mode needs it (mskGuard refuses the mode without one).
+    ...(dynamoDb && quarantineTable ? { quarantine: new QuarantineStore(dynamoDb, quarantineTable) } : {}),
     ...(mode === 'exact' || mode === 'probabilistic' ? { mode } : {}),
     ...(onCacheUnavailable === 'fail' || onCacheUnavailable === 'degrade' ? { onCacheUnavailable } : {}),
     // Validated with the other options by mskGuard: a bad value is a ConfigurationError there.

@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError } from '#shared/errors.ts';
 import { resolveOptions } from '#shared/middleware/options.ts';
+import { QuarantineStore } from '#shared/quarantine/store.ts';
+import { QuarantineReason } from '#shared/quarantine/types.ts';
 import { FUNCTION_ENV } from '#shared/runtime/function-env.ts';
 import { guardOptionsFromEnv } from '#shared/runtime/guard-from-env.ts';
 
@@ -21,5 +25,79 @@ describe('guardOptionsFromEnv: cache shards', () => {
 
     expect(() => resolveOptions(options)).toThrow(ConfigurationError);
     expect(() => resolveOptions(options)).toThrow(/cacheShards/);
+  });
+});
+
+/** A stand-in DynamoDB endpoint that records each request's target and body and answers `{}`. */
+async function fakeDynamoDb() {
+  const requests: { target: string; body: Record<string, unknown> }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      requests.push({ target: String(req.headers['x-amz-target']), body: JSON.parse(body) });
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, requests, close: () => server.close() };
+}
+
+describe('guardOptionsFromEnv: quarantine store', () => {
+  beforeEach(() => {
+    // The SDK reads its region and credentials from process.env, not from the env passed in.
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('builds a QuarantineStore on MSKGUARD_QUARANTINE_TABLE, so probabilistic mode is accepted', async () => {
+    // Prepare
+    const dynamo = await fakeDynamoDb();
+    const env = {
+      ...base,
+      [FUNCTION_ENV.QUARANTINE_TABLE]: 'orders-quarantine',
+      [FUNCTION_ENV.MODE]: 'probabilistic',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+    };
+
+    try {
+      // Act
+      const options = guardOptionsFromEnv({ cache }, env);
+      await options.quarantine?.put([
+        {
+          group: 'orders',
+          topic: 'orders',
+          partition: 0,
+          offset: 7,
+          key: null,
+          value: null,
+          headers: [],
+          idempotencyKey: 'k',
+          reason: QuarantineReason.ProbableDuplicate,
+        },
+      ]);
+
+      // Assess
+      expect(options.quarantine).toBeInstanceOf(QuarantineStore);
+      expect(resolveOptions(options).mode).toBe('probabilistic');
+      expect(dynamo.requests.map((r) => r.target)).toEqual(['DynamoDB_20120810.BatchWriteItem']);
+      expect(Object.keys(dynamo.requests[0]?.body.RequestItems as object)).toEqual(['orders-quarantine']);
+    } finally {
+      dynamo.close();
+    }
+  });
+
+  it('leaves quarantine out when the variable is not set: probabilistic mode then fails at factory time', () => {
+    const options = guardOptionsFromEnv({ cache }, { ...base, [FUNCTION_ENV.MODE]: 'probabilistic' });
+
+    expect(options.quarantine).toBeUndefined();
+    expect(() => resolveOptions(options)).toThrow(/'probabilistic' needs `quarantine`/);
   });
 });
