@@ -196,8 +196,8 @@ export function consumerAlarmSpecs(
       datapointsToAlarm: 1,
       explanation:
         `${t.quarantinedPerHour ?? 10} or more records of ${group} were quarantined within an hour. Threshold: ` +
-        'quarantine holds records the handler never saw (probabilistic mode or a bad-input policy); a few are ' +
-        'expected, a steady stream means a false-positive spike or a poison producer.',
+        'quarantine holds records the handler never saw (probabilistic mode: Bloom hits the exact tier could not ' +
+        'confirm); a few are expected, a steady stream means a false-positive spike or a producer resending old records.',
     },
   ];
   const onFailure = onFailureSpec(consumer, t.onFailureMessages ?? 1);
