@@ -2,6 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import signer from 'aws-msk-iam-sasl-signer-js';
 import kafkajs, { type Admin, type SASLOptions } from 'kafkajs';
+import { SCRAM_SECRET_SHAPE, scramCredentialsOf } from '../shared/aws/scram-secret.ts';
 import { ConfigurationError, MskGuardError } from '../shared/errors.ts';
 import {
   type BrokerConnection,
@@ -188,7 +189,8 @@ function log(level: 'info' | 'error', message: string, fields: Record<string, un
   console.log(JSON.stringify({ level, message, ...fields }));
 }
 
-async function saslFor(auth: BrokerConnection['auth']): Promise<SASLOptions> {
+/** The SASL settings of the brokers' auth: MSK IAM tokens, or SCRAM credentials from Secrets Manager. */
+export async function saslFor(auth: BrokerConnection['auth']): Promise<SASLOptions> {
   const region = process.env.AWS_REGION;
   if (!region) throw new ConfigurationError('AWS_REGION is not set: the MSK IAM signer needs the region.');
   if (auth.mechanism === 'iam') {
@@ -200,14 +202,10 @@ async function saslFor(auth: BrokerConnection['auth']): Promise<SASLOptions> {
   const secret = await new SecretsManagerClient({ region }).send(
     new GetSecretValueCommand({ SecretId: auth.secretArn }),
   );
-  const parsed: unknown = JSON.parse(secret.SecretString ?? '{}');
-  const { username, password } = (parsed ?? {}) as { username?: unknown; password?: unknown };
-  if (typeof username !== 'string' || typeof password !== 'string') {
-    throw new TopicSpecError(
-      `Secret ${auth.secretArn} must hold {"username": "...", "password": "..."} for SASL/SCRAM.`,
-    );
-  }
-  return { mechanism: 'scram-sha-512', username, password };
+  const credentials = scramCredentialsOf(secret.SecretString);
+  if (!credentials)
+    throw new TopicSpecError(`Secret ${auth.secretArn} must hold ${SCRAM_SECRET_SHAPE} for SASL/SCRAM.`);
+  return { mechanism: 'scram-sha-512', ...credentials };
 }
 
 async function connectKafkajs(connection: BrokerConnection): Promise<TopicAdmin> {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Admin, Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { SCRAM_SECRET_SHAPE, scramCredentialsOf } from '../aws/scram-secret.ts';
 import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
 import { describeError } from '../checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
@@ -96,16 +97,10 @@ async function saslFor(auth: 'iam' | 'scram', options: KafkaAuthOptions): Promis
   const secrets = new SecretsManagerClient({ region });
   try {
     const secret = await secrets.send(new GetSecretValueCommand({ SecretId: options.scramSecretArn }));
-    const { username, password } = JSON.parse(secret.SecretString ?? '{}') as {
-      username?: unknown;
-      password?: unknown;
-    };
-    if (typeof username !== 'string' || typeof password !== 'string') {
-      throw new ConfigurationError(
-        `Secret ${options.scramSecretArn} must hold {"username": "...", "password": "..."}.`,
-      );
-    }
-    return { mechanism: 'scram-sha-512', username, password };
+    const credentials = scramCredentialsOf(secret.SecretString);
+    if (!credentials)
+      throw new ConfigurationError(`Secret ${options.scramSecretArn} must hold ${SCRAM_SECRET_SHAPE}.`);
+    return { mechanism: 'scram-sha-512', ...credentials };
   } finally {
     secrets.destroy();
   }

@@ -1,10 +1,13 @@
 // Guarantee: G6 for topic provisioning (bad resource properties get a typed, actionable error, never a
 // half-applied change) and the "never delete unless allowed" rule of design §8.
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createTopicsProvider,
   KafkaAdminError,
+  saslFor,
   type TopicAdmin,
   TopicChangeNotSupportedError,
 } from '#functions/kafka-topics-provider.ts';
@@ -248,5 +251,45 @@ describe('parseTopicProperties', () => {
   ])('rejects %o with a TopicSpecError', (override, message) => {
     expect(() => parseTopicProperties({ ...BASE, ...override })).toThrow(TopicSpecError);
     expect(() => parseTopicProperties({ ...BASE, ...override })).toThrow(message);
+  });
+});
+
+describe('saslFor', () => {
+  const secrets = mockClient(SecretsManagerClient);
+  afterEach(() => {
+    secrets.reset();
+    vi.unstubAllEnvs();
+  });
+
+  it('scram reads the credentials of the secret', async () => {
+    // Prepare
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"username":"orders","password":"pw"}' });
+
+    // Act
+    const sasl = await saslFor({ mechanism: 'scram', secretArn: 'arn:s' });
+
+    // Assess
+    expect(sasl).toEqual({ mechanism: 'scram-sha-512', username: 'orders', password: 'pw' });
+  });
+
+  it.each([
+    'Hunter2Pw!',
+    'null',
+    '{"username":"orders"}',
+  ])('a scram secret holding %s is a TopicSpecError that never quotes its value', async (value) => {
+    // Prepare
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: value });
+
+    // Act
+    const error = await saslFor({ mechanism: 'scram', secretArn: 'arn:s' }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(TopicSpecError);
+    expect((error as Error).message).toMatch(/^Secret arn:s must hold the JSON \{"username"/);
+    expect(`${(error as Error).message}${(error as Error).stack}`).not.toMatch(
+      /Hunter2|orders|not valid JSON/,
+    );
   });
 });

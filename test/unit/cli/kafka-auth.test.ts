@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '#shared/cli/command.ts';
 import { kafkaAuthHelp, kafkaAuthOf } from '#shared/cli/kafka-auth.ts';
+import { ConfigurationError } from '#shared/errors.ts';
 import { kafkaAuthConfig } from '#shared/restore/clients.ts';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_orders-AbCdEf';
@@ -170,5 +171,32 @@ describe('kafkaAuthConfig', () => {
       ssl: true,
       sasl: { mechanism: 'scram-sha-512', username: 'orders', password: 'pw' },
     });
+  });
+
+  // A secret's value is never in an error: JSON.parse's own message quotes its text, and a secret
+  // that is not JSON is most likely a bare password.
+  it.each([
+    ['a bare password', 'Hunter2Pw!'],
+    ['JSON null', 'null'],
+    ['a JSON string', '"Hunter2Pw!"'],
+    ['JSON without the password', '{"username":"orders","pass":"Hunter2Pw!"}'],
+    ['a truncated JSON', '{"username":"orders","password":"Hunter2Pw!'],
+    ['no SecretString (a binary secret)', undefined],
+  ])('scram with a secret holding %s: a ConfigurationError naming the secret, not its value', async (_, value) => {
+    // Prepare
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET }).resolves({ SecretString: value });
+
+    // Act
+    const error = await kafkaAuthConfig({ auth: 'scram', region: 'eu-west-1', scramSecretArn: SECRET }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const { message, stack, cause } = error as Error;
+    expect(message).toBe(
+      `Secret ${SECRET} must hold the JSON {"username": "...", "password": "..."} (its value is not printed).`,
+    );
+    expect(`${message}${stack}${String(cause)}`).not.toMatch(/Hunter2|is not valid JSON/);
   });
 });
