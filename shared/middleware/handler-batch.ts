@@ -30,6 +30,8 @@ export interface HandlerBatch {
    * record done" and skip the failed records and those never run, so they are retried (G2).
    */
   unreturnedFailures(response: unknown): ReadonlyMap<string, number> | undefined;
+  /** Tells `processRecordsInOrder` to start no more records: the invocation ended without the handler. */
+  abort(): void;
 }
 
 /**
@@ -45,8 +47,10 @@ export function handOver(batch: ParsedBatch, fates: readonly RecordFate[]): Hand
   // The report's failures as they were built: a handler may add to the response it was given
   // (failures of its own bulk write, say), and then the response, not the report, is the answer.
   let reportedFailures: string | undefined;
+  const aborted = new AbortController();
   attachGuardedBatch(event, {
     batch: handed,
+    signal: aborted.signal,
     report: (outcome) => {
       reported = outcome;
       reportedFailures = failuresOf(outcome.response);
@@ -60,6 +64,7 @@ export function handOver(batch: ParsedBatch, fates: readonly RecordFate[]): Hand
     records: handed.records,
     event,
     unreturnedFailures,
+    abort: () => aborted.abort(),
     retryFrom(response) {
       if (
         reported !== undefined &&

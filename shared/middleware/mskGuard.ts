@@ -75,6 +75,16 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
         "a middleware registered after mskGuard turned the error into a response: discarded, the invocation fails so that Lambda retries the batch. Don't answer errors of a Kafka handler with a response.",
         { error },
       );
+    } else if (isEarlyTimeout(error)) {
+      // Middy answered before the Lambda deadline, but the handler runs on, and Lambda's retry may
+      // run in this very process: processRecordsInOrder starts no more records, so the retry alone
+      // runs those not started. The records done before the timeout and the one running are
+      // processed again, as after a crash (their keys were never completed).
+      admitted.handler.abort();
+      logger.error(
+        "the handler ran out of time (Middy's early timeout): releasing the batch for a retry; processRecordsInOrder starts no more records in this invocation",
+        { error },
+      );
     } else if (request.internal[SETTLING_KEY] === true) {
       logger.error(
         'mskGuard could not settle the batch (complete the keys or write the checkpoints): the handler succeeded; releasing the batch so that Lambda retries it',
@@ -115,4 +125,13 @@ function keepFailed(request: GuardRequest, onDiscard: () => void): void {
       if (value !== undefined) onDiscard();
     },
   });
+}
+
+/** Middy's own timeout (`timeoutEarlyInMillis`, on by default), thrown while the handler still runs. */
+function isEarlyTimeout(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'TimeoutError' &&
+    (error.cause as { package?: unknown } | undefined)?.package === '@middy/core'
+  );
 }

@@ -16,6 +16,8 @@ export interface HandlerReport {
  */
 export interface GuardedBatch {
   readonly batch: ParsedBatch;
+  /** Aborted by the guard when the invocation ends before the handler does (Middy's early timeout). */
+  readonly signal: AbortSignal;
   report(outcome: HandlerReport): void;
 }
 

@@ -79,12 +79,18 @@ export async function processRecordsInOrder(
       `processRecordsInOrder: concurrency must be a positive integer, got ${String(concurrency)}`,
     );
   }
+  // The guard aborts when the invocation ended without the handler (Middy's early timeout): a
+  // handler left running then starts no more records, whose leases the guard keeps.
+  const signal =
+    guarded && options.signal
+      ? AbortSignal.any([options.signal, guarded.signal])
+      : (options.signal ?? guarded?.signal);
   const outcomes: PartitionOutcome[] = new Array(batch.partitions.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < batch.partitions.length) {
       const index = next++;
-      outcomes[index] = await runPartition(batch.partitions[index]!, handler, options.signal);
+      outcomes[index] = await runPartition(batch.partitions[index]!, handler, signal);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, batch.partitions.length) }, worker));

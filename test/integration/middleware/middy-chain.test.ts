@@ -4,7 +4,12 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
-import { encodeKafkaEvent, type KafkaEvent, type RawKafkaRecord } from '#shared/msk/index.ts';
+import {
+  encodeKafkaEvent,
+  type KafkaEvent,
+  processRecordsInOrder,
+  type RawKafkaRecord,
+} from '#shared/msk/index.ts';
 import { fakeContext, orders } from '#test/support/guarded.ts';
 import { ADAPTERS, TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
@@ -98,5 +103,46 @@ describe('mskGuard in a Middy chain', () => {
 
     // Assess
     expect(processed).toEqual([0]);
+  });
+
+  // Middy answers with a TimeoutError shortly before the Lambda deadline (timeoutEarlyInMillis, on
+  // by default) while the handler runs on, and Lambda retries at once (decision 0011), maybe in the
+  // same process.
+  it("stops the handler left running after Middy's early timeout: the retry alone runs the records it had not started", async () => {
+    // Prepare: 'b' blocks until the test opens the gate, long after the invocation timed out.
+    const processed: string[] = [];
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    let blocked = true;
+    let stillRunning: Promise<unknown> = Promise.resolve();
+    const handler = middy<KafkaEvent, unknown>()
+      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }))
+      .handler(async (event: KafkaEvent) => {
+        const run = processRecordsInOrder(event, async (record) => {
+          const key = record.lastHeader('idempotency-key')?.toString() ?? '';
+          if (key === 'b' && blocked) {
+            blocked = false;
+            await gate;
+          }
+          processed.push(key);
+        });
+        stillRunning = run;
+        return (await run).response;
+      });
+    const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b', 'c']));
+
+    // Act: the first invocation times out while 'b' runs; Lambda retries; then 'b' ends.
+    await expect(handler(event, fakeContext(300))).rejects.toThrow(
+      expect.objectContaining({ name: 'TimeoutError' }),
+    );
+    const leftRunning = stillRunning;
+    await handler(event, fakeContext());
+    openGate();
+    await leftRunning;
+
+    // Assess: the retry ran the batch; the handler left running finished 'b' and started no more.
+    expect(processed).toEqual(['a', 'a', 'b', 'c', 'b']);
   });
 });
