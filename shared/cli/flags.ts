@@ -4,10 +4,16 @@ import { UsageError } from './command.ts';
 /** Flags as node:util parseArgs returns them. */
 export type Flags = Record<string, unknown>;
 
-/** A string flag, or undefined when absent or empty (`--group ''` is no group). */
+/**
+ * A string flag, or undefined when it is not on the command line. A flag passed with an empty value
+ * (`--partitions ''`, `--via-lambda "$UNSET"`) is a {@link UsageError} naming it: read as absent it
+ * would silently mean something else (every partition, a local run, no export, another table).
+ */
 export function str(flags: Flags, name: string): string | undefined {
   const value = flags[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  if (value === '')
+    throw new UsageError(`--${name} is empty: give it a value, or leave the flag out for its default.`);
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**

@@ -88,6 +88,8 @@ describe('mskguard quarantine usage errors', () => {
       'quarantine list',
       /--status lost: quarantined, replayed or all/,
     ],
+    [['replay', '--group', '', '--execute', '--brokers', 'b:9092'], 'quarantine replay', /^--group is empty/],
+    [['list', '--group', 'g', '--quarantine-table', ''], 'quarantine list', /^--quarantine-table is empty/],
   ])('%j exits 2 with a pointer to --help, before any DynamoDB call', async (argv, command, message) => {
     // Prepare
     const { seen, run } = cli({ MSKGUARD_QUARANTINE_TABLE: 'quarantine-tbl' });

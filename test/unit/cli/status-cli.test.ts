@@ -23,6 +23,24 @@ describe('mskguard status: required flags', () => {
   });
 });
 
+describe('mskguard status: a flag passed with an empty value', () => {
+  it.each([
+    [['--esm-uuid', ''], '--esm-uuid'],
+    [['--checkpoint-table', ''], '--checkpoint-table'],
+    [['--max-lag='], '--max-lag'],
+  ])('%j is a usage error naming %s, exit 2 before connecting', async (argv, flag) => {
+    // Act
+    const { code, stderr, configs } = await status(['--group', 'g', '--topic', 'orders', ...argv]);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(
+      `${flag} is empty: give it a value, or leave the flag out for its default.`,
+    );
+    expect(configs).toEqual([]);
+  });
+});
+
 describe('mskguard status: DynamoDB endpoint', () => {
   it.each(ENDPOINT_CASES)('%j (env %j) reads the tables at %s', async (argv, env, endpoint) => {
     // Act

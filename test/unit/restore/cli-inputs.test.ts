@@ -59,6 +59,35 @@ describe('mskguard restore: required flags', () => {
   });
 });
 
+describe('mskguard restore: a flag passed with an empty value', () => {
+  // Read as absent, '' would silently mean something else: every partition, a local run instead of
+  // the function, no export file, the ESM left alone, the environment's table or brokers.
+  const line = ['--group', 'g', '--topic', 'orders', '--at=-1h'];
+  it.each([
+    [['timestamp', ...line, '--partitions', ''], '--partitions'],
+    [['timestamp', ...line, '--partitions='], '--partitions'],
+    [['timestamp', ...line, '--esm-uuid', ''], '--esm-uuid'],
+    [['timestamp', ...line, '--export', ''], '--export'],
+    [['timestamp', ...line, '--via-lambda', ''], '--via-lambda'],
+    [['timestamp', ...line, '--brokers', ''], '--brokers'],
+    [['checkpoint', '--group', 'g', '--topic', 'orders', '--checkpoint-table', ''], '--checkpoint-table'],
+    [['timestamp', '--group', 'g', '--topic', 'orders', '--at', ''], '--at'],
+    [['file', '--group', 'g', '--topic', 'orders', '--offsets', ''], '--offsets'],
+    [['timestamp', '--group', '', '--topic', 'orders', '--at=-1h'], '--group'],
+  ])('%j is a usage error naming %s, exit 2 before connecting', async (argv, flag) => {
+    // Act
+    const { code, stderr, stdout, configs } = await restore(argv, { CHECKPOINT_TABLE: 'env-table' });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(
+      `${flag} is empty: give it a value, or leave the flag out for its default.`,
+    );
+    expect(stdout).toBe('');
+    expect(configs).toEqual([]);
+  });
+});
+
 describe('mskguard restore: what is missing first', () => {
   it.each([
     [
