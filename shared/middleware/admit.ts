@@ -13,7 +13,7 @@ import { quarantineEntries } from '../quarantine/entries.ts';
 import { openStaging } from './effects.ts';
 import type { GuardState } from './guard-state.ts';
 import { type HandlerBatch, handOver } from './handler-batch.ts';
-import { type BatchReport, countFates, oldestAgeSeconds } from './report.ts';
+import { type BatchReport, countFates, oldestAgeSeconds, rejectionsOf } from './report.ts';
 
 /** One invocation's state between `admit` and `settle` / `abandon` (kept in `request.internal`). */
 export interface AdmittedBatch {
@@ -120,6 +120,7 @@ export async function admit(state: GuardState, event: unknown, context: Context)
   const report: BatchReport = {
     records: batch.records.length,
     counts: countFates(fates),
+    rejections: rejectionsOf(fates),
     degraded: claim.degraded,
     leaseWaitMs: claim.waitedMs,
     checkpointAgeSeconds: oldestAgeSeconds([...snapshot.checkpoints.values()].map((c) => c.updatedAt)),

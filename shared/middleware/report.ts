@@ -28,6 +28,8 @@ export interface BatchReport {
   readonly gaps: readonly SkippedGap[];
   /** Time spent before the handler, ms. */
   readonly dedupMs: number;
+  /** Why records were rejected for a missing key (`onMissingKey: 'reject'`): one per partition stopped. */
+  readonly rejections: readonly string[];
 }
 
 /** Counts each fate in one pass over the batch. */
@@ -58,6 +60,20 @@ export function countFates(fates: readonly RecordFate[]): FateCounts {
     } else counts.deferred++;
   }
   return counts;
+}
+
+/**
+ * The messages of the batch's missing-key rejections (`MissingIdempotencyKeyError`: the record and
+ * the sources tried). A rejection stops its partition, so there is at most one per partition.
+ */
+export function rejectionsOf(fates: readonly RecordFate[]): string[] {
+  const messages: string[] = [];
+  for (let i = 0; i < fates.length; i++) {
+    const fate = fates[i]!;
+    if (fate.kind === 'retry' && fate.reason === 'missing-key' && fate.error)
+      messages.push(fate.error.message);
+  }
+  return messages;
 }
 
 /** Age in seconds of the oldest of `times` (ISO strings), by this machine's clock; a metric only. */

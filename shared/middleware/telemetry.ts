@@ -78,7 +78,10 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
         );
       }
       if (c.rejected > 0)
-        logger.error('records without an idempotency key were rejected', { rejected: c.rejected });
+        logger.error(
+          "records without an idempotency key were rejected (onMissingKey: 'reject'): their partitions are retried from them",
+          { rejected: c.rejected, records: report.rejections },
+        );
       if (report.degraded)
         logger.warn('cache unreachable: deduplicating with the local filter only', { group });
     },

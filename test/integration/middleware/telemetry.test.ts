@@ -133,6 +133,22 @@ describe('telemetry of the guard', () => {
     expect(warning).toMatchObject({ group: c.group, skipped: ['orders-3:2-4'] });
   });
 
+  it("names the records rejected for a missing key and the sources tried (onMissingKey: 'reject')", async () => {
+    // Prepare: the second record has no idempotency-key header.
+    const c = consumer({ onMissingKey: 'reject' });
+    const [first, second] = orders('orders', 5, 0, ['a', 'b']);
+
+    // Act
+    const { logs } = await captured(() => c.invoke([first!, { ...second!, headers: [] }]));
+
+    // Assess
+    const error = logs.find(
+      (l) => l.level === 'ERROR' && String(l.message).includes('without an idempotency key'),
+    );
+    expect(error).toMatchObject({ rejected: 1, records: [expect.stringContaining('orders-5@1')] });
+    expect(String((error?.records as string[])[0])).toContain('idempotency-key');
+  });
+
   it('warns when a quarantined record was stored truncated (over the 400 KB item limit)', async () => {
     // Prepare: 'a' completed here, so the local filter remembers it (probabilistic mode).
     const c = consumer({ mode: 'probabilistic', quarantine: new QuarantineStore(ddb, tables.quarantine) });
