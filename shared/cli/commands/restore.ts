@@ -85,33 +85,17 @@ async function runViaLambda(
 ): Promise<RestoreResponse> {
   io.stderr(`[restore] invoking ${name} in ${region} (RequestResponse)\n`);
   const { InvokeCommand } = await import('@aws-sdk/client-lambda');
-  const { toResponse } = await import('../../restore/engine.ts');
-  const out = await (await io.lambda(region)).send(
-    new InvokeCommand({
-      FunctionName: name,
-      InvocationType: 'RequestResponse',
-      Payload: JSON.stringify(request),
-    }),
-  );
-  const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-  if (out.FunctionError) {
-    const { errorType, errorMessage } = (text ? JSON.parse(text) : {}) as {
-      errorType?: string;
-      errorMessage?: string;
-    };
-    return toResponse({
-      error: new Error(
-        `${name} failed (${out.FunctionError}): ${errorType ?? 'Error'}: ${errorMessage ?? text}`,
-      ),
-    });
-  }
-  return JSON.parse(text) as RestoreResponse;
+  const { invokeRestoreFunction } = await import('../../restore/via-lambda.ts');
+  const lambda = await io.lambda(region);
+  return invokeRestoreFunction((input) => lambda.send(new InvokeCommand(input)), name, request);
 }
 
 function print(response: RestoreResponse, json: boolean, elapsedMs: number, io: RestoreCliIo): void {
+  // Without a plan, a failed kind is an --execute whose outcome is unknown (--via-lambda got no answer).
   const summary = response.plan
     ? summaryLine(response.plan, response.result, elapsedMs)
-    : `restore failed before planning (elapsed ${formatDuration(elapsedMs)})\n`;
+    : `restore ${response.error?.kind === 'failed' ? 'failed, its outcome unknown' : 'failed before planning'} ` +
+      `(elapsed ${formatDuration(elapsedMs)})\n`;
   if (json) {
     io.stdout(`${JSON.stringify(response, null, 2)}\n`);
     io.stderr(summary);

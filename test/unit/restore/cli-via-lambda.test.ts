@@ -1,7 +1,7 @@
 // G6 (clear, typed errors) for `mskguard restore --via-lambda`: the function is invoked in the region
 // the command line names (--region, else AWS_REGION / AWS_DEFAULT_REGION, else the AWS profile's),
 // and without one the command exits 2 naming --region before invoking anything.
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
@@ -84,3 +84,162 @@ describe('mskguard restore --via-lambda', () => {
     });
   });
 });
+
+/** `restore timestamp --via-lambda fn` (with `--execute` when asked) against a Lambda answering `answer`. */
+async function invokeAnswering(answer: (mock: typeof lambda) => void, ...argv: string[]) {
+  answer(lambda);
+  const captured = capturedRestoreIo(
+    (async () => {
+      throw new Error('--via-lambda must not connect locally');
+    }) as RestoreCliIo['openClients'],
+    { AWS_REGION: 'eu-west-1' },
+  );
+  const line = ['timestamp', '--group', 'g', '--topic', 'orders', '--at=-1h', '--via-lambda', 'fn'];
+  const code = await runRestore(captured.io, [...line, ...argv]);
+  return { code, ...captured.out };
+}
+
+const payload = (text: string) => Buffer.from(text) as never;
+const EXECUTE = ['--execute', '--audit-table', 'audit'];
+
+describe('mskguard restore --via-lambda: an answer that is not a restore answer', () => {
+  it.each([
+    ['another function', '{"batchItemFailures":[]}', /\(no boolean ok\): \{"batchItemFailures":\[\]\}/],
+    ['null', 'null', /\(null, not an object\)/],
+    ['no JSON', '<html>oops</html>', /answered something that is not JSON: <html>oops<\/html>/],
+    ['nothing', '', /not JSON: \(an empty payload\)/],
+    [
+      'ok without a plan',
+      '{"ok":true,"exitCode":0,"plan":null,"result":null,"error":null}',
+      /neither a plan/,
+    ],
+    [
+      'ok with a failed exit code',
+      '{"ok":true,"exitCode":4,"plan":null,"result":null,"error":null}',
+      /ok true/,
+    ],
+  ])('a dry run answered by %s is a RestoreLambdaError naming --via-lambda and the function, exit 1', async (_, text, reason) => {
+    // Act
+    const { code, stdout, stderr } = await invokeAnswering((l) =>
+      l.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(text) }),
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    const [first, hint] = stderr.split('\n').slice(1);
+    expect(first).toMatch(/^RestoreLambdaError: --via-lambda fn (answered|failed)/);
+    expect(first).toMatch(reason);
+    expect(first).toMatch(/A dry run: nothing was changed\.$/);
+    expect(hint).toMatch(/^Check that fn is the restore function/);
+    expect(stdout).toMatch(/^restore failed before planning \(elapsed /);
+  });
+
+  it('a plan of another group is not trusted', async () => {
+    // Prepare
+    const answer = { ok: true, exitCode: 0, plan: PLAN_OF_OTHER_GROUP, result: null, error: null };
+
+    // Act
+    const { code, stderr } = await invokeAnswering((l) =>
+      l.on(InvokeCommand).resolves({ Payload: payload(JSON.stringify(answer)) }),
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/RestoreLambdaError: .*\(a plan of other\/orders, not g\/orders\)/);
+  });
+
+  it('--execute answered by another function: exit 4, the outcome unknown, what to check', async () => {
+    // Act
+    const { code, stdout, stderr } = await invokeAnswering(
+      (l) => l.on(InvokeCommand).resolves({ Payload: payload('{"batchItemFailures":[]}') }),
+      ...EXECUTE,
+    );
+
+    // Assess
+    expect(code).toBe(4);
+    expect(stderr).toMatch(
+      /^RestoreLambdaOutcomeUnknownError: --via-lambda fn answered something that is not a restore's answer .*its outcome is unknown/m,
+    );
+    expect(stderr).toMatch(/mskguard status --group g --topic orders .*audit table/);
+    expect(stdout).toMatch(/^restore failed, its outcome unknown \(elapsed /);
+    expect(stdout).not.toMatch(/before planning/);
+  });
+
+  it.each([
+    ['a timeout', { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 900.00 seconds' }],
+    ['a crash', { errorType: 'Runtime.ExitError', errorMessage: 'signal: killed' }],
+  ])('--execute ended by %s of the function: exit 4, the outcome unknown', async (_, error) => {
+    // Act
+    const { code, stdout, stderr } = await invokeAnswering(
+      (l) =>
+        l.on(InvokeCommand).resolves({ FunctionError: 'Unhandled', Payload: payload(JSON.stringify(error)) }),
+      ...EXECUTE,
+    );
+
+    // Assess
+    expect(code).toBe(4);
+    expect(stderr).toContain(
+      `RestoreLambdaOutcomeUnknownError: --via-lambda fn failed (Unhandled): ${error.errorType}: ${error.errorMessage}. ` +
+        'The restore was asked to --execute: its outcome is unknown',
+    );
+    expect(stderr).toMatch(
+      /^Before retrying, look at what it did: mskguard status --group g --topic orders/m,
+    );
+    expect(stdout).not.toMatch(/before planning/);
+  });
+
+  it('--execute whose call was cut without an answer: exit 4, the outcome unknown', async () => {
+    // Act
+    const { code, stderr } = await invokeAnswering(
+      (l) => l.on(InvokeCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+      ...EXECUTE,
+    );
+
+    // Assess
+    expect(code).toBe(4);
+    expect(stderr).toMatch(
+      /RestoreLambdaOutcomeUnknownError: --via-lambda fn: the invocation failed without an answer/,
+    );
+  });
+
+  it('--execute the Lambda API refused (unknown function): the function did not run, exit 1', async () => {
+    // Prepare
+    const notFound = new ResourceNotFoundException({
+      message: 'Function not found: fn',
+      $metadata: { httpStatusCode: 404 },
+    });
+
+    // Act
+    const { code, stderr, stdout } = await invokeAnswering(
+      (l) => l.on(InvokeCommand).rejects(notFound),
+      ...EXECUTE,
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^restore failed before planning/);
+    expect(stderr).toMatch(
+      /RestoreLambdaError: --via-lambda fn: the function could not be invoked \(ResourceNotFoundException: Function not found: fn\)\. The function did not run: nothing was changed\./,
+    );
+  });
+});
+
+/** A well-formed plan, of the group `other`. */
+const PLAN_OF_OTHER_GROUP = {
+  restoreId: '0b0f5f0e-5d7c-4a55-9d0b-1f0f3a7c2d11',
+  group: 'other',
+  topic: 'orders',
+  strategy: 'timestamp',
+  mode: 'recover',
+  at: null,
+  clamp: false,
+  esmUuid: null,
+  requestedBy: 'alice',
+  plannedAt: '2026-01-01T00:00:00.000Z',
+  groupState: 'Empty',
+  members: [],
+  rows: [{ partition: 0 }],
+  considered: [],
+  warnings: [],
+  refusals: [],
+};
