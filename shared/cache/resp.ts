@@ -2,7 +2,13 @@ import type { RedisOptions } from 'ioredis';
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
 import type { RespClusterScriptRunner } from './resp-cluster.ts';
-import { isNoScript, type LuaScript, type ScriptArg, type ScriptRunner } from './script-runner.ts';
+import {
+  classifyReply,
+  isNoScript,
+  type LuaScript,
+  type ScriptArg,
+  type ScriptRunner,
+} from './script-runner.ts';
 
 /** Options of {@link RespScriptRunner}. */
 export interface RespRunnerOptions {
@@ -142,10 +148,13 @@ const OUTAGE_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)
 
 /**
  * A reply error from Redis is a script bug (CROSSSLOT included: the keys were wrong), except an
- * outage reply; anything else (connection, timeout, redirections exhausted) means unreachable.
+ * outage reply and the credential and memory replies of `classifyReply`; anything else
+ * (connection, timeout, redirections exhausted) means unreachable.
  */
 export function classify(error: unknown): unknown {
   const reply = error instanceof Error && /ReplyError|SimpleError/.test(error.name);
+  const known = reply ? classifyReply(error.message, 'Redis') : undefined;
+  if (known !== undefined) return Object.assign(known, { cause: error });
   if (reply && !OUTAGE_REPLIES.test(error.message)) return error;
   if (error instanceof CacheUnavailableError) return error;
   const what = reply ? 'Redis cannot serve now' : 'Redis is unreachable';

@@ -1,3 +1,5 @@
+import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
+
 /** A Lua script of lua/, as embedded by lua/generate.ts. */
 export interface LuaScript {
   readonly name: string;
@@ -41,4 +43,29 @@ export interface ScriptRunner {
 /** Whether a Redis error text says the script cache does not hold the script. */
 export function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.includes('NOSCRIPT');
+}
+
+/**
+ * A reply error that is neither a script bug nor something to retry through: the credentials or
+ * the ACL (NOAUTH, WRONGPASS, NOPERM, an Upstash token refused) are a ConfigurationError, which
+ * `onCacheUnavailable: 'degrade'` does not hide; a Redis at maxmemory (OOM) refuses writes until
+ * keys expire or memory is added: a CacheUnavailableError, so the policy decides. Undefined for
+ * any other reply. The message keeps the reply's first words, never the command (Upstash quotes
+ * every argument: a batch's ids).
+ */
+export function classifyReply(message: string, cache: string): Error | undefined {
+  const reply = message.split(', command was:')[0]!.slice(0, 200);
+  if (/^(NOAUTH|WRONGPASS|NOPERM)\b|^Unauthorized\b/i.test(reply)) {
+    return new ConfigurationError(
+      `${cache} refused the credentials or their permissions (${reply}). Check the cache's secret ` +
+        '(user, password or REST token) and, on an ACL, that the user may run EVAL, EVALSHA and the keys mskguard:*.',
+    );
+  }
+  if (/^OOM\b/.test(reply)) {
+    return new CacheUnavailableError(
+      `${cache} is out of memory (${reply}): it refuses writes until keys expire or memory is added. ` +
+        'See docs/capacity.md for the memory a window takes, or add cacheShards.',
+    );
+  }
+  return undefined;
 }

@@ -1,6 +1,12 @@
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
-import { isNoScript, type LuaScript, type ScriptArg, type ScriptRunner } from './script-runner.ts';
+import {
+  classifyReply,
+  isNoScript,
+  type LuaScript,
+  type ScriptArg,
+  type ScriptRunner,
+} from './script-runner.ts';
 
 /** Options of {@link UpstashScriptRunner}. */
 export interface UpstashRunnerOptions {
@@ -92,9 +98,15 @@ interface UpstashClient {
   eval(source: string, keys: string[], args: string[]): Promise<unknown>;
 }
 
-/** An HTTP-level Redis error (UpstashError) is a script bug; anything else means the cache is unreachable. */
+/**
+ * An HTTP-level Redis error (UpstashError) is a script bug, except the credential and memory replies
+ * of `classifyReply`; anything else means the cache is unreachable.
+ */
 function classify(error: unknown): unknown {
-  if (error instanceof Error && error.name === 'UpstashError') return error;
+  if (error instanceof Error && error.name === 'UpstashError') {
+    const known = classifyReply(error.message, 'The Upstash REST endpoint');
+    return known === undefined ? error : Object.assign(known, { cause: error });
+  }
   return new CacheUnavailableError(
     `The Upstash REST endpoint is unreachable (${(error as Error).message}). ` +
       "Check UPSTASH_REDIS_REST_URL and the network; with onCacheUnavailable: 'degrade' the batch runs on the local filter.",
