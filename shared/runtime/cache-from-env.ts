@@ -40,7 +40,11 @@ export function cacheFromEnv(
     return async () => {
       const sdk = await secretsManagerSdk();
       const client = secrets ?? new sdk.SecretsManagerClient({});
-      const { SecretString } = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }));
+      const { SecretString } = await client
+        .send(new sdk.GetSecretValueCommand({ SecretId: secretId }))
+        .catch((error: unknown) => {
+          throw refusedSecret(error, secretId) ?? error;
+        });
       const parsed = parseUpstashSecret(SecretString, secretId);
       return new UpstashScriptRunner(parsed);
     };
@@ -86,4 +90,26 @@ function parseUpstashSecret(text: string | undefined, secretId: string): { url: 
   throw new ConfigurationError(
     `Secret ${secretId} must be JSON {"url": "https://…upstash.io", "token": "…"}`,
   );
+}
+
+/**
+ * Secrets Manager answers that no retry mends (the role may not read the secret or its KMS key, the
+ * secret is gone or scheduled for deletion): a ConfigurationError, which `onCacheUnavailable:
+ * 'degrade'` does not hide. Undefined for the rest (throttling, network), which the cache tier
+ * takes as an outage.
+ */
+function refusedSecret(error: unknown, secretId: string): ConfigurationError | undefined {
+  const name = error instanceof Error ? error.name : '';
+  const fix: Record<string, string> = {
+    AccessDeniedException: 'allow the function role secretsmanager:GetSecretValue on it',
+    ResourceNotFoundException: `check ${FUNCTION_ENV.UPSTASH_SECRET_ARN}: no such secret in this account and region`,
+    DecryptionFailure: "allow the function role kms:Decrypt on the secret's key",
+    InvalidRequestException: 'the secret may be scheduled for deletion: restore it',
+  };
+  const what = fix[name];
+  return what === undefined
+    ? undefined
+    : new ConfigurationError(`Cannot read the Upstash secret ${secretId} (${name}): ${what}`, {
+        cause: error,
+      });
 }

@@ -59,3 +59,33 @@ describe('cacheFromEnv for elasticache', () => {
     );
   });
 });
+
+describe('cacheFromEnv for upstash', () => {
+  const upstashEnv = {
+    [FUNCTION_ENV.CACHE_BACKEND]: 'upstash',
+    [FUNCTION_ENV.UPSTASH_SECRET_ARN]:
+      'arn:aws:secretsmanager:eu-west-1:111122223333:secret:mskguard/upstash-AbCdEf',
+  };
+  // Secrets Manager cannot run here: a reader that answers as it does (the SecretReader seam).
+  const refusing = (name: string) => ({
+    send: async () => {
+      throw Object.assign(new Error(`${name}: refused`), { name });
+    },
+  });
+
+  it.each([
+    ['AccessDeniedException', /secretsmanager:GetSecretValue/],
+    ['ResourceNotFoundException', /no such secret/],
+    ['DecryptionFailure', /kms:Decrypt/],
+  ])('takes %s as a ConfigurationError naming the secret and the fix, not an outage', async (name, fix) => {
+    const failure = cacheFromEnv(upstashEnv, refusing(name))();
+    await expect(failure).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(failure).rejects.toThrow(fix);
+    await expect(failure).rejects.toThrow(/mskguard\/upstash-AbCdEf/);
+  });
+
+  it('leaves a throttled read to the cache tier as an outage', async () => {
+    const failure = cacheFromEnv(upstashEnv, refusing('ThrottlingException'))();
+    await expect(failure).rejects.not.toBeInstanceOf(ConfigurationError);
+  });
+});
