@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 // Light imports only: the AWS SDK and kafkajs are imported when a command runs, so that
 // `mskguard --help` starts fast.
-import type { Kafka, KafkaConfig } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { type DynamoDbClientSettings, dynamoDbClientSettings, sdkDefaultRegion } from '../../aws/sdk.ts';
 import type { DynamoDBSender } from '../../checkpoints/dynamodb.ts';
 import { LIST_HELP, QUARANTINE_EXIT_CODES, QUARANTINE_HELP, REPLAY_HELP } from '../../quarantine/cli-help.ts';
@@ -41,24 +41,24 @@ export interface QuarantineCliDeps {
 
 const DEFAULT_DEPS: QuarantineCliDeps = {
   dynamodb: async (settings) => new (await import('@aws-sdk/client-dynamodb')).DynamoDBClient(settings),
-  kafka: async (connection) => new (await import('kafkajs')).Kafka(await kafkaConfig(connection)),
+  // The client restore and status use: the same auth settings (kafkaAuthConfig), timeouts and
+  // retries, and no kafkajs log lines (a failure is one typed error, as in restore and status).
+  kafka: async (connection) =>
+    (await import('../../restore/clients.ts')).createRestoreKafka({
+      ...connection,
+      clientId: connection.clientId ?? 'mskguard-quarantine-replay',
+    }),
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
   defaultRegion: sdkDefaultRegion,
 };
 
-/** The replay producer's client: the auth settings restore and status use (kafkaAuthConfig). */
-async function kafkaConfig(connection: KafkaConnectionOptions): Promise<KafkaConfig> {
-  const { logLevel } = await import('kafkajs');
-  const { kafkaAuthConfig } = await import('../../restore/clients.ts');
-  return {
-    clientId: connection.clientId ?? 'mskguard-quarantine-replay',
-    brokers: [...connection.brokers],
-    logLevel: logLevel.WARN,
-    ...(await kafkaAuthConfig(connection)),
-  };
-}
+/** What to check when no broker answers (BrokersUnreachableError), in the command line's terms. */
+const BROKERS_HINT =
+  'Check --brokers (or KAFKA_BROKERS, MSKGUARD_KAFKA_BROKERS), --kafka-auth (or KAFKA_AUTH) and that this ' +
+  'machine reaches the brokers (MSK brokers are inside the VPC: run from there or through a bastion). ' +
+  'Nothing was produced.';
 
 /** The options list and replay both take: where the quarantine table is, and --json. */
 const TABLE_OPTIONS = {
@@ -204,7 +204,8 @@ async function replay(deps: QuarantineCliDeps, options: ReplayOptions, json: boo
       // Every message names its partition; this only silences kafkajs' partitioner-change warning.
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    await producer.connect();
+    const { connectBrokers } = await import('../../restore/clients.ts');
+    await connectBrokers(producer, { brokers: connection.brokers, brokersHint: BROKERS_HINT });
     try {
       const summary = await replayRecords(records, {
         producer,

@@ -165,6 +165,45 @@ describe('mskguard quarantine replay --json against DynamoDB Local and Kafka', (
     });
   });
 
+  it('answers brokers that do not answer as a BrokersUnreachableError with the next step, no kafkajs log line, exit 1', async () => {
+    // Prepare: a port nothing listens on; kafkajs's own logger writes to the console.
+    const logged = (['error', 'warn', 'info', 'log'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation(() => {}),
+    );
+
+    // Act
+    const { code, stdout, stderr } = await cli(
+      'replay',
+      '--id',
+      ids[0]!,
+      ...local,
+      '--execute',
+      '--brokers',
+      '127.0.0.1:1',
+      '--json',
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: false,
+      exitCode: 1,
+      outcomes: null,
+      error: {
+        name: 'BrokersUnreachableError',
+        kind: 'error',
+        message: expect.stringMatching(/^Cannot connect to the brokers 127\.0\.0\.1:1: .*ECONNREFUSED/),
+        hint: expect.stringMatching(
+          /^Check --brokers \(or KAFKA_BROKERS, MSKGUARD_KAFKA_BROKERS\), --kafka-auth .*Nothing was produced\.$/,
+        ),
+      },
+    });
+    expect(stderr).toMatch(/^BrokersUnreachableError: Cannot connect to the brokers 127\.0\.0\.1:1/);
+    for (const spy of logged) expect(spy).not.toHaveBeenCalled();
+    const [record] = await new QuarantineStore(client, table).getMany([ids[0]!]);
+    expect(record?.status).toBe('QUARANTINED');
+  });
+
   it("answers a dry run, then an executed replay, with each record's outcome", async () => {
     // Act
     const dry = await cli('replay', '--group', group, ...local, '--json');
