@@ -96,17 +96,17 @@ function print(response: RestoreResponse, json: boolean, elapsedMs: number, io: 
     ? summaryLine(response.plan, response.result, elapsedMs)
     : `restore ${response.error?.kind === 'failed' ? 'failed, its outcome unknown' : 'failed before planning'} ` +
       `(elapsed ${formatDuration(elapsedMs)})\n`;
+  const error = response.error;
+  const why = error ? `${error.name}: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}` : '';
   if (json) {
+    // stdout stays the JSON answer; stderr says why it failed, as it does without --json.
     io.stdout(`${JSON.stringify(response, null, 2)}\n`);
-    io.stderr(summary);
+    io.stderr(`${why}${summary}`);
     return;
   }
   if (response.plan) io.stdout(formatPlan(response.plan));
   if (response.result) io.stdout(`\n${formatResult(response.result)}`);
-  if (!response.plan && response.error) {
-    const { name, message, hint } = response.error;
-    io.stderr(`${name}: ${message}\n${hint ? `${hint}\n` : ''}`);
-  }
+  if (!response.plan) io.stderr(why);
   io.stdout(summary);
 }
 

@@ -88,10 +88,15 @@ describe('connectBrokers', () => {
 describe('mskguard restore: brokers that cannot be reached', () => {
   it('--json answers a BrokersUnreachableError with the hint; exit 1', async () => {
     // Act
-    const { code, stdout } = await restoreTimestamp('--json');
+    const { code, stdout, stderr } = await restoreTimestamp('--json');
 
     // Assess
     expect(code).toBe(1);
+    // stderr says why, as without --json: the error, its hint, then the summary line.
+    const lines = stderr.split('\n');
+    expect(lines[0]).toMatch(/^BrokersUnreachableError: Cannot connect to the brokers 127\.0\.0\.1:1: /);
+    expect(lines[1]).toMatch(CLI_HINT);
+    expect(lines[2]).toMatch(/^restore failed before planning \(elapsed /);
     expect(JSON.parse(stdout)).toMatchObject({
       ok: false,
       exitCode: 1,

@@ -6,12 +6,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { whereOf } from '#shared/aws/sdk.ts';
 import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
+import type { AuditStore } from '#shared/restore/audit.ts';
 import { DynamoAuditStore } from '#shared/restore/audit.ts';
 import type { RestoreClients, RestoreClientsConfig } from '#shared/restore/clients.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 import {
   capturedRestoreIo,
   fakeRestoreAdmin,
+  fakeRestoreClients,
   runRestore,
   UNUSED_CONSUMER_OFFSETS,
 } from '#test/support/restore-cli.ts';
@@ -149,5 +151,51 @@ describe('mskguard restore undo', () => {
         message: expect.stringContaining('audit table audit-tbl not found'),
       },
     });
+  });
+});
+
+describe('mskguard restore --json: stderr says why it failed, stdout stays the JSON answer', () => {
+  it('an error before planning: its name, message and the summary line', async () => {
+    // Prepare
+    dynamodb
+      .on(ScanCommand)
+      .rejects(Object.assign(new Error('no table'), { name: 'ResourceNotFoundException' }));
+    const { out, run } = cli({ AWS_REGION: 'us-east-1' });
+
+    // Act
+    const code = await run(...UNDO, '--json');
+
+    // Assess
+    expect(code).toBe(1);
+    const answer = JSON.parse(out.stdout) as { error: { name: string; message: string } };
+    expect(answer.error.name).toBe('AuditTableNotFoundError');
+    expect(out.stderr).toMatch(
+      new RegExp(
+        `^AuditTableNotFoundError: audit table audit-tbl not found in region us-east-1: .*\\n` +
+          'restore failed before planning \\(elapsed [^)]+\\)\\n$',
+      ),
+    );
+    expect(out.stderr).toContain(`${answer.error.name}: ${answer.error.message}\n`);
+  });
+
+  it('a failed --execute: the error of its result, then the summary line', async () => {
+    // Prepare: an audit table that cannot be written.
+    const audit: AuditStore = {
+      start: async () => {
+        throw new Error('AccessDeniedException');
+      },
+      finish: async () => {},
+      find: async () => null,
+    };
+    const { out, io } = capturedRestoreIo(fakeRestoreClients({ audit }) as RestoreCliIo['openClients'], {});
+    const argv = ['file', '--offsets', '0=5', '--group', 'g', '--topic', 'orders', '--execute'];
+
+    // Act
+    const code = await runRestore(io, [...argv, '--audit-table', 'audit-tbl', '--json']);
+
+    // Assess
+    expect(code).toBe(4);
+    const answer = JSON.parse(out.stdout) as { error: { name: string; message: string } };
+    expect(out.stderr).toContain(`${answer.error.name}: ${answer.error.message}\nrestore g/orders failed: `);
   });
 });
