@@ -114,6 +114,9 @@ function fateOf(
 ): RecordFate {
   const key = inputs.keys.keys[index];
   if (slot < 0 || key === undefined || key.missing) {
+    // Its key function failed: whatever onMissingKey says, the record waits (a key it lacks only
+    // for now would let it through undeduplicated); only its partition stops.
+    if (key?.missing && key.error) return { kind: 'retry', reason: 'missing-key', error: key.error };
     return inputs.onMissingKey === 'reject'
       ? { kind: 'retry', reason: 'missing-key', error: inputs.missingKeyError(record) }
       : { kind: 'process', key: undefined, leased: false, probable: false };

@@ -1,6 +1,7 @@
 import { MissingIdempotencyKeyError } from '../errors.ts';
 import type { ParsedRecord } from '../msk/record.ts';
 import { DIGEST_BYTES, FrameHasher } from './digest.ts';
+import { KeyDerivationError } from './errors.ts';
 import { materialReader, RecordContext } from './material.ts';
 import { createKeyNamespace, type KeyNamespace } from './namespace.ts';
 import {
@@ -32,10 +33,15 @@ export interface DerivedKey {
   readonly source: KeyOrigin;
 }
 
-/** A record no source had a key for (only with `fallback: 'none'`); `onMissingKey` decides. */
+/**
+ * A record no source had a key for (only with `fallback: 'none'`; `onMissingKey` decides), or whose
+ * key function failed (only with `onKeyFunctionError: 'missing'`; then `error` says how).
+ */
 export interface MissingKey {
   readonly missing: true;
   readonly record: ParsedRecord;
+  /** The key function's failure, when that is why the record has no key. */
+  readonly error?: KeyDerivationError;
 }
 
 /** The key of one record, or the fact that it has none. */
@@ -44,7 +50,8 @@ export type KeyResult = DerivedKey | MissingKey;
 /** Derives idempotency keys for records; built by {@link createKeyDeriver}. */
 export interface KeyDeriver {
   /**
-   * One result per record, in the order given. Throws `KeyDerivationError` if a key function fails.
+   * One result per record, in the order given. Throws `KeyDerivationError` if a key function fails
+   * (with `onKeyFunctionError: 'missing'`, that record's result is a `MissingKey` carrying it).
    * Key headers are read as raw bytes: the event's payloads must be checked before a key is used.
    */
   (records: Iterable<ParsedRecord>): KeyResult[];
@@ -82,6 +89,7 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
   const types = resolved.sources.map((source) => source.type);
   const readers = resolved.sources.map(materialReader);
   const contentHash = resolved.fallback === 'contentHash';
+  const tolerant = resolved.onKeyFunctionError === 'missing';
   const labels = [...resolved.sources.map(describeSource), ...(contentHash ? ['contentHash'] : [])];
 
   const derive = (records: Iterable<ParsedRecord>): KeyResult[] => {
@@ -99,14 +107,21 @@ export function createKeyDeriver(options: KeyDeriverOptions): KeyDeriver {
       context = context === undefined ? new RecordContext(record) : context.reset(record);
       const at = i * DIGEST_BYTES;
       let source: KeyOrigin | undefined;
-      for (let s = 0; s < readers.length && source === undefined; s++) {
-        const material = readers[s]!(context);
-        if (material !== undefined) {
-          if (hasher.queueBusinessKey(material, i)) queued[i] = 1;
-          else
-            hasher.businessKey(material instanceof Uint8Array ? material : Buffer.from(material), slab, at);
-          source = types[s]!;
+      try {
+        for (let s = 0; s < readers.length && source === undefined; s++) {
+          const material = readers[s]!(context);
+          if (material !== undefined) {
+            if (hasher.queueBusinessKey(material, i)) queued[i] = 1;
+            else
+              hasher.businessKey(material instanceof Uint8Array ? material : Buffer.from(material), slab, at);
+            source = types[s]!;
+          }
         }
+      } catch (error) {
+        // Only a key function throws here (material.ts), before any material of this record is hashed.
+        if (!tolerant || !(error instanceof KeyDerivationError)) throw error;
+        results[i] = { missing: true, record, error };
+        continue;
       }
       if (source === undefined && contentHash) {
         hasher.content(record.topic, record.key, record.value, slab, at);

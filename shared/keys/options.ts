@@ -103,6 +103,13 @@ export interface KeyDeriverOptions {
    * @default 0
    */
   readonly epoch?: number;
+  /**
+   * A key function that throws or returns an invalid value: `'throw'` fails the whole call with
+   * `KeyDerivationError`; `'missing'` gives that record a {@link MissingKey} carrying the error, so
+   * the other records keep their keys (`mskGuard` then retries only that record's partition).
+   * @default 'throw'
+   */
+  readonly onKeyFunctionError?: 'throw' | 'missing';
 }
 
 /** {@link KeyDeriverOptions} with defaults applied, validated. */
@@ -112,9 +119,17 @@ export interface ResolvedKeyOptions {
   readonly fallback: KeyFallback;
   readonly onMissingKey: MissingKeyPolicy;
   readonly epoch: number;
+  readonly onKeyFunctionError: 'throw' | 'missing';
 }
 
-const OPTION_FIELDS = new Set(['group', 'sources', 'fallback', 'onMissingKey', 'epoch']);
+const OPTION_FIELDS = new Set([
+  'group',
+  'sources',
+  'fallback',
+  'onMissingKey',
+  'epoch',
+  'onKeyFunctionError',
+]);
 const SOURCE_FIELDS: Record<KeySourceType, ReadonlySet<string>> = {
   header: new Set(['type', 'name']),
   recordKey: new Set(['type']),
@@ -165,7 +180,13 @@ export function resolveKeyOptions(options: KeyDeriverOptions): ResolvedKeyOption
   if (sources.length === 0 && fallback === 'none') {
     throw new ConfigurationError('No key sources and fallback: none: no record could ever have a key');
   }
-  return Object.freeze({ group, sources, fallback, onMissingKey, epoch });
+  const onKeyFunctionError = options.onKeyFunctionError ?? 'throw';
+  if (onKeyFunctionError !== 'throw' && onKeyFunctionError !== 'missing') {
+    throw new ConfigurationError(
+      `onKeyFunctionError must be 'throw' or 'missing', got ${JSON.stringify(onKeyFunctionError)}`,
+    );
+  }
+  return Object.freeze({ group, sources, fallback, onMissingKey, epoch, onKeyFunctionError });
 }
 
 function resolveSources(sources: readonly KeySource[] | undefined): readonly KeySource[] {

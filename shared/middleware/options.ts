@@ -190,6 +190,8 @@ export function keyOptions(options: MskGuardOptions, epoch: number) {
   return {
     group: options.consumerGroup,
     epoch,
+    // One record's failing key function stops its partition, not the whole batch (plan.ts).
+    onKeyFunctionError: 'missing' as const,
     ...(options.keySources ? { sources: options.keySources } : {}),
     ...(options.keyFallback ? { fallback: options.keyFallback } : {}),
     ...(options.onMissingKey ? { onMissingKey: options.onMissingKey } : {}),

@@ -64,14 +64,17 @@ export function countFates(fates: readonly RecordFate[]): FateCounts {
 
 /**
  * The messages of the batch's missing-key rejections (`MissingIdempotencyKeyError`: the record and
- * the sources tried). A rejection stops its partition, so there is at most one per partition.
+ * the sources tried; `KeyDerivationError`: the record and what its key function threw). A
+ * rejection stops its partition, so there is at most one per partition.
  */
 export function rejectionsOf(fates: readonly RecordFate[]): string[] {
   const messages: string[] = [];
   for (let i = 0; i < fates.length; i++) {
     const fate = fates[i]!;
-    if (fate.kind === 'retry' && fate.reason === 'missing-key' && fate.error)
-      messages.push(fate.error.message);
+    if (fate.kind === 'retry' && fate.reason === 'missing-key' && fate.error) {
+      const cause = fate.error.cause instanceof Error ? `: ${fate.error.cause.message.slice(0, 200)}` : '';
+      messages.push(`${fate.error.message}${cause}`);
+    }
   }
   return messages;
 }

@@ -79,7 +79,7 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
       }
       if (c.rejected > 0)
         logger.error(
-          "records without an idempotency key were rejected (onMissingKey: 'reject'): their partitions are retried from them",
+          "records without an idempotency key were rejected (onMissingKey: 'reject', or a key function that failed): their partitions are retried from them",
           { rejected: c.rejected, records: report.rejections },
         );
       if (report.degraded)

@@ -149,6 +149,42 @@ describe('telemetry of the guard', () => {
     expect(String((error?.records as string[])[0])).toContain('idempotency-key');
   });
 
+  it('retries only the partition of a record whose key function throws, and names the record and the error', async () => {
+    // Prepare: the key function fails on orders-6@1 alone.
+    const c = consumer({
+      checkpoints: store,
+      keySources: [
+        {
+          type: 'function',
+          fn: (record) => {
+            if (record.coordinate === 'orders-6@1') throw new Error('no order id in this value');
+            return record.lastHeader('idempotency-key')?.toString();
+          },
+        },
+      ],
+    });
+
+    // Act
+    let response: unknown;
+    const { logs } = await captured(async () => {
+      response = await c.invoke([
+        ...orders('orders', 6, 0, ['a', 'b', 'c']),
+        ...orders('orders', 7, 0, ['d']),
+      ]);
+    });
+
+    // Assess: orders-7 and the record before the failure were processed; orders-6 waits from 1.
+    expect(c.effects).toEqual(['a', 'd']);
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: 'orders-6', offset: 1 } }],
+    });
+    const error = logs.find((l) => l.level === 'ERROR' && String(l.message).includes('key function'));
+    expect(error).toMatchObject({
+      rejected: 1,
+      records: [expect.stringMatching(/orders-6@1.*no order id in this value/)],
+    });
+  });
+
   it('warns when a quarantined record was stored truncated (over the 400 KB item limit)', async () => {
     // Prepare: 'a' completed here, so the local filter remembers it (probabilistic mode).
     const c = consumer({ mode: 'probabilistic', quarantine: new QuarantineStore(ddb, tables.quarantine) });

@@ -232,4 +232,44 @@ describe('createKeyDeriver', () => {
     expect(act).toThrow(message);
     expect(act).toThrow(record.coordinate);
   });
+
+  it("gives only the failing record a MissingKey carrying the error with onKeyFunctionError: 'missing'", () => {
+    // Prepare: the function fails on 'bad' (what the middleware sets: one record's partition stops).
+    const records = [
+      recordOf({ value: 'good' }),
+      recordOf({ value: 'bad' }),
+      recordOf({ value: 'also good' }),
+    ];
+    const deriver = createKeyDeriver({
+      group: 'g',
+      onKeyFunctionError: 'missing',
+      sources: [
+        {
+          type: 'function',
+          fn: (r) => {
+            if (r.value?.toString() === 'bad') throw new Error('no order id');
+            return r.value?.toString();
+          },
+        },
+      ],
+    });
+
+    // Act
+    const [first, failed, third] = deriver(records);
+
+    // Assess
+    expect(keyOf(first).source).toBe('function');
+    expect(keyOf(third).source).toBe('function');
+    expect(failed).toMatchObject({ missing: true, record: records[1] });
+    const error = (failed as { error?: Error }).error;
+    expect(error).toBeInstanceOf(KeyDerivationError);
+    expect(error?.message).toContain(records[1]!.coordinate);
+    expect((error?.cause as Error).message).toBe('no order id');
+  });
+
+  it('refuses an onKeyFunctionError other than throw or missing', () => {
+    expect(() => createKeyDeriver({ group: 'g', onKeyFunctionError: 'skip' as never })).toThrow(
+      /onKeyFunctionError must be 'throw' or 'missing'/,
+    );
+  });
 });

@@ -23,7 +23,7 @@ const configError = (options: unknown): ConfigurationError => {
 };
 
 describe('resolveKeyOptions', () => {
-  it('applies the defaults: idempotency-key header, content-hash fallback, process, epoch 0', () => {
+  it('applies the defaults: idempotency-key header, content-hash fallback, process, epoch 0, key function errors thrown', () => {
     // Prepare
     const options = { group: 'orders-consumer' };
 
@@ -37,6 +37,7 @@ describe('resolveKeyOptions', () => {
       fallback: 'contentHash',
       onMissingKey: 'process',
       epoch: 0,
+      onKeyFunctionError: 'throw',
     });
     expect(Object.isFrozen(resolved)).toBe(true);
   });
