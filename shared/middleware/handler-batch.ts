@@ -3,10 +3,12 @@ import { attachGuardedBatch, type HandlerReport } from '../msk/guarded.ts';
 import {
   buildMskEventFromPartitions,
   interpretBatchResponse,
+  type KafkaBatchResponse,
   type KafkaEvent,
   type ParsedBatch,
   type ParsedRecord,
   type PartitionBatch,
+  toBatchItemFailures,
 } from '../msk/index.ts';
 import { subBatch } from '../msk/parse.ts';
 
@@ -32,6 +34,11 @@ export interface HandlerBatch {
   unreturnedFailures(response: unknown): ReadonlyMap<string, number> | undefined;
   /** Tells `processRecordsInOrder` to start no more records: the invocation ended without the handler. */
   abort(): void;
+  /**
+   * What `processRecordsInOrder` has done so far, as the partial-batch response it would give had
+   * it stopped now (each partition from its first record not done); undefined when it never ran.
+   */
+  doneSoFar(): KafkaBatchResponse | undefined;
 }
 
 /**
@@ -48,9 +55,14 @@ export function handOver(batch: ParsedBatch, fates: readonly RecordFate[]): Hand
   // (failures of its own bulk write, say), and then the response, not the report, is the answer.
   let reportedFailures: string | undefined;
   const aborted = new AbortController();
+  let done: Set<ParsedRecord> | undefined;
   attachGuardedBatch(event, {
     batch: handed,
     signal: aborted.signal,
+    succeeded: (record) => {
+      done ??= new Set();
+      done.add(record);
+    },
     report: (outcome) => {
       reported = outcome;
       reportedFailures = failuresOf(outcome.response);
@@ -65,6 +77,16 @@ export function handOver(batch: ParsedBatch, fates: readonly RecordFate[]): Hand
     event,
     unreturnedFailures,
     abort: () => aborted.abort(),
+    doneSoFar() {
+      if (done === undefined && reported === undefined) return undefined;
+      // Records run in offset order per partition: the first not done stops it.
+      const stops: ParsedRecord[] = [];
+      for (const part of handed.partitions) {
+        const stop = part.records.find((record) => done?.has(record) !== true);
+        if (stop !== undefined) stops.push(stop);
+      }
+      return toBatchItemFailures(stops);
+    },
     retryFrom(response) {
       if (
         reported !== undefined &&

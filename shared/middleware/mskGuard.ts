@@ -76,15 +76,8 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
         { error },
       );
     } else if (isEarlyTimeout(error)) {
-      // Middy answered before the Lambda deadline, but the handler runs on, and Lambda's retry may
-      // run in this very process: processRecordsInOrder starts no more records, so the retry alone
-      // runs those not started. The records done before the timeout and the one running are
-      // processed again, as after a crash (their keys were never completed).
-      admitted.handler.abort();
-      logger.error(
-        "the handler ran out of time (Middy's early timeout): releasing the batch for a retry; processRecordsInOrder starts no more records in this invocation",
-        { error },
-      );
+      await settleTimedOut(engine, admitted, request);
+      return;
     } else if (request.internal[SETTLING_KEY] === true) {
       logger.error(
         'mskGuard could not settle the batch (complete the keys or write the checkpoints): the handler succeeded; releasing the batch so that Lambda retries it',
@@ -134,4 +127,44 @@ function isEarlyTimeout(error: unknown): boolean {
     error.name === 'TimeoutError' &&
     (error.cause as { package?: unknown } | undefined)?.package === '@middy/core'
   );
+}
+
+/**
+ * Middy answered before the Lambda deadline, but the handler runs on, and Lambda's retry may run
+ * in this very process (decision 0023): `processRecordsInOrder` starts no more records, what it had
+ * done is completed and checkpointed as after a partial failure, and the rest goes back, so the
+ * retry runs only that. The record running at the timeout is processed again, as after a crash.
+ * With staged effects (stageEffects) the batch is given back whole: they cannot be told apart by
+ * record.
+ */
+async function settleTimedOut(
+  engine: GuardEngine,
+  admitted: AdmittedBatch,
+  request: GuardRequest,
+): Promise<void> {
+  const logger = engine.telemetry.logger;
+  const error = request.error as Error;
+  admitted.handler.abort();
+  const done = admitted.effects.length === 0 ? admitted.handler.doneSoFar() : undefined;
+  logger.error(
+    "the handler ran out of time (Middy's early timeout): processRecordsInOrder starts no more records; " +
+      (done
+        ? 'completing what it had done and releasing the rest for a retry'
+        : 'releasing the batch for a retry'),
+    { error },
+  );
+  keepFailed(request, () =>
+    logger.error('a middleware answered the timeout with a response: discarded', { error }),
+  );
+  try {
+    if (done === undefined) await engine.abandon(admitted);
+    else await engine.settle(admitted, done);
+  } catch (settleError) {
+    logger.error('could not settle the batch after the timeout: releasing it', {
+      error: settleError as Error,
+    });
+    await engine.abandon(admitted);
+  } finally {
+    engine.telemetry.flush();
+  }
 }

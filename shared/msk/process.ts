@@ -90,7 +90,7 @@ export async function processRecordsInOrder(
   const worker = async (): Promise<void> => {
     while (next < batch.partitions.length) {
       const index = next++;
-      outcomes[index] = await runPartition(batch.partitions[index]!, handler, signal);
+      outcomes[index] = await runPartition(batch.partitions[index]!, handler, signal, guarded?.succeeded);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, batch.partitions.length) }, worker));
@@ -123,6 +123,7 @@ async function runPartition(
   partition: PartitionBatch,
   handler: RecordHandler,
   signal: AbortSignal | undefined,
+  onSucceeded: ((record: ParsedRecord) => void) | undefined,
 ): Promise<PartitionOutcome> {
   const { records } = partition;
   const succeeded: ParsedRecord[] = [];
@@ -135,6 +136,7 @@ async function runPartition(
       return { succeeded, failed: { record, error }, skipped: records.slice(i + 1) };
     }
     succeeded.push(record);
+    onSucceeded?.(record);
   }
   return { succeeded, failed: undefined, skipped: [] };
 }

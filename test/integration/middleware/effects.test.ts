@@ -104,4 +104,45 @@ describe('stageEffects: effects commit with the checkpoints', () => {
     const items = Array.from({ length: 98 }, (_, i) => ledger.effect(`${group}:x${i}`, 'bulk'));
     expect(() => stageEffects(context, items)).toThrow(StagedEffectsTooLargeError);
   });
+
+  it("writes each effect once when Middy's early timeout ends an invocation whose running record had staged (decision 0023)", async () => {
+    // Prepare: 'b' stages its effect, then blocks past the timeout.
+    const group = uniqueName('grp');
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    let blocked = true;
+    let stillRunning: Promise<unknown> = Promise.resolve();
+    const guarded = middy<KafkaEvent, unknown, Error, Context>()
+      .use(mskGuard(options(group)))
+      .handler(async (event, context) => {
+        const run = processRecordsInOrder(event, async (record) => {
+          const key = record.lastHeader('idempotency-key')?.toString() ?? '';
+          // One item per invocation that stages it: an effect committed twice counts twice.
+          stageEffects(context, [
+            ledger.effect(`${group}:${key}`, `${record.coordinate}#${context.awsRequestId}`),
+          ]);
+          if (key === 'b' && blocked) {
+            blocked = false;
+            await gate;
+          }
+        });
+        stillRunning = run;
+        return (await run).response;
+      });
+    const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b', 'c']));
+
+    // Act: the timeout, Lambda's retry, then 'b' ends in the invocation that timed out.
+    await expect(guarded(event, fakeContext(300))).rejects.toThrow(
+      expect.objectContaining({ name: 'TimeoutError' }),
+    );
+    const leftRunning = stillRunning;
+    await guarded(event, fakeContext());
+    openGate();
+    await leftRunning;
+
+    // Assess: nothing of the invocation that timed out was committed; the retry wrote each once.
+    expect(await countsOf(group)).toEqual({ a: 1, b: 1, c: 1 });
+  });
 });

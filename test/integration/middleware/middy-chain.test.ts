@@ -108,7 +108,7 @@ describe('mskGuard in a Middy chain', () => {
   // Middy answers with a TimeoutError shortly before the Lambda deadline (timeoutEarlyInMillis, on
   // by default) while the handler runs on, and Lambda retries at once (decision 0011), maybe in the
   // same process.
-  it("stops the handler left running after Middy's early timeout: the retry alone runs the records it had not started", async () => {
+  it("after Middy's early timeout, completes what was done, and the handler left running starts no more records: the retry runs only the rest (G1)", async () => {
     // Prepare: 'b' blocks until the test opens the gate, long after the invocation timed out.
     const processed: string[] = [];
     let openGate = () => {};
@@ -142,7 +142,8 @@ describe('mskGuard in a Middy chain', () => {
     openGate();
     await leftRunning;
 
-    // Assess: the retry ran the batch; the handler left running finished 'b' and started no more.
-    expect(processed).toEqual(['a', 'a', 'b', 'c', 'b']);
+    // Assess: 'a', done before the timeout, was completed and withheld from the retry; the retry
+    // ran 'b' and 'c'; the handler left running finished 'b' (as after a crash) and started no more.
+    expect(processed).toEqual(['a', 'b', 'c', 'b']);
   });
 });
