@@ -108,7 +108,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     this.#retry = resolveRetry(options.retry);
     const tableFix =
       'Deploy the stack that creates it (CheckpointTables), or point MSKGUARD_CHECKPOINT_TABLE (and the region) at ' +
-      'the right table; locally, ensureTables() of local/tables.ts creates it.';
+      'the right table.';
     const failure = (Err: typeof CheckpointReadError): Failure => ({
       table: tableName,
       tableFix,

@@ -87,7 +87,7 @@ export class QuarantineStore {
     this.#retry = resolveRetry(options.retry);
     const tableFix =
       'Deploy the stack that creates it (CheckpointTables), or pass the right name (--quarantine-table or ' +
-      'MSKGUARD_QUARANTINE_TABLE, and the region); locally, ensureTables() of local/tables.ts creates it.';
+      'MSKGUARD_QUARANTINE_TABLE, and the region).';
     const failure = (Err: typeof QuarantineReadError): Failure => ({
       table: tableName,
       tableFix,

@@ -1,6 +1,7 @@
 // The restore commands' command line: flags, the request they ask for and the clients' settings.
 // Light imports only (`mskguard --help` must not load kafkajs or the AWS SDK).
 import { readFile } from 'node:fs/promises';
+import { cliTableHints } from '../aws/table-errors.ts';
 import { UsageError } from '../cli/command.ts';
 import { brokersOf, endpointOf, type Flags, groupAndTopicOf, regionOf, str } from '../cli/flags.ts';
 import { kafkaAuthOf } from '../cli/kafka-auth.ts';
@@ -170,6 +171,7 @@ export function configOf(
     withLambda: request.esmUuid !== undefined,
     progress: (line) => io.stderr(`[restore] ${line}\n`),
     brokersHint: BROKERS_HINT,
+    checkpointTableHints: cliTableHints('--checkpoint-table', 'MSKGUARD_CHECKPOINT_TABLE'),
     ...(region ? { region } : {}),
     ...(auditTable ? { auditTable } : {}),
     ...(endpoint ? { dynamodbEndpoint: endpoint } : {}),

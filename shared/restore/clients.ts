@@ -2,8 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Admin, Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import { SCRAM_SECRET_SHAPE, scramCredentialsOf } from '../aws/scram-secret.ts';
 import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
-import { describeError } from '../checkpoints/dynamodb.ts';
+import { inCallerTerms, type TableHints } from '../aws/table-errors.ts';
+import { describeError, TableNotFoundError } from '../checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
+import { CheckpointReadError, CheckpointWriteError } from '../checkpoints/errors.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
 import { ConfigurationError, MskGuardError } from '../errors.ts';
 import { BrokersUnreachableError } from '../status/errors.ts';
@@ -49,11 +51,24 @@ export interface RestoreClientsConfig extends KafkaConnectionOptions {
    * environment). @default {@link BROKERS_HINT}
    */
   readonly brokersHint?: string;
+  /**
+   * What to check when the checkpoint table is missing or cannot be reached, in the caller's terms.
+   * @default {@link CHECKPOINT_TABLE_HINTS}
+   */
+  readonly checkpointTableHints?: TableHints;
 }
 
 /** What to check when no broker answers, for a caller that names no flags or variables. */
 export const BROKERS_HINT =
   'Check the brokers, the Kafka auth mode and that this host reaches them, then retry.';
+
+/** What to check about the checkpoint table, for a caller that names no flags or variables. */
+export const CHECKPOINT_TABLE_HINTS: TableHints = {
+  notFound:
+    'Deploy the stack that creates it, or name the right table and region (--checkpoint-table for the CLI, ' +
+    'MSKGUARD_CHECKPOINT_TABLE for the restore function).',
+  unreachable: 'Check the AWS credentials, the region and the DynamoDB endpoint, then retry.',
+};
 
 /** The engine's dependencies, and how to release them. */
 export interface RestoreClients {
@@ -151,6 +166,41 @@ export function noCheckpointTable(): CheckpointStore {
   };
 }
 
+/** Whether a checkpoint store's error is a failed read or write of its table (else undefined). */
+function checkpointTableFailure(error: unknown): 'read' | 'write' | undefined {
+  if (error instanceof CheckpointWriteError) return 'write';
+  return error instanceof CheckpointReadError || error instanceof TableNotFoundError ? 'read' : undefined;
+}
+
+/**
+ * The checkpoint store of a run, failing with a TableAccessError that names the table, where it was
+ * looked for and what to check in the caller's terms: the store's own errors name the guarded
+ * function's MSKGUARD_CHECKPOINT_TABLE.
+ */
+export function reportingCheckpoints(
+  store: CheckpointStore,
+  table: string,
+  where: string,
+  hints: TableHints = CHECKPOINT_TABLE_HINTS,
+): CheckpointStore {
+  const what = `checkpoint table ${table}`;
+  const call = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw inCallerTerms(error, what, where, hints, checkpointTableFailure);
+    }
+  };
+  return {
+    load: (...args) => call(() => store.load(...args)),
+    advance: (...args) => call(() => store.advance(...args)),
+    listCurrent: (...args) => call(() => store.listCurrent(...args)),
+    historyAt: (...args) => call(() => store.historyAt(...args)),
+    committedOwners: (...args) => call(() => store.committedOwners(...args)),
+    bumpEpoch: (...args) => call(() => store.bumpEpoch(...args)),
+  };
+}
+
 /**
  * Connects the admin, or throws a {@link BrokersUnreachableError} that names the brokers and what
  * to check: kafkajs's `KafkaJSNumberOfRetriesExceeded` names neither. A typed error raised while
@@ -197,7 +247,12 @@ export async function openRestoreClients(config: RestoreClientsConfig): Promise<
   const deps: RestoreDeps = {
     admin,
     checkpoints: config.checkpointTable
-      ? new DynamoCheckpointStore(dynamodb, config.checkpointTable)
+      ? reportingCheckpoints(
+          new DynamoCheckpointStore(dynamodb, config.checkpointTable),
+          config.checkpointTable,
+          whereOf(config),
+          config.checkpointTableHints,
+        )
       : noCheckpointTable(),
     offsets,
     consumerOffsets: new KafkaConsumerOffsetsReader(kafka, admin),

@@ -108,6 +108,14 @@ export function createRestoreHandler(config: RestoreLambdaConfig) {
       const clients = await open({
         ...config,
         brokersHint: FUNCTION_BROKERS_HINT,
+        checkpointTableHints: {
+          notFound:
+            `Check the function's ${FUNCTION_ENV.CHECKPOINT_TABLE} environment variable and that the stack that ` +
+            'creates the table is deployed.',
+          unreachable:
+            "Check the function's role (its DynamoDB permissions on the table) and that its subnets reach DynamoDB, " +
+            'then retry.',
+        },
         withLambda: request.esmUuid !== undefined,
         progress: (line) => log.info(line, { group: request.group, topic: request.topic }),
       });

@@ -1,7 +1,8 @@
 import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { GetEventSourceMappingCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
-import { describeError, isTableNotFound, TableNotFoundError } from '../checkpoints/dynamodb.ts';
+import { cliTableHints, tableAccessError } from '../aws/table-errors.ts';
+import { describeError } from '../checkpoints/dynamodb.ts';
 import { DynamoCheckpointStore } from '../checkpoints/dynamodb-store.ts';
 import type { CheckpointStore } from '../checkpoints/types.ts';
 import { QUARANTINE_ATTRIBUTES as Q, QUARANTINE_INDEX } from '../quarantine/schema.ts';
@@ -30,16 +31,8 @@ export function tableError(
   where: string,
   cause: unknown,
 ): StatusTableError {
-  const option = `--${kind}-table`;
-  if (isTableNotFound(cause) || cause instanceof TableNotFoundError) {
-    return new StatusTableError(`${kind} table ${table} not found in ${where}.`, {
-      cause,
-      hint: `Deploy the stack that creates it, or pass ${option} (and --region) naming the right table.`,
-    });
-  }
-  return new StatusTableError(`Cannot read ${kind} table ${table} in ${where}: ${describeError(cause)}`, {
-    cause,
-    hint: 'Check the AWS credentials, --region and --endpoint (or DYNAMODB_ENDPOINT), then retry.',
+  return tableAccessError(`${kind} table ${table}`, where, cause, cliTableHints(`--${kind}-table`), {
+    Err: StatusTableError,
   });
 }
 

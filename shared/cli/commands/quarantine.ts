@@ -2,8 +2,14 @@ import { userInfo } from 'node:os';
 // Light imports only: the AWS SDK and kafkajs are imported when a command runs, so that
 // `mskguard --help` starts fast.
 import type { Kafka } from 'kafkajs';
-import { type DynamoDbClientSettings, dynamoDbClientSettings, sdkDefaultRegion } from '../../aws/sdk.ts';
-import type { DynamoDBSender } from '../../checkpoints/dynamodb.ts';
+import {
+  type DynamoDbClientSettings,
+  dynamoDbClientSettings,
+  sdkDefaultRegion,
+  whereOf,
+} from '../../aws/sdk.ts';
+import { cliTableHints, inCallerTerms } from '../../aws/table-errors.ts';
+import { type DynamoDBSender, TableNotFoundError } from '../../checkpoints/dynamodb.ts';
 import { LIST_HELP, QUARANTINE_EXIT_CODES, QUARANTINE_HELP, REPLAY_HELP } from '../../quarantine/cli-help.ts';
 import {
   type ListOptions,
@@ -12,7 +18,11 @@ import {
   type ReplayOptions,
   replayOptionsOf,
 } from '../../quarantine/cli-options.ts';
-import { QuarantineRecordNotFoundError } from '../../quarantine/errors.ts';
+import {
+  QuarantineReadError,
+  QuarantineRecordNotFoundError,
+  QuarantineWriteError,
+} from '../../quarantine/errors.ts';
 import { type ReplayOutcome, replayRecords, unreplayableReason } from '../../quarantine/replay.ts';
 import { QuarantineStore } from '../../quarantine/store.ts';
 import { type QuarantinedRecord, QuarantineStatus, type QuarantineSummary } from '../../quarantine/types.ts';
@@ -112,9 +122,31 @@ async function withStore<T>(
   );
   try {
     return await run(new QuarantineStore(client, options.table));
+  } catch (error) {
+    // The store's errors name the guarded function's MSKGUARD_QUARANTINE_TABLE: these name the flags, as status does.
+    const where = whereOf({
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpoint ? { dynamodbEndpoint: options.endpoint } : {}),
+    });
+    throw inCallerTerms(
+      error,
+      `quarantine table ${options.table}`,
+      where,
+      TABLE_HINTS,
+      quarantineTableFailure,
+    );
   } finally {
     client.destroy?.();
   }
+}
+
+/** What to check when the quarantine table is missing or cannot be reached. */
+const TABLE_HINTS = cliTableHints('--quarantine-table', 'MSKGUARD_QUARANTINE_TABLE');
+
+/** Whether a quarantine store's error is a failed read or write of its table (else undefined). */
+function quarantineTableFailure(error: unknown): 'read' | 'write' | undefined {
+  if (error instanceof QuarantineWriteError) return 'write';
+  return error instanceof QuarantineReadError || error instanceof TableNotFoundError ? 'read' : undefined;
 }
 
 async function list(deps: QuarantineCliDeps, options: ListOptions, json: boolean): Promise<number> {

@@ -129,13 +129,39 @@ describe('mskguard quarantine list against DynamoDB Local', () => {
       exitCode: 1,
       records: null,
       error: {
-        name: 'TableNotFoundError',
+        name: 'TableAccessError',
         kind: 'error',
-        message: expect.stringMatching(
-          /'no-such-table' was not found.*pass the right name \(--quarantine-table/,
-        ),
+        message: `quarantine table no-such-table not found in ${env.DYNAMODB_ENDPOINT}.`,
+        hint:
+          'Deploy the stack that creates it, or name the right table with --quarantine-table (or ' +
+          'MSKGUARD_QUARANTINE_TABLE) and --region.',
       },
     });
+  });
+
+  it('answers a DynamoDB that cannot be reached with the table, the endpoint and what to check, exit 1', async () => {
+    // Act
+    const { code, stderr } = await cli(
+      'list',
+      '--group',
+      group,
+      '--quarantine-table',
+      table,
+      '--endpoint',
+      'http://127.0.0.1:1',
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    const [error, hint] = stderr.split('\n');
+    expect(error).toMatch(
+      new RegExp(
+        `^TableAccessError: Cannot read quarantine table ${table} in http://127\\.0\\.0\\.1:1: .*ECONNREFUSED`,
+      ),
+    );
+    expect(hint).toBe(
+      'Check the AWS credentials, --region and --endpoint (or DYNAMODB_ENDPOINT), then retry.',
+    );
   });
 });
 
