@@ -34,6 +34,10 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
   const engine = new GuardEngine(options);
 
   const mskGuardBefore = async (request: GuardRequest): Promise<unknown> => {
+    // Middy 6 shares `request.internal` between invocations when its plugin option `internal` is
+    // set: a batch of an earlier invocation must never be given back by this one's onError.
+    delete request.internal[INTERNAL_KEY];
+    delete request.internal[SETTLING_KEY];
     const admitted = await engine.admit(request.event, request.context);
     request.internal[INTERNAL_KEY] = admitted;
     if (admitted.handler.records.length === 0) {

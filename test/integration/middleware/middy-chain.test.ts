@@ -1,8 +1,11 @@
 // mskGuard among other Middy middlewares (G2, G5): a middleware registered after it or before it
 // that turns the handler's error into a response must not make Lambda skip the batch, nor keep its
 // keys leased; the onError of the others still runs.
+
+import { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { InvalidEventError } from '#shared/errors.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import {
   encodeKafkaEvent,
@@ -145,5 +148,25 @@ describe('mskGuard in a Middy chain', () => {
     // Assess: 'a', done before the timeout, was completed and withheld from the retry; the retry
     // ran 'b' and 'c'; the handler left running finished 'b' (as after a crash) and started no more.
     expect(processed).toEqual(['a', 'b', 'c', 'b']);
+  });
+
+  it("never gives back an earlier invocation's batch when Middy shares request.internal (plugin option internal)", async () => {
+    // Prepare: a first invocation settles; the second fails before admit is done (a malformed event).
+    const logger = new Logger({ serviceName: 'mskguard', logLevel: 'SILENT' });
+    const errors = vi.spyOn(logger, 'error');
+    const handler = middy<KafkaEvent, unknown>({ internal: {} })
+      .use(
+        mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS, logger }),
+      )
+      .handler(async () => {});
+    await handler(encodeKafkaEvent(orders('orders', 0, 0, ['a'])), fakeContext());
+
+    // Act
+    await expect(handler({ eventSource: 'aws:kafka' } as never, fakeContext())).rejects.toThrow(
+      InvalidEventError,
+    );
+
+    // Assess: the guard held no batch of this invocation, so it gave none back.
+    expect(errors).not.toHaveBeenCalled();
   });
 });
