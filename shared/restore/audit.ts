@@ -5,8 +5,8 @@ import {
   type ScanCommandOutput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBSender, isTableNotFound } from '../checkpoints/dynamodb.ts';
-import { MskGuardError } from '../errors.ts';
+import { type TableHints, tableAccessError } from '../aws/table-errors.ts';
+import type { DynamoDBSender } from '../checkpoints/dynamodb.ts';
 import type { RestorePlan, RestoreResult } from './types.ts';
 
 /**
@@ -47,24 +47,16 @@ export interface AuditKey {
 }
 
 /**
- * The audit table does not exist where it was looked for. Not a usage error (exit 1, like any table
- * or broker that cannot be reached): the command line may be right and the stack not deployed.
+ * What to check when the audit table is missing or cannot be read, for a caller that names no
+ * flags or variables: the CLI passes its flags ({@link cliTableHints}), the restore function its
+ * environment.
  */
-export class AuditTableNotFoundError extends MskGuardError {
-  public constructor(
-    public readonly table: string,
-    /** Where it was looked for: a region or an endpoint. */
-    public readonly where = 'this account and region',
-    options: { cause?: unknown } = {},
-  ) {
-    // The CLI and the restore function both raise it: name how each one is told the table.
-    super(
-      `audit table ${table} not found in ${where}: deploy the stack, or name the table with --audit-table ` +
-        '(the CLI) or MSKGUARD_AUDIT_TABLE (the restore function).',
-      options,
-    );
-  }
-}
+export const AUDIT_TABLE_HINTS: TableHints = {
+  notFound:
+    'Deploy the stack that creates it, or name the right table and region (--audit-table for the CLI, ' +
+    'MSKGUARD_AUDIT_TABLE for the restore function).',
+  unreachable: 'Check the AWS credentials, the region and the DynamoDB endpoint, then retry.',
+};
 
 /** The audit item's sort key. */
 export function auditSortKey(startedAt: string, restoreId: string): string {
@@ -85,8 +77,10 @@ export class DynamoAuditStore implements AuditStore {
   public constructor(
     private readonly client: DynamoDBSender,
     private readonly tableName: string,
-    /** Where the table is looked for (an endpoint or a region), named when it is not found. */
-    private readonly where?: string,
+    /** Where the table is looked for (an endpoint or a region), named when it cannot be read. */
+    private readonly where = 'this account and region',
+    /** What to check when it is missing or cannot be read, in the caller's terms. */
+    private readonly hints: TableHints = AUDIT_TABLE_HINTS,
   ) {}
 
   public async start(plan: RestorePlan, startedAt: string): Promise<AuditKey> {
@@ -156,7 +150,10 @@ export class DynamoAuditStore implements AuditStore {
     return null;
   }
 
-  /** One page of find's scan; the SDK's ResourceNotFoundException names no table, this error does. */
+  /**
+   * One page of find's scan. The SDK's errors name no table (ResourceNotFoundException, ECONNREFUSED):
+   * a TableAccessError names it, where it was looked for and what to check.
+   */
   private async scan(
     restoreId: string,
     start: Record<string, AttributeValue> | undefined,
@@ -171,9 +168,7 @@ export class DynamoAuditStore implements AuditStore {
         }),
       )) as ScanCommandOutput;
     } catch (error) {
-      if (isTableNotFound(error))
-        throw new AuditTableNotFoundError(this.tableName, this.where, { cause: error });
-      throw error;
+      throw tableAccessError(`audit table ${this.tableName}`, this.where, error, this.hints);
     }
   }
 }

@@ -172,6 +172,7 @@ export function configOf(
     progress: (line) => io.stderr(`[restore] ${line}\n`),
     brokersHint: BROKERS_HINT,
     checkpointTableHints: cliTableHints('--checkpoint-table', 'MSKGUARD_CHECKPOINT_TABLE'),
+    auditTableHints: cliTableHints('--audit-table', 'MSKGUARD_AUDIT_TABLE'),
     ...(region ? { region } : {}),
     ...(auditTable ? { auditTable } : {}),
     ...(endpoint ? { dynamodbEndpoint: endpoint } : {}),

@@ -56,6 +56,11 @@ export interface RestoreClientsConfig extends KafkaConnectionOptions {
    * @default {@link CHECKPOINT_TABLE_HINTS}
    */
   readonly checkpointTableHints?: TableHints;
+  /**
+   * What to check when the audit table is missing or cannot be reached, in the caller's terms.
+   * @default {@link AUDIT_TABLE_HINTS}
+   */
+  readonly auditTableHints?: TableHints;
 }
 
 /** What to check when no broker answers, for a caller that names no flags or variables. */
@@ -257,7 +262,9 @@ export async function openRestoreClients(config: RestoreClientsConfig): Promise<
     offsets,
     consumerOffsets: new KafkaConsumerOffsetsReader(kafka, admin),
     ...(config.auditTable
-      ? { audit: new DynamoAuditStore(dynamodb, config.auditTable, whereOf(config)) }
+      ? {
+          audit: new DynamoAuditStore(dynamodb, config.auditTable, whereOf(config), config.auditTableHints),
+        }
       : {}),
     ...(lambda && EventSourceMappingToggle ? { esm: new EventSourceMappingToggle(lambda) } : {}),
     ...(config.progress ? { progress: config.progress } : {}),

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { TableHints } from '../aws/table-errors.ts';
 import { type EmfSink, stdoutSink } from '../observability/emf.ts';
 import { FUNCTION_ENV } from '../runtime/function-env.ts';
 import { type KafkaConnectionOptions, openRestoreClients } from './clients.ts';
@@ -48,6 +49,16 @@ export const ANSWER_RESERVE_MS = 10_000;
 const FUNCTION_BROKERS_HINT =
   `Check the function's ${FUNCTION_ENV.KAFKA_BROKERS} and ${FUNCTION_ENV.KAFKA_AUTH} environment variables, ` +
   'and that its subnets and security group reach the brokers.';
+
+/** What to check about a table the function reads, whose name is its `variable` environment variable. */
+function functionTableHints(variable: string): TableHints {
+  return {
+    notFound: `Check the function's ${variable} environment variable and that the stack that creates the table is deployed.`,
+    unreachable:
+      "Check the function's role (its DynamoDB permissions on the table) and that its subnets reach DynamoDB, " +
+      'then retry.',
+  };
+}
 
 /**
  * Checks the request against the function's targets and fills in the target's ESM: the function
@@ -108,14 +119,8 @@ export function createRestoreHandler(config: RestoreLambdaConfig) {
       const clients = await open({
         ...config,
         brokersHint: FUNCTION_BROKERS_HINT,
-        checkpointTableHints: {
-          notFound:
-            `Check the function's ${FUNCTION_ENV.CHECKPOINT_TABLE} environment variable and that the stack that ` +
-            'creates the table is deployed.',
-          unreachable:
-            "Check the function's role (its DynamoDB permissions on the table) and that its subnets reach DynamoDB, " +
-            'then retry.',
-        },
+        checkpointTableHints: functionTableHints(FUNCTION_ENV.CHECKPOINT_TABLE),
+        auditTableHints: functionTableHints(FUNCTION_ENV.AUDIT_TABLE),
         withLambda: request.esmUuid !== undefined,
         progress: (line) => log.info(line, { group: request.group, topic: request.topic }),
       });

@@ -53,8 +53,9 @@ describe('mskguard restore undo errors on the local stack', () => {
     // Assess
     expect(code).toBe(1);
     expect(out.stderr).toContain(
-      `AuditTableNotFoundError: audit table ${table} not found in ${env.DYNAMODB_ENDPOINT}: deploy the stack, or ` +
-        'name the table with --audit-table (the CLI) or MSKGUARD_AUDIT_TABLE (the restore function).',
+      `TableAccessError: audit table ${table} not found in ${env.DYNAMODB_ENDPOINT}.\n` +
+        'Deploy the stack that creates it, or name the right table with --audit-table (or MSKGUARD_AUDIT_TABLE) ' +
+        'and --region.\n',
     );
     expect(out.stderr).not.toMatch(/--brokers|^\s+at /m);
   });
@@ -75,7 +76,7 @@ describe('mskguard restore undo errors on the local stack', () => {
       plan: null,
       result: null,
       error: {
-        name: 'AuditTableNotFoundError',
+        name: 'TableAccessError',
         message: expect.stringContaining(`audit table ${table} not found`),
       },
     });

@@ -34,6 +34,7 @@ function fakeClients(opened: RestoreClientsConfig[]) {
             new DynamoDBClient({ region: 'us-east-1' }),
             config.auditTable,
             whereOf(config),
+            config.auditTableHints,
           ),
         }
       : {};
@@ -123,7 +124,9 @@ describe('mskguard restore undo', () => {
     // Assess
     expect(code).toBe(1);
     expect(out.stderr).toContain(
-      `AuditTableNotFoundError: audit table audit-tbl not found in ${where}: deploy the stack, or name the table with --audit-table (the CLI) or MSKGUARD_AUDIT_TABLE (the restore function).`,
+      `TableAccessError: audit table audit-tbl not found in ${where}.\n` +
+        'Deploy the stack that creates it, or name the right table with --audit-table (or MSKGUARD_AUDIT_TABLE) ' +
+        'and --region.\n',
     );
     // The brokers were reached: pointing at --brokers would send the reader the wrong way.
     expect(out.stderr).not.toMatch(/--brokers/);
@@ -147,7 +150,7 @@ describe('mskguard restore undo', () => {
       plan: null,
       result: null,
       error: {
-        name: 'AuditTableNotFoundError',
+        name: 'TableAccessError',
         message: expect.stringContaining('audit table audit-tbl not found'),
       },
     });
@@ -168,10 +171,10 @@ describe('mskguard restore --json: stderr says why it failed, stdout stays the J
     // Assess
     expect(code).toBe(1);
     const answer = JSON.parse(out.stdout) as { error: { name: string; message: string } };
-    expect(answer.error.name).toBe('AuditTableNotFoundError');
+    expect(answer.error.name).toBe('TableAccessError');
     expect(out.stderr).toMatch(
       new RegExp(
-        `^AuditTableNotFoundError: audit table audit-tbl not found in region us-east-1: .*\\n` +
+        '^TableAccessError: audit table audit-tbl not found in region us-east-1\\.\\n.*\\n' +
           'restore failed before planning \\(elapsed [^)]+\\)\\n$',
       ),
     );
