@@ -56,7 +56,33 @@ function isUsage(error: unknown): boolean {
 }
 
 /**
- * Finds the command for argv (longest matching path), parses its options and runs it.
+ * The indexes of argv's words: neither a flag nor the value of a flag that takes one (`--group g`,
+ * `-g g`; not `--group=g`, which is one argument), as parseArgs reads argv with `options`. After
+ * `--` every argument is a word.
+ */
+function wordIndexes(argv: readonly string[], options: ParseArgsConfig['options'] = {}): number[] {
+  const takesValue = new Set<string>();
+  for (const [name, option] of Object.entries(options)) {
+    if (option.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (option.short) takesValue.add(`-${option.short}`);
+  }
+  const at: number[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      for (let j = i + 1; j < argv.length; j++) at.push(j);
+      break;
+    }
+    if (!arg.startsWith('-')) at.push(i);
+    else if (takesValue.has(arg)) i++;
+  }
+  return at;
+}
+
+/**
+ * Finds the command for argv (longest matching path; options may come before the path's words),
+ * parses its options and runs it.
  * `--help` anywhere prints the help of the deepest command named; `--version` / `-v` first prints
  * the version. Any error is printed as one line `name: message` (plus its hint), never with a
  * stack trace unless MSKGUARD_DEBUG=1: a person reads the message, not kafkajs's internals.
@@ -76,10 +102,16 @@ export async function runCli(
     stdout(`${options.version()}\n`);
     return 0;
   }
-  const words = argv.filter((a) => !a.startsWith('-'));
+  // A flag's value is not a command word: `restore --group g checkpoint` runs `restore checkpoint`,
+  // and `--group list` names the group `list`. Each command reads argv with its own flags.
   const match = [...commands]
     .sort((a, b) => b.path.length - a.path.length)
-    .find((c) => c.path.every((p, i) => words[i] === p));
+    .find((c) => {
+      const at = wordIndexes(argv, c.options);
+      return c.path.every((p, i) => argv[at[i] ?? -1] === p);
+    });
+  const allOptions = Object.assign({}, ...commands.map((c) => c.options));
+  const words = wordIndexes(argv, allOptions).map((i) => argv[i]);
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (!match) {
     const list = commands.map((c) => `  ${program} ${c.path.join(' ').padEnd(22)} ${c.summary}`).join('\n');
@@ -97,8 +129,8 @@ export async function runCli(
     return 0;
   }
   const json = match.options?.json !== undefined && argv.includes('--json');
-  const rest = [...argv];
-  for (const word of match.path) rest.splice(rest.indexOf(word), 1);
+  const pathAt = new Set(wordIndexes(argv, match.options).slice(0, match.path.length));
+  const rest = argv.filter((_, i) => !pathAt.has(i));
   try {
     const parsed = parseArgs({
       args: rest,
