@@ -16,10 +16,16 @@ export interface StatusCliIo {
   /** Progress and colours only on a terminal. */
   readonly isTty: boolean;
   readonly openClients: typeof openStatusClients;
-  /** Between two `--watch` rounds. */
-  readonly sleep: (ms: number) => Promise<void>;
-  /** `--watch` runs until this says stop (Ctrl-C for a person; a count in tests). */
+  /** Between two `--watch` rounds; resolves early when `signal` aborts (Ctrl-C). */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** `--watch` runs until this says stop (a count in tests) or {@link onInterrupt} calls `stop`. */
   readonly watching: () => boolean;
+  /**
+   * Calls `stop` on Ctrl-C (SIGINT) while `--watch` runs, so that the command ends with the exit code
+   * of its last round and closes its clients; returns how to stop listening. Without it, Ctrl-C is
+   * the runtime's (exit 130).
+   */
+  readonly onInterrupt?: (stop: () => void) => () => void;
   /**
    * The region the SDK finds without --region or AWS_REGION (a profile's), checked before connecting.
    * @default the AWS SDK's lookup
@@ -33,8 +39,29 @@ const PROCESS_IO: StatusCliIo = {
   env: process.env,
   isTty: process.stdout.isTTY === true && !process.env.NO_COLOR,
   openClients: async (config) => (await import('../../status/clients.ts')).openStatusClients(config),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    }),
   watching: () => true,
+  onInterrupt: (stop) => {
+    // The first Ctrl-C ends the watch after the round under way; a second one does not wait for it.
+    let interrupts = 0;
+    const onSigint = () => {
+      if (++interrupts > 1) process.exit(130);
+      stop();
+    };
+    process.on('SIGINT', onSigint);
+    return () => process.off('SIGINT', onSigint);
+  },
 };
 
 const OPTIONS = {
@@ -171,6 +198,9 @@ async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
     ...(io.isTty ? { progress: (line: string) => io.stderr(`[status] ${line}\n`) } : {}),
   });
   const { collectStatus } = await import('../../status/collect.ts');
+  // Ctrl-C ends a watch with the last round's exit code (as --help says), not the runtime's 130.
+  const interrupted = new AbortController();
+  const unlisten = flags.watch === true ? io.onInterrupt?.(() => interrupted.abort()) : undefined;
   try {
     for (;;) {
       const status: GroupStatus = await collectStatus(clients.deps, {
@@ -186,11 +216,13 @@ async function runStatus(flags: Flags, io: StatusCliIo): Promise<number> {
         io.stdout(formatStatus(status, { colour: io.isTty }));
       }
       const code = status.verdict.healthy ? STATUS_EXIT_CODES.healthy : STATUS_EXIT_CODES.unhealthy;
-      if (flags.watch !== true || !io.watching()) return code;
-      await io.sleep(intervalMs);
+      if (flags.watch !== true || interrupted.signal.aborted || !io.watching()) return code;
+      await io.sleep(intervalMs, interrupted.signal);
+      if (interrupted.signal.aborted) return code;
     }
   } finally {
-    await clients.close();
+    // Still listening while the clients close: Ctrl-C then waits for them, a second one does not.
+    await clients.close().finally(() => unlisten?.());
   }
 }
 
