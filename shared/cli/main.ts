@@ -6,6 +6,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { nodeVersionProblem } from './node-version.ts';
 
+// A reader that stops early (`mskguard quarantine list | head -1`) closes the pipe: the next write
+// fails with EPIPE, which Node raises as an unhandled 'error' event and a stack trace. Without stdout
+// there is no one to answer: exit as a process killed by SIGPIPE does (141), quietly. Commands print
+// their answer on stdout once what they change is done. A closed stderr only loses progress and
+// diagnostics: the command runs on (a restore must not stop between its steps) and exits with its code.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(141);
+});
+process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 const problem = nodeVersionProblem();
 if (problem) {
   process.stderr.write(`${problem}\n`);
