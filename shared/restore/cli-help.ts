@@ -93,9 +93,9 @@ const OPTIONS = `Options:
                           for: kafka-consumer-groups --reset-offsets --from-file FILE --execute
   --partitions LIST       restore only these partitions (0,2,4-6); the others keep their committed
                           offsets. Recover mode only (reprocess bumps the whole group's epoch).
-  --from-file FILE        (strategy file) the kafka-consumer-groups CSV to restore to
-  --offsets P=O,...       (strategy file) the targets inline, instead of --from-file: 0=42,3=7 restores
-                          partitions 0 and 3 to offsets 42 and 7
+  --from-file FILE        the kafka-consumer-groups CSV to restore to
+  --offsets P=O,...       the targets inline, instead of --from-file: 0=42,3=7 restores partitions 0
+                          and 3 to offsets 42 and 7
   --via-lambda NAME       run in the restore Lambda (inside the VPC) and print its answer; invoked in
                           --region (or AWS_REGION)
   --brokers LIST          comma-separated bootstrap brokers (env KAFKA_BROKERS or
@@ -144,12 +144,16 @@ Examples:
 }
 
 /**
- * Options a strategy refuses, left out of its help: undo's (types.ts), and --at where the strategy
- * has no point in time (request.ts refuses it there).
+ * Options a strategy refuses, left out of its help: undo's (types.ts), --from-file and --offsets
+ * but for file (cli-options.ts refuses them), and --at where the strategy has no point in time
+ * (request.ts refuses it there).
  */
 function notReadBy(strategy: RestoreStrategy): readonly string[] {
   if (strategy === 'undo') return UNDO_REFUSED_FLAGS.map((flag) => `--${flag} `);
-  return STRATEGIES_READING_AT.has(strategy) ? [] : ['--at '];
+  return [
+    ...(strategy === 'file' ? [] : ['--from-file ', '--offsets ']),
+    ...(STRATEGIES_READING_AT.has(strategy) ? [] : ['--at ']),
+  ];
 }
 
 /** The options block for one strategy, without the options it refuses. */

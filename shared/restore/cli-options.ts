@@ -58,7 +58,11 @@ export async function requestOf(
   const inline = str(flags, 'offsets');
   if (inline !== undefined && strategy !== 'file')
     throw new UsageError(`--offsets is read by strategy file: mskguard restore file --offsets ${inline}`);
-  if (strategy === 'file' && (fromFile === undefined) === (inline === undefined))
+  if (strategy === 'file' && fromFile !== undefined && inline !== undefined)
+    throw new UsageError(
+      '--from-file and --offsets cannot be combined: give the targets in the CSV file or inline, not both.',
+    );
+  if (strategy === 'file' && fromFile === undefined && inline === undefined)
     throw new UsageError(
       'Strategy file needs either --from-file FILE (a kafka-consumer-groups CSV) or --offsets P=O[,P=O...].',
     );
@@ -108,13 +112,21 @@ function partitionsOf(text: string): number[] {
   return partitions;
 }
 
-/** `--offsets 0=42,3=7`: a target per partition, as a one-line CSV would give. */
+/**
+ * `--offsets 0=42,3=7`: a target per partition, as a one-line CSV would give. A partition named
+ * twice is refused here, in the flag's name (the request would name its `offsets` field).
+ */
 function inlineOffsets(text: string): { partition: number; offset: number }[] {
+  const seen = new Set<number>();
   return text.split(',').map((part) => {
     const match = /^\s*(\d+)\s*=\s*(\d+)\s*$/.exec(part);
     if (!match)
       throw new UsageError(`Invalid --offsets ${text}: expected PARTITION=OFFSET pairs such as 0=42,3=7.`);
-    return { partition: Number(match[1]), offset: Number(match[2]) };
+    const partition = Number(match[1]);
+    if (seen.has(partition))
+      throw new UsageError(`Invalid --offsets ${text}: partition ${partition} is named twice.`);
+    seen.add(partition);
+    return { partition, offset: Number(match[2]) };
   });
 }
 

@@ -47,12 +47,38 @@ describe('operator commands', () => {
   it('undo lists only the options it takes', async () => {
     const undo = await printed(['restore', 'undo', '--help']);
     const timestamp = await printed(['restore', 'timestamp', '--help']);
-    for (const refused of [/^ {2}--at TIME/m, /^ {2}--mode MODE/m, /^ {2}--from-file FILE/m]) {
+    for (const refused of [/^ {2}--at TIME/m, /^ {2}--mode MODE/m]) {
       expect(undo.text).not.toMatch(refused);
       expect(timestamp.text).toMatch(refused);
     }
+    expect(undo.text).not.toMatch(/^ {2}--(from-file|offsets) /m);
     expect(undo.text).toContain('--audit-table T');
     expect(undo.text).toContain('--clamp');
+  });
+
+  it.each([
+    'checkpoint',
+    'history',
+    'timestamp',
+    'consumer-offsets',
+    'auto',
+  ])('restore %s --help lists neither --from-file nor --offsets (strategy file reads them)', async (strategy) => {
+    // Act
+    const { code, text } = await printed(['restore', strategy, '--help']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(text).not.toMatch(/^ {2}--(from-file|offsets) /m);
+    expect(text).toMatch(/^ {2}--partitions LIST/m);
+  });
+
+  it('restore file --help lists --from-file and --offsets', async () => {
+    // Act
+    const { text } = await printed(['restore', 'file', '--help']);
+
+    // Assess
+    expect(text).toMatch(/^ {2}--from-file FILE {8}the kafka-consumer-groups CSV to restore to$/m);
+    expect(text).toMatch(/^ {2}--offsets P=O,\.\.\. {7}the targets inline, instead of --from-file/m);
   });
 
   it.each([
@@ -74,6 +100,14 @@ describe('operator commands', () => {
     [
       ['restore', 'checkpoint', '--group', 'g', '--topic', 't', '--from-file', 'x.csv'],
       /--from-file is read by strategy file/,
+    ],
+    [
+      ['restore', 'file', '--group', 'g', '--topic', 't', '--offsets', '0=42', '--from-file', 'good.csv'],
+      /^--from-file and --offsets cannot be combined: give the targets in the CSV file or inline, not both\.$/m,
+    ],
+    [
+      ['restore', 'file', '--group', 'g', '--topic', 't', '--offsets', '0=42,0=7'],
+      /^Invalid --offsets 0=42,0=7: partition 0 is named twice\.$/m,
     ],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     // Act
