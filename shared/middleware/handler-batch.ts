@@ -1,14 +1,12 @@
 import type { RecordFate } from '../dedup/plan.ts';
-import { attachGuardedBatch, type HandlerReport } from '../msk/guarded.ts';
+import { attachGuardedBatch, type GuardedBatch, type HandlerReport } from '../msk/guarded.ts';
 import {
   buildMskEventFromPartitions,
   interpretBatchResponse,
-  type KafkaBatchResponse,
   type KafkaEvent,
   type ParsedBatch,
   type ParsedRecord,
   type PartitionBatch,
-  toBatchItemFailures,
 } from '../msk/index.ts';
 import { subBatch } from '../msk/parse.ts';
 
@@ -32,13 +30,8 @@ export interface HandlerBatch {
    * record done" and skip the failed records and those never run, so they are retried (G2).
    */
   unreturnedFailures(response: unknown): ReadonlyMap<string, number> | undefined;
-  /** Tells `processRecordsInOrder` to start no more records: the invocation ended without the handler. */
+  /** Tells `processRecordsInOrder` to start no more records: the invocation failed while it may run on. */
   abort(): void;
-  /**
-   * What `processRecordsInOrder` has done so far, as the partial-batch response it would give had
-   * it stopped now (each partition from its first record not done); undefined when it never ran.
-   */
-  doneSoFar(): KafkaBatchResponse | undefined;
 }
 
 /**
@@ -55,19 +48,17 @@ export function handOver(batch: ParsedBatch, fates: readonly RecordFate[]): Hand
   // (failures of its own bulk write, say), and then the response, not the report, is the answer.
   let reportedFailures: string | undefined;
   const aborted = new AbortController();
-  let done: Set<ParsedRecord> | undefined;
-  attachGuardedBatch(event, {
+  // On the event, and on the batch parseMskEvent returns for it: either way processRecordsInOrder finds it.
+  const guarded: GuardedBatch = {
     batch: handed,
     signal: aborted.signal,
-    succeeded: (record) => {
-      done ??= new Set();
-      done.add(record);
-    },
     report: (outcome) => {
       reported = outcome;
       reportedFailures = failuresOf(outcome.response);
     },
-  });
+  };
+  attachGuardedBatch(event, guarded);
+  attachGuardedBatch(handed, guarded);
   const unreturnedFailures = (response: unknown) =>
     reported !== undefined && reported.retryFrom.size > 0 && (response === undefined || response === null)
       ? reported.retryFrom
@@ -77,16 +68,6 @@ export function handOver(batch: ParsedBatch, fates: readonly RecordFate[]): Hand
     event,
     unreturnedFailures,
     abort: () => aborted.abort(),
-    doneSoFar() {
-      if (done === undefined && reported === undefined) return undefined;
-      // Records run in offset order per partition: the first not done stops it.
-      const stops: ParsedRecord[] = [];
-      for (const part of handed.partitions) {
-        const stop = part.records.find((record) => done?.has(record) !== true);
-        if (stop !== undefined) stops.push(stop);
-      }
-      return toBatchItemFailures(stops);
-    },
     retryFrom(response) {
       if (
         reported !== undefined &&

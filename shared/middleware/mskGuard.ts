@@ -2,6 +2,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { KafkaEvent } from '../msk/index.ts';
 import { type AdmittedBatch, GuardEngine } from './engine.ts';
+import { refuseErrorResponses } from './error-responses.ts';
 import type { MskGuardOptions } from './options.ts';
 
 const INTERNAL_KEY = 'mskguard';
@@ -38,12 +39,21 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
     // set: a batch of an earlier invocation must never be given back by this one's onError.
     delete request.internal[INTERNAL_KEY];
     delete request.internal[SETTLING_KEY];
+    refuseErrorResponses(request, () => {
+      engine.telemetry.logger.error(
+        "a middleware answered an error of this Kafka handler with a response: discarded, the invocation fails so that Lambda delivers the batch again. Don't answer errors of a Kafka handler.",
+        { error: request.error as Error },
+      );
+      // An answer that ends the onError chain skips mskGuard's own: stop the batch here too.
+      (request.internal[INTERNAL_KEY] as AdmittedBatch | undefined)?.handler.abort();
+    });
     const admitted = await engine.admit(request.event, request.context);
     request.internal[INTERNAL_KEY] = admitted;
     if (admitted.handler.records.length === 0) {
       // Nothing for the handler: settle now and return early (Middy skips the handler and `after`).
       request.internal[SETTLING_KEY] = true;
       const response = (await engine.settle(admitted, undefined)) ?? { batchItemFailures: [] };
+      request.internal[SETTLING_KEY] = false;
       engine.telemetry.flush();
       return response;
     }
@@ -57,6 +67,7 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
     request.internal[SETTLING_KEY] = true;
     try {
       request.response = await engine.settle(admitted, request.response);
+      request.internal[SETTLING_KEY] = false;
     } finally {
       engine.telemetry.flush();
     }
@@ -69,59 +80,29 @@ export function mskGuard(options: MskGuardOptions): MiddlewareObj<KafkaEvent, un
       engine.telemetry.flush();
       return;
     }
-    const logger = engine.telemetry.logger;
+    // The handler may run on (Middy's early timeout; a rejection while processRecordsInOrder runs),
+    // and Lambda's retry may run in this very process: processRecordsInOrder starts no more records
+    // (G1). What it had done is processed again, as after a crash: the keys were never completed.
+    admitted.handler.abort();
     const error = request.error as Error;
-    if (request.response !== undefined) {
-      // A middleware registered after this one turned the error into a response (an HTTP error
-      // handler, say): its onError ran first. Lambda reads a response without failures as the whole
-      // batch done, so the records would be skipped unprocessed: the invocation fails instead (G2).
-      logger.error(
-        "a middleware registered after mskGuard turned the error into a response: discarded, the invocation fails so that Lambda retries the batch. Don't answer errors of a Kafka handler with a response.",
-        { error },
-      );
-    } else if (isEarlyTimeout(error)) {
-      await settleTimedOut(engine, admitted, request);
-      return;
-    } else if (request.internal[SETTLING_KEY] === true) {
-      logger.error(
-        'mskGuard could not settle the batch (complete the keys or write the checkpoints): the handler succeeded; releasing the batch so that Lambda retries it',
-        { error },
-      );
-    } else {
-      logger.error('handler failed: releasing the batch for a retry', { error });
+    engine.telemetry.logger.error(failureMessage(error, request.internal[SETTLING_KEY] === true), { error });
+    try {
+      await engine.abandon(admitted);
+    } finally {
+      engine.telemetry.flush();
     }
-    // Middlewares registered before this one run their onError after it: whatever response they
-    // set is discarded too, so the invocation fails whatever the order of the chain.
-    keepFailed(request, () =>
-      logger.error(
-        "a middleware registered before mskGuard answered the error with a response: discarded, the invocation fails so that Lambda retries the batch. Don't answer errors of a Kafka handler with a response.",
-        { error },
-      ),
-    );
-    await engine.abandon(admitted);
-    engine.telemetry.flush();
   };
 
   return { before: mskGuardBefore, after: mskGuardAfter, onError: mskGuardOnError };
 }
 
-/**
- * Makes the invocation fail after mskGuard gave its batch back. Middy runs the onError of
- * middlewares registered before mskGuard after it; a response one of them sets (an HTTP error
- * handler, say) would reach Lambda as "every record done", and the batch's unprocessed records
- * would be skipped (G2). Their onError still runs (logs, metrics, traces); the response they set
- * reads as undefined, so Middy rethrows the error (Middy 6 and 7: `request.response` undefined
- * after the onError chain). Rethrowing here instead would skip their onError.
- */
-function keepFailed(request: GuardRequest, onDiscard: () => void): void {
-  Object.defineProperty(request, 'response', {
-    configurable: true,
-    enumerable: true,
-    get: () => undefined,
-    set: (value: unknown) => {
-      if (value !== undefined) onDiscard();
-    },
-  });
+/** What the guard logs when it gives the batch back. */
+function failureMessage(error: Error, settling: boolean): string {
+  if (isEarlyTimeout(error))
+    return "the handler ran out of time (Middy's early timeout): processRecordsInOrder starts no more records; releasing the batch for a retry";
+  if (settling)
+    return 'mskGuard could not settle the batch (complete the keys or write the checkpoints): the handler succeeded; releasing the batch so that Lambda retries it';
+  return 'handler failed: releasing the batch for a retry';
 }
 
 /** Middy's own timeout (`timeoutEarlyInMillis`, on by default), thrown while the handler still runs. */
@@ -131,44 +112,4 @@ function isEarlyTimeout(error: unknown): boolean {
     error.name === 'TimeoutError' &&
     (error.cause as { package?: unknown } | undefined)?.package === '@middy/core'
   );
-}
-
-/**
- * Middy answered before the Lambda deadline, but the handler runs on, and Lambda's retry may run
- * in this very process (decision 0023): `processRecordsInOrder` starts no more records, what it had
- * done is completed and checkpointed as after a partial failure, and the rest goes back, so the
- * retry runs only that. The record running at the timeout is processed again, as after a crash.
- * With staged effects (stageEffects) the batch is given back whole: they cannot be told apart by
- * record.
- */
-async function settleTimedOut(
-  engine: GuardEngine,
-  admitted: AdmittedBatch,
-  request: GuardRequest,
-): Promise<void> {
-  const logger = engine.telemetry.logger;
-  const error = request.error as Error;
-  admitted.handler.abort();
-  const done = admitted.effects.length === 0 ? admitted.handler.doneSoFar() : undefined;
-  logger.error(
-    "the handler ran out of time (Middy's early timeout): processRecordsInOrder starts no more records; " +
-      (done
-        ? 'completing what it had done and releasing the rest for a retry'
-        : 'releasing the batch for a retry'),
-    { error },
-  );
-  keepFailed(request, () =>
-    logger.error('a middleware answered the timeout with a response: discarded', { error }),
-  );
-  try {
-    if (done === undefined) await engine.abandon(admitted);
-    else await engine.settle(admitted, done);
-  } catch (settleError) {
-    logger.error('could not settle the batch after the timeout: releasing it', {
-      error: settleError as Error,
-    });
-    await engine.abandon(admitted);
-  } finally {
-    engine.telemetry.flush();
-  }
 }

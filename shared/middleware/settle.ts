@@ -36,7 +36,13 @@ export async function settle(
   // Effects commit with the checkpoints: complete only after they are durable, or a crash in
   // between would leave keys COMPLETED whose effects were never written.
   if (effects.length > 0) await checkpoint().then(complete);
-  else await Promise.all([complete(), checkpoint()]);
+  else {
+    // Both answered before a failed checkpoint is rethrown: the onError that follows gives the
+    // leases back, and over Upstash (separate requests) a release may otherwise overtake the
+    // complete still in flight, and undo it (the keys' records would run again).
+    const [, written] = await Promise.allSettled([complete(), checkpoint()]);
+    if (written.status === 'rejected') throw written.reason;
+  }
   state.local.remember(completed);
   state.telemetry.settled(admitted.report, {
     completed: completed.length,

@@ -1,5 +1,4 @@
 import type { ParsedBatch } from './parse.ts';
-import type { ParsedRecord } from './record.ts';
 import type { KafkaBatchResponse } from './response.ts';
 
 /** What {@link processRecordsInOrder} tells the guard once the handler's records have run. */
@@ -19,8 +18,6 @@ export interface GuardedBatch {
   readonly batch: ParsedBatch;
   /** Aborted by the guard when the invocation ends before the handler does (Middy's early timeout). */
   readonly signal: AbortSignal;
-  /** A record whose handler resolved, as soon as it did: what is done if the invocation ends early. */
-  succeeded(record: ParsedRecord): void;
   report(outcome: HandlerReport): void;
 }
 

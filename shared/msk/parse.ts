@@ -1,4 +1,5 @@
 import { InvalidEventError } from '../errors.ts';
+import { guardedBatchOf } from './guarded.ts';
 import { checkHeaders, describe, isPlainObject } from './headers.ts';
 import { checkBase64, type Expected, parseRecord } from './parse-record.ts';
 import type { ParsedRecord } from './record.ts';
@@ -75,7 +76,9 @@ export function isParsedBatch(value: unknown): value is ParsedBatch {
  * ```
  */
 export function parseMskEvent(event: unknown): ParsedBatch {
-  return parseEvent(event, false);
+  // The event mskGuard hands its handler carries its batch, parsed and checked: that batch, which
+  // keeps the guard's hand-over (msk/guarded.ts) for processRecordsInOrder.
+  return guardedBatchOf(event)?.batch ?? parseEvent(event, false);
 }
 
 /** A batch whose records' payload checks are still to run: {@link parseMskEventDeferred}. */

@@ -90,7 +90,7 @@ export async function processRecordsInOrder(
   const worker = async (): Promise<void> => {
     while (next < batch.partitions.length) {
       const index = next++;
-      outcomes[index] = await runPartition(batch.partitions[index]!, handler, signal, guarded?.succeeded);
+      outcomes[index] = await runPartition(batch.partitions[index]!, handler, signal);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, batch.partitions.length) }, worker));
@@ -123,7 +123,6 @@ async function runPartition(
   partition: PartitionBatch,
   handler: RecordHandler,
   signal: AbortSignal | undefined,
-  onSucceeded: ((record: ParsedRecord) => void) | undefined,
 ): Promise<PartitionOutcome> {
   const { records } = partition;
   const succeeded: ParsedRecord[] = [];
@@ -136,7 +135,6 @@ async function runPartition(
       return { succeeded, failed: { record, error }, skipped: records.slice(i + 1) };
     }
     succeeded.push(record);
-    onSucceeded?.(record);
   }
   return { succeeded, failed: undefined, skipped: [] };
 }

@@ -10,6 +10,7 @@ import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import {
   encodeKafkaEvent,
   type KafkaEvent,
+  parseMskEvent,
   processRecordsInOrder,
   type RawKafkaRecord,
 } from '#shared/msk/index.ts';
@@ -111,8 +112,7 @@ describe('mskGuard in a Middy chain', () => {
   // Middy answers with a TimeoutError shortly before the Lambda deadline (timeoutEarlyInMillis, on
   // by default) while the handler runs on, and Lambda retries at once (decision 0011), maybe in the
   // same process.
-  it("after Middy's early timeout, completes what was done, and the handler left running starts no more records: the retry runs only the rest (G1)", async () => {
-    // Prepare: 'b' blocks until the test opens the gate, long after the invocation timed out.
+  const timingOut = (options: { reparse?: boolean; answer?: MiddlewareObj<KafkaEvent, unknown> } = {}) => {
     const processed: string[] = [];
     let openGate = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -120,34 +120,66 @@ describe('mskGuard in a Middy chain', () => {
     });
     let blocked = true;
     let stillRunning: Promise<unknown> = Promise.resolve();
-    const handler = middy<KafkaEvent, unknown>()
-      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }))
-      .handler(async (event: KafkaEvent) => {
-        const run = processRecordsInOrder(event, async (record) => {
-          const key = record.lastHeader('idempotency-key')?.toString() ?? '';
-          if (key === 'b' && blocked) {
-            blocked = false;
-            await gate;
-          }
-          processed.push(key);
-        });
-        stillRunning = run;
-        return (await run).response;
+    const chain = middy<KafkaEvent, unknown>().use(
+      mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }),
+    );
+    if (options.answer) chain.use(options.answer);
+    const handler = chain.handler(async (event: KafkaEvent) => {
+      // 'b' blocks until the test opens the gate, long after the invocation timed out.
+      const run = processRecordsInOrder(options.reparse ? parseMskEvent(event) : event, async (record) => {
+        const key = record.lastHeader('idempotency-key')?.toString() ?? '';
+        if (key === 'b' && blocked) {
+          blocked = false;
+          await gate;
+        }
+        processed.push(key);
       });
+      stillRunning = run;
+      return (await run).response;
+    });
     const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b', 'c']));
+    const timeOut = async (): Promise<{ leftRunning: Promise<unknown> }> => {
+      await expect(handler(event, fakeContext(300))).rejects.toThrow(
+        expect.objectContaining({ name: 'TimeoutError' }),
+      );
+      // Wrapped: an async function that returned the promise itself would wait for it.
+      return { leftRunning: stillRunning };
+    };
+    return { handler, event, processed, openGate, timeOut };
+  };
+
+  it("stops the handler left running after Middy's early timeout: the retry alone runs the records it had not started (G1)", async () => {
+    // Prepare
+    const t = timingOut();
 
     // Act: the first invocation times out while 'b' runs; Lambda retries; then 'b' ends.
-    await expect(handler(event, fakeContext(300))).rejects.toThrow(
-      expect.objectContaining({ name: 'TimeoutError' }),
-    );
-    const leftRunning = stillRunning;
-    await handler(event, fakeContext());
-    openGate();
+    const { leftRunning } = await t.timeOut();
+    await t.handler(t.event, fakeContext());
+    t.openGate();
     await leftRunning;
 
-    // Assess: 'a', done before the timeout, was completed and withheld from the retry; the retry
-    // ran 'b' and 'c'; the handler left running finished 'b' (as after a crash) and started no more.
-    expect(processed).toEqual(['a', 'b', 'c', 'b']);
+    // Assess: the retry ran the batch ('a' again, as after a crash: it was never completed); the
+    // handler left running finished 'b' and started no more.
+    expect(t.processed).toEqual(['a', 'a', 'b', 'c', 'b']);
+  });
+
+  it.each([
+    ['it hands processRecordsInOrder the event parsed again', { reparse: true }],
+    [
+      'a later middleware returns an answer to the timeout, which ends the chain before mskGuard',
+      { answer: { onError: async () => ({ batchItemFailures: [] }) } },
+    ],
+  ])("stops the handler left running after Middy's early timeout when %s", async (_name, options) => {
+    // Prepare
+    const t = timingOut(options);
+
+    // Act
+    const { leftRunning } = await t.timeOut();
+    t.openGate();
+    await leftRunning;
+
+    // Assess: the invocation failed, and the handler left running did not start 'c'.
+    expect(t.processed).toEqual(['a', 'b']);
   });
 
   it("never gives back an earlier invocation's batch when Middy shares request.internal (plugin option internal)", async () => {
