@@ -154,7 +154,7 @@ const OUTAGE_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)
 export function classify(error: unknown): unknown {
   const reply = error instanceof Error && /ReplyError|SimpleError/.test(error.name);
   const known = reply ? classifyReply(error.message, 'Redis') : undefined;
-  if (known !== undefined) return Object.assign(known, { cause: error });
+  if (known !== undefined) return known;
   if (reply && !OUTAGE_REPLIES.test(error.message)) return error;
   if (error instanceof CacheUnavailableError) return error;
   const what = reply ? 'Redis cannot serve now' : 'Redis is unreachable';

@@ -55,16 +55,21 @@ export function isNoScript(error: unknown): boolean {
  */
 export function classifyReply(message: string, cache: string): Error | undefined {
   const reply = message.split(', command was:')[0]!.slice(0, 200);
+  // The cause is the reply alone: loggers print an error's cause, and the client's error may
+  // quote the whole command.
+  const cause = new Error(reply);
   if (/^(NOAUTH|WRONGPASS|NOPERM)\b|^Unauthorized\b/i.test(reply)) {
     return new ConfigurationError(
       `${cache} refused the credentials or their permissions (${reply}). Check the cache's secret ` +
         '(user, password or REST token) and, on an ACL, that the user may run EVAL, EVALSHA and the keys mskguard:*.',
+      { cause },
     );
   }
   if (/^OOM\b/.test(reply)) {
     return new CacheUnavailableError(
       `${cache} is out of memory (${reply}): it refuses writes until keys expire or memory is added. ` +
         'See docs/capacity.md for the memory a window takes, or add cacheShards.',
+      { cause },
     );
   }
   return undefined;

@@ -105,7 +105,7 @@ interface UpstashClient {
 function classify(error: unknown): unknown {
   if (error instanceof Error && error.name === 'UpstashError') {
     const known = classifyReply(error.message, 'The Upstash REST endpoint');
-    return known === undefined ? error : Object.assign(known, { cause: error });
+    return known ?? error;
   }
   return new CacheUnavailableError(
     `The Upstash REST endpoint is unreachable (${(error as Error).message}). ` +

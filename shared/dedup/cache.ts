@@ -119,7 +119,7 @@ export class CacheTiers {
         }
         // The claim may have leased keys before it failed: on some shards, in an earlier round of
         // the lease wait, or applied with its reply lost. They go back, or the retry would meet them
-        // IN_PROGRESS until the lease runs out: now when Redis answers (a script or memory error),
+        // IN_PROGRESS until the lease runs out: now when Redis answers (a script or configuration error),
         // else before the next claim.
         if (sent) {
           const lost = { owner, around: sent.tier.bucketsAround(sent.at) };

@@ -64,7 +64,7 @@ export function countFates(fates: readonly RecordFate[]): FateCounts {
 
 /**
  * The messages of the batch's missing-key rejections (`MissingIdempotencyKeyError`: the record and
- * the sources tried; `KeyDerivationError`: the record and what its key function threw). A
+ * the sources tried; `KeyDerivationError`: the record and the name of what its key function threw). A
  * rejection stops its partition, so there is at most one per partition.
  */
 export function rejectionsOf(fates: readonly RecordFate[]): string[] {
@@ -72,7 +72,9 @@ export function rejectionsOf(fates: readonly RecordFate[]): string[] {
   for (let i = 0; i < fates.length; i++) {
     const fate = fates[i]!;
     if (fate.kind === 'retry' && fate.reason === 'missing-key' && fate.error) {
-      const cause = fate.error.cause instanceof Error ? `: ${fate.error.cause.message.slice(0, 200)}` : '';
+      // The cause's name, not its message: a key function's error may quote the record's payload
+      // (JSON.parse's does), and logs must not carry record contents.
+      const cause = fate.error.cause instanceof Error ? ` (it threw ${fate.error.cause.name})` : '';
       messages.push(`${fate.error.message}${cause}`);
     }
   }
