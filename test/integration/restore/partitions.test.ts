@@ -195,7 +195,7 @@ describe('restore of some partitions refuses bad input and changes nothing', () 
     [
       '--offsets with --from-file',
       ['file', '--offsets', '0=3', '--from-file', 'x.csv'],
-      /either --from-file/,
+      /--from-file and --offsets cannot be combined/,
     ],
     [
       '--partitions on undo',
