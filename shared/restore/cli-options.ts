@@ -96,9 +96,13 @@ export async function requestOf(
   });
 }
 
-/** `--partitions 0,2,4-6`: numbers and inclusive ranges. */
+/**
+ * `--partitions 0,2,4-6`: numbers and inclusive ranges. A partition named twice (`0,0`, `1,0-2`) is
+ * refused here, in the flag's name (the request would name its `partitions` field).
+ */
 function partitionsOf(text: string): number[] {
   const partitions: number[] = [];
+  const seen = new Set<number>();
   for (const part of text.split(',')) {
     const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
     const first = Number(match?.[1]);
@@ -107,7 +111,11 @@ function partitionsOf(text: string): number[] {
       throw new UsageError(
         `Invalid --partitions ${text}: expected partition numbers and ranges such as 0,2,4-6.`,
       );
-    for (let p = first; p <= last; p++) partitions.push(p);
+    for (let p = first; p <= last; p++) {
+      if (seen.has(p)) throw new UsageError(`Invalid --partitions ${text}: partition ${p} is named twice.`);
+      seen.add(p);
+      partitions.push(p);
+    }
   }
   return partitions;
 }

@@ -109,6 +109,10 @@ describe('operator commands', () => {
       ['restore', 'file', '--group', 'g', '--topic', 't', '--offsets', '0=42,0=7'],
       /^Invalid --offsets 0=42,0=7: partition 0 is named twice\.$/m,
     ],
+    [
+      ['restore', 'checkpoint', '--group', 'g', '--topic', 't', '--partitions', '1,0-2'],
+      /^Invalid --partitions 1,0-2: partition 1 is named twice\.$/m,
+    ],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     // Act
     const { code, text } = await printed([...argv, '--brokers', '127.0.0.1:1']);
