@@ -185,7 +185,11 @@ describe('restore of some partitions refuses bad input and changes nothing', () 
     ],
     ['a malformed list', ['checkpoint', '--partitions', '0,x'], /Invalid --partitions 0,x/],
     ['a descending range', ['checkpoint', '--partitions', '3-1'], /Invalid --partitions 3-1/],
-    ['a partition twice', ['checkpoint', '--partitions', '1,0-1'], /names partition 1 twice/],
+    [
+      'a partition twice',
+      ['checkpoint', '--partitions', '1,0-1'],
+      /Invalid --partitions 1,0-1: partition 1 is named twice/,
+    ],
     ['malformed --offsets', ['file', '--offsets', '0:3'], /Invalid --offsets 0:3: expected PARTITION=OFFSET/],
     [
       '--offsets with another strategy',
