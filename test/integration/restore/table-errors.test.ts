@@ -7,10 +7,9 @@
 
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '#shared/cli/command.ts';
-import { createRestoreCommands, type RestoreCliIo } from '#shared/cli/commands/restore.ts';
 import { openRestoreClients } from '#shared/restore/clients.ts';
 import { createRestoreHandler } from '#shared/restore/lambda.ts';
+import { capturedRestoreIo, runRestore } from '#test/support/restore-cli.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 
 const env = stackEnv();
@@ -34,22 +33,12 @@ function restore(...argv: string[]) {
 
 /** `mskguard restore ...argv` with the local stack's brokers and DynamoDB endpoint. */
 async function cli(...argv: string[]) {
-  const out = { stdout: '', stderr: '' };
-  const io: RestoreCliIo = {
-    stdout: (t) => {
-      out.stdout += t;
-    },
-    stderr: (t) => {
-      out.stderr += t;
-    },
-    env: { KAFKA_BROKERS: env.KAFKA_BROKERS, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT, USER: 'oncall' },
-    openClients: openRestoreClients,
-    lambda: () => {
-      throw new Error('a local restore never calls the Lambda API');
-    },
-  };
-  const line = ['restore', ...argv, '--region', 'us-east-1'];
-  const code = await runCli(createRestoreCommands(io), line, 'mskguard', { ...io, env: {} });
+  const { out, io } = capturedRestoreIo(openRestoreClients, {
+    KAFKA_BROKERS: env.KAFKA_BROKERS,
+    DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT,
+    USER: 'oncall',
+  });
+  const code = await runRestore(io, [...argv, '--region', 'us-east-1']);
   // Without the [restore] progress lines.
   return { code, stdout: out.stdout, stderr: out.stderr.replace(/^\[restore\].*\n/gm, '') };
 }
