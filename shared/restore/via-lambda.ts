@@ -134,7 +134,14 @@ function unknownOutcomeHint(request: RestoreRequest): string {
  * 4xx (unknown function, access denied, throttled): the function did not run.
  */
 function neverSent(error: unknown): boolean {
-  const e = error as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    $metadata?: { httpStatusCode?: unknown; attempts?: unknown };
+  } | null;
+  // A client that retried may have reached the function with an earlier attempt: unknown.
+  const attempts = e?.$metadata?.attempts;
+  if (typeof attempts === 'number' && attempts > 1) return false;
   const status = e?.$metadata?.httpStatusCode;
   if (typeof status === 'number') return status >= 400 && status < 500;
   return (

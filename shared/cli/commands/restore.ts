@@ -49,7 +49,10 @@ const PROCESS_IO: RestoreCliIo = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   openClients: async (config) => (await import('../../restore/clients.ts')).openRestoreClients(config),
-  lambda: async (region) => new (await import('@aws-sdk/client-lambda')).LambdaClient({ region }),
+  // One attempt: the SDK's retry of a call cut or answered 5xx could run an --execute twice, and
+  // would hide from the CLI that the first attempt reached the function (via-lambda.ts).
+  lambda: async (region) =>
+    new (await import('@aws-sdk/client-lambda')).LambdaClient({ region, maxAttempts: 1 }),
 };
 
 /** The restore flags, and the Kafka auth flags every Kafka command shares. */

@@ -41,22 +41,26 @@ const PROCESS_IO: StatusCliIo = {
   openClients: async (config) => (await import('../../status/clients.ts')).openStatusClients(config),
   sleep: (ms, signal) =>
     new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
+      // The listener goes when the wait ends either way: one per round would pile up on the signal.
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
     }),
   watching: () => true,
   onInterrupt: (stop) => {
     // The first Ctrl-C ends the watch after the round under way; a second one does not wait for it.
-    let interrupts = 0;
+    // One arriving within a second of the first is the same keypress: npm (npx) forwards the
+    // terminal's SIGINT to its child, which then gets it twice.
+    let first: number | undefined;
     const onSigint = () => {
-      if (++interrupts > 1) process.exit(130);
+      if (first !== undefined && performance.now() - first > 1000) process.exit(130);
+      first ??= performance.now();
       stop();
     };
     process.on('SIGINT', onSigint);

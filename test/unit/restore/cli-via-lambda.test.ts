@@ -1,7 +1,12 @@
 // G6 (clear, typed errors) for `mskguard restore --via-lambda`: the function is invoked in the region
 // the command line names (--region, else AWS_REGION / AWS_DEFAULT_REGION, else the AWS profile's),
 // and without one the command exits 2 naming --region before invoking anything.
-import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import {
+  InvokeCommand,
+  LambdaClient,
+  ResourceNotFoundException,
+  TooManyRequestsException,
+} from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RestoreCliIo } from '#shared/cli/commands/restore.ts';
@@ -220,6 +225,23 @@ describe('mskguard restore --via-lambda: an answer that is not a restore answer'
     expect(stdout).toMatch(/^restore failed before planning/);
     expect(stderr).toMatch(
       /RestoreLambdaError: --via-lambda fn: the function could not be invoked \(ResourceNotFoundException: Function not found: fn\)\. The function did not run: nothing was changed\./,
+    );
+  });
+
+  it('--execute refused after the client had retried: the outcome is unknown, exit 4', async () => {
+    // Prepare: a 429 on the third attempt; an earlier one may have reached the function.
+    const throttled = new TooManyRequestsException({
+      message: 'Rate exceeded',
+      $metadata: { httpStatusCode: 429, attempts: 3 },
+    });
+
+    // Act
+    const { code, stderr } = await invokeAnswering((l) => l.on(InvokeCommand).rejects(throttled), ...EXECUTE);
+
+    // Assess
+    expect(code).toBe(4);
+    expect(stderr).toMatch(
+      /RestoreLambdaOutcomeUnknownError: --via-lambda fn: the invocation failed without an answer/,
     );
   });
 });
