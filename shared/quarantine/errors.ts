@@ -33,3 +33,20 @@ export class QuarantineRecordNotFoundError extends MskGuardError {
     this.id = id;
   }
 }
+
+/**
+ * Records were produced again to their topic, but the quarantine table did not record it: replaying
+ * them again would produce them twice. Names the records and where they went.
+ */
+export class ReplayNotMarkedError extends MskGuardError {
+  public constructor(produced: readonly { readonly id: string; readonly to: string }[], cause: unknown) {
+    const shown = produced.slice(0, 10).map((r) => `${r.id} -> ${r.to}`);
+    const more = produced.length > shown.length ? ` (and ${produced.length - shown.length} more)` : '';
+    super(
+      `${produced.length} record(s) were produced to their topic but could not be marked replayed in the ` +
+        `quarantine table (${(cause as Error).message}): ${shown.join(', ')}${more}. They stay QUARANTINED ` +
+        'there: do not replay them again, or they are produced twice; check the table, then mark or delete them.',
+      { cause },
+    );
+  }
+}

@@ -1,5 +1,6 @@
 import type { IHeaders, Message, ProducerRecord, RecordMetadata } from 'kafkajs';
 import type { KafkaHeader } from '../msk/types.ts';
+import { ReplayNotMarkedError } from './errors.ts';
 import type { QuarantineStore } from './store.ts';
 import { type QuarantinedRecord, QuarantineStatus } from './types.ts';
 
@@ -120,13 +121,22 @@ export async function replayRecords(
       });
       const base = BigInt(meta?.baseOffset ?? meta?.offset ?? '-1');
       // One request to one partition is one record batch: its records get consecutive offsets.
-      for (const [i, record] of slice.entries()) {
-        const to =
+      const produced = slice.map((record, i) => ({
+        id: record.id,
+        to:
           base < 0n
             ? `${record.topic}-${record.partition}`
-            : `${record.topic}-${record.partition}@${base + BigInt(i)}`;
-        const marked = await deps.store.markReplayed(record.id, { by: deps.by, to });
-        report(record.id, { status: marked ? 'replayed' : 'raced', to });
+            : `${record.topic}-${record.partition}@${base + BigInt(i)}`,
+      }));
+      for (const [i, { id, to }] of produced.entries()) {
+        let marked: boolean;
+        try {
+          marked = await deps.store.markReplayed(id, { by: deps.by, to });
+        } catch (error) {
+          // Already produced: a retry of the replay would produce these a second time.
+          throw new ReplayNotMarkedError(produced.slice(i), error);
+        }
+        report(id, { status: marked ? 'replayed' : 'raced', to });
       }
     }
   }

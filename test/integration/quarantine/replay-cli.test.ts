@@ -2,7 +2,7 @@
 // original topic-partition (same key, value, headers, plus mskguard-replay) exactly once, and a dry
 // run produces nothing. Against DynamoDB Local and the real Kafka broker.
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { type IHeaders, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LOCAL_AWS } from '#local/services.ts';
@@ -22,13 +22,16 @@ const topic = uniqueName('replay');
 const group = uniqueName('orders-svc');
 const store = new QuarantineStore(client, table);
 
+/** The table's client as the CLI gets it: DynamoDB Local, or a fault put in front of it. */
+let send: (command: unknown) => Promise<unknown> = (command) => client.send(command as never);
+
 /** Runs the CLI in-process against the local stack; returns exit code and output lines. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const commands = createQuarantineCommands({
     // The CLI destroys its client after each command: hand it a wrapper, keep ours.
-    dynamodb: () => ({ send: (command) => client.send(command as never) }),
+    dynamodb: () => ({ send: (command) => send(command) as never }),
     out: (line) => out.push(line),
     err: (line) => err.push(line),
   });
@@ -219,5 +222,39 @@ describe('mskguard quarantine replay', () => {
     expect(replayed.err).toMatch(/skipped: already replayed at/);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/QuarantineRecordNotFoundError: No quarantined record .*-1@999/);
+  });
+
+  it('names the records it produced but could not mark replayed, and says not to replay them again (G2)', async () => {
+    // Prepare: a fresh record; the table refuses every write after the produce.
+    const [id] = (await store.put([input(0, 77)])).ids;
+    const before = await highWatermarks();
+    send = (command) =>
+      command instanceof UpdateItemCommand
+        ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { name: 'NetworkingError' }))
+        : client.send(command as never);
+
+    // Act
+    const replay = await cli(
+      'quarantine',
+      'replay',
+      '--table',
+      table,
+      '--id',
+      id!,
+      '--execute',
+      '--brokers',
+      env.KAFKA_BROKERS,
+    );
+    send = (command) => client.send(command as never);
+
+    // Assess: produced once, still QUARANTINED, and the error says where it went and not to retry.
+    expect(replay.code).toBe(1);
+    expect(replay.err).toMatch(
+      new RegExp(
+        `ReplayNotMarkedError: 1 record\\(s\\) were produced .* ${id!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} -> ${topic}-0@\\d+.*do not replay them again`,
+      ),
+    );
+    expect((await highWatermarks())[0]).toBe(before[0]! + 1);
+    expect((await store.get(id!))?.status).toBe('QUARANTINED');
   });
 });
