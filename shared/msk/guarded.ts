@@ -16,7 +16,7 @@ export interface HandlerReport {
  */
 export interface GuardedBatch {
   readonly batch: ParsedBatch;
-  /** Aborted by the guard when the invocation ends before the handler does (Middy's early timeout). */
+  /** Aborted by the guard when the invocation fails while the handler may run on (Middy's early timeout). */
   readonly signal: AbortSignal;
   report(outcome: HandlerReport): void;
 }

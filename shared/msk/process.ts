@@ -79,8 +79,8 @@ export async function processRecordsInOrder(
       `processRecordsInOrder: concurrency must be a positive integer, got ${String(concurrency)}`,
     );
   }
-  // The guard aborts when the invocation ended without the handler (Middy's early timeout): a
-  // handler left running then starts no more records, whose leases the guard keeps.
+  // The guard aborts when the invocation failed while this may run on (Middy's early timeout): it
+  // gives the leases back, and Lambda's retry, not this, runs the records not started.
   const signal =
     guarded && options.signal
       ? AbortSignal.any([options.signal, guarded.signal])

@@ -22,23 +22,40 @@ describe('mskGuard in a Middy chain', () => {
   const runner = ADAPTERS.resp();
   afterAll(() => runner.close());
 
-  it('fails the invocation when a later middleware answers the handler error, and the retry processes at once', async () => {
-    // Prepare: the handler fails once; an error handler registered after mskGuard answers for it
-    // with what Lambda reads as "every record done".
+  /**
+   * A guarded handler that fails once, with `answer` registered before or after mskGuard; the
+   * offsets it processed are in `processed`.
+   */
+  const failingOnce = (answer: MiddlewareObj<KafkaEvent, unknown>, where: 'before' | 'after') => {
     const processed: number[] = [];
     let failures = 1;
-    const handler = middy<KafkaEvent, unknown>()
-      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }))
-      .use({
+    const guard = mskGuard({
+      consumerGroup: uniqueName('grp'),
+      cache: runner,
+      cacheShards: TEST_CACHE_SHARDS,
+    });
+    const chain = middy<KafkaEvent, unknown>();
+    if (where === 'before') chain.use(answer).use(guard);
+    else chain.use(guard).use(answer);
+    const handler = chain.handler(async (event: KafkaEvent) => {
+      if (failures-- > 0) throw new Error('downstream unavailable');
+      for (const records of Object.values(event.records))
+        processed.push(...records.map((r: RawKafkaRecord) => r.offset));
+    });
+    return { handler, processed };
+  };
+
+  it('fails the invocation when a later middleware answers the handler error, and the retry processes at once', async () => {
+    // Prepare: an error handler registered after mskGuard answers with what Lambda reads as
+    // "every record done".
+    const { handler, processed } = failingOnce(
+      {
         onError: async (request) => {
           request.response = { batchItemFailures: [] };
         },
-      })
-      .handler(async (event: KafkaEvent) => {
-        if (failures-- > 0) throw new Error('downstream unavailable');
-        for (const records of Object.values(event.records))
-          processed.push(...records.map((r: RawKafkaRecord) => r.offset));
-      });
+      },
+      'after',
+    );
     const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b']));
 
     // Act
@@ -54,25 +71,18 @@ describe('mskGuard in a Middy chain', () => {
   // Middy runs onError in reverse order of registration: a middleware registered before mskGuard
   // answers after mskGuard has given the batch back.
   it('fails the invocation when an earlier middleware answers the handler error, and still runs its onError', async () => {
-    // Prepare: the handler fails once; an error handler registered before mskGuard records that its
-    // onError ran, then answers with what Lambda reads as "every record done".
-    const processed: number[] = [];
+    // Prepare: an error handler registered before mskGuard records that its onError ran, then
+    // answers with what Lambda reads as "every record done".
     const answered: string[] = [];
-    let failures = 1;
-    const errorToResponse: MiddlewareObj<KafkaEvent, unknown> = {
-      onError: async (request) => {
-        answered.push((request.error as Error).message);
-        request.response = { statusCode: 500 };
+    const { handler, processed } = failingOnce(
+      {
+        onError: async (request) => {
+          answered.push((request.error as Error).message);
+          request.response = { statusCode: 500 };
+        },
       },
-    };
-    const handler = middy<KafkaEvent, unknown>()
-      .use(errorToResponse)
-      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }))
-      .handler(async (event: KafkaEvent) => {
-        if (failures-- > 0) throw new Error('downstream unavailable');
-        for (const records of Object.values(event.records))
-          processed.push(...records.map((r: RawKafkaRecord) => r.offset));
-      });
+      'before',
+    );
     const event = encodeKafkaEvent(orders('orders', 0, 0, ['a', 'b']));
 
     // Act
@@ -89,16 +99,10 @@ describe('mskGuard in a Middy chain', () => {
 
   it('fails the invocation when an earlier middleware returns an early response from onError', async () => {
     // Prepare: Middy's early-response form: onError returns the answer instead of setting it.
-    let failures = 1;
-    const processed: number[] = [];
-    const handler = middy<KafkaEvent, unknown>()
-      .use({ onError: async () => ({ batchItemFailures: [] }) })
-      .use(mskGuard({ consumerGroup: uniqueName('grp'), cache: runner, cacheShards: TEST_CACHE_SHARDS }))
-      .handler(async (event: KafkaEvent) => {
-        if (failures-- > 0) throw new Error('downstream unavailable');
-        for (const records of Object.values(event.records))
-          processed.push(...records.map((r: RawKafkaRecord) => r.offset));
-      });
+    const { handler, processed } = failingOnce(
+      { onError: async () => ({ batchItemFailures: [] }) },
+      'before',
+    );
     const event = encodeKafkaEvent(orders('orders', 0, 0, ['a']));
 
     // Act

@@ -131,8 +131,10 @@ describe('mskguard restore undo', () => {
     // The brokers were reached: pointing at --brokers would send the reader the wrong way.
     expect(out.stderr).not.toMatch(/--brokers/);
   });
+});
 
-  it('with --json, the missing audit table is the JSON answer on stdout', async () => {
+describe('mskguard restore --json: stderr says why it failed, stdout stays the JSON answer', () => {
+  it('an error before planning (a missing audit table): the JSON answer on stdout; its name, message and the summary line on stderr', async () => {
     // Prepare
     dynamodb
       .on(ScanCommand)
@@ -154,22 +156,6 @@ describe('mskguard restore undo', () => {
         message: expect.stringContaining('audit table audit-tbl not found'),
       },
     });
-  });
-});
-
-describe('mskguard restore --json: stderr says why it failed, stdout stays the JSON answer', () => {
-  it('an error before planning: its name, message and the summary line', async () => {
-    // Prepare
-    dynamodb
-      .on(ScanCommand)
-      .rejects(Object.assign(new Error('no table'), { name: 'ResourceNotFoundException' }));
-    const { out, run } = cli({ AWS_REGION: 'us-east-1' });
-
-    // Act
-    const code = await run(...UNDO, '--json');
-
-    // Assess
-    expect(code).toBe(1);
     const answer = JSON.parse(out.stdout) as { error: { name: string; message: string } };
     expect(answer.error.name).toBe('TableAccessError');
     expect(out.stderr).toMatch(
