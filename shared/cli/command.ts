@@ -56,28 +56,18 @@ function isUsage(error: unknown): boolean {
 }
 
 /**
- * The indexes of argv's words: neither a flag nor the value of a flag that takes one (`--group g`,
- * `-g g`; not `--group=g`, which is one argument), as parseArgs reads argv with `options`. After
- * `--` every argument is a word.
+ * The indexes of argv's words, as parseArgs reads argv with `options`: neither a flag nor the value
+ * of a flag that takes one (`--group g`, `-g g`); after `--` every argument is a word.
  */
 function wordIndexes(argv: readonly string[], options: ParseArgsConfig['options'] = {}): number[] {
-  const takesValue = new Set<string>();
-  for (const [name, option] of Object.entries(options)) {
-    if (option.type !== 'string') continue;
-    takesValue.add(`--${name}`);
-    if (option.short) takesValue.add(`-${option.short}`);
-  }
-  const at: number[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      for (let j = i + 1; j < argv.length; j++) at.push(j);
-      break;
-    }
-    if (!arg.startsWith('-')) at.push(i);
-    else if (takesValue.has(arg)) i++;
-  }
-  return at;
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  return tokens.flatMap((token) => (token.kind === 'positional' ? [token.index] : []));
 }
 
 /**
@@ -104,10 +94,12 @@ export async function runCli(
   }
   // A flag's value is not a command word: `restore --group g checkpoint` runs `restore checkpoint`,
   // and `--group list` names the group `list`. Each command reads argv with its own flags.
+  let pathAt = new Set<number>();
   const match = [...commands]
     .sort((a, b) => b.path.length - a.path.length)
     .find((c) => {
       const at = wordIndexes(argv, c.options);
+      pathAt = new Set(at.slice(0, c.path.length));
       return c.path.every((p, i) => argv[at[i] ?? -1] === p);
     });
   const allOptions = Object.assign({}, ...commands.map((c) => c.options));
@@ -129,7 +121,6 @@ export async function runCli(
     return 0;
   }
   const json = match.options?.json !== undefined && argv.includes('--json');
-  const pathAt = new Set(wordIndexes(argv, match.options).slice(0, match.path.length));
   const rest = argv.filter((_, i) => !pathAt.has(i));
   try {
     const parsed = parseArgs({
