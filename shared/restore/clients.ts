@@ -182,7 +182,7 @@ function checkpointTableFailure(error: unknown): 'read' | 'write' | undefined {
  * looked for and what to check in the caller's terms: the store's own errors name the guarded
  * function's MSKGUARD_CHECKPOINT_TABLE.
  */
-export function reportingCheckpoints(
+function reportingCheckpoints(
   store: CheckpointStore,
   table: string,
   where: string,

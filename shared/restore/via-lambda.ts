@@ -174,7 +174,7 @@ const EXIT_CODES: ReadonlySet<unknown> = new Set(Object.values(RESTORE_EXIT_CODE
  * Why a value is not a {@link RestoreResponse} the CLI can print and trust, or undefined when it is
  * one: the fields the table, the summary and the exit code read, and that they agree.
  */
-export function responseProblem(value: unknown): string | undefined {
+function responseProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `${value === null ? 'null' : typeof value}, not an object`;
   const { ok, exitCode, plan, result, error } = value;
   if (typeof ok !== 'boolean') return 'no boolean ok';

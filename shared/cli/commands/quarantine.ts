@@ -114,20 +114,16 @@ async function withStore<T>(
     { what: `The quarantine table ${options.table}`, api: 'dynamodb', endpoint: options.endpoint },
     runRegion(options.region, deps.defaultRegion),
   );
-  const client = await deps.dynamodb(
-    dynamoDbClientSettings({
-      ...(options.region ? { region: options.region } : {}),
-      ...(options.endpoint ? { dynamodbEndpoint: options.endpoint } : {}),
-    }),
-  );
+  const endpoints = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { dynamodbEndpoint: options.endpoint } : {}),
+  };
+  const client = await deps.dynamodb(dynamoDbClientSettings(endpoints));
   try {
     return await run(new QuarantineStore(client, options.table));
   } catch (error) {
     // The store's errors name the guarded function's MSKGUARD_QUARANTINE_TABLE: these name the flags, as status does.
-    const where = whereOf({
-      ...(options.region ? { region: options.region } : {}),
-      ...(options.endpoint ? { dynamodbEndpoint: options.endpoint } : {}),
-    });
+    const where = whereOf(endpoints);
     throw inCallerTerms(
       error,
       `quarantine table ${options.table}`,
