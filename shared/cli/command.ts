@@ -55,11 +55,18 @@ function isUsage(error: unknown): boolean {
   );
 }
 
+/** runCli answers these itself, for every command. */
+const HELP_FLAGS = new Set(['help', 'h']);
+
 /**
- * The indexes of argv's words, as parseArgs reads argv with `options`: neither a flag nor the value
- * of a flag that takes one (`--group g`, `-g g`); after `--` every argument is a word.
+ * How parseArgs reads argv with `options`: the indexes of its words (neither a flag nor the value
+ * of a flag that takes one: `--group g`, `-g g`; after `--` every argument is a word), and whether
+ * it holds a flag `options` does not define.
  */
-function wordIndexes(argv: readonly string[], options: ParseArgsConfig['options'] = {}): number[] {
+function readWords(
+  argv: readonly string[],
+  options: ParseArgsConfig['options'] = {},
+): { readonly at: number[]; readonly unknownFlag: boolean } {
   const { tokens } = parseArgs({
     args: [...argv],
     options,
@@ -67,7 +74,13 @@ function wordIndexes(argv: readonly string[], options: ParseArgsConfig['options'
     allowPositionals: true,
     tokens: true,
   });
-  return tokens.flatMap((token) => (token.kind === 'positional' ? [token.index] : []));
+  return {
+    at: tokens.flatMap((token) => (token.kind === 'positional' ? [token.index] : [])),
+    unknownFlag: tokens.some(
+      (token) =>
+        token.kind === 'option' && !HELP_FLAGS.has(token.name) && !Object.hasOwn(options, token.name),
+    ),
+  };
 }
 
 /**
@@ -94,16 +107,29 @@ export async function runCli(
   }
   // A flag's value is not a command word: `restore --group g checkpoint` runs `restore checkpoint`,
   // and `--group list` names the group `list`. Each command reads argv with its own flags.
+  // A command whose flags explain every flag given wins over one that would reject some of them:
+  // `quarantine --by list replay` is `replay --by list`, not `list` with an unknown --by. Only when
+  // none does is the longest path taken as it is, so that its parse names the unknown flag.
+  const byLength = [...commands].sort((a, b) => b.path.length - a.path.length);
+  const pathOf = (c: Command, strict: boolean): number[] | undefined => {
+    const { at, unknownFlag } = readWords(argv, c.options);
+    const matches = (!strict || !unknownFlag) && c.path.every((p, i) => argv[at[i] ?? -1] === p);
+    return matches ? at.slice(0, c.path.length) : undefined;
+  };
+  let match: Command | undefined;
   let pathAt = new Set<number>();
-  const match = [...commands]
-    .sort((a, b) => b.path.length - a.path.length)
-    .find((c) => {
-      const at = wordIndexes(argv, c.options);
-      pathAt = new Set(at.slice(0, c.path.length));
-      return c.path.every((p, i) => argv[at[i] ?? -1] === p);
-    });
+  for (const strict of [true, false]) {
+    for (const c of byLength) {
+      const at = pathOf(c, strict);
+      if (!at) continue;
+      match = c;
+      pathAt = new Set(at);
+      break;
+    }
+    if (match) break;
+  }
   const allOptions = Object.assign({}, ...commands.map((c) => c.options));
-  const words = wordIndexes(argv, allOptions).map((i) => argv[i]);
+  const words = readWords(argv, allOptions).at.map((i) => argv[i]);
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (!match) {
     const list = commands.map((c) => `  ${program} ${c.path.join(' ').padEnd(22)} ${c.summary}`).join('\n');

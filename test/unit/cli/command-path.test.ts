@@ -84,6 +84,79 @@ describe('runCli: options before the command words', () => {
   });
 });
 
+describe('runCli: sibling commands with different flags', () => {
+  /** `tool a` knows --group; `tool b` also knows --by, a flag whose value may spell `a`. */
+  function siblings() {
+    const ran: { path: string; values: Record<string, unknown> }[] = [];
+    const out = { stdout: '', stderr: '' };
+    const command = (path: string[], options: Command['options']): Command => ({
+      path,
+      summary: path.join(' '),
+      help: `Usage: ${path.join(' ')}`,
+      options,
+      run: async ({ values }) => {
+        ran.push({ path: path.join(' '), values: { ...values } });
+        return 0;
+      },
+    });
+    const group = { group: { type: 'string' } } as const;
+    const commands = [
+      command(['tool', 'a'], group),
+      command(['tool', 'b'], { ...group, by: { type: 'string' } }),
+    ];
+    const run = (...argv: string[]) =>
+      runCli(commands, argv, 'mskguard', {
+        stdout: (t) => {
+          out.stdout += t;
+        },
+        stderr: (t) => {
+          out.stderr += t;
+        },
+        env: {},
+      });
+    return { ran, out, run };
+  }
+
+  it("a flag only `tool b` knows, valued 'a', before the word b runs tool b", async () => {
+    // Prepare
+    const { ran, out, run } = siblings();
+
+    // Act
+    const code = await run('tool', '--by', 'a', 'b', '--group', 'g');
+
+    // Assess
+    expect(out.stderr).toBe('');
+    expect(code).toBe(0);
+    expect(ran).toEqual([{ path: 'tool b', values: { by: 'a', group: 'g' } }]);
+  });
+
+  it('--help there prints the help of tool b', async () => {
+    // Prepare
+    const { out, run } = siblings();
+
+    // Act
+    const code = await run('tool', '--by', 'a', 'b', '--help');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out.stdout).toBe('Usage: tool b\n');
+  });
+
+  it('a flag neither knows is refused by the command its words name', async () => {
+    // Prepare
+    const { ran, out, run } = siblings();
+
+    // Act
+    const code = await run('tool', 'a', '--nope');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(ran).toEqual([]);
+    expect(out.stderr).toMatch(/Unknown option '--nope'/);
+    expect(out.stderr).toMatch(/mskguard tool a --help/);
+  });
+});
+
 describe('mskguard restore and quarantine with options first', () => {
   it('restore --group g --topic orders file --offsets 0=5 runs the file strategy (dry run)', async () => {
     // Prepare
