@@ -108,3 +108,22 @@ export class AuditMismatchError extends RestoreRefusedError {}
 
 /** The audited restore cannot be undone: it changed nothing, or recorded no offsets to put back. */
 export class UndoNotPossibleError extends RestoreRefusedError {}
+
+/**
+ * When `--execute` was about to commit, a target lay outside the broker's [low, high] although it
+ * was inside when the plan was made (retention deleted records since, or the topic was recreated).
+ * Nothing was written.
+ */
+export class TargetOutOfRangeError extends RestoreRefusedError {
+  public constructor(
+    message: string,
+    public readonly partitions: readonly {
+      readonly partition: number;
+      readonly target: number;
+      readonly low: number;
+      readonly high: number;
+    }[],
+  ) {
+    super(message);
+  }
+}

@@ -9,6 +9,7 @@ import {
   RestoreRefusedError,
 } from './errors.ts';
 import type { EventSourceMappingToggle } from './esm.ts';
+import { checkRangesNow } from './execute-ranges.ts';
 import { waitGroupEmpty } from './group-wait.ts';
 import { REQUEST_INPUT_NAMES, type RestoreInputNames } from './input-names.ts';
 import type { OffsetWriter } from './offset-commit.ts';
@@ -154,8 +155,11 @@ async function apply(plan: RestorePlan, deps: ExecuteDeps, run: RunState, step: 
     if (uuid && deps.esm) {
       const initialState = await deps.esm.state(uuid);
       run.esm = { uuid, initialState, disabledByRestore: false, reenabled: false, leftDisabled: false };
-      if (initialState === 'Disabled')
-        step(`event source mapping ${uuid} is already Disabled: it stays so afterwards`);
+      // `Disabling` means someone else (an operator stopping a poison batch) is turning it off:
+      // it is theirs, so the restore must not turn it back on afterwards. The group wait below
+      // covers its pollers leaving.
+      if (initialState === 'Disabled' || initialState === 'Disabling')
+        step(`event source mapping ${uuid} is already ${initialState}: it stays disabled afterwards`);
       else {
         try {
           await deps.esm.disable(uuid, step, waitLimit(deps.remainingMs, REENABLE_RESERVE_MS));
@@ -174,6 +178,9 @@ async function apply(plan: RestorePlan, deps: ExecuteDeps, run: RunState, step: 
       }
     }
     await waitGroupEmpty(plan, deps, step);
+    // The plan's [low, high] may be minutes old (ESM disable, group wait, a plan executed later):
+    // retention may have deleted a target since. Checked again before anything is written.
+    await checkRangesNow(plan, deps.admin);
     const partitions = plan.rows.map((r) => ({ partition: r.partition, offset: String(r.target) }));
     run.offsetsTouched = true;
     step(`committing ${partitions.length} offset(s) of group ${plan.group} on ${plan.topic}`);

@@ -15,6 +15,7 @@ import type {
   RestorePlan,
   RestoreRequest,
 } from './types.ts';
+import { undoOfGrownTopic } from './undo.ts';
 
 /** What planning reads from; nothing here is written to. */
 export interface PlanDeps extends SourceContext {
@@ -47,7 +48,7 @@ interface Targets {
  * ```
  */
 export async function planRestore(input: RestoreRequest, plainDeps: PlanDeps): Promise<RestorePlan> {
-  const request = parseRestoreRequest(input);
+  let request = parseRestoreRequest(input);
   const deps = { ...plainDeps, checkpoints: listCurrentOnce(plainDeps.checkpoints) };
   const mode = request.mode ?? 'recover';
   const now = (deps.clock ?? (() => new Date()))();
@@ -58,6 +59,11 @@ export async function planRestore(input: RestoreRequest, plainDeps: PlanDeps): P
 
   progress(`reading the offsets of ${request.topic} and of group ${request.group}`);
   const topicPartitions = await topicRanges(deps, request.topic);
+  const grown = undoOfGrownTopic(request, topicPartitions);
+  if (grown) {
+    request = grown.request;
+    warnings.push(grown.warning);
+  }
   const partitions = selected(topicPartitions, request, deps.inputNames ?? REQUEST_INPUT_NAMES);
   const committed = await committedOffsets(deps, request.group, request.topic);
   const group = await describe(deps, request.group);

@@ -1,7 +1,7 @@
 import type { AuditRecord, AuditStore } from './audit.ts';
 import { AuditMismatchError, UndoNotPossibleError, UnknownRestoreIdError } from './errors.ts';
 import { REQUEST_INPUT_NAMES, type RestoreInputNames } from './input-names.ts';
-import type { RestoreRequest } from './types.ts';
+import type { PartitionRange, RestoreRequest } from './types.ts';
 
 /** What `restore undo` is asked: the restore to revert, for which group and topic, and how. */
 export interface UndoAsk {
@@ -86,4 +86,30 @@ export async function planUndoRequest(
 ): Promise<RestoreRequest> {
   if (!audit.find) throw new UndoNotPossibleError('This audit store cannot look restores up by id.');
   return undoRequest(await audit.find(ask.restoreId), ask, names);
+}
+
+/**
+ * An undo of a whole-topic restore after partitions were added to the topic: the audit item names
+ * the partitions that restore moved, and the new ones had nothing to do with it. Without this the
+ * undo was refused with advice to pass --partitions, which undo does not take, so a restore could
+ * never be undone once the topic grew. Returns the request limited to the audited partitions and a
+ * warning naming the new ones, or `null` when nothing changes. A partition the audit item names that
+ * the topic lacks is not handled here: the source refuses it (the topic was recreated).
+ */
+export function undoOfGrownTopic(
+  request: RestoreRequest,
+  topicPartitions: readonly PartitionRange[],
+): { request: RestoreRequest; warning: string } | null {
+  if (request.strategy !== 'undo' || request.partitions || !request.offsets) return null;
+  const audited = new Set(request.offsets.map((o) => o.partition));
+  const topic = new Set(topicPartitions.map((r) => r.partition));
+  if ([...audited].some((p) => !topic.has(p))) return null;
+  const added = [...topic].filter((p) => !audited.has(p));
+  if (added.length === 0) return null;
+  return {
+    request: { ...request, partitions: [...audited].sort((a, b) => a - b) },
+    warning:
+      `partition(s) ${added.join(', ')} of ${request.topic} were added since restore ${request.undoes}: ` +
+      'the undo leaves them alone (they keep their committed offsets)',
+  };
 }
