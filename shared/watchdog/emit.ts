@@ -14,7 +14,8 @@ export { type EmfSink, stdoutSink } from '../observability/emf.ts';
 /**
  * One EMF line with the health of one consumer: the same namespace, `service` and `consumerGroup`
  * dimensions as the consumer's own metrics (shared/observability/metric-names.ts). A part that could
- * not be measured is left out, so the alarm's missing-data rule applies to it. Serialized by
+ * not be measured is left out, so the alarm's missing-data rule applies to it; an unreadable ESM also
+ * withholds WatchdogCheckpointAgeSeconds, so that blindness pages instead of passing as healthy. Serialized by
  * Powertools Metrics, and written to `sink` even when POWERTOOLS_METRICS_DISABLED is set (tests).
  *
  * @example
@@ -37,7 +38,16 @@ export function emitHealth(health: ConsumerHealth, sink: EmfSink, service = METR
     health.restoreRunning === null ? null : Number(health.restoreRunning),
   );
   add(W.GROUP_LAG, MetricUnit.Count, health.lag);
-  add(W.CHECKPOINT_AGE_BEHIND_SECONDS, MetricUnit.Seconds, health.checkpointAgeBehindSeconds);
+  // EsmNotEnabled's alarm treats missing data as fine, so an ESM the watchdog cannot read (no
+  // lambda:GetEventSourceMapping, throttled, no route to the Lambda API) would page nobody while the
+  // line still said "checkpoints fine". Withholding the staleness metric too makes the one alarm whose
+  // missing data breaches (watchdogCheckpointAge: "nobody is watching") page; the value stays readable
+  // in the log line.
+  if (health.esm === null && health.checkpointAgeBehindSeconds !== null) {
+    metrics.addMetadata('checkpointAgeBehindSecondsWithheld', String(health.checkpointAgeBehindSeconds));
+  } else {
+    add(W.CHECKPOINT_AGE_BEHIND_SECONDS, MetricUnit.Seconds, health.checkpointAgeBehindSeconds);
+  }
   // Properties beside the metrics: searchable in Logs Insights, ignored by CloudWatch Metrics.
   metrics.addMetadata('topic', health.topic);
   if (health.esm) {

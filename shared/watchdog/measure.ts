@@ -55,6 +55,17 @@ export function checkpointAgeBehind(
 
 const message = (what: string, error: unknown) => `${what}: ${(error as Error)?.message ?? String(error)}`;
 
+const PART_TIMEOUT_MS = 15_000;
+
+/** `work`, or a rejection once `ms` pass: a part that never answers is reported, not waited for. */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Measures one consumer from outside: its ESM's status, whether a restore runs, its lag on the
  * broker and how stale its checkpoints are where records wait. Each part fails on its own.
@@ -69,23 +80,19 @@ export async function measureConsumer(target: WatchdogTarget, deps: WatchdogDeps
   const now = (deps.now ?? Date.now)();
   const group = target.consumerGroupId;
   const errors: string[] = [];
+  const ms = deps.partTimeoutMs ?? PART_TIMEOUT_MS;
+  // Each part gets its own deadline and failure; `start` defers the call so a synchronous throw
+  // (a malformed answer's property read) is caught like a rejection.
+  const part = <T>(what: string, start: () => Promise<T>): Promise<T | null> =>
+    within(ms, Promise.resolve().then(start)).catch((e): null => {
+      errors.push(message(what, e));
+      return null;
+    });
   const [esm, restoreRunning, offsets, checkpoints] = await Promise.all([
-    deps.esm.status(target.eventSourceMappingId).catch((e): EsmStatus | null => {
-      errors.push(message('event source mapping', e));
-      return null;
-    }),
-    deps.restores.running(group, now).catch((e): boolean | null => {
-      errors.push(message('audit table', e));
-      return null;
-    }),
-    partitionOffsets(deps.admin, group, target.topic).catch((e): PartitionOffsets[] | null => {
-      errors.push(message('broker offsets', e));
-      return null;
-    }),
-    deps.checkpoints.listCurrent(group, target.topic).catch((e): Checkpoint[] | null => {
-      errors.push(message('checkpoints', e));
-      return null;
-    }),
+    part<EsmStatus>('event source mapping', () => deps.esm.status(target.eventSourceMappingId)),
+    part<boolean>('audit table', () => deps.restores.running(group, now)),
+    part<PartitionOffsets[]>('broker offsets', () => partitionOffsets(deps.admin, group, target.topic)),
+    part<Checkpoint[]>('checkpoints', () => deps.checkpoints.listCurrent(group, target.topic)),
   ]);
   // An unknown restore state does not silence the ESM alarm: a page that a restore explains is
   // cheaper than a disabled consumer nobody hears about.

@@ -44,6 +44,12 @@ export interface WatchdogDeps {
   readonly admin: LagAdmin;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * How long one part (ESM, audit table, broker, checkpoints) may take before it counts as failed.
+   * Without it one hanging call (no route to the Lambda API) held back every consumer's line until
+   * Lambda killed the run, and nothing said why. @default 15000 (the function's timeout is 50 s)
+   */
+  readonly partTimeoutMs?: number;
 }
 
 /**
