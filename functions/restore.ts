@@ -24,6 +24,36 @@ function required(name: keyof typeof FUNCTION_ENV, fallback: string): string {
   return value;
 }
 
+/**
+ * The groups this function may restore. A bare `JSON.parse(...) as RestoreTarget[]` crashed the cold
+ * start with a SyntaxError on a typo, and let an object or an entry without its ESM through, to fail
+ * each request later as "targets.find is not a function" or restore with no ESM to stop.
+ */
+function parseRestoreTargets(raw: string | undefined): RestoreTarget[] | null {
+  if (raw === undefined) return null;
+  const name = `${FUNCTION_ENV.RESTORE_TARGETS} (or RESTORE_TARGETS)`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(`${name} must be a JSON array of targets, got ${JSON.stringify(raw)}.`);
+  }
+  const field = (t: unknown, key: string) => {
+    const value = (t as Record<string, unknown> | null)?.[key];
+    return typeof value === 'string' && value !== '';
+  };
+  const ok =
+    Array.isArray(parsed) &&
+    parsed.every((t) => field(t, 'consumerGroupId') && field(t, 'topic') && field(t, 'eventSourceMappingId'));
+  if (!ok) {
+    throw new ConfigurationError(
+      `${name}: expected a JSON array whose entries each have a non-empty consumerGroupId, topic and ` +
+        'eventSourceMappingId (the stack writes it; unset it to let the function restore any group).',
+    );
+  }
+  return parsed as RestoreTarget[];
+}
+
 const auth = kafkaAuthFromEnv(env('KAFKA_AUTH', 'KAFKA_AUTH'), 'restore');
 const targets = env('RESTORE_TARGETS', 'RESTORE_TARGETS');
 const scramSecretArn = env('KAFKA_SECRET_ARN', 'KAFKA_SECRET_ARN');
@@ -39,6 +69,6 @@ export const handler = createRestoreHandler({
   ...(scramSecretArn ? { scramSecretArn } : {}),
   checkpointTable: required('CHECKPOINT_TABLE', 'CHECKPOINT_TABLE'),
   auditTable: required('AUDIT_TABLE', 'AUDIT_TABLE'),
-  targets: targets ? (JSON.parse(targets) as RestoreTarget[]) : null,
+  targets: parseRestoreTargets(targets),
   logger: new Logger({ serviceName: 'mskguard-restore' }),
 });

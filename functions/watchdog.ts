@@ -15,6 +15,21 @@ function required(name: string): string {
   return value;
 }
 
+/**
+ * The restore function's timeout in seconds. `Number()` alone turned a typo into NaN (every restore
+ * then counted as not running, so each one paged as a disabled ESM) and an empty value into 0.
+ */
+function maxRestoreSeconds(raw: string | undefined): number {
+  if (raw === undefined) return 900;
+  const seconds = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(seconds) || seconds < 1) {
+    throw new ConfigurationError(
+      `${WATCHDOG_ENV.MAX_RESTORE_SECONDS} must be a whole number of seconds ≥ 1 (the restore function's timeout), got ${JSON.stringify(raw)}.`,
+    );
+  }
+  return seconds;
+}
+
 const auth = kafkaAuthFromEnv(process.env[FUNCTION_ENV.KAFKA_AUTH], 'watchdog');
 const scramSecretArn = process.env[FUNCTION_ENV.KAFKA_SECRET_ARN];
 const region = process.env.AWS_REGION;
@@ -30,5 +45,5 @@ export const handler = createWatchdogHandler({
   targets: parseTargets(process.env[WATCHDOG_ENV.TARGETS]),
   checkpointTable: required(FUNCTION_ENV.CHECKPOINT_TABLE),
   auditTable: required(FUNCTION_ENV.AUDIT_TABLE),
-  maxRestoreSeconds: Number(process.env[WATCHDOG_ENV.MAX_RESTORE_SECONDS] ?? '900'),
+  maxRestoreSeconds: maxRestoreSeconds(process.env[WATCHDOG_ENV.MAX_RESTORE_SECONDS]),
 });
