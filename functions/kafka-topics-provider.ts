@@ -63,7 +63,12 @@ export interface TopicsProviderDeps {
  */
 export function createTopicsProvider(deps: TopicsProviderDeps) {
   return async (event: CloudFormationCustomResourceEvent): Promise<TopicResourceResponse> => {
+    checkEvent(event);
     const { topic, connection } = parseTopicProperties(event.ResourceProperties);
+    // A retained topic needs no broker: deleting the resource must not depend on a cluster, secret
+    // or network path that may already be gone (stack teardown, a moved cluster). Connecting first
+    // turned every such Delete into DELETE_FAILED and a stack stuck until the broker came back.
+    if (event.RequestType === 'Delete' && !topic.allowDeletion) return respond(topic, RETAINED);
     const admin = await deps.connect(connection);
     try {
       if (event.RequestType === 'Delete') return respond(topic, await deleteTopic(admin, topic));
@@ -75,6 +80,22 @@ export function createTopicsProvider(deps: TopicsProviderDeps) {
       await admin.disconnect().catch(() => undefined);
     }
   };
+}
+
+const REQUEST_TYPES = new Set(['Create', 'Update', 'Delete']);
+
+/**
+ * Only the Provider framework invokes this function, but a hand-run test event or a framework change
+ * must get a typed answer: an unknown RequestType used to fall through to Create, and a null event
+ * crashed on a property read.
+ */
+function checkEvent(event: unknown): asserts event is CloudFormationCustomResourceEvent {
+  const type = (event as { RequestType?: unknown } | null)?.RequestType;
+  if (typeof event !== 'object' || event === null || !REQUEST_TYPES.has(String(type))) {
+    throw new TopicSpecError(
+      `Not a CloudFormation custom resource event: RequestType ${JSON.stringify(type ?? null)}, expected Create, Update or Delete.`,
+    );
+  }
 }
 
 function respond(topic: TopicResourceSpec, action: string): TopicResourceResponse {
@@ -145,8 +166,10 @@ async function ensureTopic(
   return actions.length === 0 ? 'unchanged' : `updated (${actions.join(', ')})`;
 }
 
+const RETAINED = 'retained (AllowDeletion is false)';
+
 async function deleteTopic(admin: TopicAdmin, spec: TopicResourceSpec): Promise<string> {
-  if (!spec.allowDeletion) return 'retained (AllowDeletion is false)';
+  if (!spec.allowDeletion) return RETAINED;
   const topics = await call('list topics', () => admin.listTopics());
   if (!topics.includes(spec.name)) return 'already absent';
   await call(`delete topic ${spec.name}`, () => admin.deleteTopics({ topics: [spec.name] }));
