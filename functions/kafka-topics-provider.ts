@@ -1,9 +1,7 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import signer from 'aws-msk-iam-sasl-signer-js';
 import kafkajs, { type Admin, type SASLOptions } from 'kafkajs';
-import { SCRAM_SECRET_SHAPE, scramCredentialsOf } from '../shared/aws/scram-secret.ts';
-import { ConfigurationError, MskGuardError } from '../shared/errors.ts';
+import { kafkaAuthConfig } from '../shared/aws/kafka-auth.ts';
+import { MskGuardError } from '../shared/errors.ts';
 import {
   type BrokerConnection,
   parseTopicProperties,
@@ -212,23 +210,17 @@ function log(level: 'info' | 'error', message: string, fields: Record<string, un
   console.log(JSON.stringify({ level, message, ...fields }));
 }
 
-/** The SASL settings of the brokers' auth: MSK IAM tokens, or SCRAM credentials from Secrets Manager. */
+/**
+ * The SASL settings of the brokers' auth (MSK IAM tokens, or SCRAM credentials from Secrets
+ * Manager), built as restore, status and the watchdog build theirs (shared/aws/kafka-auth.ts).
+ */
 export async function saslFor(auth: BrokerConnection['auth']): Promise<SASLOptions> {
-  const region = process.env.AWS_REGION;
-  if (!region) throw new ConfigurationError('AWS_REGION is not set: the MSK IAM signer needs the region.');
-  if (auth.mechanism === 'iam') {
-    return {
-      mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => ({ value: (await signer.generateAuthToken({ region })).token }),
-    };
-  }
-  const secret = await new SecretsManagerClient({ region }).send(
-    new GetSecretValueCommand({ SecretId: auth.secretArn }),
-  );
-  const credentials = scramCredentialsOf(secret.SecretString);
-  if (!credentials)
-    throw new TopicSpecError(`Secret ${auth.secretArn} must hold ${SCRAM_SECRET_SHAPE} for SASL/SCRAM.`);
-  return { mechanism: 'scram-sha-512', ...credentials };
+  const { sasl } = await kafkaAuthConfig({
+    auth: auth.mechanism,
+    region: process.env.AWS_REGION,
+    ...(auth.mechanism === 'scram' ? { scramSecretArn: auth.secretArn } : {}),
+  });
+  return sasl as SASLOptions;
 }
 
 async function connectKafkajs(connection: BrokerConnection): Promise<TopicAdmin> {

@@ -2,7 +2,7 @@
 // flag, one environment fallback, one set of modes. Before, replay took `--kafka-auth
 // plaintext|tls|iam` and the others read `KAFKA_AUTH=none|iam|scram`, so an operator learnt both.
 // Light imports only (`mskguard --help` must not load kafkajs or the AWS SDK); the kafkajs settings
-// of a mode are built by kafkaAuthConfig (shared/restore/clients.ts).
+// of a mode are built by kafkaAuthConfig (shared/aws/kafka-auth.ts).
 import type { KafkaAuthMode, KafkaConnectionOptions } from '../restore/clients.ts';
 import { isKafkaAuthMode } from '../runtime/kafka-auth-env.ts';
 import { UsageError } from './command.ts';

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type Admin, Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
-import { SCRAM_SECRET_SHAPE, scramCredentialsOf } from '../aws/scram-secret.ts';
+import { type Admin, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { type KafkaAuthMode, kafkaAuthConfig } from '../aws/kafka-auth.ts';
 import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
 import { inCallerTerms, type TableHints } from '../aws/table-errors.ts';
 import { describeError, TableNotFoundError } from '../checkpoints/dynamodb.ts';
@@ -16,11 +16,7 @@ import { RestoreUsageError } from './errors.ts';
 import { directOffsetWriter } from './offset-commit.ts';
 import type { ProgressSink } from './types.ts';
 
-/**
- * How a client authenticates to the brokers: `none` (plaintext, local brokers), `tls` (TLS, no
- * SASL), `iam` (MSK IAM over SASL/OAUTHBEARER and TLS) or `scram` (SASL/SCRAM-SHA-512 over TLS).
- */
-export type KafkaAuthMode = 'none' | 'tls' | 'iam' | 'scram';
+export type { KafkaAuthMode } from '../aws/kafka-auth.ts';
 
 /** How restore, status, the watchdog and quarantine replay reach the brokers. */
 export interface KafkaConnectionOptions {
@@ -79,51 +75,6 @@ export const CHECKPOINT_TABLE_HINTS: TableHints = {
 export interface RestoreClients {
   readonly deps: RestoreDeps;
   close(): Promise<void>;
-}
-
-/** What {@link kafkaAuthConfig} reads. */
-export type KafkaAuthOptions = Pick<KafkaConnectionOptions, 'auth' | 'region' | 'scramSecretArn'>;
-
-/**
- * The kafkajs `ssl` and `sasl` settings of an auth mode, for every command of the CLI and for the
- * restore and watchdog functions: one builder, so that a mode means the same to all of them.
- *
- * @example
- * ```ts
- * const kafka = new Kafka({ clientId, brokers, ...(await kafkaAuthConfig({ auth: 'iam', region })) });
- * ```
- */
-export async function kafkaAuthConfig(options: KafkaAuthOptions): Promise<Pick<KafkaConfig, 'ssl' | 'sasl'>> {
-  const auth = options.auth ?? 'none';
-  if (auth === 'none') return {};
-  if (auth === 'tls') return { ssl: true };
-  return { ssl: true, sasl: await saslFor(auth, options) };
-}
-
-async function saslFor(auth: 'iam' | 'scram', options: KafkaAuthOptions): Promise<SASLOptions> {
-  const region = options.region;
-  if (!region) throw new ConfigurationError(`Kafka auth ${auth} needs the AWS region (AWS_REGION).`);
-  if (auth === 'iam') {
-    // Loaded only for the auth mode in use: each SDK client costs start-up time in the CLI.
-    const { default: signer } = await import('aws-msk-iam-sasl-signer-js');
-    return {
-      mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => ({ value: (await signer.generateAuthToken({ region })).token }),
-    };
-  }
-  if (!options.scramSecretArn)
-    throw new ConfigurationError('Kafka auth scram needs the secret ARN (MSKGUARD_KAFKA_SECRET_ARN).');
-  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  const secrets = new SecretsManagerClient({ region });
-  try {
-    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: options.scramSecretArn }));
-    const credentials = scramCredentialsOf(secret.SecretString);
-    if (!credentials)
-      throw new ConfigurationError(`Secret ${options.scramSecretArn} must hold ${SCRAM_SECRET_SHAPE}.`);
-    return { mechanism: 'scram-sha-512', ...credentials };
-  } finally {
-    secrets.destroy();
-  }
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   TopicChangeNotSupportedError,
 } from '#functions/kafka-topics-provider.ts';
 import { parseTopicProperties, TopicSpecError } from '#functions/kafka-topics-spec.ts';
+import { ConfigurationError } from '#shared/errors.ts';
 
 /** An in-memory admin recording its calls; topics map name → {partitions, replicas, configs}. */
 function fakeAdmin(
@@ -277,7 +278,7 @@ describe('saslFor', () => {
     'Hunter2Pw!',
     'null',
     '{"username":"orders"}',
-  ])('a scram secret holding %s is a TopicSpecError that never quotes its value', async (value) => {
+  ])('a scram secret holding %s is a ConfigurationError that never quotes its value', async (value) => {
     // Prepare
     vi.stubEnv('AWS_REGION', 'eu-west-1');
     secrets.on(GetSecretValueCommand).resolves({ SecretString: value });
@@ -286,7 +287,7 @@ describe('saslFor', () => {
     const error = await saslFor({ mechanism: 'scram', secretArn: 'arn:s' }).catch((e: unknown) => e);
 
     // Assess
-    expect(error).toBeInstanceOf(TopicSpecError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/^Secret arn:s must hold the JSON \{"username"/);
     expect(`${(error as Error).message}${(error as Error).stack}`).not.toMatch(
       /Hunter2|orders|not valid JSON/,

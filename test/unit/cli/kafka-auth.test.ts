@@ -4,10 +4,10 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { kafkaAuthConfig } from '#shared/aws/kafka-auth.ts';
 import { UsageError } from '#shared/cli/command.ts';
 import { kafkaAuthHelp, kafkaAuthOf } from '#shared/cli/kafka-auth.ts';
 import { ConfigurationError } from '#shared/errors.ts';
-import { kafkaAuthConfig } from '#shared/restore/clients.ts';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_orders-AbCdEf';
 
@@ -198,5 +198,46 @@ describe('kafkaAuthConfig', () => {
       `Secret ${SECRET} must hold the JSON {"username": "...", "password": "..."} (its value is not printed).`,
     );
     expect(`${message}${stack}${String(cause)}`).not.toMatch(/Hunter2|is not valid JSON/);
+  });
+
+  // Answers no retry mends name the secret and the fix; throttling stays the SDK's own error, which
+  // the caller reports as an outage.
+  it.each([
+    ['AccessDeniedException', /secretsmanager:GetSecretValue/],
+    ['ResourceNotFoundException', /no such secret in this account and region/],
+    ['DecryptionFailure', /kms:Decrypt/],
+  ])('scram whose secret Secrets Manager refuses with %s: a ConfigurationError naming the fix', async (name, fix) => {
+    // Prepare
+    secrets
+      .on(GetSecretValueCommand, { SecretId: SECRET })
+      .rejects(Object.assign(new Error('refused'), { name }));
+
+    // Act
+    const error = await kafkaAuthConfig({ auth: 'scram', region: 'eu-west-1', scramSecretArn: SECRET }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Cannot read the SCRAM secret ${SECRET} \\(${name}\\): `),
+    );
+    expect((error as Error).message).toMatch(fix);
+  });
+
+  it('a throttled read stays the SDK error', async () => {
+    // Prepare
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+
+    // Act
+    const error = await kafkaAuthConfig({ auth: 'scram', region: 'eu-west-1', scramSecretArn: SECRET }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(error).not.toBeInstanceOf(ConfigurationError);
+    expect((error as Error).name).toBe('ThrottlingException');
   });
 });
