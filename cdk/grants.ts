@@ -2,7 +2,7 @@ import { Aws, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CheckpointTables } from './constructs/checkpoint-tables.ts';
-import { type KafkaCluster, kafkaResourceArns } from './kafka-cluster.ts';
+import { grantScramSecretRead, type KafkaCluster, kafkaResourceArns } from './kafka-cluster.ts';
 
 /**
  * `dynamodb:LeadingKeys` condition: the caller may only touch items whose partition key matches
@@ -84,6 +84,16 @@ export function grantRestoreTableAccess(
       actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
       resources: [tables.audit.tableArn],
       conditions: leadingKeys(groups),
+    }),
+  );
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'AuditFindByRestoreId',
+      // `restore undo <restoreId>` finds the audit item by its id alone (AuditStore.find in
+      // shared/restore/audit.ts scans, filtered). A Scan carries no partition key, so a LeadingKeys
+      // condition would not scope it: the grant is the audit table only, never the checkpoints.
+      actions: ['dynamodb:Scan'],
+      resources: [tables.audit.tableArn],
     }),
   );
   grantTableKey(fn, tables);
@@ -210,6 +220,6 @@ export function grantKafkaConsumerAccess(
       }),
     );
   } else {
-    cluster.auth.secret.grantRead(fn);
+    grantScramSecretRead(fn, cluster.auth);
   }
 }
