@@ -16,29 +16,45 @@ export interface WatchdogAlarmThresholds {
   readonly lagGrowingMinRecords?: number;
 }
 
-const ONE_MINUTE = Duration.minutes(1);
 const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * The alarms on the watchdog's metrics for one consumer group: they watch from outside the
  * consumer, so they fire when it stopped invoking (docs/decisions/0013-watchdog-and-alarm-proofs.md).
+ *
+ * `interval` is how often the watchdog runs ({@link Watchdog.interval}): it emits one datapoint per
+ * run, so each period is one run. With one-minute periods and a slower watchdog, the ESM alarm could
+ * never see its N datapoints in N minutes (silent), and the checkpoint-age alarm, whose missing data
+ * is breaching, would page between every two runs.
  */
-export function watchdogAlarmSpecs(group: string, t: WatchdogAlarmThresholds = {}): AlarmSpec[] {
+export function watchdogAlarmSpecs(
+  group: string,
+  t: WatchdogAlarmThresholds = {},
+  interval: Duration = Duration.minutes(1),
+): AlarmSpec[] {
   const minutes = t.esmNotEnabledMinutes ?? 5;
   const age = t.checkpointAgeSeconds ?? 900;
   const periods = t.lagGrowingPeriods ?? 3;
   const minLag = t.lagGrowingMinRecords ?? 1000;
+  const run = interval;
+  const runMinutes = run.toMinutes();
+  // Whole runs covering the threshold: a 5-minute threshold at a 2-minute interval is 3 runs.
+  const esmRuns = Math.max(1, Math.ceil(minutes / runMinutes));
+  // Growth is judged over 5 minutes, or over a run when runs are further apart (DIFF needs a datapoint per period).
+  const lagPeriod = run.toSeconds() > FIVE_MINUTES.toSeconds() ? run : FIVE_MINUTES;
+  const every = runMinutes === 1 ? 'minute' : `${runMinutes} minutes`;
   return [
     {
       kind: 'esmNotEnabled',
-      metric: mskGuardMetric(W.ESM_NOT_ENABLED, group, { statistic: 'Maximum', period: ONE_MINUTE }),
+      metric: mskGuardMetric(W.ESM_NOT_ENABLED, group, { statistic: 'Maximum', period: run }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: minutes,
-      datapointsToAlarm: minutes,
+      evaluationPeriods: esmRuns,
+      datapointsToAlarm: esmRuns,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       explanation:
-        `The event source mapping of ${group} has not been Enabled for ${minutes} minutes (Disabled, failed, being ` +
+        `The event source mapping of ${group} has not been Enabled for ${esmRuns * runMinutes} minutes (${esmRuns} ` +
+        `watchdog runs, one every ${every}; Disabled, failed, being ` +
         'updated, or deleted) and the audit table shows no restore of the group running. Threshold: a restore ' +
         'disables the mapping on purpose and is excluded; anything else this long means nothing polls the topic. ' +
         'Missing data is not breaching here: a silent watchdog pages through the watchdog checkpoint-age alarm.',
@@ -47,7 +63,7 @@ export function watchdogAlarmSpecs(group: string, t: WatchdogAlarmThresholds = {
       kind: 'watchdogCheckpointAge',
       metric: mskGuardMetric(W.CHECKPOINT_AGE_BEHIND_SECONDS, group, {
         statistic: 'Maximum',
-        period: ONE_MINUTE,
+        period: run,
       }),
       threshold: age,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -56,7 +72,7 @@ export function watchdogAlarmSpecs(group: string, t: WatchdogAlarmThresholds = {
       treatMissingData: TreatMissingData.BREACHING,
       explanation:
         `Records of ${group} wait beyond a checkpoint older than ${age} s, measured by the watchdog in 3 consecutive ` +
-        'minutes. Threshold: a quiet partition whose checkpoint is at its end never counts; a partition with ' +
+        `runs (one every ${every}). Threshold: a quiet partition whose checkpoint is at its end never counts; a partition with ` +
         'records whose checkpoint has not moved for this long is stuck. Missing data is breaching: it means the ' +
         'watchdog did not run or could not read the broker or the table, and then nobody watches the consumer.',
     },
@@ -65,9 +81,9 @@ export function watchdogAlarmSpecs(group: string, t: WatchdogAlarmThresholds = {
       metric: new MathExpression({
         expression: `IF(lag > ${minLag} AND DIFF(lag) > 0, 1, 0)`,
         usingMetrics: {
-          lag: mskGuardMetric(W.GROUP_LAG, group, { statistic: 'Maximum', period: FIVE_MINUTES }),
+          lag: mskGuardMetric(W.GROUP_LAG, group, { statistic: 'Maximum', period: lagPeriod }),
         },
-        period: FIVE_MINUTES,
+        period: lagPeriod,
         label: 'lag above minimum and growing',
       }),
       threshold: 1,
@@ -77,7 +93,8 @@ export function watchdogAlarmSpecs(group: string, t: WatchdogAlarmThresholds = {
       treatMissingData: TreatMissingData.NOT_BREACHING,
       explanation:
         `The lag of ${group} (end offsets minus committed offsets, measured by the watchdog on the broker) is above ` +
-        `${minLag} records and grew in each of ${periods} consecutive 5-minute periods. Threshold: a burst the ` +
+        `${minLag} records and grew in each of ${periods} consecutive ${lagPeriod.toMinutes()}-minute periods. ` +
+        'Threshold: a burst the ' +
         'pollers absorb stops growing within a period or two; growth this long means the consumer is slower than ' +
         'the producers or stopped, and records will eventually expire from the topic.',
     },

@@ -122,7 +122,9 @@ export class OnCall extends Construct {
       const alarms: Partial<Record<AlarmKind, Alarm>> = {};
       const specs = [
         ...consumerAlarmSpecs(consumer, props.thresholds),
-        ...(props.watchdog ? watchdogAlarmSpecs(consumer.consumerGroupId, props.watchdogThresholds) : []),
+        ...(props.watchdog
+          ? watchdogAlarmSpecs(consumer.consumerGroupId, props.watchdogThresholds, props.watchdog.interval)
+          : []),
       ];
       for (const spec of specs) {
         const alarm = this.alarm(`Consumer${index}-${spec.kind}`, consumer.consumerGroupId, spec);

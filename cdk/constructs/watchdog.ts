@@ -19,7 +19,12 @@ import {
 } from '../function-defaults.ts';
 import { FUNCTION_ENV } from '../function-env.ts';
 import { grantWatchdogTableAccess } from '../grants.ts';
-import { brokerClientSecurityGroup, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
+import {
+  brokerClientSecurityGroup,
+  grantScramSecretRead,
+  type KafkaCluster,
+  kafkaResourceArns,
+} from '../kafka-cluster.ts';
 import { packagedEntry } from '../paths.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
@@ -71,6 +76,8 @@ export class Watchdog extends Construct {
   public readonly function: NodejsFunction;
   public readonly rule: Rule;
   public readonly securityGroup: SecurityGroup;
+  /** How often it runs: one datapoint per run, so {@link OnCall} sizes the watchdog alarms' periods by it. */
+  public readonly interval: Duration;
   /** The consumers it watches, as passed in MSKGUARD_WATCHDOG_TARGETS. */
   public readonly targets: readonly WatchdogTarget[];
 
@@ -78,8 +85,11 @@ export class Watchdog extends Construct {
     super(scope, id);
     if (props.consumers.length === 0) throw new ConfigurationError('Watchdog: consumers is empty.');
     const interval = props.interval ?? Duration.minutes(1);
-    if (interval.toSeconds() < 60)
-      throw new ConfigurationError('Watchdog: interval must be at least 1 minute (EventBridge schedules).');
+    if (interval.toSeconds() < 60 || interval.toSeconds() % 60 !== 0)
+      throw new ConfigurationError(
+        'Watchdog: interval must be a whole number of minutes, at least 1 (EventBridge schedules, alarm periods).',
+      );
+    this.interval = interval;
     const cluster = props.cluster;
     this.targets = props.consumers.map((c) => c.target);
     this.securityGroup = brokerClientSecurityGroup(
@@ -148,7 +158,7 @@ export class Watchdog extends Construct {
     );
     const cluster = props.cluster;
     if (cluster.auth.mechanism === 'scram') {
-      cluster.auth.secret.grantRead(fn);
+      grantScramSecretRead(fn, cluster.auth);
     } else {
       const arns = kafkaResourceArns(cluster.clusterArn);
       fn.addToRolePolicy(
