@@ -26,6 +26,8 @@ export const CONTEXT_KEYS = {
   SECURITY_GROUP_ID: 'mskguard:securityGroupId',
   AUTH: 'mskguard:auth',
   SCRAM_SECRET_ARN: 'mskguard:scramSecretArn',
+  /** The customer-managed KMS key of the SCRAM secret (the functions get kms:Decrypt on it). */
+  SCRAM_SECRET_KEY_ARN: 'mskguard:scramSecretKeyArn',
   DEMO_KAFKA_VERSION: 'mskguard:demoKafkaVersion',
   DEMO_BROKER_INSTANCE_TYPE: 'mskguard:demoBrokerInstanceType',
   TOPICS: 'mskguard:topics',
@@ -138,6 +140,7 @@ function clusterConfig(read: ContextReader): ClusterConfig {
     throw new ConfigurationError(`Context ${CONTEXT_KEYS.AUTH} must be iam or scram.`);
   const kafkaVersion = stringValue(read, CONTEXT_KEYS.KAFKA_VERSION);
   const scramSecretArn = stringValue(read, CONTEXT_KEYS.SCRAM_SECRET_ARN);
+  const scramSecretKeyArn = stringValue(read, CONTEXT_KEYS.SCRAM_SECRET_KEY_ARN);
   return {
     mode: 'existing',
     clusterArn: required(read, CONTEXT_KEYS.CLUSTER_ARN),
@@ -150,6 +153,7 @@ function clusterConfig(read: ContextReader): ClusterConfig {
     auth,
     ...(kafkaVersion ? { kafkaVersion } : {}),
     ...(scramSecretArn ? { scramSecretArn } : {}),
+    ...(scramSecretKeyArn ? { scramSecretKeyArn } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Fn, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Fn, Validations } from 'aws-cdk-lib';
 import {
   type ISecurityGroup,
   type ISubnet,
@@ -8,6 +8,8 @@ import {
   Subnet,
   Vpc,
 } from 'aws-cdk-lib/aws-ec2';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '../shared/errors.ts';
@@ -23,7 +25,16 @@ export type KafkaClusterKind = (typeof KafkaClusterKind)[keyof typeof KafkaClust
 /** Client authentication against the brokers. */
 export type KafkaAuth =
   | { readonly mechanism: 'iam' }
-  | { readonly mechanism: 'scram'; readonly secret: ISecret };
+  | {
+      readonly mechanism: 'scram';
+      readonly secret: ISecret;
+      /**
+       * The customer-managed key of the secret (MSK requires one): readers get kms:Decrypt on it via
+       * Secrets Manager ({@link grantScramSecretRead}). CDK's own `grantRead` cannot add that grant
+       * for an imported key, whose policy it does not own.
+       */
+      readonly secretKey?: IKey;
+    };
 
 /** Broker listener port per authentication mechanism (MSK private connectivity). */
 export const BROKER_PORTS = { iam: 9098, scram: 9096 } as const;
@@ -135,6 +146,14 @@ export interface ExistingClusterAttributes {
   readonly auth: 'iam' | 'scram';
   /** Required for `scram`: ARN of the `AmazonMSK_…` secret. */
   readonly scramSecretArn?: string;
+  /**
+   * `scram` only: ARN of the customer-managed KMS key the SCRAM secret is encrypted with. MSK refuses
+   * secrets under the AWS-managed key, so there always is one, and everything that reads the secret
+   * (the event source mapping, with the consumer's role; restore, watchdog, topics provider) needs
+   * kms:Decrypt on it through Secrets Manager. Without it synth warns, and those grants are yours.
+   * @default - no key grant
+   */
+  readonly scramSecretKeyArn?: string;
 }
 
 /**
@@ -180,13 +199,7 @@ export function importExistingCluster(scope: Construct, attrs: ExistingClusterAt
     'ClusterSecurityGroup',
     attrs.securityGroupId,
   );
-  const auth: KafkaAuth =
-    attrs.auth === 'scram'
-      ? {
-          mechanism: 'scram',
-          secret: Secret.fromSecretCompleteArn(scope, 'ScramSecret', attrs.scramSecretArn!),
-        }
-      : { mechanism: 'iam' };
+  const auth: KafkaAuth = attrs.auth === 'scram' ? scramAuth(scope, attrs) : { mechanism: 'iam' };
   return {
     clusterArn: attrs.clusterArn,
     kind: attrs.kind,
@@ -197,4 +210,44 @@ export function importExistingCluster(scope: Construct, attrs: ExistingClusterAt
     subnets,
     securityGroup,
   };
+}
+
+/** SCRAM auth of an imported cluster: the secret, and its key when given (warned about when not). */
+function scramAuth(scope: Construct, attrs: ExistingClusterAttributes): KafkaAuth {
+  const secret = Secret.fromSecretCompleteArn(scope, 'ScramSecret', attrs.scramSecretArn!);
+  if (!attrs.scramSecretKeyArn) {
+    Annotations.of(scope).addWarningV2(
+      'mskguard:scramSecretKey',
+      'Existing cluster with auth scram: no scramSecretKeyArn. MSK SCRAM secrets are encrypted with a customer-managed ' +
+        'KMS key; without kms:Decrypt on it the event source mapping cannot read the secret and never connects. Pass ' +
+        'the key ARN (context mskguard:scramSecretKeyArn), or grant kms:Decrypt to the functions yourself.',
+    );
+    return { mechanism: 'scram', secret };
+  }
+  return {
+    mechanism: 'scram',
+    secret,
+    secretKey: Key.fromKeyArn(scope, 'ScramSecretKey', attrs.scramSecretKeyArn),
+  };
+}
+
+/**
+ * Lets `grantee` read the SCRAM secret: GetSecretValue on it and, when its key is known, kms:Decrypt
+ * on that key only through Secrets Manager in this region (the ESM reads the secret with the
+ * consumer's role; restore, watchdog and the topics provider read it themselves).
+ */
+export function grantScramSecretRead(
+  grantee: IGrantable,
+  auth: Extract<KafkaAuth, { mechanism: 'scram' }>,
+): void {
+  auth.secret.grantRead(grantee);
+  if (!auth.secretKey) return;
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'ScramSecretDecrypt',
+      actions: ['kms:Decrypt'],
+      resources: [auth.secretKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+    }),
+  );
 }

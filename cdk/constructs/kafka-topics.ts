@@ -13,6 +13,7 @@ import {
 } from '../function-defaults.ts';
 import {
   brokerClientSecurityGroup,
+  grantScramSecretRead,
   type KafkaCluster,
   kafkaResourceArns,
   supportsMskTopicResource,
@@ -185,7 +186,7 @@ export class KafkaTopics extends Construct {
   private grantAdmin(fn: NodejsFunction, props: KafkaTopicsProps): void {
     const cluster = props.cluster;
     if (cluster.auth.mechanism === 'scram') {
-      cluster.auth.secret.grantRead(fn);
+      grantScramSecretRead(fn, cluster.auth);
       return;
     }
     const arns = kafkaResourceArns(cluster.clusterArn);

@@ -16,7 +16,12 @@ import {
 } from '../function-defaults.ts';
 import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
 import { grantRestoreTableAccess } from '../grants.ts';
-import { brokerClientSecurityGroup, type KafkaCluster, kafkaResourceArns } from '../kafka-cluster.ts';
+import {
+  brokerClientSecurityGroup,
+  grantScramSecretRead,
+  type KafkaCluster,
+  kafkaResourceArns,
+} from '../kafka-cluster.ts';
 import { packagedEntry } from '../paths.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import type { GuardedKafkaConsumer } from './guarded-kafka-consumer.ts';
@@ -142,7 +147,7 @@ export class RestoreFunction extends Construct {
     grantRestoreTableAccess(fn, props.tables, groups);
     const cluster = props.cluster;
     if (cluster.auth.mechanism === 'scram') {
-      cluster.auth.secret.grantRead(fn);
+      grantScramSecretRead(fn, cluster.auth);
     } else {
       const arns = kafkaResourceArns(cluster.clusterArn);
       const topics = [...new Set(props.consumers.map((c) => c.topic)), '__consumer_offsets'];
