@@ -107,7 +107,12 @@ const LOG_GROUP_KMS_REASON =
 /** Default log retention of function log groups. */
 export const DEFAULT_LOG_RETENTION: RetentionDays = RetentionDays.ONE_MONTH;
 
-const SECRET_LIKE = /(PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL|SECRET(?!_ARN$|_ID$|_NAME$))/i;
+const SECRET_LIKE = /(PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL|SECRET)/i;
+/**
+ * A name that refers to a secret instead of holding it (what the error below asks for), whatever
+ * comes before the suffix: `DB_PASSWORD_SECRET_ARN` names where the password is, not the password.
+ */
+const SECRET_REFERENCE = /_SECRET_(ARN|ID|NAME)$/i;
 
 /**
  * Rejects extra environment variables whose name suggests a secret value: the stack's rule is
@@ -117,7 +122,9 @@ export function assertNoSecretsInEnvironment(
   environment: Readonly<Record<string, string>>,
   where: string,
 ): void {
-  const offending = Object.keys(environment).filter((name) => SECRET_LIKE.test(name));
+  const offending = Object.keys(environment).filter(
+    (name) => SECRET_LIKE.test(name) && !SECRET_REFERENCE.test(name),
+  );
   if (offending.length > 0) {
     throw new SecretInEnvironmentError(where, offending);
   }
