@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
 import type { RespClusterScriptRunner } from './resp-cluster.ts';
@@ -71,13 +71,13 @@ export class RespScriptRunner implements ScriptRunner {
     if (!options.client && !options.url) {
       throw new ConfigurationError('RespScriptRunner needs a `url` (redis:// or rediss://) or a `client`');
     }
+    if (!options.client) parseRedisUrl(options.url as string, 'RespScriptRunner');
     this.#options = options;
     this.#redis = options.client;
   }
 
   public async run(script: LuaScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
-    this.#redis ??= this.#connect();
-    return evalScript(await this.#redis, script, keys, args);
+    return evalScript(await this.#client(), script, keys, args);
   }
 
   public async runBinary(
@@ -85,8 +85,15 @@ export class RespScriptRunner implements ScriptRunner {
     keys: readonly string[],
     args: readonly ScriptArg[],
   ): Promise<unknown> {
+    return evalScript(binaryClient(await this.#client()), script, keys, args);
+  }
+
+  /** The client, once it can write now: a call is sent at once or not at all (see #connect). */
+  async #client(): Promise<RespClient> {
     this.#redis ??= this.#connect();
-    return evalScript(binaryClient(await this.#redis), script, keys, args);
+    const redis = await this.#redis;
+    if (this.#options.client === undefined) await waitReady(redis as Redis, this.#options.timeoutMs ?? 2000);
+    return redis;
   }
 
   public async close(): Promise<void> {
@@ -101,8 +108,18 @@ export class RespScriptRunner implements ScriptRunner {
     const settings: RedisOptions = {
       connectTimeout: timeout,
       commandTimeout: timeout,
-      // A command waits for at most one reconnection attempt, then fails: onCacheUnavailable decides.
+      // A command that failed must never reach Redis later: the caller has moved on (released,
+      // claimed again under its owner, degraded), and a claim or complete replayed on the next
+      // connection would lease or mark keys behind its back. ioredis would otherwise queue a
+      // command while it is not connected and send it on reconnect after its timeout fired
+      // (offline queue), and resend on a new connection what it wrote to one that died
+      // (autoResendUnfulfilledCommands). `#client` waits, bounded, for a connection instead.
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 1,
+      // A connection that stops answering (a primary gone without a RST) is closed and replaced,
+      // not kept until the kernel gives up on it (~15 min of timeouts).
+      socketTimeout: timeout,
       // Never give up reconnecting: the cache must be used again as soon as it is back.
       retryStrategy: (times) => Math.min(100 * times, 2000),
     };
@@ -113,6 +130,71 @@ export class RespScriptRunner implements ScriptRunner {
     this.#redis = redis;
     return redis;
   }
+}
+
+/**
+ * A `redis://` or `rediss://` URL, else a ConfigurationError at construction. Its message names
+ * the URL without its user and password, and has no cause: Node's URL error keeps the whole input
+ * (password included) in a field loggers print, and ioredis takes any other scheme for a socket
+ * path whose connection error would quote it.
+ */
+export function parseRedisUrl(url: string, who: string): URL {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // reported below, without the parser's error
+  }
+  if (parsed === undefined || !['redis:', 'rediss:'].includes(parsed.protocol) || !parsed.hostname) {
+    throw new ConfigurationError(
+      `${who}: ${redactUrl(url)} is not a redis://host:port or rediss://host:port URL`,
+    );
+  }
+  return parsed;
+}
+
+/** The URL with any user and password replaced, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([^/]*\/\/)?[^/@]*@/, (_match, scheme: string | undefined) => `${scheme ?? ''}***@`);
+}
+
+/**
+ * Waits until the client is ready, at most `ms`, else CacheUnavailableError. A connection that
+ * connected but never became ready (its handshake unanswered) is dropped, so the next call
+ * starts a fresh one instead of waiting on it forever.
+ */
+function waitReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    let last: unknown;
+    const settle = (error?: unknown) => {
+      clearTimeout(timer);
+      redis.removeListener('ready', onReady);
+      redis.removeListener('error', onError);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = () => settle();
+    // A refused AUTH (WRONGPASS, NOAUTH) never becomes ready: say so now, as a ConfigurationError.
+    const onError = (error: unknown) => {
+      last = error;
+      const refused = classify(error);
+      if (refused instanceof ConfigurationError) settle(refused);
+    };
+    const timer = setTimeout(() => {
+      if (redis.status === 'connect') redis.disconnect(true);
+      settle(
+        last === undefined
+          ? new CacheUnavailableError(
+              `Redis is not ready after ${ms} ms (status ${redis.status}). Check the cache endpoint, ` +
+                "security groups and network; with onCacheUnavailable: 'degrade' the batch runs on the local filter.",
+            )
+          : classify(last),
+      );
+    }, ms);
+    redis.once('ready', onReady);
+    redis.on('error', onError);
+  });
 }
 
 /**
@@ -144,7 +226,7 @@ export async function evalScript(
  * its data (LOADING), a replica cut off from its master (MASTERDOWN) or answering writes after a
  * failover (READONLY), a server held by another client's long script (BUSY).
  */
-const OUTAGE_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)\b/;
+export const OUTAGE_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)\b/;
 
 /**
  * A reply error from Redis is a script bug (CROSSSLOT included: the keys were wrong), except an
