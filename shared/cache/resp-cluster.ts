@@ -1,7 +1,7 @@
 import type { Cluster, ClusterNode, ClusterOptions } from 'ioredis';
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
-import { binaryClient, evalScript, type RespClient } from './resp.ts';
+import { binaryClient, evalScript, parseRedisUrl, type RespClient, redactUrl } from './resp.ts';
 import type { LuaScript, ScriptArg, ScriptRunner } from './script-runner.ts';
 
 /** Options of {@link RespClusterScriptRunner}. */
@@ -167,17 +167,12 @@ function parseNodes(nodes: readonly string[]): {
   tls: boolean;
   auth: { username?: string; password?: string };
 } {
-  const urls = nodes.map((node) => {
-    try {
-      return new URL(node);
-    } catch {
-      throw new ConfigurationError(`RespClusterScriptRunner: ${node} is not a redis:// or rediss:// URL`);
-    }
-  });
+  // Messages name the nodes without their user and password: they end up in logs.
+  const urls = nodes.map((node) => parseRedisUrl(node, 'RespClusterScriptRunner'));
   const schemes = new Set(urls.map((url) => url.protocol));
-  if (schemes.size !== 1 || !(schemes.has('redis:') || schemes.has('rediss:'))) {
+  if (schemes.size !== 1) {
     throw new ConfigurationError(
-      `RespClusterScriptRunner: the nodes must all be redis:// or all rediss:// URLs (got ${nodes.join(', ')})`,
+      `RespClusterScriptRunner: the nodes must all be redis:// or all rediss:// URLs (got ${nodes.map(redactUrl).join(', ')})`,
     );
   }
   const [first] = urls as [URL, ...URL[]];
