@@ -1,5 +1,6 @@
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
+import { OUTAGE_REPLIES } from './resp.ts';
 import {
   classifyReply,
   isNoScript,
@@ -85,7 +86,8 @@ export class UpstashScriptRunner implements ScriptRunner {
       // Results are our scripts' own strings and numbers; never JSON.parse them.
       automaticDeserialization: false,
       enableTelemetry: false,
-      retry: retries > 0 ? { retries, backoff: (n) => 25 * 2 ** n } : false,
+      // Always an object: @upstash/redis takes `retry: false` as one retry, not none.
+      retry: { retries, backoff: (n) => 25 * 2 ** n },
       // A new signal per request: each one gets the whole timeout.
       signal: () => AbortSignal.timeout(timeoutMs),
     });
@@ -99,17 +101,34 @@ interface UpstashClient {
 }
 
 /**
- * An HTTP-level Redis error (UpstashError) is a script bug, except the credential and memory replies
- * of `classifyReply`; anything else means the cache is unreachable.
+ * @upstash/redis throws an UpstashError for every HTTP status that is not 2xx, with the body's
+ * `error` and the command it sent; the status itself is not kept. A Redis reply starts with its
+ * error code (ERR, NOSCRIPT, WRONGTYPE…): a script bug, rethrown as it is, except the credential
+ * and memory replies of `classifyReply`, the replies that say Redis cannot serve now (as over
+ * RESP), and Upstash's own limits (429: requests, connections, the database's size). Anything else
+ * (a 5xx whose body is free text, has no `error`, or is not JSON, or the network) is an outage:
+ * a CacheUnavailableError, so `onCacheUnavailable` decides instead of a failure with no policy.
  */
 function classify(error: unknown): unknown {
   if (error instanceof Error && error.name === 'UpstashError') {
     const known = classifyReply(error.message, 'The Upstash REST endpoint');
-    return known ?? error;
+    if (known !== undefined) return known;
+    const reply = error.message.split(', command was:')[0]!.slice(0, 200);
+    if (REDIS_REPLY.test(reply) && !OUTAGE_REPLIES.test(reply) && !UPSTASH_LIMITS.test(reply)) return error;
+    return unavailable(`answered ${reply}`, new Error(reply));
   }
+  return unavailable(`is unreachable (${(error as Error).message})`, error);
+}
+
+/** A Redis error reply: an upper-case code, then its text. */
+const REDIS_REPLY = /^[A-Z][A-Z0-9_]+ /;
+/** Upstash's limits (HTTP 429 and the like): the database refuses until the limit resets or grows. */
+const UPSTASH_LIMITS = /^ERR (max .* (limit )?exceeded|max concurrent connections|DB capacity quota)/i;
+
+function unavailable(what: string, cause: unknown): CacheUnavailableError {
   return new CacheUnavailableError(
-    `The Upstash REST endpoint is unreachable (${(error as Error).message}). ` +
-      "Check UPSTASH_REDIS_REST_URL and the network; with onCacheUnavailable: 'degrade' the batch runs on the local filter.",
-    { cause: error },
+    `The Upstash REST endpoint ${what}. Check UPSTASH_REDIS_REST_URL, the database's limits and ` +
+      "the network; with onCacheUnavailable: 'degrade' the batch runs on the local filter.",
+    { cause },
   );
 }
