@@ -53,8 +53,7 @@ export function cacheFromEnv(
     const host = env[FUNCTION_ENV.REDIS_HOST];
     if (!host)
       throw new ConfigurationError(`${FUNCTION_ENV.REDIS_HOST} is not set: name the ElastiCache endpoint`);
-    const scheme = env[FUNCTION_ENV.REDIS_TLS] === 'false' ? 'redis' : 'rediss';
-    const url = `${scheme}://${host}:${env[FUNCTION_ENV.REDIS_PORT] ?? '6379'}`;
+    const url = `${tls(env) ? 'rediss' : 'redis'}://${hostOf(host)}:${portOf(env)}`;
     if (clusterMode(env)) return async () => new RespClusterScriptRunner({ nodes: [url] });
     return async () => new RespScriptRunner({ url });
   }
@@ -77,6 +76,32 @@ function clusterMode(env: NodeJS.ProcessEnv): boolean {
     `${FUNCTION_ENV.REDIS_CLUSTER} must be 'true' (a cluster-mode endpoint, e.g. ElastiCache Serverless) ` +
       `or 'false' (got ${value})`,
   );
+}
+
+/** MSKGUARD_REDIS_TLS: `true` (and unset: ElastiCache Serverless always uses TLS) or `false`. */
+function tls(env: NodeJS.ProcessEnv): boolean {
+  const value = env[FUNCTION_ENV.REDIS_TLS];
+  if (value === undefined || value === '' || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigurationError(`${FUNCTION_ENV.REDIS_TLS} must be 'true' or 'false' (got ${value})`);
+}
+
+/** MSKGUARD_REDIS_HOST: a host name or address only; the scheme and port have their own variables. */
+function hostOf(host: string): string {
+  if (/^[A-Za-z0-9.-]+$/.test(host)) return host;
+  throw new ConfigurationError(
+    `${FUNCTION_ENV.REDIS_HOST} must be the endpoint's host name alone, without scheme, port or ` +
+      `credentials (set ${FUNCTION_ENV.REDIS_PORT} and ${FUNCTION_ENV.REDIS_TLS} for those)`,
+  );
+}
+
+/** MSKGUARD_REDIS_PORT: an integer from 1 to 65535 (unset: 6379). */
+function portOf(env: NodeJS.ProcessEnv): number {
+  const value = env[FUNCTION_ENV.REDIS_PORT];
+  if (value === undefined || value === '') return 6379;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (port >= 1 && port <= 65_535) return port;
+  throw new ConfigurationError(`${FUNCTION_ENV.REDIS_PORT} must be a port from 1 to 65535 (got ${value})`);
 }
 
 function parseUpstashSecret(text: string | undefined, secretId: string): { url: string; token: string } {

@@ -28,8 +28,8 @@ export function guardOptionsFromEnv(
   }
   const checkpointTable = env[FUNCTION_ENV.CHECKPOINT_TABLE];
   const quarantineTable = env[FUNCTION_ENV.QUARANTINE_TABLE];
-  const mode = env[FUNCTION_ENV.MODE];
-  const onCacheUnavailable = env[FUNCTION_ENV.ON_CACHE_UNAVAILABLE];
+  const mode = oneOf(env, FUNCTION_ENV.MODE, ['exact', 'probabilistic'] as const);
+  const onCacheUnavailable = oneOf(env, FUNCTION_ENV.ON_CACHE_UNAVAILABLE, ['fail', 'degrade'] as const);
   const shards = env[FUNCTION_ENV.CACHE_SHARDS];
   const dynamoDb = checkpointTable || quarantineTable ? lazyDynamoDbClient(endpoint(env)) : undefined;
   return {
@@ -40,8 +40,8 @@ export function guardOptionsFromEnv(
       : {}),
     // Probabilistic mode needs it (mskGuard refuses the mode without one).
     ...(dynamoDb && quarantineTable ? { quarantine: new QuarantineStore(dynamoDb, quarantineTable) } : {}),
-    ...(mode === 'exact' || mode === 'probabilistic' ? { mode } : {}),
-    ...(onCacheUnavailable === 'fail' || onCacheUnavailable === 'degrade' ? { onCacheUnavailable } : {}),
+    ...(mode ? { mode } : {}),
+    ...(onCacheUnavailable ? { onCacheUnavailable } : {}),
     // Validated with the other options by mskGuard: a bad value is a ConfigurationError there.
     ...(shards ? { cacheShards: Number(shards) } : {}),
     ...overrides,
@@ -51,4 +51,19 @@ export function guardOptionsFromEnv(
 /** A local endpoint (DynamoDB Local) when DYNAMODB_ENDPOINT is set; else the SDK's own resolution. */
 function endpoint(env: NodeJS.ProcessEnv): { endpoint?: string } {
   return env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {};
+}
+
+/**
+ * One of `values`, or undefined when unset or empty. Anything else is a ConfigurationError naming
+ * the variable: a typo must not fall back silently to the other mode or policy.
+ */
+function oneOf<const T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  values: readonly T[],
+): T | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  if ((values as readonly string[]).includes(value)) return value as T;
+  throw new ConfigurationError(`${name} must be one of ${values.join(', ')} (got ${JSON.stringify(value)})`);
 }
