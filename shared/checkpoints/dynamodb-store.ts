@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TransactWriteItem, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { dynamoDbSdk } from '../aws/sdk.ts';
 import { ConfigurationError } from '../errors.ts';
@@ -13,6 +14,7 @@ import {
   cancellationReasons,
   type DynamoDBSender,
   type Failure,
+  type Item,
   type ResolvedRetry,
   type RetryOptions,
   resolveRetry,
@@ -186,6 +188,12 @@ export class DynamoCheckpointStore implements CheckpointStore {
     staged = false,
   ): Promise<void> {
     let pending = [...chunk];
+    // One token per transaction content, kept across our retries. A timeout leaves us not knowing
+    // whether DynamoDB committed; retried with a new token, a committed write would fail its own
+    // forward condition and be misreported as another writer's (alreadyAhead, or with staged effects
+    // CheckpointConflictError, whose keys are then released although their effects are durable).
+    // With the same token (idempotent for 10 minutes) DynamoDB answers success instead.
+    let token = randomUUID();
     for (let failures = 0; pending.length > 0 || extra.length > 0; ) {
       const { items, slots } = buildAdvanceTransaction({
         table: this.#table,
@@ -199,7 +207,10 @@ export class DynamoCheckpointStore implements CheckpointStore {
       slots.push(...extra.map(() => ({ kind: 'effect' as const })));
       try {
         await this.#client.send(
-          new (await dynamoDbSdk()).TransactWriteItemsCommand({ TransactItems: items }),
+          new (await dynamoDbSdk()).TransactWriteItemsCommand({
+            TransactItems: items,
+            ClientRequestToken: token,
+          }),
         );
         result.advanced.push(...pending);
         for (const u of pending) this.#registered.add(partitionPk(group, u.topic, u.partition));
@@ -213,6 +224,9 @@ export class DynamoCheckpointStore implements CheckpointStore {
           result.alreadyAhead.push(...ahead);
           for (const u of ahead) this.#registered.add(partitionPk(group, u.topic, u.partition));
           pending = pending.filter((u) => !ahead.includes(u));
+          // New content needs a new token (the same one would be IdempotentParameterMismatch); a
+          // cancellation proves nothing was committed under the old one.
+          token = randomUUID();
           continue;
         }
         failures++;
@@ -245,31 +259,44 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
   public async bumpEpoch(group: string, meta: { readonly requestId: string }): Promise<number> {
     validateGroup(group);
-    const out = await withRetries(
-      'UpdateItem (bump epoch)',
-      this.#retry,
-      this.#writeFailure,
-      async () =>
-        this.#client.send(
-          new (await dynamoDbSdk()).UpdateItemCommand({
-            TableName: this.#table,
-            Key: groupKey(group),
-            UpdateExpression: 'ADD #epoch :one SET #by = :by, #at = :at',
-            ExpressionAttributeNames: {
-              '#epoch': A.EPOCH,
-              '#by': A.EPOCH_BUMPED_BY,
-              '#at': A.EPOCH_BUMPED_AT,
-            },
-            ExpressionAttributeValues: {
-              ':one': { N: '1' },
-              ':by': { S: meta.requestId },
-              ':at': { S: new Date().toISOString() },
-            },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        ) as Promise<UpdateItemCommandOutput>,
-    );
-    return Number(out.Attributes?.[A.EPOCH]?.N);
+    // ADD is not idempotent: a retry after a timeout whose first attempt committed would bump twice.
+    // The bump's (by, at) pair is fixed before the first try, and a try finding it already stored
+    // fails its condition and returns the stored epoch instead of adding again.
+    const at = new Date().toISOString();
+    try {
+      const out = await withRetries(
+        'UpdateItem (bump epoch)',
+        this.#retry,
+        this.#writeFailure,
+        async () =>
+          this.#client.send(
+            new (await dynamoDbSdk()).UpdateItemCommand({
+              TableName: this.#table,
+              Key: groupKey(group),
+              UpdateExpression: 'ADD #epoch :one SET #by = :by, #at = :at',
+              ConditionExpression: 'NOT (#by = :by AND #at = :at)',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              ExpressionAttributeNames: {
+                '#epoch': A.EPOCH,
+                '#by': A.EPOCH_BUMPED_BY,
+                '#at': A.EPOCH_BUMPED_AT,
+              },
+              ExpressionAttributeValues: {
+                ':one': { N: '1' },
+                ':by': { S: meta.requestId },
+                ':at': { S: at },
+              },
+              ReturnValues: 'UPDATED_NEW',
+            }),
+          ) as Promise<UpdateItemCommandOutput>,
+      );
+      return Number(out.Attributes?.[A.EPOCH]?.N);
+    } catch (error) {
+      const cause = (error as { cause?: { name?: string; Item?: Item } }).cause;
+      const stored = cause?.Item?.[A.EPOCH]?.N;
+      if (cause?.name === 'ConditionalCheckFailedException' && stored !== undefined) return Number(stored);
+      throw error;
+    }
   }
 
   #isRegistered(group: string, ref: PartitionRef): boolean {

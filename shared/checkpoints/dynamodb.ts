@@ -88,6 +88,8 @@ const RETRIABLE_NAMES = new Set([
   'ThrottlingException',
   'RequestLimitExceeded',
   'TransactionConflictException',
+  // A retry (same ClientRequestToken) overtook its first attempt, still running: wait and ask again.
+  'TransactionInProgressException',
   'InternalServerError',
   'ServiceUnavailable',
   'TimeoutError',

@@ -108,14 +108,32 @@ export function checkpointAttributes(checkpoint: Checkpoint): Item {
   };
 }
 
+/**
+ * A stored whole number, refused when JavaScript cannot hold it exactly: `Number` would round an
+ * offset above 2^53 silently, up as often as down, and a watermark rounded up withholds a record
+ * no handler processed (G2). Every writer of this store checks the bound; this catches the others.
+ */
+function wholeNumber(item: Item, name: string, fallback?: string): number {
+  const text = item[name]?.N ?? fallback;
+  const value = Number(text);
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new InvalidCheckpointError(
+      `Checkpoint item ${item[A.PARTITION_KEY]?.S}/${item[A.SORT_KEY]?.S} has ${name} = ${JSON.stringify(text)}: not a ` +
+        'whole number below 2^53, which mskguard cannot use exactly. Fix or delete the item (it was not written by ' +
+        'DynamoCheckpointStore), or restore the group from another source.',
+    );
+  }
+  return value;
+}
+
 /** A CURRENT or HISTORY item as a {@link Checkpoint}. */
 export function toCheckpoint(item: Item): Checkpoint {
   const checkpoint = {
     group: item[A.GROUP]?.S ?? '',
     topic: item[A.TOPIC]?.S ?? '',
-    partition: Number(item[A.PARTITION]?.N),
-    nextOffset: Number(item[A.NEXT_OFFSET]?.N),
-    epoch: Number(item[A.EPOCH]?.N ?? 0),
+    partition: wholeNumber(item, A.PARTITION),
+    nextOffset: wholeNumber(item, A.NEXT_OFFSET),
+    epoch: wholeNumber(item, A.EPOCH, '0'),
     updatedAt: item[A.UPDATED_AT]?.S ?? '',
     requestId: item[A.REQUEST_ID]?.S ?? '',
   };
