@@ -50,3 +50,38 @@ export class ReplayNotMarkedError extends MskGuardError {
     );
   }
 }
+
+/**
+ * A produce request of a replay failed. A failed or timed-out request does not say whether the
+ * broker wrote its records, so they are named as uncertain: they stay QUARANTINED, and replaying
+ * them again without checking the topic may produce them twice. Records marked before the failure
+ * are done; records not yet sent are safe to replay.
+ */
+export class ReplaySendError extends MskGuardError {
+  /** Ids whose copy may or may not be on the topic. */
+  public readonly uncertain: readonly string[];
+  /** Ids replayed and marked before the failure. */
+  public readonly replayed: readonly string[];
+  /** Ids never sent: safe to replay again. */
+  public readonly unsent: readonly string[];
+
+  public constructor(
+    where: string,
+    ids: { uncertain: readonly string[]; replayed: readonly string[]; unsent: readonly string[] },
+    cause: unknown,
+  ) {
+    const shown = ids.uncertain.slice(0, 10).join(', ');
+    const more = ids.uncertain.length > 10 ? ` (and ${ids.uncertain.length - 10} more)` : '';
+    super(
+      `Producing ${ids.uncertain.length} record(s) to ${where} failed (${(cause as Error)?.message ?? String(cause)}); ` +
+        `they may or may not have been written: ${shown}${more}. They stay QUARANTINED. Before replaying them ` +
+        `again, look on ${where} for records with header mskguard-replay = their id, or they may be produced ` +
+        `twice. ${ids.replayed.length} record(s) were replayed and marked before the failure; ` +
+        `${ids.unsent.length} were not sent and can be replayed again safely.`,
+      { cause, retriable: false },
+    );
+    this.uncertain = ids.uncertain;
+    this.replayed = ids.replayed;
+    this.unsent = ids.unsent;
+  }
+}

@@ -1,6 +1,6 @@
 import type { IHeaders, Message, ProducerRecord, RecordMetadata } from 'kafkajs';
 import type { KafkaHeader } from '../msk/types.ts';
-import { ReplayNotMarkedError } from './errors.ts';
+import { ReplayNotMarkedError, ReplaySendError } from './errors.ts';
 import type { QuarantineStore } from './store.ts';
 import { type QuarantinedRecord, QuarantineStatus } from './types.ts';
 
@@ -114,11 +114,23 @@ export async function replayRecords(
     for (let start = 0; start < batch.length; start += SEND_BATCH) {
       const slice = batch.slice(start, start + SEND_BATCH);
       const first = slice[0] as QuarantinedRecord;
-      const [meta] = await deps.producer.send({
-        topic: first.topic,
-        acks: -1,
-        messages: slice.map(toMessage),
-      });
+      let meta: RecordMetadata | undefined;
+      try {
+        [meta] = await deps.producer.send({ topic: first.topic, acks: -1, messages: slice.map(toMessage) });
+      } catch (error) {
+        // A timeout does not say whether the broker wrote the slice: name it as uncertain (a rerun
+        // could produce it twice), apart from what is done and what was never sent.
+        const sent = new Set([...outcomes.map((o) => o.id), ...slice.map((r) => r.id)]);
+        throw new ReplaySendError(
+          `${first.topic}-${first.partition}`,
+          {
+            uncertain: slice.map((r) => r.id),
+            replayed: outcomes.filter((o) => o.outcome.status !== 'skipped').map((o) => o.id),
+            unsent: [...batches.values()].flat().flatMap((r) => (sent.has(r.id) ? [] : [r.id])),
+          },
+          error,
+        );
+      }
       const base = BigInt(meta?.baseOffset ?? meta?.offset ?? '-1');
       // One request to one partition is one record batch: its records get consecutive offsets.
       const produced = slice.map((record, i) => ({

@@ -233,6 +233,10 @@ export class QuarantineStore {
     meta: { readonly by: string; readonly to?: string },
   ): Promise<boolean> {
     const key = quarantineKey(parseQuarantineId(id));
+    // Fixed before the first try: a retry after a timeout whose first attempt committed fails the
+    // condition, and finds this very (by, at, to) stored. That is our own mark, not a concurrent
+    // replay, and must not be reported 'raced' ("now twice on the topic") to the operator.
+    const at = new Date().toISOString();
     try {
       await withRetries('UpdateItem (replayed)', this.#retry, this.#writeFailure, async () =>
         this.#client.send(
@@ -241,6 +245,7 @@ export class QuarantineStore {
             Key: key,
             UpdateExpression: `SET #status = :replayed, #at = :at, #by = :by${meta.to ? ', #to = :to' : ''}`,
             ConditionExpression: 'attribute_exists(#pk) AND #status = :quarantined',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             ExpressionAttributeNames: {
               '#pk': Q.PARTITION_KEY,
               '#status': Q.STATUS,
@@ -251,7 +256,7 @@ export class QuarantineStore {
             ExpressionAttributeValues: {
               ':replayed': { S: QuarantineStatus.Replayed },
               ':quarantined': { S: QuarantineStatus.Quarantined },
-              ':at': { S: new Date().toISOString() },
+              ':at': { S: at },
               ':by': { S: meta.by },
               ...(meta.to ? { ':to': { S: meta.to } } : {}),
             },
@@ -260,11 +265,15 @@ export class QuarantineStore {
       );
       return true;
     } catch (error) {
-      if (
-        error instanceof QuarantineWriteError &&
-        (error.cause as Error | undefined)?.name === 'ConditionalCheckFailedException'
-      ) {
-        return false;
+      const cause = (error as { cause?: { name?: string; Item?: Item } }).cause;
+      if (error instanceof QuarantineWriteError && cause?.name === 'ConditionalCheckFailedException') {
+        const old = cause.Item;
+        return (
+          old?.[Q.STATUS]?.S === QuarantineStatus.Replayed &&
+          old[Q.REPLAYED_BY]?.S === meta.by &&
+          old[Q.REPLAYED_AT]?.S === at &&
+          old[Q.REPLAYED_TO]?.S === meta.to
+        );
       }
       throw error;
     }
