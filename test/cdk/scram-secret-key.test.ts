@@ -70,7 +70,10 @@ describe('SASL/SCRAM secret encrypted with a customer-managed key', () => {
 
   it('warns at synth when the key is not given (the mapping would fail to read the secret)', () => {
     const { stack } = build(false);
-    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('scramSecretKeyArn'));
+    const warnings = Annotations.fromStack(stack).findWarning(
+      '*',
+      Match.stringLikeRegexp('scramSecretKeyArn'),
+    );
     expect(warnings.length).toBeGreaterThan(0);
   });
 
