@@ -42,7 +42,9 @@ export interface ScriptRunner {
 
 /** Whether a Redis error text says the script cache does not hold the script. */
 export function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.includes('NOSCRIPT');
+  // At the start only: an Upstash error quotes the command it sent, whose keys (a group named
+  // NOSCRIPT-…) would otherwise read as the reply.
+  return error instanceof Error && /^NOSCRIPT\b/.test(error.message);
 }
 
 /**

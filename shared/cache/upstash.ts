@@ -1,6 +1,6 @@
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
-import { OUTAGE_REPLIES } from './resp.ts';
+import { OUTAGE_REPLIES, redactUrl } from './resp.ts';
 import {
   classifyReply,
   isNoScript,
@@ -50,6 +50,13 @@ export class UpstashScriptRunner implements ScriptRunner {
         'UpstashScriptRunner needs `url` and `token` (UPSTASH_REDIS_REST_URL / _TOKEN)',
       );
     }
+    // Checked here, not on the first event: @upstash/redis's own UrlError would fail every
+    // invocation of the container the same way, long after the deploy looked fine.
+    if (!isHttpUrl(options.url)) {
+      throw new ConfigurationError(
+        `UpstashScriptRunner: url must be the database's REST URL, https://<name>.upstash.io (got ${redactUrl(options.url)})`,
+      );
+    }
     this.#options = options;
   }
 
@@ -91,6 +98,15 @@ export class UpstashScriptRunner implements ScriptRunner {
       // A new signal per request: each one gets the whole timeout.
       signal: () => AbortSignal.timeout(timeoutMs),
     });
+  }
+}
+
+function isHttpUrl(url: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(url);
+    return (protocol === 'https:' || protocol === 'http:') && hostname !== '';
+  } catch {
+    return false;
   }
 }
 

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
 import { RespClusterScriptRunner } from '#shared/cache/resp-cluster.ts';
-import type { LuaScript } from '#shared/cache/script-runner.ts';
+import { isNoScript, type LuaScript } from '#shared/cache/script-runner.ts';
+import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 
 const SECRET = 's3cret-Pa55';
@@ -59,5 +60,34 @@ describe('cache URLs that carry a password', () => {
     const { error, printed } = await failure(() => new RespClusterScriptRunner({ nodes }));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(printed).not.toContain(SECRET);
+  });
+});
+
+describe('the Upstash REST URL', () => {
+  it.each([
+    ['no scheme', 'my-db.upstash.io'],
+    ['a redis scheme', `rediss://default:${SECRET}@my-db.upstash.io:6379`],
+    ['not a URL', 'https://'],
+  ])('%s is a ConfigurationError when the runner is built, without a password', async (_what, url) => {
+    // Act
+    const { error, printed } = await failure(() => new UpstashScriptRunner({ url, token: 't' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(/^UpstashScriptRunner: url must be the database's REST URL/);
+    expect(printed).not.toContain(SECRET);
+  });
+});
+
+describe('isNoScript', () => {
+  it('reads the reply, not the command an Upstash error quotes', () => {
+    // Prepare
+    const quoted = new Error(
+      'ERR wrong number of arguments, command was: ["evalsha","x","1","mskguard:{NOSCRIPT-a}"]',
+    );
+
+    // Act, Assess
+    expect(isNoScript(quoted)).toBe(false);
+    expect(isNoScript(new Error('NOSCRIPT No matching script. Please use EVAL.'))).toBe(true);
   });
 });
