@@ -42,8 +42,8 @@ export function guardOptionsFromEnv(
     ...(dynamoDb && quarantineTable ? { quarantine: new QuarantineStore(dynamoDb, quarantineTable) } : {}),
     ...(mode ? { mode } : {}),
     ...(onCacheUnavailable ? { onCacheUnavailable } : {}),
-    // Validated with the other options by mskGuard: a bad value is a ConfigurationError there.
-    ...(shards ? { cacheShards: Number(shards) } : {}),
+    // Its range is checked with the other options by mskGuard (a ConfigurationError there).
+    ...(shards ? { cacheShards: decimal(FUNCTION_ENV.CACHE_SHARDS, shards) } : {}),
     ...overrides,
   };
 }
@@ -66,4 +66,10 @@ function oneOf<const T extends string>(
   if (value === undefined || value === '') return undefined;
   if ((values as readonly string[]).includes(value)) return value as T;
   throw new ConfigurationError(`${name} must be one of ${values.join(', ')} (got ${JSON.stringify(value)})`);
+}
+
+/** A whole number written in decimal: Number() alone would take `0x10` as 16 and `1e1` as 10. */
+function decimal(name: string, value: string): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  throw new ConfigurationError(`${name} must be a whole number of shards (got ${JSON.stringify(value)})`);
 }

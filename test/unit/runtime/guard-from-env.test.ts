@@ -20,8 +20,19 @@ describe('guardOptionsFromEnv: cache shards', () => {
     expect(resolveOptions(plain).cacheShards).toBe(1);
   });
 
-  it('lets a bad value fail at factory time with a ConfigurationError naming the option', () => {
-    const options = guardOptionsFromEnv({ cache }, { ...base, [FUNCTION_ENV.CACHE_SHARDS]: 'eight' });
+  it.each([
+    'eight',
+    '0x10',
+    '1e1',
+    '-2',
+  ])('refuses %s with a ConfigurationError naming the variable', (value) => {
+    expect(() => guardOptionsFromEnv({ cache }, { ...base, [FUNCTION_ENV.CACHE_SHARDS]: value })).toThrow(
+      new ConfigurationError(`MSKGUARD_CACHE_SHARDS must be a whole number of shards (got "${value}")`),
+    );
+  });
+
+  it('lets a number out of range fail at factory time with a ConfigurationError naming the option', () => {
+    const options = guardOptionsFromEnv({ cache }, { ...base, [FUNCTION_ENV.CACHE_SHARDS]: '0' });
 
     expect(() => resolveOptions(options)).toThrow(ConfigurationError);
     expect(() => resolveOptions(options)).toThrow(/cacheShards/);
