@@ -40,11 +40,23 @@ export interface ScriptRunner {
   close(): Promise<void>;
 }
 
+/**
+ * The Redis reply in an error's message. @upstash/redis wraps it: `Command failed: <reply>` when it
+ * auto-pipelines the call, `<reply>, command was: [...]` when it sends it alone; ioredis's is the
+ * reply itself.
+ */
+export function replyOf(message: string): string {
+  const prefix = 'Command failed: ';
+  const start = message.startsWith(prefix) ? prefix.length : 0;
+  const end = message.indexOf(', command was:');
+  return message.slice(start, end === -1 ? undefined : end);
+}
+
 /** Whether a Redis error text says the script cache does not hold the script. */
 export function isNoScript(error: unknown): boolean {
-  // At the start only: an Upstash error quotes the command it sent, whose keys (a group named
-  // NOSCRIPT-…) would otherwise read as the reply.
-  return error instanceof Error && /^NOSCRIPT\b/.test(error.message);
+  // At the start of the reply only: an Upstash error quotes the command it sent, whose keys (a
+  // group named NOSCRIPT-…) would otherwise read as the reply.
+  return error instanceof Error && /^NOSCRIPT\b/.test(replyOf(error.message));
 }
 
 /**
@@ -56,7 +68,7 @@ export function isNoScript(error: unknown): boolean {
  * every argument: a batch's ids).
  */
 export function classifyReply(message: string, cache: string): Error | undefined {
-  const reply = message.split(', command was:')[0]!.slice(0, 200);
+  const reply = replyOf(message).slice(0, 200);
   // The cause is the reply alone: loggers print an error's cause, and the client's error may
   // quote the whole command.
   const cause = new Error(reply);

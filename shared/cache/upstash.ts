@@ -5,6 +5,7 @@ import {
   classifyReply,
   isNoScript,
   type LuaScript,
+  replyOf,
   type ScriptArg,
   type ScriptRunner,
 } from './script-runner.ts';
@@ -129,7 +130,7 @@ function classify(error: unknown): unknown {
   if (error instanceof Error && error.name === 'UpstashError') {
     const known = classifyReply(error.message, 'The Upstash REST endpoint');
     if (known !== undefined) return known;
-    const reply = error.message.split(', command was:')[0]!.slice(0, 200);
+    const reply = replyOf(error.message).slice(0, 200);
     if (REDIS_REPLY.test(reply) && !OUTAGE_REPLIES.test(reply) && !UPSTASH_LIMITS.test(reply)) return error;
     return unavailable(`answered ${reply}`, new Error(reply));
   }

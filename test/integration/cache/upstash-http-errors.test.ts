@@ -4,7 +4,7 @@
 // And `retries: 0` means one request. The 503 comes from the project's real REST endpoint in front
 // of the real redis-server behind a Toxiproxy proxy of this suite's own; 429 and a non-JSON 502
 // come from a stub, as neither the endpoint nor Redis can be made to answer them.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,5 +100,54 @@ describe('UpstashScriptRunner: HTTP failures are outages', () => {
         await toxi.setEnabled(proxy, true);
       }
     });
+  });
+});
+
+// @upstash/redis auto-pipelines calls: a reply error then reads `Command failed: <reply>`, not
+// `<reply>, command was: …`. Both must be read as the reply they carry.
+describe('UpstashScriptRunner: Redis replies through the real REST endpoint', () => {
+  let endpoint: UpstashRestServer;
+  beforeAll(async () => {
+    endpoint = await startUpstashRestServer({ redisUrl: stackVar('REDIS_URL'), token: 'replies' });
+  });
+  afterAll(() => endpoint.close());
+
+  it('a script the server does not hold is NOSCRIPT, then EVAL', async () => {
+    // Prepare: a script no server has seen (as after a restart or SCRIPT FLUSH).
+    const source = `return 'fresh-${randomUUID()}'`;
+    const fresh = {
+      ...scripts.release,
+      name: 'fresh',
+      sha1: createHash('sha1').update(source).digest('hex'),
+      source,
+    };
+    const runner = new UpstashScriptRunner({ url: endpoint.url, token: 'replies' });
+
+    // Act
+    const reply = await runner.run(fresh, [base], []);
+
+    // Assess
+    expect(reply).toBe(source.slice(8, -1));
+  });
+
+  it("a script's own error is rethrown as it is, not taken for an outage", async () => {
+    // Prepare
+    const runner = new UpstashScriptRunner({ url: endpoint.url, token: 'replies' });
+
+    const source = `error('deliberate ${randomUUID()}')`;
+    const failing = {
+      ...scripts.release,
+      name: 'failing',
+      sha1: createHash('sha1').update(source).digest('hex'),
+      source,
+    };
+
+    // Act: the script fails inside Redis (after NOSCRIPT, through EVAL).
+    const error = await runner.run(failing, [base], []).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(CacheUnavailableError);
+    expect((error as Error).message).toMatch(/deliberate/);
   });
 });
