@@ -1,4 +1,4 @@
-import type { Cluster, ClusterNode, ClusterOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Command, Redis } from 'ioredis';
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
 import { binaryClient, evalScript, parseRedisUrl, type RespClient, redactUrl } from './resp.ts';
@@ -12,8 +12,18 @@ export interface RespClusterRunnerOptions {
    * for a self-managed cluster, two or three of its nodes.
    */
   readonly nodes?: readonly string[];
-  /** An ioredis `Cluster` (or a client of the same shape) to use instead of `nodes`; `close()` leaves it open. */
+  /**
+   * An ioredis `Cluster` (or a client of the same shape) to use instead of `nodes`; `close()` leaves
+   * it open. The runner can then only stop waiting for a call: ioredis may still send a failed one
+   * later (its queues and retries), which `nodes` prevents.
+   */
   readonly client?: RespClient;
+  /**
+   * Where to reach nodes whose announced address (`host:port` in CLUSTER SLOTS) this client cannot
+   * connect to: a NAT, a tunnel or a proxy in front of each node. ioredis's `natMap` (written out
+   * here: ioredis is an optional peer, so the public types never name its own).
+   */
+  readonly natMap?: Readonly<Record<string, { readonly host: string; readonly port: number }>>;
   /**
    * Milliseconds to wait for the cluster to be ready, or for one reply, before the call fails with
    * CacheUnavailableError.
@@ -44,7 +54,7 @@ export class RespClusterScriptRunner implements ScriptRunner {
   readonly #options: RespClusterRunnerOptions;
   readonly #timeoutMs: number;
   // Created on first use: ioredis is loaded only by a user who runs over RESP.
-  #cluster: Promise<Cluster> | undefined;
+  #cluster: Promise<Guarded> | undefined;
   // One wait for all the calls that arrive while the cluster is not ready (a batch sends one script
   // per shard at once): one listener, not one per call.
   #readyWait: Promise<void> | undefined;
@@ -74,25 +84,28 @@ export class RespClusterScriptRunner implements ScriptRunner {
     args: readonly ScriptArg[],
     view: (client: RespClient) => RespClient,
   ): Promise<unknown> {
-    const deadline = <T>(command: Promise<T>) => withDeadline(command, this.#timeoutMs);
-    if (this.#options.client) return evalScript(view(this.#options.client), script, keys, args, deadline);
+    if (this.#options.client) {
+      const deadline = <T>(command: Promise<T>) => withDeadline(command, this.#timeoutMs);
+      return evalScript(view(this.#options.client), script, keys, args, deadline);
+    }
     this.#cluster ??= this.#connect();
-    const cluster = await this.#cluster;
+    const { cluster, client } = await this.#cluster;
     // Never queue a script behind a cluster that is not ready: it would run whenever the cluster
     // comes back, long after this call gave up. Fail now and let `onCacheUnavailable` decide.
     await this.#ready(cluster);
-    return evalScript(view(cluster), script, keys, args, deadline);
+    // `client` applies the deadline itself: it must also know which command was given up on.
+    return evalScript(view(client), script, keys, args);
   }
 
   public async close(): Promise<void> {
     if (this.#cluster === undefined) return;
-    const cluster = await this.#cluster;
+    const { cluster } = await this.#cluster;
     this.#cluster = undefined;
     cluster.disconnect();
   }
 
-  async #connect(): Promise<Cluster> {
-    const { Cluster } = await importOptionalPeer(
+  async #connect(): Promise<Guarded> {
+    const { Cluster, Command } = await importOptionalPeer(
       'ioredis',
       'RespClusterScriptRunner',
       () => import('ioredis'),
@@ -108,10 +121,14 @@ export class RespClusterScriptRunner implements ScriptRunner {
         connectTimeout: timeout,
         commandTimeout: timeout,
         maxRetriesPerRequest: 1,
+        // A link that stops answering (a node gone without a RST) is closed, so the next call to
+        // that node's slots opens a new one, instead of timing out until the kernel gives up.
+        socketTimeout: timeout,
         ...auth,
         ...(tls ? { tls: {} } : {}),
       },
       slotsRefreshTimeout: timeout,
+      ...(this.#options.natMap ? { natMap: this.#options.natMap } : {}),
       // With TLS the certificate names the endpoint's host: connect by that name, not a resolved
       // address (the documented setting for ElastiCache with TLS).
       ...(tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
@@ -122,7 +139,7 @@ export class RespClusterScriptRunner implements ScriptRunner {
     cluster.on('node error', () => {});
     // A failed first connection is retried by clusterRetryStrategy; #ready reports it to callers.
     cluster.connect().catch(() => {});
-    return cluster;
+    return { cluster, client: guardedClient(cluster, Command, timeout) };
   }
 
   #ready(cluster: Cluster): Promise<void> {
@@ -148,6 +165,80 @@ export class RespClusterScriptRunner implements ScriptRunner {
     });
     return this.#readyWait;
   }
+}
+
+/** The runner's Cluster, and the client the runner's calls go through. */
+interface Guarded {
+  readonly cluster: Cluster;
+  readonly client: RespClient;
+}
+
+/**
+ * The cluster as evalScript calls it, with the deadline, and with each call's command never
+ * written to a node once the call is over (answered, failed, or past its deadline). Decision
+ * 0014: the caller has moved on by then (released, claimed again, degraded), and a claim or
+ * complete arriving later would lease or mark keys behind its back. Settings cannot prevent it:
+ * ioredis gives each node's client an offline queue whatever `redisOptions` say, sends what it
+ * holds there when the node becomes ready, and a command that failed over CLUSTERDOWN, TRYAGAIN,
+ * MOVED or a closed link goes on to another attempt (via the Cluster's own offline queue while
+ * the cluster is down) even after its timeout rejected it. Every one of those attempts goes
+ * through the node client's `sendCommand`, so that is where the runner says no.
+ */
+function guardedClient(cluster: Cluster, command: typeof Command, timeoutMs: number): RespClient {
+  const over = new WeakSet<Command>();
+  cluster.on('+node', (node: Redis) => refuseOver(node, over, command));
+  const send =
+    (name: string, replyEncoding: 'utf8' | null) =>
+    (script: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown> => {
+      const sent = new command(name, [script, numberOfKeys, ...keysAndArgs], { replyEncoding });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          // Before the rejection: from now on no attempt of ioredis's may write it.
+          over.add(sent);
+          reject(new CacheUnavailableError(`The Redis Cluster did not answer within ${timeoutMs} ms.`));
+        }, timeoutMs);
+      });
+      cluster.sendCommand(sent);
+      return Promise.race([sent.promise, late]).finally(() => {
+        clearTimeout(timer);
+        over.add(sent);
+      });
+    };
+  return {
+    evalsha: send('evalsha', 'utf8'),
+    eval: send('eval', 'utf8'),
+    evalshaBuffer: send('evalsha', null),
+    evalBuffer: send('eval', null),
+    disconnect: () => cluster.disconnect(),
+  };
+}
+
+/**
+ * Makes a node's client reject, unsent, a command whose call is over. Installed on `+node`, which
+ * the Cluster emits for each node client it creates, before the client sends anything.
+ */
+function refuseOver(node: Redis, over: WeakSet<Command>, command: typeof Command): void {
+  const send = node.sendCommand.bind(node);
+  // ASKING (sent just before a command ASK redirected) admits the next command on the connection
+  // to a slot being imported: when the command it was for is refused, a PING spends it, not the
+  // next call's script.
+  let asking = false;
+  node.sendCommand = (sent, stream) => {
+    if (!over.has(sent)) {
+      asking = sent.name === 'asking';
+      return send(sent, stream);
+    }
+    if (asking) {
+      asking = false;
+      const ping = new command('ping', []);
+      ping.promise.catch(() => {});
+      send(ping);
+    }
+    // The error ends ioredis's attempts (it is no redirection); the caller already has its answer.
+    sent.reject(new Error('mskguard: not sent, the call it belonged to is over'));
+    return sent.promise;
+  };
 }
 
 /** Fails a command that takes longer than `ms` (CacheUnavailableError): no path of ioredis waits forever. */
