@@ -11,6 +11,7 @@ const GUARANTEE_SUITES = [
   'test/integration/dedup/sharded-tier.test.ts',
   'test/integration/dedup/cache-tiers.test.ts',
   'test/integration/dedup/handback.test.ts',
+  'test/integration/dedup/in-doubt-lost-claim.test.ts',
 ];
 
 export default defineConfig({

@@ -8,6 +8,12 @@
                       or "R" (released)
     field @<owner>  = the owner's token in this bucket; field ~<token> = the owner (for doubts)
     field !         = the bucket's token counter
+    field ?<id>     = the dead owners a key was taken over from (claim answered E), space-separated;
+                      field ? is set once the bucket has any. Taking a key over rewrites its field
+                      to name the taker, so without this a taker that never settled the doubt (its
+                      claim's reply was lost and it claimed again, or gave the lost claim back; it
+                      died in turn) would leave the key new, or in doubt about the taker alone, and
+                      a key the first dead owner committed would be processed again (G1).
   A token is '.' and the counter in base64url (at most 6 characters until 1 G owners per bucket):
   a key's value then takes 8 bytes of Redis memory, where the 16-character owner id took 32
   (decision 0016). A value without a ~<value> field is the owner id itself, as versions before
@@ -48,9 +54,13 @@
          mode it is leased to owner like N; in "probabilistic" mode it is not leased.
       E  in doubt: its last owner's lease expired without complete or release (that invocation
          died). Leased to owner like N; the caller asks the durable store whether the dead
-         owner's checkpoint committed (then it is a duplicate) before processing it.
+         owner's checkpoint committed (then it is a duplicate) before processing it. Also a key
+         taken over in doubt earlier (field ?<id>) whose field names this owner (a claim sent
+         again) or an owner that released it: the doubt was never settled where it is recorded.
     bucket    the bucket the leases were written to (complete and release take it back).
-    doubts    for each E: "<1-based index>:<dead owner>".
+    doubts    for each E: "<1-based index>:<dead owner>", one entry per dead owner the key may have
+              been committed by (its last owner, then those recorded in ?<id>): a duplicate if any
+              of them committed.
     waits     for each I: "<1-based index>:<ms until the other owner's lease ends>", in Redis time
               (relative: the caller may wait that long and claim the key again; no clocks compared).
 ]]
@@ -108,7 +118,28 @@ end
 -- lease, 'E' the lease of an owner that never completed nor released and has expired (crashed: in
 -- doubt, its checkpoint may have committed; the caller asks the durable store), nil otherwise.
 local RANK = { D = 3, I = 2, E = 1 }
-local doubtOwner, leaseEnd = {}, {}
+-- Per key in doubt, the dead owners that may have committed it (the first: its last owner).
+local doubtOwners, leaseEnd = {}, {}
+-- At most this many dead owners per key (each one a crash of an owner that took the key over).
+local MAX_DOUBTS = 16
+local function addDoubts(i, list)
+  local have = doubtOwners[i]
+  for _, name in ipairs(list) do
+    if #have >= MAX_DOUBTS then
+      return
+    end
+    local known = false
+    for _, h in ipairs(have) do
+      if h == name then
+        known = true
+        break
+      end
+    end
+    if not known then
+      have[#have + 1] = name
+    end
+  end
+end
 -- Expiry of each owner's lease, read once per owner: a live lease's end is reported for waits.
 local expiries = {}
 -- A bucket's value for its keys leased by this owner: its token there, or (legacy) the owner id.
@@ -121,6 +152,8 @@ local function lookup(key, out, only)
     return
   end
   local owners, names, mine = {}, {}, mineIn(key)
+  -- Whether any key of the bucket was taken over in doubt: only then are records read.
+  local recorded = rcall('HEXISTS', key, '?') == 1
   local m = only and #only or n
   for s = 1, m, CHUNK do
     local e = math.min(s + CHUNK - 1, m)
@@ -134,26 +167,41 @@ local function lookup(key, out, only)
     else
       r = rcall('HMGET', key, unpack(fields, s, e))
     end
+    -- Keys whose record of dead owners is read: held by this owner, released, or in doubt.
+    local ask, na = {}, 0
     for j = 1, #r do
       local o = r[j]
       local i = only and only[s + j - 1] or s + j - 1
-      if o and o ~= mine and o ~= owner and out[i] ~= 'D' then
-        local state = owners[o]
-        if state == nil then
-          local v = rcall('HGET', key, '#' .. o)
-          if v == 'C' then
-            state = 'D'
-          elseif v == 'R' or not v then
-            state = false
-          elseif tonumber(v) > now then
-            state = 'I'
-            expiries[o] = tonumber(v)
-          else
-            state = 'E'
+      if o and out[i] ~= 'D' then
+        local state
+        if o == mine or o == owner then
+          state = false
+        else
+          state = owners[o]
+          if state == nil then
+            local v = rcall('HGET', key, '#' .. o)
+            if v == 'C' then
+              state = 'D'
+            elseif v == 'R' or not v then
+              state = false
+            elseif tonumber(v) > now then
+              state = 'I'
+              expiries[o] = tonumber(v)
+            else
+              state = 'E'
+            end
+            owners[o] = state
           end
-          owners[o] = state
         end
-        if state and (out[i] == nil or RANK[state] > RANK[out[i]]) then
+        if state == 'E' and out[i] == 'E' then
+          -- In doubt in both buckets: every dead owner counts.
+          local name = names[o]
+          if not name then
+            name = rcall('HGET', key, '~' .. o) or o
+            names[o] = name
+          end
+          addDoubts(i, { name })
+        elseif state and (out[i] == nil or RANK[state] > RANK[out[i]]) then
           out[i] = state
           if state == 'E' then
             -- The dead owner's id: a token resolves to it, a legacy value is it.
@@ -162,10 +210,36 @@ local function lookup(key, out, only)
               name = rcall('HGET', key, '~' .. o) or o
               names[o] = name
             end
-            doubtOwner[i] = name
+            doubtOwners[i] = { name }
           elseif state == 'I' then
             leaseEnd[i] = expiries[o]
           end
+        end
+        if recorded and (state == false or state == 'E') then
+          na = na + 1
+          ask[na] = i
+        end
+      end
+    end
+    if na > 0 then
+      local args = {}
+      for a = 1, na do
+        args[a] = '?' .. fields[ask[a]]
+      end
+      local rec = rcall('HMGET', key, unpack(args))
+      for a = 1, na do
+        local v = rec[a]
+        local i = ask[a]
+        if v and (out[i] == nil or out[i] == 'E') then
+          if out[i] == nil then
+            out[i] = 'E'
+            doubtOwners[i] = {}
+          end
+          local list = {}
+          for name in string.gmatch(v, '[^ ]+') do
+            list[#list + 1] = name
+          end
+          addDoubts(i, list)
         end
       end
     end
@@ -206,8 +280,8 @@ end
 
 -- Statuses; without a distributed Bloom tier, the lease pairs are collected in the same pass.
 local bloomOn = genMs > 0
-local status, candidates, doubts, waits, leased = {}, {}, {}, {}, {}
-local nl, nc = 0, 0
+local status, candidates, doubts, waits, leased, recorded = {}, {}, {}, {}, {}, {}
+local nl, nc, nd = 0, 0, 0
 for i = 1, n do
   local s = found[i]
   if s == nil then
@@ -225,10 +299,16 @@ for i = 1, n do
     waits[#waits + 1] = i .. ':' .. (leaseEnd[i] - now)
   elseif s == 'E' then
     status[i] = 'E'
-    doubts[#doubts + 1] = i .. ':' .. doubtOwner[i]
+    for _, name in ipairs(doubtOwners[i]) do
+      doubts[#doubts + 1] = i .. ':' .. name
+    end
     leased[nl + 1] = fields[i]
     leased[nl + 2] = token
     nl = nl + 2
+    -- Taken over: the key names this owner from now on, so its dead owners are recorded with it.
+    recorded[nd + 1] = '?' .. fields[i]
+    recorded[nd + 2] = table.concat(doubtOwners[i], ' ')
+    nd = nd + 2
   else
     status[i] = s
   end
@@ -296,6 +376,12 @@ if nl > 0 then
   rcall('HSET', current, '#' .. token, now + leaseMs)
   for s = 1, nl, 2 * CHUNK do
     rcall('HSET', current, unpack(leased, s, math.min(s + 2 * CHUNK - 1, nl)))
+  end
+  if nd > 0 then
+    rcall('HSET', current, '?', 1)
+    for s = 1, nd, 2 * CHUNK do
+      rcall('HSET', current, unpack(recorded, s, math.min(s + 2 * CHUNK - 1, nd)))
+    end
   end
   -- The bucket is read until the end of the next one; a minute of slack.
   rcall('PEXPIREAT', current, (bucket + 2) * windowMs + 60000)

@@ -57,7 +57,7 @@ async function deleteMatching(node: IORedis, pattern: string): Promise<number> {
  * (`#<token>`), owner → token (`@<owner>`), token → owner (`~<token>`), the token counter (`!`).
  */
 export function isKeyField(field: string): boolean {
-  return !/^[#@~!]/.test(field);
+  return !/^[#@~!?]/.test(field);
 }
 
 /** Redis's clock in ms: buckets and Bloom generations follow it, not this process's clock. */
