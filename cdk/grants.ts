@@ -15,7 +15,7 @@ function leadingKeys(patterns: readonly string[]): Record<string, Record<string,
 /**
  * What the guarded consumer may do in DynamoDB, limited to its own group and topic:
  * read the watermark and the group epoch, write checkpoints (TransactWriteItems is authorised
- * per item as Put/Update/ConditionCheck), put quarantined records (BatchWriteItem or PutItem).
+ * per item as Put/Update/ConditionCheck), put quarantined records (PutItem).
  */
 export function grantConsumerTableAccess(
   fn: IFunction,
@@ -43,8 +43,8 @@ export function grantConsumerTableAccess(
   fn.addToRolePolicy(
     new PolicyStatement({
       sid: 'QuarantinePut',
-      // The quarantine store writes with BatchWriteItem, its own IAM action (PutItem does not cover it).
-      actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+      // One conditional PutItem per record (a REPLAYED item is never overwritten): no BatchWriteItem.
+      actions: ['dynamodb:PutItem'],
       resources: [tables.quarantine.tableArn],
       conditions: leadingKeys([ownPartitions]),
     }),

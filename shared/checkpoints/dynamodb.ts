@@ -178,9 +178,12 @@ export async function withRetries<T>(
 export const BATCH_GET_LIMIT = 100;
 
 /**
- * Reads items by key: one BatchGetItem per 100 keys, each retried for its UnprocessedKeys (and for
- * throttling) with backoff, within `retry.maxAttempts` tries per chunk. Missing items are absent
- * from the result; the order of the result is not the order of `keys`.
+ * Reads items by key: one BatchGetItem per 100 keys. A response that returns items but leaves
+ * UnprocessedKeys hit the 16 MB response limit (100 items of up to 400 KB): the rest is asked for
+ * again at once, and no try is counted, since each such round returns at least one key less. Only
+ * a round that returns nothing of its keys counts as throttled, backs off, and is bounded by
+ * `retry.maxAttempts` per chunk. Missing items are absent from the result; the order of the result
+ * is not the order of `keys`.
  */
 export async function batchGetAll(
   client: DynamoDBSender,
@@ -191,7 +194,8 @@ export async function batchGetAll(
   const found: Item[] = [];
   for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
     let pending = keys.slice(start, start + BATCH_GET_LIMIT);
-    for (let attempt = 1; pending.length > 0; attempt++) {
+    let throttled = 0;
+    while (pending.length > 0) {
       const input = { RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistentRead } } };
       const out = await withRetries(
         'BatchGetItem',
@@ -203,22 +207,26 @@ export async function batchGetAll(
           ) as Promise<BatchGetItemCommandOutput>,
       );
       found.push(...(out.Responses?.[table] ?? []));
-      pending = out.UnprocessedKeys?.[table]?.Keys ?? [];
-      if (pending.length === 0) break;
-      if (attempt >= options.retry.maxAttempts) {
+      const unprocessed = out.UnprocessedKeys?.[table]?.Keys ?? [];
+      // Fewer keys left than asked for: progress (the response limit), not throttling.
+      const progressed = unprocessed.length < pending.length;
+      pending = unprocessed;
+      if (pending.length === 0 || progressed) continue;
+      throttled++;
+      if (throttled >= options.retry.maxAttempts) {
         throw options.failure.fail(
-          `BatchGetItem left ${pending.length} keys of table '${table}' unprocessed after ${attempt} tries ` +
-            '(the table is throttled): retry later, or raise its read capacity.',
+          `BatchGetItem left ${pending.length} keys of table '${table}' unprocessed after ${throttled} tries ` +
+            'that returned none of them (the table is throttled): retry later, or raise its read capacity.',
           { cause: undefined, retriable: true },
         );
       }
-      await backoff(options.retry, attempt);
+      await backoff(options.retry, throttled);
     }
   }
   return found;
 }
 
-/** Runs `task` over `items` with at most `limit` in flight; results in input order. */
+/** Runs `task` over `items` with at most `limit` in flight; results in input order; stops at a failure. */
 export async function mapConcurrent<I, O>(
   items: readonly I[],
   limit: number,
@@ -226,10 +234,17 @@ export async function mapConcurrent<I, O>(
 ): Promise<O[]> {
   const results = new Array<O>(items.length);
   let next = 0;
+  // Once a task fails, the caller gets its error: the other workers start nothing more.
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++;
-      results[index] = await task(items[index] as I);
+      try {
+        results[index] = await task(items[index] as I);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

@@ -138,7 +138,17 @@ export function createTelemetry(options: MskGuardOptions, group: string): GuardT
       );
     },
     quarantined(stored) {
-      const truncated = (stored as { truncated?: unknown } | undefined)?.truncated;
+      const { truncated, alreadyReplayed } = (stored ?? {}) as {
+        truncated?: unknown;
+        alreadyReplayed?: unknown;
+      };
+      // Expected after a rewind or a retried batch: the operator's replayed copy is on the topic.
+      if (Array.isArray(alreadyReplayed) && alreadyReplayed.length > 0) {
+        logger.info('records quarantined again were already replayed: kept REPLAYED and withheld', {
+          group,
+          alreadyReplayed,
+        });
+      }
       if (!Array.isArray(truncated) || truncated.length === 0) return;
       logger.warn(
         'quarantined records over the 400 KB item limit were stored truncated: `mskguard quarantine replay` ' +

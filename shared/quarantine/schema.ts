@@ -55,6 +55,16 @@ export const ITEM_SIZE_LIMIT = 400 * 1024;
 /** Room kept free under the limit, for rounding in the size estimate and the replay attributes added later. */
 const SIZE_MARGIN = 2048;
 const DETAIL_MAX = 1000;
+/** DynamoDB's limit on a partition key value (pk; gsi1pk is the group, shorter), in UTF-8 bytes. */
+const MAX_PK_BYTES = 2048;
+/**
+ * Caps, in UTF-8 bytes, of the caller's free-text attributes, so that the attributes other than
+ * the payload stay a few KB and the payload truncation below always finds room: uncapped, one long
+ * reason made a ValidationException, which no retry of the batch could ever get past (G6).
+ */
+const REASON_MAX_BYTES = 256;
+/** The key id is 22 characters; a longer one (a custom deriver) is cut, and can no longer be correlated. */
+const IDEMPOTENCY_KEY_MAX_BYTES = 1024;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const TOPIC_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
 
@@ -74,14 +84,24 @@ export function quarantineKey(c: { group: string; topic: string; partition: numb
 /** Throws {@link InvalidQuarantineRecordError} naming the first thing wrong with `r`. */
 export function validateInput(r: QuarantineInput): void {
   const at = `${r.topic}-${r.partition}@${r.offset}`;
+  // A group too long for the key would otherwise fill the message with kilobytes of it.
+  const group =
+    typeof r.group === 'string' && r.group.length > 100
+      ? `${JSON.stringify(r.group.slice(0, 100))}... (${r.group.length} characters)`
+      : JSON.stringify(r.group);
   const fail = (what: string) => {
-    throw new InvalidQuarantineRecordError(
-      `Cannot quarantine record ${at} of group ${JSON.stringify(r.group)}: ${what}`,
-    );
+    throw new InvalidQuarantineRecordError(`Cannot quarantine record ${at} of group ${group}: ${what}`);
   };
   if (typeof r.group !== 'string' || r.group.length === 0) fail('the group must be a non-empty string.');
   if (typeof r.topic !== 'string' || !TOPIC_PATTERN.test(r.topic)) fail('invalid topic name.');
   if (!Number.isInteger(r.partition) || r.partition < 0) fail('the partition must be a whole number >= 0.');
+  const pkBytes = Buffer.byteLength(quarantinePk(r.group, r.topic, r.partition));
+  if (pkBytes > MAX_PK_BYTES) {
+    fail(
+      `group + topic + partition make a ${pkBytes}-byte partition key, over DynamoDB's ${MAX_PK_BYTES}-byte ` +
+        'limit: use a shorter consumer group id.',
+    );
+  }
   if (!Number.isSafeInteger(r.offset) || r.offset < 0) fail('the offset must be a whole number >= 0.');
   for (const [name, v] of [
     ['key', r.key],
@@ -96,6 +116,24 @@ export function validateInput(r: QuarantineInput): void {
   }
   if (typeof r.idempotencyKey !== 'string') fail('idempotencyKey must be a string.');
   if (typeof r.reason !== 'string' || r.reason.length === 0) fail('a reason is required.');
+}
+
+/**
+ * `text` cut to at most `maxBytes` of UTF-8, on a character boundary, and said to be cut in the
+ * text itself: the item's `truncated` flag means the payload was cut (replay then refuses it),
+ * which a long reason does not make true.
+ */
+export function capText(text: string, maxBytes: number): string {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return text;
+  const marker = `... [cut from ${bytes} bytes]`;
+  let kept = Buffer.from(text)
+    .subarray(0, maxBytes - Buffer.byteLength(marker))
+    .toString();
+  // A multi-byte character split at the cut decodes to U+FFFD (3 bytes): drop it.
+  kept = kept.replace(/\uFFFD+$/, '');
+  while (Buffer.byteLength(kept) + Buffer.byteLength(marker) > maxBytes) kept = kept.slice(0, -1);
+  return kept + marker;
 }
 
 /** Upper-bound size of an attribute value, by DynamoDB's item size rules. */
@@ -129,7 +167,9 @@ function bytesValue(bytes: Buffer | null): AttributeValue {
 /**
  * The item of one record. A record over DynamoDB's 400 KB item limit is stored, not dropped: its
  * headers are kept if they fit, then as much of its key and then of its value as fits, with
- * `truncated` set and the original sizes recorded.
+ * `truncated` set and the original sizes recorded. The reason and idempotency key are capped
+ * ({@link capText}) and the partition key checked ({@link validateInput}), so the rest of the item
+ * stays a few KB and the payload always has room.
  */
 export function encodeRecord(
   r: QuarantineInput,
@@ -154,8 +194,8 @@ export function encodeRecord(
     [Q.TOPIC]: { S: r.topic },
     [Q.PARTITION]: { N: String(r.partition) },
     [Q.OFFSET]: { N: String(r.offset) },
-    [Q.IDEMPOTENCY_KEY]: { S: r.idempotencyKey },
-    [Q.REASON]: { S: r.reason },
+    [Q.IDEMPOTENCY_KEY]: { S: capText(r.idempotencyKey, IDEMPOTENCY_KEY_MAX_BYTES) },
+    [Q.REASON]: { S: capText(r.reason, REASON_MAX_BYTES) },
     ...(r.detail ? { [Q.DETAIL]: { S: r.detail.slice(0, DETAIL_MAX) } } : {}),
     [Q.STATUS]: { S: QuarantineStatus.Quarantined },
     [Q.QUARANTINED_AT]: { S: quarantinedAt },

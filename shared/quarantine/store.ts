@@ -1,16 +1,11 @@
-import type {
-  BatchWriteItemCommandOutput,
-  GetItemCommandOutput,
-  QueryCommandOutput,
-  WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import type { GetItemCommandOutput, QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import { dynamoDbSdk } from '../aws/sdk.ts';
 import {
-  backoff,
   batchGetAll,
   type DynamoDBSender,
   type Failure,
   type Item,
+  mapConcurrent,
   type ResolvedRetry,
   type RetryOptions,
   resolveRetry,
@@ -48,8 +43,11 @@ export interface QuarantineStoreOptions {
   readonly retry?: RetryOptions;
 }
 
-/** BatchWriteItem's limit of requests per call. */
-export const BATCH_WRITE_LIMIT = 25;
+/**
+ * Conditional PutItems of one `put` in flight at once: a batch's quarantined records are written in
+ * a few round trips, without opening a connection per record (the SDK's default pool is 50).
+ */
+const PUT_CONCURRENCY = 16;
 const DAY_SECONDS = 86_400;
 
 /**
@@ -98,52 +96,53 @@ export class QuarantineStore {
   }
 
   /**
-   * Stores records (overwriting an earlier quarantine of the same record): one BatchWriteItem per 25,
-   * unprocessed items retried with backoff. A record over the 400 KB item limit is stored truncated.
+   * Stores records: one conditional PutItem each ({@link PUT_CONCURRENCY} in flight), retried with
+   * backoff. A record quarantined again replaces its QUARANTINED item (latest reason and time), but
+   * never a REPLAYED one: that item is kept, so it is not offered for replay a second time, and its
+   * id is reported in `alreadyReplayed`. A record over the 400 KB item limit is stored truncated.
    */
   public async put(records: readonly QuarantineInput[]): Promise<QuarantinePutResult> {
     for (const r of records) validateInput(r);
     const now = new Date();
     const quarantinedAt = now.toISOString();
     const expiresAt = Math.floor(now.getTime() / 1000) + this.#ttlSeconds;
-    // BatchWriteItem refuses two requests for one key: the last quarantine of a record wins.
+    // One write per record: the last quarantine of a record repeated in `records` wins.
     const byId = new Map(records.map((r) => [quarantineId(r), r]));
-    const truncated: string[] = [];
-    const requests: WriteRequest[] = [];
-    for (const [id, r] of byId) {
+    // Encoded inside the task: at most PUT_CONCURRENCY items of up to 400 KB are held at once.
+    const outcomes = await mapConcurrent([...byId], PUT_CONCURRENCY, async ([id, r]) => {
       const encoded = encodeRecord(r, quarantinedAt, expiresAt);
-      if (encoded.truncated) truncated.push(id);
-      requests.push({ PutRequest: { Item: encoded.item } });
-    }
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
-      await this.#batchWrite(requests.slice(start, start + BATCH_WRITE_LIMIT));
-    }
-    return { ids: [...byId.keys()], truncated };
+      return { id, truncated: encoded.truncated, stored: await this.#putUnlessReplayed(encoded.item) };
+    });
+    return {
+      ids: [...byId.keys()],
+      truncated: outcomes.filter((o) => o.stored && o.truncated).map((o) => o.id),
+      alreadyReplayed: outcomes.filter((o) => !o.stored).map((o) => o.id),
+    };
   }
 
-  async #batchWrite(requests: WriteRequest[]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 1; ; attempt++) {
-      const input = { RequestItems: { [this.#table]: pending } };
-      const out = await withRetries(
-        'BatchWriteItem',
-        this.#retry,
-        this.#writeFailure,
-        async () =>
-          this.#client.send(
-            new (await dynamoDbSdk()).BatchWriteItemCommand(input),
-          ) as Promise<BatchWriteItemCommandOutput>,
+  /** Writes `item` unless its record is REPLAYED; false when it is (the item is left as it is). */
+  async #putUnlessReplayed(item: Item): Promise<boolean> {
+    try {
+      // A retry after a timeout whose first attempt committed finds our own QUARANTINED item, and
+      // writes it again: the same result.
+      await withRetries('PutItem', this.#retry, this.#writeFailure, async () =>
+        this.#client.send(
+          new (await dynamoDbSdk()).PutItemCommand({
+            TableName: this.#table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#pk) OR #status = :quarantined',
+            ExpressionAttributeNames: { '#pk': Q.PARTITION_KEY, '#status': Q.STATUS },
+            ExpressionAttributeValues: { ':quarantined': { S: QuarantineStatus.Quarantined } },
+          }),
+        ),
       );
-      pending = out.UnprocessedItems?.[this.#table] ?? [];
-      if (pending.length === 0) return;
-      if (attempt >= this.#retry.maxAttempts) {
-        throw this.#writeFailure.fail(
-          `BatchWriteItem left ${pending.length} records unwritten after ${attempt} tries (the table is throttled). ` +
-            'Fail the invocation so Lambda retries the batch; nothing was dropped.',
-          { cause: undefined, retriable: true },
-        );
+      return true;
+    } catch (error) {
+      const cause = (error as { cause?: { name?: string } }).cause;
+      if (error instanceof QuarantineWriteError && cause?.name === 'ConditionalCheckFailedException') {
+        return false;
       }
-      await backoff(this.#retry, attempt);
+      throw error;
     }
   }
 

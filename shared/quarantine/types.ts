@@ -96,8 +96,17 @@ export interface QuarantineListOptions {
 
 /** Outcome of {@link QuarantineStore.put}. */
 export interface QuarantinePutResult {
-  /** Ids of the stored records, in input order (a repeated record once). */
+  /**
+   * Ids of the records, in input order (a repeated record once): each is now in the table, stored
+   * by this call or, when also in {@link alreadyReplayed}, kept from an earlier quarantine.
+   */
   readonly ids: readonly string[];
-  /** Ids of the records stored with a truncated payload (over the 400 KB item limit). */
+  /** Ids of the records this call stored with a truncated payload (over the 400 KB item limit). */
   readonly truncated: readonly string[];
+  /**
+   * Ids of records whose item was already REPLAYED (quarantined again by a rewind, or by a batch
+   * retried after the operator replayed it): kept as it was, not stored again, so a later replay
+   * does not produce a second copy. Their replayed copy is on the topic; withholding them is right.
+   */
+  readonly alreadyReplayed: readonly string[];
 }

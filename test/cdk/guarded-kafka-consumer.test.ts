@@ -120,7 +120,7 @@ describe('GuardedKafkaConsumer (defaults)', () => {
         },
       }),
       expect.objectContaining({
-        Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        Action: 'dynamodb:PutItem',
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['orders-v1#orders#*'] } },
       }),
     ]);

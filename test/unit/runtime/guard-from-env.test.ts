@@ -98,8 +98,8 @@ describe('guardOptionsFromEnv: quarantine store', () => {
       // Assess
       expect(options.quarantine).toBeInstanceOf(QuarantineStore);
       expect(resolveOptions(options).mode).toBe('probabilistic');
-      expect(dynamo.requests.map((r) => r.target)).toEqual(['DynamoDB_20120810.BatchWriteItem']);
-      expect(Object.keys(dynamo.requests[0]?.body.RequestItems as object)).toEqual(['orders-quarantine']);
+      expect(dynamo.requests.map((r) => r.target)).toEqual(['DynamoDB_20120810.PutItem']);
+      expect(dynamo.requests[0]?.body.TableName).toBe('orders-quarantine');
     } finally {
       dynamo.close();
     }
