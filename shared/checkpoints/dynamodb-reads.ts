@@ -15,6 +15,7 @@ import {
   commitMarkerKey,
   commitMarkerPrefix,
   currentKey,
+  groupEpoch,
   groupKey,
   parseRegistryMember,
   partitionPk,
@@ -51,7 +52,7 @@ export async function readEpochAndCurrents(
   let epoch = 0;
   const currents: Checkpoint[] = [];
   for (const item of items) {
-    if (item[A.SORT_KEY]?.S === CHECKPOINT_SORT_KEYS.GROUP) epoch = Number(item[A.EPOCH]?.N ?? 0);
+    if (item[A.SORT_KEY]?.S === CHECKPOINT_SORT_KEYS.GROUP) epoch = groupEpoch(item);
     else currents.push(toCheckpoint(item));
   }
   return { epoch, currents };

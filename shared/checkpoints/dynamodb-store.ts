@@ -36,6 +36,7 @@ import {
 import {
   CHECKPOINT_ATTRIBUTES as A,
   commitMarkerKey,
+  groupEpoch,
   groupKey,
   mergeUpdates,
   partitionLabel,
@@ -290,11 +291,12 @@ export class DynamoCheckpointStore implements CheckpointStore {
             }),
           ) as Promise<UpdateItemCommandOutput>,
       );
-      return Number(out.Attributes?.[A.EPOCH]?.N);
+      // UPDATED_NEW carries no key: added back so an error names the item.
+      return groupEpoch({ ...groupKey(group), ...out.Attributes });
     } catch (error) {
       const cause = (error as { cause?: { name?: string; Item?: Item } }).cause;
-      const stored = cause?.Item?.[A.EPOCH]?.N;
-      if (cause?.name === 'ConditionalCheckFailedException' && stored !== undefined) return Number(stored);
+      if (cause?.name === 'ConditionalCheckFailedException' && cause.Item?.[A.EPOCH])
+        return groupEpoch(cause.Item);
       throw error;
     }
   }

@@ -142,6 +142,14 @@ export function toCheckpoint(item: Item): Checkpoint {
   return { ...checkpoint, skipped: parseSkipped(skipped, `Checkpoint of ${partitionLabel(checkpoint)}`) };
 }
 
+/**
+ * The GROUP item's epoch (absent = 0), checked like a CURRENT item's numbers: a rounded epoch
+ * would compare equal to a neighbour's, and decide which checkpoints are the watermark (G3).
+ */
+export function groupEpoch(item: Item): number {
+  return wholeNumber(item, A.EPOCH, '0');
+}
+
 /** `topic-partition`, the key of {@link WatermarkSnapshot.checkpoints} (Lambda's record key form). */
 export function partitionLabel(ref: PartitionRef): string {
   return `${ref.topic}-${ref.partition}`;
