@@ -77,6 +77,8 @@ export interface DedupCacheProps {
  * The dedup cache: either a reference to Upstash credentials in Secrets Manager, or an
  * ElastiCache Serverless (Valkey) cache in the VPC behind its own security group. Functions get
  * access with {@link DedupCache.grantConnect} and its location with {@link DedupCache.environment}.
+ * The ElastiCache cache is named `<stack>-dedup` (the first one of a stack) or `<stack>-dedup-<hash>`
+ * (any further one, the hash taken from its construct path), so several caches in one stack deploy.
  *
  * @example
  * ```ts
@@ -179,11 +181,38 @@ function resolveSecret(scope: Construct, secret: ISecret | string | undefined): 
     : Secret.fromSecretPartialArn(scope, 'UpstashSecret', secret);
 }
 
-// ElastiCache names: 1–40 characters, lowercase letters, digits and hyphens, starting with a letter.
+/** Cache names already given out, per stack (ElastiCache names are unique per account and Region). */
+const NAMES_IN_STACK = new WeakMap<Stack, Set<string>>();
+
+/**
+ * ElastiCache names: 1–40 characters, lowercase letters, digits and hyphens, starting with a letter.
+ *
+ * The first cache of a stack is `<stack>-dedup` (as in every release so far: renaming it would
+ * replace the cache). Each further cache of the same stack gets that name plus a hash of its
+ * construct path (`<stack>-dedup-<8 hex>`), stable whatever order the caches are created in; so do
+ * names too long for 40 characters. Which cache is "first" follows construction order: add new
+ * caches after the existing one, or it would take over its name (CloudFormation would then fail the
+ * update on the name clash instead of replacing anything).
+ */
 function cacheName(scope: Construct): string {
-  const base = `${Stack.of(scope).stackName}-dedup`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const stack = Stack.of(scope);
+  const base = `${stack.stackName}-dedup`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
   const name = /^[a-z]/.test(base) ? base : `c-${base}`;
-  if (name.length <= 40) return name;
-  const suffix = Names.uniqueId(scope).slice(-8).toLowerCase();
-  return `${name.slice(0, 31)}-${suffix}`.replace(/--+/g, '-');
+  let taken = NAMES_IN_STACK.get(stack);
+  if (!taken) {
+    taken = new Set();
+    NAMES_IN_STACK.set(stack, taken);
+  }
+  const chosen =
+    name.length <= 40 && !taken.has(name)
+      ? name
+      : `${name.slice(0, 31)}-${Names.uniqueId(scope).slice(-8).toLowerCase()}`.replace(/--+/g, '-');
+  if (taken.has(chosen)) {
+    // Only a second DedupCache with the same construct path could get here, which CDK refuses first.
+    throw new ConfigurationError(
+      `DedupCache: cache name ${chosen} is already used in stack ${stack.stackName}.`,
+    );
+  }
+  taken.add(chosen);
+  return chosen;
 }
