@@ -55,7 +55,10 @@ export interface ConsumerAlarmThresholds {
   readonly checkpointAgeSeconds?: number;
   /** Quarantined records per hour. @default 10 */
   readonly quarantinedPerHour?: number;
-  /** Messages waiting in (SQS) or published to (SNS) the on-failure destination. @default 1 */
+  /**
+   * Messages waiting in (SQS) or published to (SNS) the on-failure destination, or records the
+   * mapping sent to (or failed to send to) an S3 destination, per 5 minutes. @default 1
+   */
   readonly onFailureMessages?: number;
 }
 
@@ -78,7 +81,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 const GTE = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
 const GT = ComparisonOperator.GREATER_THAN_THRESHOLD;
 
-/** The alarm specs of one guarded consumer (the on-failure alarm only for SQS or SNS destinations). */
+/** The alarm specs of one guarded consumer. */
 export function consumerAlarmSpecs(
   consumer: GuardedKafkaConsumer,
   t: ConsumerAlarmThresholds = {},
@@ -274,6 +277,34 @@ function onFailureSpec(consumer: GuardedKafkaConsumer, threshold: number): Alarm
         period: FIVE_MINUTES,
       }),
       explanation: `Records of ${group} were published to the on-failure SNS topic. ${why}`,
+    };
+  }
+  if (consumer.onFailureBucket) {
+    // A bucket has no message count: the mapping's own EventCount metrics (MetricsConfig, which
+    // GuardedKafkaConsumer enables for S3 destinations) count what it sent there, and what it
+    // dropped because the delivery failed.
+    const esm = (metricName: string) =>
+      new Metric({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensionsMap: { EventSourceMappingUUID: consumer.eventSourceMapping.eventSourceMappingId },
+        period: FIVE_MINUTES,
+        statistic: 'Sum',
+      });
+    return {
+      ...common,
+      metric: new MathExpression({
+        expression: 'FILL(delivered, 0) + FILL(dropped, 0)',
+        usingMetrics: {
+          delivered: esm('OnFailureDestinationDeliveredEventCount'),
+          dropped: esm('DroppedEventCount'),
+        },
+        period: FIVE_MINUTES,
+        label: 'records sent to the S3 destination + dropped',
+      }),
+      explanation:
+        `The event source mapping of ${group} sent records to the on-failure S3 bucket, or dropped them ` +
+        `(AWS/Lambda OnFailureDestinationDeliveredEventCount + DroppedEventCount). ${why}`,
     };
   }
   return undefined;

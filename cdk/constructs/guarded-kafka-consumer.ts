@@ -4,6 +4,8 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   type EventSourceMapping,
   type IEventSourceDlq,
+  type MetricsConfig,
+  MetricType,
   type Runtime,
   type SourceAccessConfiguration,
   SourceAccessConfigurationType,
@@ -67,8 +69,17 @@ export interface GuardedKafkaConsumerProps {
   readonly tables: CheckpointTables;
   /** The dedup cache. */
   readonly cache: DedupCache;
-  /** Where a new consumer group starts. @default StartingPosition.TRIM_HORIZON */
+  /**
+   * Where a new consumer group starts. `AT_TIMESTAMP` needs {@link GuardedKafkaConsumerProps.startingPositionTimestamp}.
+   * @default StartingPosition.TRIM_HORIZON
+   */
   readonly startingPosition?: StartingPosition;
+  /**
+   * With `startingPosition: AT_TIMESTAMP` only: where a new consumer group starts, in Unix time
+   * **seconds** (e.g. `Math.floor(Date.parse('2025-01-01T00:00:00Z') / 1000)`).
+   * @default - none; required with AT_TIMESTAMP and refused otherwise
+   */
+  readonly startingPositionTimestamp?: number;
   /** Records per invocation (1–10,000). @default 500 */
   readonly batchSize?: number;
   /** How long the ESM gathers records before invoking. @default Duration.seconds(1) */
@@ -221,7 +232,7 @@ export class GuardedKafkaConsumer extends Construct {
       eventSourceArn: props.cluster.clusterArn,
       kafkaTopic: props.topic,
       kafkaConsumerGroupId: props.consumerGroupId,
-      startingPosition: props.startingPosition ?? StartingPosition.TRIM_HORIZON,
+      ...startingPosition(id, props.startingPosition, props.startingPositionTimestamp),
       batchSize: settings.batchSize,
       maxBatchingWindow: settings.maxBatchingWindow,
       provisionedPollerConfig: settings.pollers,
@@ -230,6 +241,9 @@ export class GuardedKafkaConsumer extends Construct {
       onFailure: destination.dlq,
       supportS3OnFailureDestination: true,
       ...(props.maxRecordAge ? { maxRecordAge: props.maxRecordAge } : {}),
+      // S3 destinations have no message metric of their own: OnCall alarms on the mapping's
+      // OnFailureDestinationDeliveredEventCount and DroppedEventCount, which need EventCount enabled.
+      ...(destination.bucket ? { metricsConfig: ESM_EVENT_COUNT } : {}),
       ...(props.enabled === undefined ? {} : { enabled: props.enabled }),
       ...sourceAccess(props.cluster),
     });
@@ -283,6 +297,47 @@ export class GuardedKafkaConsumer extends Construct {
     props.cache.grantConnect(fn);
     suppressManagedPolicies(fn, this.securityGroup !== undefined);
   }
+}
+
+/** The event source mapping metrics group that counts records sent to the on-failure destination. */
+const ESM_EVENT_COUNT: MetricsConfig = { metrics: [MetricType.EVENT_COUNT] };
+
+/** Unix seconds above this are almost surely milliseconds (`Date.now()`): year 5138 in seconds. */
+const MAX_TIMESTAMP_SECONDS = 1e11;
+
+/**
+ * The ESM's starting position, checked here so a missing or misplaced timestamp fails synth with the
+ * prop to set (CDK's own check names neither the construct's prop nor the unit).
+ */
+function startingPosition(
+  id: string,
+  position: StartingPosition | undefined,
+  timestamp: number | undefined,
+): { startingPosition: StartingPosition; startingPositionTimestamp?: number } {
+  const where = `GuardedKafkaConsumer ${id}`;
+  const chosen = position ?? StartingPosition.TRIM_HORIZON;
+  if (chosen !== StartingPosition.AT_TIMESTAMP) {
+    if (timestamp !== undefined) {
+      throw new ConfigurationError(
+        `${where}: startingPositionTimestamp is only used with startingPosition AT_TIMESTAMP (got ${chosen}); ` +
+          'set startingPosition: StartingPosition.AT_TIMESTAMP or remove the timestamp.',
+      );
+    }
+    return { startingPosition: chosen };
+  }
+  if (timestamp === undefined) {
+    throw new ConfigurationError(
+      `${where}: startingPosition AT_TIMESTAMP needs startingPositionTimestamp, the time a new consumer group ` +
+        'starts reading from, in Unix seconds.',
+    );
+  }
+  if (!Number.isFinite(timestamp) || timestamp < 0 || timestamp >= MAX_TIMESTAMP_SECONDS) {
+    throw new ConfigurationError(
+      `${where}: startingPositionTimestamp must be a time in Unix seconds, got ${timestamp}` +
+        (timestamp >= MAX_TIMESTAMP_SECONDS ? ' (milliseconds? divide by 1000).' : '.'),
+    );
+  }
+  return { startingPosition: chosen, startingPositionTimestamp: timestamp };
 }
 
 function sourceAccess(cluster: KafkaCluster): { sourceAccessConfigurations?: SourceAccessConfiguration[] } {

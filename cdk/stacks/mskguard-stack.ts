@@ -55,8 +55,10 @@ export interface ConsumerConfig {
   readonly maximumPollers?: number;
   /** @default 3 */
   readonly retryAttempts?: number;
-  /** @default 'TRIM_HORIZON' */
-  readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /** `AT_TIMESTAMP` needs `startingPositionTimestamp`. @default 'TRIM_HORIZON' */
+  readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  /** With `startingPosition: 'AT_TIMESTAMP'` only: the start time in Unix seconds. @default - none */
+  readonly startingPositionTimestamp?: number;
   /** @default 60 */
   readonly timeoutSeconds?: number;
   /** @default 1024 */
@@ -170,8 +172,7 @@ export class MskGuardStack extends Stack {
         cluster: this.cluster,
         tables: this.tables,
         cache: this.cache,
-        startingPosition:
-          c.startingPosition === 'LATEST' ? StartingPosition.LATEST : StartingPosition.TRIM_HORIZON,
+        ...configuredStartingPosition(c),
         ...(c.batchSize === undefined ? {} : { batchSize: c.batchSize }),
         ...(c.maxBatchingWindowSeconds === undefined
           ? {}
@@ -253,6 +254,41 @@ export class MskGuardStack extends Stack {
       );
     });
   }
+}
+
+const STARTING_POSITIONS: Readonly<Record<string, StartingPosition>> = {
+  TRIM_HORIZON: StartingPosition.TRIM_HORIZON,
+  LATEST: StartingPosition.LATEST,
+  AT_TIMESTAMP: StartingPosition.AT_TIMESTAMP,
+};
+
+/**
+ * A consumer's starting position from its config (context JSON is untyped: an unknown value fails
+ * synth instead of silently becoming TRIM_HORIZON). GuardedKafkaConsumer checks the timestamp.
+ */
+function configuredStartingPosition(c: ConsumerConfig): {
+  startingPosition: StartingPosition;
+  startingPositionTimestamp?: number;
+} {
+  const raw: unknown = c.startingPosition ?? 'TRIM_HORIZON';
+  const position = typeof raw === 'string' ? STARTING_POSITIONS[raw] : undefined;
+  if (position === undefined) {
+    throw new ConfigurationError(
+      `Consumer ${c.name}: startingPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP (context ` +
+        `mskguard:consumers), got ${JSON.stringify(raw)}.`,
+    );
+  }
+  const timestamp: unknown = c.startingPositionTimestamp;
+  if (timestamp !== undefined && typeof timestamp !== 'number') {
+    throw new ConfigurationError(
+      `Consumer ${c.name}: startingPositionTimestamp must be a number of Unix seconds (context ` +
+        `mskguard:consumers), got ${JSON.stringify(timestamp)}.`,
+    );
+  }
+  return {
+    startingPosition: position,
+    ...(timestamp === undefined ? {} : { startingPositionTimestamp: timestamp }),
+  };
 }
 
 function reserved(value: number | undefined): { reservedConcurrentExecutions?: number } {
