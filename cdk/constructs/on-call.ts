@@ -1,4 +1,5 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -161,7 +162,7 @@ export class OnCall extends Construct {
 
   private alarm(id: string, subject: string, spec: AlarmSpec): Alarm {
     const alarm = new Alarm(this, id, {
-      alarmName: `${Stack.of(this).stackName}-${subject}-${spec.kind}`,
+      alarmName: alarmName(Stack.of(this).stackName, subject, spec.kind),
       alarmDescription: alarmDescription(spec.kind, spec.explanation, this.#runbookBase),
       metric: spec.metric,
       threshold: spec.threshold,
@@ -177,6 +178,24 @@ export class OnCall extends Construct {
     alarm.addOkAction(action);
     return alarm;
   }
+}
+
+/** CloudWatch's limit on alarm names. */
+export const MAX_ALARM_NAME_LENGTH = 255;
+
+/**
+ * `<stack>-<subject>-<kind>`, unchanged whenever it fits in {@link MAX_ALARM_NAME_LENGTH}. A stack name
+ * (up to 128 characters) and a consumer group id (up to 200) can be too long together: the subject
+ * is then cut and followed by 8 hex characters of its SHA-256, so two long group ids that share a
+ * prefix still get different names, and the same group always gets the same name.
+ */
+export function alarmName(stackName: string, subject: string, kind: AlarmKind): string {
+  const full = `${stackName}-${subject}-${kind}`;
+  // An unresolved stack name (a token) has no length to judge at synth; such stacks keep the plain name.
+  if (full.length <= MAX_ALARM_NAME_LENGTH || Token.isUnresolved(stackName)) return full;
+  const hash = createHash('sha256').update(subject).digest('hex').slice(0, 8);
+  const room = MAX_ALARM_NAME_LENGTH - stackName.length - kind.length - hash.length - 3;
+  return `${stackName}-${subject.slice(0, Math.max(0, room))}-${hash}-${kind}`;
 }
 
 /**
