@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors.ts';
 import { guardedBatchOf } from './guarded.ts';
+import { describe as describeValue } from './headers.ts';
 import { isParsedBatch, type ParsedBatch, type PartitionBatch, parseMskEvent } from './parse.ts';
 import type { ParsedRecord } from './record.ts';
 import { type KafkaBatchResponse, toBatchItemFailures } from './response.ts';
@@ -73,6 +74,13 @@ export async function processRecordsInOrder(
   // reported to the guard directly instead of being read back from the response.
   const guarded = guardedBatchOf(input);
   const batch = guarded ? guarded.batch : isParsedBatch(input) ? input : parseMskEvent(input);
+  // Checked once, up front: a handler that is not a function would otherwise fail every
+  // partition's first record with a TypeError, and Lambda would redeliver the batch forever.
+  if (typeof handler !== 'function') {
+    throw new ConfigurationError(
+      `processRecordsInOrder: the record handler must be a function, got ${describeValue(handler)}`,
+    );
+  }
   const concurrency = options.concurrency ?? 1;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
     throw new ConfigurationError(
