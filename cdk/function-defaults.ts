@@ -160,3 +160,21 @@ export function suppressManagedPolicies(fn: NodejsFunction, inVpc: boolean): voi
       'changes the runtime under a running consumer; an older runtime is chosen through the runtime prop.',
   });
 }
+
+/**
+ * `text` as an EC2 security group (or rule) description: at most 255 characters of the set EC2
+ * accepts (`a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*`). A consumer group id may be 200 characters long, a
+ * construct id anything: either would fail the deploy, not the synth.
+ */
+export function securityGroupDescription(text: string): string {
+  return cut(text.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, '_'), 255);
+}
+
+/** `text` as a Lambda function description: at most 256 characters (a long topic and group id). */
+export function functionDescription(text: string): string {
+  return cut(text, 256);
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}

@@ -13,6 +13,7 @@ import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '../shared/errors.ts';
+import { securityGroupDescription } from './function-defaults.ts';
 
 /** What kind of cluster the stack talks to; decides how topics are managed. */
 export const KafkaClusterKind = {
@@ -77,12 +78,12 @@ export function brokerClientSecurityGroup(
 ): SecurityGroup {
   const securityGroup = new SecurityGroup(scope, id, {
     vpc: cluster.vpc,
-    description: `mskguard ${who}: egress to ${egress}`,
+    description: securityGroupDescription(`mskguard ${who}: egress to ${egress}`),
   });
   cluster.securityGroup.connections.allowFrom(
     securityGroup,
     Port.tcp(brokerPort(cluster)),
-    `mskguard ${who}`,
+    securityGroupDescription(`mskguard ${who}`),
   );
   return securityGroup;
 }

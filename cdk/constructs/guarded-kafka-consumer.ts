@@ -25,7 +25,9 @@ import { validateConsumerSettings } from '../consumer-validation.ts';
 import {
   assertNoSecretsInEnvironment,
   DEFAULT_LOG_RETENTION,
+  functionDescription,
   nodejsFunctionDefaults,
+  securityGroupDescription,
   suppressManagedPolicies,
 } from '../function-defaults.ts';
 import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
@@ -191,12 +193,16 @@ export class GuardedKafkaConsumer extends Construct {
     if (props.cache.requiresVpc) {
       this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
         vpc: props.cluster.vpc,
-        description: `mskguard consumer ${props.consumerGroupId}: egress to cache, DynamoDB and AWS APIs`,
+        description: securityGroupDescription(
+          `mskguard consumer ${props.consumerGroupId}: egress to cache, DynamoDB and AWS APIs`,
+        ),
       });
     }
     this.function = new NodejsFunction(this, 'Function', {
       ...defaults,
-      description: `mskguard guarded consumer of ${props.topic} (group ${props.consumerGroupId})`,
+      description: functionDescription(
+        `mskguard guarded consumer of ${props.topic} (group ${props.consumerGroupId})`,
+      ),
       memorySize: props.memorySize ?? 1024,
       timeout: settings.timeout,
       ...(props.reservedConcurrentExecutions === undefined
