@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type { ProvisionedPollerConfig } from 'aws-cdk-lib/aws-lambda';
+import { type ProvisionedPollerConfig, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { ConfigurationError } from '../shared/errors.ts';
 
 /** Lambda's consumer group id rule (1–200 characters); `#` is excluded as the table key separator. */
@@ -137,4 +137,42 @@ function assertIntegerIn(value: number, min: number, max: number, what: string):
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigurationError(`${what} must be an integer in [${min}, ${max}], got ${value}.`);
   }
+}
+
+/** Unix seconds above this are almost surely milliseconds (`Date.now()`): year 5138 in seconds. */
+const MAX_TIMESTAMP_SECONDS = 1e11;
+
+/**
+ * The ESM's starting position, checked here so a missing or misplaced timestamp fails synth with the
+ * prop to set (CDK's own check names neither the construct's prop nor the unit).
+ */
+export function startingPosition(
+  id: string,
+  position: StartingPosition | undefined,
+  timestamp: number | undefined,
+): { startingPosition: StartingPosition; startingPositionTimestamp?: number } {
+  const where = `GuardedKafkaConsumer ${id}`;
+  const chosen = position ?? StartingPosition.TRIM_HORIZON;
+  if (chosen !== StartingPosition.AT_TIMESTAMP) {
+    if (timestamp !== undefined) {
+      throw new ConfigurationError(
+        `${where}: startingPositionTimestamp is only used with startingPosition AT_TIMESTAMP (got ${chosen}); ` +
+          'set startingPosition: StartingPosition.AT_TIMESTAMP or remove the timestamp.',
+      );
+    }
+    return { startingPosition: chosen };
+  }
+  if (timestamp === undefined) {
+    throw new ConfigurationError(
+      `${where}: startingPosition AT_TIMESTAMP needs startingPositionTimestamp, the time a new consumer group ` +
+        'starts reading from, in Unix seconds.',
+    );
+  }
+  if (!Number.isFinite(timestamp) || timestamp < 0 || timestamp >= MAX_TIMESTAMP_SECONDS) {
+    throw new ConfigurationError(
+      `${where}: startingPositionTimestamp must be a time in Unix seconds, got ${timestamp}` +
+        (timestamp >= MAX_TIMESTAMP_SECONDS ? ' (milliseconds? divide by 1000).' : '.'),
+    );
+  }
+  return { startingPosition: chosen, startingPositionTimestamp: timestamp };
 }

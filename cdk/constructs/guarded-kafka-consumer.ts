@@ -9,7 +9,7 @@ import {
   type Runtime,
   type SourceAccessConfiguration,
   SourceAccessConfigurationType,
-  StartingPosition,
+  type StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
 import { S3OnFailureDestination, SnsDlq, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -21,7 +21,7 @@ import { Construct } from 'constructs';
 import { MAX_CACHE_SHARDS } from '../../shared/dedup/sharded.ts';
 import { ConfigurationError } from '../../shared/errors.ts';
 import { acknowledgeFunctionFindings } from '../checkov.ts';
-import { validateConsumerSettings } from '../consumer-validation.ts';
+import { startingPosition, validateConsumerSettings } from '../consumer-validation.ts';
 import {
   assertNoSecretsInEnvironment,
   DEFAULT_LOG_RETENTION,
@@ -307,44 +307,6 @@ export class GuardedKafkaConsumer extends Construct {
 
 /** The event source mapping metrics group that counts records sent to the on-failure destination. */
 const ESM_EVENT_COUNT: MetricsConfig = { metrics: [MetricType.EVENT_COUNT] };
-
-/** Unix seconds above this are almost surely milliseconds (`Date.now()`): year 5138 in seconds. */
-const MAX_TIMESTAMP_SECONDS = 1e11;
-
-/**
- * The ESM's starting position, checked here so a missing or misplaced timestamp fails synth with the
- * prop to set (CDK's own check names neither the construct's prop nor the unit).
- */
-function startingPosition(
-  id: string,
-  position: StartingPosition | undefined,
-  timestamp: number | undefined,
-): { startingPosition: StartingPosition; startingPositionTimestamp?: number } {
-  const where = `GuardedKafkaConsumer ${id}`;
-  const chosen = position ?? StartingPosition.TRIM_HORIZON;
-  if (chosen !== StartingPosition.AT_TIMESTAMP) {
-    if (timestamp !== undefined) {
-      throw new ConfigurationError(
-        `${where}: startingPositionTimestamp is only used with startingPosition AT_TIMESTAMP (got ${chosen}); ` +
-          'set startingPosition: StartingPosition.AT_TIMESTAMP or remove the timestamp.',
-      );
-    }
-    return { startingPosition: chosen };
-  }
-  if (timestamp === undefined) {
-    throw new ConfigurationError(
-      `${where}: startingPosition AT_TIMESTAMP needs startingPositionTimestamp, the time a new consumer group ` +
-        'starts reading from, in Unix seconds.',
-    );
-  }
-  if (!Number.isFinite(timestamp) || timestamp < 0 || timestamp >= MAX_TIMESTAMP_SECONDS) {
-    throw new ConfigurationError(
-      `${where}: startingPositionTimestamp must be a time in Unix seconds, got ${timestamp}` +
-        (timestamp >= MAX_TIMESTAMP_SECONDS ? ' (milliseconds? divide by 1000).' : '.'),
-    );
-  }
-  return { startingPosition: chosen, startingPositionTimestamp: timestamp };
-}
 
 function sourceAccess(cluster: KafkaCluster): { sourceAccessConfigurations?: SourceAccessConfiguration[] } {
   if (cluster.auth.mechanism !== 'scram') return {};
