@@ -8,6 +8,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { GuardedKafkaConsumer } from './constructs/guarded-kafka-consumer.ts';
 import { DUPLICATE_TIERS, MSKGUARD_METRICS, mskGuardMetric } from './metrics.ts';
+import { onFailureSpec } from './on-failure-alarm.ts';
 
 /**
  * Every alarm kind with its runbook (docs/runbooks/<file>). The alarm description names the file;
@@ -245,67 +246,4 @@ function duplicateRate(consumer: GuardedKafkaConsumer, t: ConsumerAlarmThreshold
       `above ${minRecords} records per 5 minutes). Threshold: steady redelivery is a few percent; a spike means a ` +
       'retry storm, a rebalance loop, a restore in recover mode or a producer resending.',
   };
-}
-
-function onFailureSpec(consumer: GuardedKafkaConsumer, threshold: number): AlarmSpec | undefined {
-  const group = consumer.consumerGroupId;
-  const common = {
-    kind: 'onFailureMessages' as const,
-    threshold,
-    comparisonOperator: GTE,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-  };
-  const why =
-    'Threshold: any record, because each one exhausted its retries and was skipped by the ESM; it must be ' +
-    'inspected and replayed or the business event is lost.';
-  if (consumer.onFailureQueue) {
-    return {
-      ...common,
-      metric: consumer.onFailureQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: 'Maximum',
-        period: FIVE_MINUTES,
-      }),
-      explanation: `Records of ${group} are waiting in the on-failure SQS queue. ${why}`,
-    };
-  }
-  if (consumer.onFailureTopic) {
-    return {
-      ...common,
-      metric: consumer.onFailureTopic.metricNumberOfMessagesPublished({
-        statistic: 'Sum',
-        period: FIVE_MINUTES,
-      }),
-      explanation: `Records of ${group} were published to the on-failure SNS topic. ${why}`,
-    };
-  }
-  if (consumer.onFailureBucket) {
-    // A bucket has no message count: the mapping's own EventCount metrics (MetricsConfig, which
-    // GuardedKafkaConsumer enables for S3 destinations) count what it sent there, and what it
-    // dropped because the delivery failed.
-    const esm = (metricName: string) =>
-      new Metric({
-        namespace: 'AWS/Lambda',
-        metricName,
-        dimensionsMap: { EventSourceMappingUUID: consumer.eventSourceMapping.eventSourceMappingId },
-        period: FIVE_MINUTES,
-        statistic: 'Sum',
-      });
-    return {
-      ...common,
-      metric: new MathExpression({
-        expression: 'FILL(delivered, 0) + FILL(dropped, 0)',
-        usingMetrics: {
-          delivered: esm('OnFailureDestinationDeliveredEventCount'),
-          dropped: esm('DroppedEventCount'),
-        },
-        period: FIVE_MINUTES,
-        label: 'records sent to the S3 destination + dropped',
-      }),
-      explanation:
-        `The event source mapping of ${group} sent records to the on-failure S3 bucket, or dropped them ` +
-        `(AWS/Lambda OnFailureDestinationDeliveredEventCount + DroppedEventCount). ${why}`,
-    };
-  }
-  return undefined;
 }
