@@ -12,6 +12,8 @@ const STOPPED_MIN_RECORDS = 3000;
 const QUARANTINED_ORDERS = 40;
 /** Fresh orders processed while the cache is down. */
 const DEGRADED_ORDERS = 200;
+/** How long the cache outage lasts: 12 compressed minutes. */
+const OUTAGE_MS = 12_000;
 
 /** Records a fault run produced besides the plan: fresh orders (degraded segment) and re-sent ones (burst). */
 export interface ExtraOrders {
@@ -111,9 +113,16 @@ async function cacheOutage(
   // later duplicate of them would not be excluded across containers (what the degradedMode alarm is for).
   const fresh = freshOrders(`${keySeed}-degraded`, DEGRADED_ORDERS);
   session.cache.down = true;
-  note(`fault: cache outage: the dedup cache stops answering; ${DEGRADED_ORDERS} new orders arrive`);
+  note(
+    `fault: cache outage: the dedup cache stops answering for ${OUTAGE_MS / 1000} s; ${DEGRADED_ORDERS} new orders arrive`,
+  );
   try {
-    await runSegment(session, fresh, topic, note, 'cache down: producing');
+    // A stream over more than two compressed 5-minute periods, not one burst: a burst may be
+    // consumed in two or three invocations, fewer than the 5 cache errors per period the
+    // cacheErrors alarm needs, whereas a stream invokes several times in every period.
+    if (!session.hasPoller()) await session.startPoller();
+    await produceOverTime(session, topic, fresh, OUTAGE_MS);
+    await session.waitCaughtUp(await highWatermarks(session.admin, topic));
   } finally {
     session.cache.down = false;
   }
