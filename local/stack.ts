@@ -135,6 +135,10 @@ export async function stackUp(
     }
   }
 
+  // The REST token is on disk before any service starts: an `up` interrupted after the REST endpoint
+  // started (Ctrl-C during a first `npm run local`) would otherwise leave it running with a token no
+  // later `up` knows, and every later `up` would fail on its 401 Unauthorized.
+  if (toStart.length > 0) writeFileSync(paths.envFile, formatEnv(withOptional(config, endpoints, pids)));
   const started: ServiceName[] = [];
   const spawned: ServiceName[] = [];
   const startOne = async (service: ServiceDefinition): Promise<void> => {
@@ -172,8 +176,16 @@ export async function stackUp(
 
   // Already-running services must still answer: a hung process is reported, not papered over.
   for (const service of services.filter((s) => !toStart.includes(s))) {
-    await waitUntilAnswering(service, pids[service.name] as Tracked);
-    await service.ready?.();
+    try {
+      await waitUntilAnswering(service, pids[service.name] as Tracked);
+      await service.ready?.();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StackError(
+        `${reason}\n${service.name} was already running and does not answer: ` +
+          '`npm run stack:down` stops the stack, and the next start starts it afresh.',
+      );
+    }
   }
   // The token the services were started with (a first `up` has no env file to read it from).
   const published = withOptional(config, endpoints, pids);

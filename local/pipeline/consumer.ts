@@ -89,7 +89,15 @@ export function createLocalConsumer(
   // No distributed Bloom: its false positives would quarantine fresh orders; the in-container filter
   // alone knows exactly the keys completed here.
   const probabilistic = quarantine
-    ? guarded({ ...base, mode: 'probabilistic', quarantine, distributedBloom: false })
+    ? guarded({
+        ...base,
+        mode: 'probabilistic',
+        quarantine,
+        distributedBloom: false,
+        // A recorder of its own (same totals and sink): each guard sets its consumerGroup default
+        // dimension, and a second set on one Metrics makes Powertools warn on stderr.
+        metrics: new MetricsRecorder(metrics.totals, emf),
+      })
     : undefined;
   let useProbabilistic = false;
   const handler = (event: KafkaEvent, context: Context) =>

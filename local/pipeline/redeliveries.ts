@@ -37,7 +37,9 @@ export class RedeliveryInjector {
     this.#owed += firstDeliveries * this.#perRecord;
     const remaining = this.#budget - this.injected;
     const k = Math.min(Math.floor(this.#owed), invoked.records, remaining);
-    if (k <= 0 || k < Math.min(MIN_INJECTION, remaining)) return 'commit';
+    // A batch smaller than MIN_INJECTION (a steady stream, --no-faults) redelivers whole batches:
+    // waiting for MIN_INJECTION records in one batch would never inject anything.
+    if (k <= 0 || k < Math.min(MIN_INJECTION, remaining, invoked.records)) return 'commit';
     this.#owed -= k;
     this.injected += k;
     return { redeliverFrom: invoked.lastOffset + 1 - k };

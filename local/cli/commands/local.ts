@@ -11,8 +11,10 @@ a new topic, runs the reference order consumer behind the mskGuard middleware th
 Lambda Kafka poller (Lambda's batches, event format and commit-after-success), injects faults, and
 prints a summary on stdout. Progress and phases go to stderr.
 
-The stack (Kafka, DynamoDB Local, Redis, the Upstash REST endpoint) is started when it is not running,
-and it is LEFT RUNNING afterwards: 'npm run stack:down' stops it. Tables are created when missing; every
+The stack (Kafka, DynamoDB Local, Redis, the Upstash REST endpoint, Toxiproxy when Go is installed) is
+started when it is not running, and it is LEFT RUNNING afterwards, also after Ctrl-C: 'npm run stack:down'
+stops it. Its ports move with the MSKGUARD_*_PORT variables ('npm run stack:up -- --help' lists them);
+the endpoints are in .local/stack/stack.env. Tables are created when missing; every
 run uses a topic and a consumer group of its own, so runs never collide.
 
 Faults (unless --no-faults), in this order:
@@ -23,9 +25,11 @@ Faults (unless --no-faults), in this order:
   4. the dedup cache stops answering while new orders arrive
                                                         -> degraded mode (alarms degradedMode, cacheErrors)
   5. a producer resends processed orders for 25 s       -> withheld by the exact tier (alarm duplicateRate)
-  6. the consumer is stopped for 25 s while records arrive
+  6. in probabilistic mode, 40 processed orders are produced again
+                                                        -> Bloom hits quarantined (alarm quarantineGrowth)
+  7. the consumer is stopped for 25 s while records arrive
                                                         -> alarms esmNotEnabled, watchdogCheckpointAge, lagGrowing
-  7. the group's committed offsets are lost (group deleted while the consumer is down)
+  8. the group's committed offsets are lost (group deleted while the consumer is down)
                                                         -> restore auto --execute puts them back
 
 Alarms: the watchdog runs beside the consumer; at the end the alarms of the synthesized stack
@@ -83,6 +87,14 @@ export const localCommand: Command = {
       throw new UsageError(
         `--duplicate-rate must be a number in [0, 1), got ${String(values['duplicate-rate'])}`,
       );
+    // Ctrl-C ends the run at once; the stack's services run in process groups of their own and
+    // stay up, as after a finished run: say so, and how to stop them.
+    process.once('SIGINT', () => {
+      process.stderr.write(
+        '\n[local] interrupted; the local stack keeps running: `npm run stack:down` stops it\n',
+      );
+      process.exit(130);
+    });
     const summary = await runLocalPipeline({
       records: integerFlag(values, 'records'),
       partitions: integerFlag(values, 'partitions'),
