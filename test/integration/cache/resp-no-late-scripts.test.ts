@@ -12,6 +12,7 @@ import { RespScriptRunner } from '#shared/cache/resp.ts';
 import type { LuaScript } from '#shared/cache/script-runner.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
 import { stackVar, uniqueName } from '#test/support/stack.ts';
+import { proxyToStackRedis } from '#test/support/toxiproxy.ts';
 
 const toxiproxyUrl = process.env.TOXIPROXY_URL;
 // Stands for a claim: it writes, so a late arrival is visible.
@@ -47,13 +48,7 @@ describe.skipIf(!toxiproxyUrl)('RespScriptRunner after a call it gave up on', ()
     vi.waitFor(() => r.run(mark, [key], ['1']), { timeout: 10_000, interval: 100 });
 
   beforeAll(async () => {
-    const redis = new URL(stackVar('REDIS_URL'));
-    const created = await toxi.createProxy({
-      name: proxy,
-      listen: '127.0.0.1:0',
-      upstream: `${redis.hostname}:${redis.port}`,
-    });
-    url = `redis://${created.listen}`;
+    url = `redis://${await proxyToStackRedis(toxi, proxy)}`;
   });
   afterEach(async () => {
     for (const r of runners.splice(0)) await r.close();

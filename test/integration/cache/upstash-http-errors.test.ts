@@ -14,6 +14,7 @@ import { scripts } from '#lua/scripts.generated.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
 import { stackVar, uniqueName } from '#test/support/stack.ts';
+import { proxyToStackRedis } from '#test/support/toxiproxy.ts';
 
 const toxiproxyUrl = process.env.TOXIPROXY_URL;
 const base = `mskguard:{upstash-http-${randomUUID()}}`;
@@ -77,13 +78,8 @@ describe('UpstashScriptRunner: HTTP failures are outages', () => {
     let endpoint: UpstashRestServer;
 
     beforeAll(async () => {
-      const redis = new URL(stackVar('REDIS_URL'));
-      const created = await toxi.createProxy({
-        name: proxy,
-        listen: '127.0.0.1:0',
-        upstream: `${redis.hostname}:${redis.port}`,
-      });
-      endpoint = await startUpstashRestServer({ redisUrl: `redis://${created.listen}`, token });
+      const listen = await proxyToStackRedis(toxi, proxy);
+      endpoint = await startUpstashRestServer({ redisUrl: `redis://${listen}`, token });
     });
     afterAll(async () => {
       await endpoint?.close();

@@ -9,6 +9,7 @@ import { STACK_PROXIES } from '#local/services.ts';
 import { ToxiproxyClient } from '#local/toxiproxy.ts';
 import { ToxiproxyError } from '#local/toxiproxy-types.ts';
 import { stackVar, uniqueName } from '#test/support/stack.ts';
+import { proxyToStackRedis } from '#test/support/toxiproxy.ts';
 
 const toxiproxyUrl = process.env.TOXIPROXY_URL;
 
@@ -42,13 +43,7 @@ describe.skipIf(!toxiproxyUrl)('Toxiproxy in the local stack', () => {
   };
 
   beforeAll(async () => {
-    const redis = new URL(stackVar('REDIS_URL'));
-    const created = await toxi.createProxy({
-      name: proxy,
-      listen: '127.0.0.1:0',
-      upstream: `${redis.hostname}:${redis.port}`,
-    });
-    listen = created.listen;
+    listen = await proxyToStackRedis(toxi, proxy);
   });
 
   afterAll(async () => {
