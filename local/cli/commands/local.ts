@@ -1,7 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { runLocalPipeline } from '#local/pipeline/run.ts';
-import { formatSummary } from '#local/pipeline/summary.ts';
 import { type Command, UsageError } from '#shared/cli/command.ts';
 
 const HELP = `Usage: mskguard local [options]        (npm run local -- [options])
@@ -95,6 +93,12 @@ export const localCommand: Command = {
       );
       process.exit(130);
     });
+    // Loaded here, not at the top: the pipeline pulls in Kafka, the AWS SDK and the CDK alarms,
+    // seconds of start-up that `--help` and a usage error need not wait for.
+    const [{ runLocalPipeline }, { formatSummary }] = await Promise.all([
+      import('#local/pipeline/run.ts'),
+      import('#local/pipeline/summary.ts'),
+    ]);
     const summary = await runLocalPipeline({
       records: integerFlag(values, 'records'),
       partitions: integerFlag(values, 'partitions'),
