@@ -1,4 +1,5 @@
 import type { Cluster, ClusterNode, ClusterOptions, Command, Redis } from 'ioredis';
+import { withDeadline } from '../deadline.ts';
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
 import { binaryClient, evalScript, parseRedisUrl, type RespClient, redactUrl } from './resp.ts';
@@ -85,7 +86,8 @@ export class RespClusterScriptRunner implements ScriptRunner {
     view: (client: RespClient) => RespClient,
   ): Promise<unknown> {
     if (this.#options.client) {
-      const deadline = <T>(command: Promise<T>) => withDeadline(command, this.#timeoutMs);
+      const deadline = <T>(command: Promise<T>) =>
+        withDeadline(command, this.#timeoutMs, () => unanswered(this.#timeoutMs));
       return evalScript(view(this.#options.client), script, keys, args, deadline);
     }
     this.#cluster ??= this.#connect();
@@ -191,19 +193,13 @@ function guardedClient(cluster: Cluster, command: typeof Command, timeoutMs: num
     (name: string, replyEncoding: 'utf8' | null) =>
     (script: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown> => {
       const sent = new command(name, [script, numberOfKeys, ...keysAndArgs], { replyEncoding });
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          // Before the rejection: from now on no attempt of ioredis's may write it.
-          over.add(sent);
-          reject(new CacheUnavailableError(`The Redis Cluster did not answer within ${timeoutMs} ms.`));
-        }, timeoutMs);
-      });
       cluster.sendCommand(sent);
-      return Promise.race([sent.promise, late]).finally(() => {
-        clearTimeout(timer);
+      const late = () => {
+        // Before the rejection: from now on no attempt of ioredis's may write it.
         over.add(sent);
-      });
+        return unanswered(timeoutMs);
+      };
+      return withDeadline(sent.promise, timeoutMs, late).finally(() => over.add(sent));
     };
   return {
     evalsha: send('evalsha', 'utf8'),
@@ -241,16 +237,9 @@ function refuseOver(node: Redis, over: WeakSet<Command>, command: typeof Command
   };
 }
 
-/** Fails a command that takes longer than `ms` (CacheUnavailableError): no path of ioredis waits forever. */
-function withDeadline<T>(command: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new CacheUnavailableError(`The Redis Cluster did not answer within ${ms} ms.`)),
-      ms,
-    );
-  });
-  return Promise.race([command, late]).finally(() => clearTimeout(timer));
+/** A call the Cluster did not answer in time: an outage, which `onCacheUnavailable` decides. */
+function unanswered(ms: number): CacheUnavailableError {
+  return new CacheUnavailableError(`The Redis Cluster did not answer within ${ms} ms.`);
 }
 
 function parseNodes(nodes: readonly string[]): {

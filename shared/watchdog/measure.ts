@@ -1,4 +1,5 @@
 import type { Checkpoint } from '../checkpoints/types.ts';
+import { withDeadline } from '../deadline.ts';
 import type { ConsumerHealth, EsmStatus, LagAdmin, WatchdogDeps, WatchdogTarget } from './types.ts';
 
 /** Per partition of the topic: low and high offsets on the broker, the group's commit (-1: none). */
@@ -57,15 +58,6 @@ const message = (what: string, error: unknown) => `${what}: ${(error as Error)?.
 
 const PART_TIMEOUT_MS = 15_000;
 
-/** `work`, or a rejection once `ms` pass: a part that never answers is reported, not waited for. */
-function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Measures one consumer from outside: its ESM's status, whether a restore runs, its lag on the
  * broker and how stale its checkpoints are where records wait. Each part fails on its own.
@@ -84,10 +76,12 @@ export async function measureConsumer(target: WatchdogTarget, deps: WatchdogDeps
   // Each part gets its own deadline and failure; `start` defers the call so a synchronous throw
   // (a malformed answer's property read) is caught like a rejection.
   const part = <T>(what: string, start: () => Promise<T>): Promise<T | null> =>
-    within(ms, Promise.resolve().then(start)).catch((e): null => {
-      errors.push(message(what, e));
-      return null;
-    });
+    withDeadline(Promise.resolve().then(start), ms, () => new Error(`no answer within ${ms} ms`)).catch(
+      (e): null => {
+        errors.push(message(what, e));
+        return null;
+      },
+    );
   const [esm, restoreRunning, offsets, checkpoints] = await Promise.all([
     part<EsmStatus>('event source mapping', () => deps.esm.status(target.eventSourceMappingId)),
     part<boolean>('audit table', () => deps.restores.running(group, now)),
