@@ -12,9 +12,9 @@ import {
 import {
   backoff,
   cancellationReasons,
+  conditionFailedItem,
   type DynamoDBSender,
   type Failure,
-  type Item,
   type ResolvedRetry,
   type RetryOptions,
   resolveRetry,
@@ -294,9 +294,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
       // UPDATED_NEW carries no key: added back so an error names the item.
       return groupEpoch({ ...groupKey(group), ...out.Attributes });
     } catch (error) {
-      const cause = (error as { cause?: { name?: string; Item?: Item } }).cause;
-      if (cause?.name === 'ConditionalCheckFailedException' && cause.Item?.[A.EPOCH])
-        return groupEpoch(cause.Item);
+      const stored = conditionFailedItem(error);
+      if (stored?.[A.EPOCH]) return groupEpoch(stored);
       throw error;
     }
   }

@@ -126,6 +126,19 @@ export function cancellationReasons(error: unknown): readonly CancellationReason
   return (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
 }
 
+/**
+ * The item as it was when a write's condition failed, for an error `withRetries` raised over a
+ * `ConditionalCheckFailedException`: `{}` when the write did not ask for it
+ * (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`) or the item did not exist; undefined for any
+ * other error. A write retried after a timeout compares it with its own values to tell its own
+ * first attempt from another writer's.
+ */
+export function conditionFailedItem(error: unknown): Item | undefined {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (errorName(cause) !== 'ConditionalCheckFailedException') return undefined;
+  return (cause as { Item?: Item }).Item ?? {};
+}
+
 /** Whether every reason of a cancelled transaction is either `None` or a retriable code. */
 export function isRetriableCancellation(reasons: readonly CancellationReason[]): boolean {
   return reasons.every((r) => !r.Code || r.Code === 'None' || RETRIABLE_CANCELLATION_CODES.has(r.Code));

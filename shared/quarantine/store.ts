@@ -2,6 +2,7 @@ import type { GetItemCommandOutput, QueryCommandOutput } from '@aws-sdk/client-d
 import { dynamoDbSdk } from '../aws/sdk.ts';
 import {
   batchGetAll,
+  conditionFailedItem,
   type DynamoDBSender,
   type Failure,
   type Item,
@@ -138,10 +139,7 @@ export class QuarantineStore {
       );
       return true;
     } catch (error) {
-      const cause = (error as { cause?: { name?: string } }).cause;
-      if (error instanceof QuarantineWriteError && cause?.name === 'ConditionalCheckFailedException') {
-        return false;
-      }
+      if (error instanceof QuarantineWriteError && conditionFailedItem(error)) return false;
       throw error;
     }
   }
@@ -264,11 +262,10 @@ export class QuarantineStore {
       );
       return true;
     } catch (error) {
-      const cause = (error as { cause?: { name?: string; Item?: Item } }).cause;
-      if (error instanceof QuarantineWriteError && cause?.name === 'ConditionalCheckFailedException') {
-        const old = cause.Item;
+      const old = error instanceof QuarantineWriteError ? conditionFailedItem(error) : undefined;
+      if (old) {
         return (
-          old?.[Q.STATUS]?.S === QuarantineStatus.Replayed &&
+          old[Q.STATUS]?.S === QuarantineStatus.Replayed &&
           old[Q.REPLAYED_BY]?.S === meta.by &&
           old[Q.REPLAYED_AT]?.S === at &&
           old[Q.REPLAYED_TO]?.S === meta.to
