@@ -4,6 +4,7 @@
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { ConfigurationError } from '../errors.ts';
 import { SCRAM_SECRET_SHAPE, scramCredentialsOf } from './scram-secret.ts';
+import { refusedSecret } from './secret-refusal.ts';
 
 /**
  * How a client authenticates to the brokers: `none` (plaintext, local brokers), `tls` (TLS, no
@@ -58,7 +59,7 @@ async function saslFor(auth: 'iam' | 'scram', options: KafkaAuthOptions): Promis
     const secret = await secrets
       .send(new GetSecretValueCommand({ SecretId: secretId }))
       .catch((error: unknown) => {
-        throw refusedSecret(error, secretId) ?? error;
+        throw refusedSecret(error, 'SCRAM', secretId) ?? error;
       });
     const credentials = scramCredentialsOf(secret.SecretString);
     if (!credentials) throw new ConfigurationError(`Secret ${secretId} must hold ${SCRAM_SECRET_SHAPE}.`);
@@ -66,24 +67,4 @@ async function saslFor(auth: 'iam' | 'scram', options: KafkaAuthOptions): Promis
   } finally {
     secrets.destroy();
   }
-}
-
-/** What to do about each Secrets Manager answer that no retry mends. */
-const SECRET_FIXES: Readonly<Record<string, string>> = {
-  AccessDeniedException: 'allow this role secretsmanager:GetSecretValue on it',
-  ResourceNotFoundException: 'no such secret in this account and region: check the ARN',
-  DecryptionFailure: "allow this role kms:Decrypt on the secret's key",
-  InvalidRequestException: 'the secret may be scheduled for deletion: restore it',
-};
-
-/**
- * A ConfigurationError naming the secret and the fix when Secrets Manager refused for good; undefined
- * for the rest (throttling, network), which the caller reports as it would any outage.
- */
-function refusedSecret(error: unknown, secretId: string): ConfigurationError | undefined {
-  const name = error instanceof Error ? error.name : '';
-  const fix = SECRET_FIXES[name];
-  return fix === undefined
-    ? undefined
-    : new ConfigurationError(`Cannot read the SCRAM secret ${secretId} (${name}): ${fix}.`, { cause: error });
 }

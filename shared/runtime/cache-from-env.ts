@@ -1,5 +1,6 @@
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerSdk } from '../aws/sdk.ts';
+import { refusedSecret } from '../aws/secret-refusal.ts';
 import { RespScriptRunner } from '../cache/resp.ts';
 import { RespClusterScriptRunner } from '../cache/resp-cluster.ts';
 import type { ScriptRunner } from '../cache/script-runner.ts';
@@ -43,7 +44,7 @@ export function cacheFromEnv(
       const { SecretString } = await client
         .send(new sdk.GetSecretValueCommand({ SecretId: secretId }))
         .catch((error: unknown) => {
-          throw refusedSecret(error, secretId) ?? error;
+          throw refusedSecret(error, 'Upstash', secretId, FUNCTION_ENV.UPSTASH_SECRET_ARN) ?? error;
         });
       const parsed = parseUpstashSecret(SecretString, secretId);
       return new UpstashScriptRunner(parsed);
@@ -115,26 +116,4 @@ function parseUpstashSecret(text: string | undefined, secretId: string): { url: 
   throw new ConfigurationError(
     `Secret ${secretId} must be JSON {"url": "https://…upstash.io", "token": "…"}`,
   );
-}
-
-/**
- * Secrets Manager answers that no retry mends (the role may not read the secret or its KMS key, the
- * secret is gone or scheduled for deletion): a ConfigurationError, which `onCacheUnavailable:
- * 'degrade'` does not hide. Undefined for the rest (throttling, network), which the cache tier
- * takes as an outage.
- */
-function refusedSecret(error: unknown, secretId: string): ConfigurationError | undefined {
-  const name = error instanceof Error ? error.name : '';
-  const fix: Record<string, string> = {
-    AccessDeniedException: 'allow the function role secretsmanager:GetSecretValue on it',
-    ResourceNotFoundException: `check ${FUNCTION_ENV.UPSTASH_SECRET_ARN}: no such secret in this account and region`,
-    DecryptionFailure: "allow the function role kms:Decrypt on the secret's key",
-    InvalidRequestException: 'the secret may be scheduled for deletion: restore it',
-  };
-  const what = fix[name];
-  return what === undefined
-    ? undefined
-    : new ConfigurationError(`Cannot read the Upstash secret ${secretId} (${name}): ${what}`, {
-        cause: error,
-      });
 }
