@@ -221,27 +221,18 @@ export async function evalScript(
 }
 
 /**
- * Replies that say the server cannot serve now, not that the script is wrong: a cluster without
- * an owner for the slot or in the middle of a failover (CLUSTERDOWN, TRYAGAIN), a node loading
- * its data (LOADING), a replica cut off from its master (MASTERDOWN) or answering writes after a
- * failover (READONLY), a server held by another client's long script (BUSY).
- */
-export const OUTAGE_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)\b/;
-
-/**
- * A reply error from Redis is a script bug (CROSSSLOT included: the keys were wrong), except an
- * outage reply and the credential and memory replies of `classifyReply`; anything else
+ * A reply error from Redis is a script bug (CROSSSLOT included: the keys were wrong), except the
+ * credential, memory and outage replies of `classifyReply`; anything else
  * (connection, timeout, redirections exhausted) means unreachable.
  */
 export function classify(error: unknown): unknown {
   const reply = error instanceof Error && /ReplyError|SimpleError/.test(error.name);
   const known = reply ? classifyReply(error.message, 'Redis') : undefined;
   if (known !== undefined) return known;
-  if (reply && !OUTAGE_REPLIES.test(error.message)) return error;
+  if (reply) return error;
   if (error instanceof CacheUnavailableError) return error;
-  const what = reply ? 'Redis cannot serve now' : 'Redis is unreachable';
   return new CacheUnavailableError(
-    `${what} (${(error as Error).message}). Check the cache endpoint, security groups and ` +
+    `Redis is unreachable (${(error as Error).message}). Check the cache endpoint, security groups and ` +
       "network; with onCacheUnavailable: 'degrade' the batch runs on the local filter.",
     { cause: error },
   );

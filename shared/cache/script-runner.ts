@@ -60,6 +60,16 @@ export function isNoScript(error: unknown): boolean {
 }
 
 /**
+ * Replies that say Redis cannot serve now, not that the script is wrong: a cluster without a
+ * quorum (CLUSTERDOWN) or mid-migration (TRYAGAIN), a node loading its data (LOADING), a replica
+ * cut off from its master (MASTERDOWN) or answering writes after a failover (READONLY), a server
+ * held by another client's long script (BUSY).
+ */
+const OUTAGE_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)\b/;
+/** Upstash's limits (HTTP 429 and the like): the database refuses until the limit resets or grows. */
+const UPSTASH_LIMITS = /^ERR (max .* (limit )?exceeded|max concurrent connections|DB capacity quota)/i;
+
+/**
  * A reply error that is neither a script bug nor something to retry through: the credentials or
  * the ACL (NOAUTH, WRONGPASS, NOPERM, an Upstash token refused) are a ConfigurationError, which
  * `onCacheUnavailable: 'degrade'` does not hide; a Redis at maxmemory (OOM) refuses writes until
@@ -83,6 +93,13 @@ export function classifyReply(message: string, cache: string): Error | undefined
     return new CacheUnavailableError(
       `${cache} is out of memory (${reply}): it refuses writes until keys expire or memory is added. ` +
         'See docs/capacity.md for the memory a window takes, or add cacheShards.',
+      { cause },
+    );
+  }
+  if (OUTAGE_REPLIES.test(reply) || UPSTASH_LIMITS.test(reply)) {
+    return new CacheUnavailableError(
+      `${cache} cannot serve now (${reply}). Check the cache's health and limits; with ` +
+        "onCacheUnavailable: 'degrade' the batch runs on the local filter.",
       { cause },
     );
   }

@@ -1,6 +1,6 @@
 import { CacheUnavailableError, ConfigurationError } from '../errors.ts';
 import { importOptionalPeer } from './optional-peer.ts';
-import { OUTAGE_REPLIES, redactUrl } from './resp.ts';
+import { redactUrl } from './resp.ts';
 import {
   classifyReply,
   isNoScript,
@@ -120,9 +120,9 @@ interface UpstashClient {
 /**
  * @upstash/redis throws an UpstashError for every HTTP status that is not 2xx, with the body's
  * `error` and the command it sent; the status itself is not kept. A Redis reply starts with its
- * error code (ERR, NOSCRIPT, WRONGTYPE…): a script bug, rethrown as it is, except the credential
- * and memory replies of `classifyReply`, the replies that say Redis cannot serve now (as over
- * RESP), and Upstash's own limits (429: requests, connections, the database's size). Anything else
+ * error code (ERR, NOSCRIPT, WRONGTYPE…): a script bug, rethrown as it is, except the replies
+ * `classifyReply` knows (credentials, memory, Redis that cannot serve now, Upstash's own limits:
+ * 429 for requests, connections, the database's size). Anything else
  * (a 5xx whose body is free text, has no `error`, or is not JSON, or the network) is an outage:
  * a CacheUnavailableError, so `onCacheUnavailable` decides instead of a failure with no policy.
  */
@@ -131,7 +131,7 @@ function classify(error: unknown): unknown {
     const known = classifyReply(error.message, 'The Upstash REST endpoint');
     if (known !== undefined) return known;
     const reply = replyOf(error.message).slice(0, 200);
-    if (REDIS_REPLY.test(reply) && !OUTAGE_REPLIES.test(reply) && !UPSTASH_LIMITS.test(reply)) return error;
+    if (REDIS_REPLY.test(reply)) return error;
     return unavailable(`answered ${reply}`, new Error(reply));
   }
   return unavailable(`is unreachable (${(error as Error).message})`, error);
@@ -139,8 +139,6 @@ function classify(error: unknown): unknown {
 
 /** A Redis error reply: an upper-case code, then its text. */
 const REDIS_REPLY = /^[A-Z][A-Z0-9_]+ /;
-/** Upstash's limits (HTTP 429 and the like): the database refuses until the limit resets or grows. */
-const UPSTASH_LIMITS = /^ERR (max .* (limit )?exceeded|max concurrent connections|DB capacity quota)/i;
 
 function unavailable(what: string, cause: unknown): CacheUnavailableError {
   return new CacheUnavailableError(
