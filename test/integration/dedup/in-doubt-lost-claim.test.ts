@@ -57,8 +57,8 @@ describe('a key in doubt whose taker never settled the doubt where Redis can see
    * The runner, except that while `lose(reply)` says so, a claim's reply is lost after the script
    * ran in Redis (as a connection reset after the call would); at most `times` replies are lost.
    */
-  function losingClaimReplies(lose: (reply: unknown) => boolean, times: number): ScriptRunner {
-    let left = times;
+  function losingClaimReplies(lose: (reply: unknown) => boolean): ScriptRunner {
+    let left = 1;
     return {
       kind: runner.kind,
       close: async () => {},
@@ -73,17 +73,25 @@ describe('a key in doubt whose taker never settled the doubt where Redis can see
     };
   }
 
+  /** A consumer of `group` over `shards` hash tags whose first claim reply that `lose` picks is lost. */
+  const losingOneClaimReply = (
+    group: string,
+    shards: number,
+    lose: (reply: unknown) => boolean = () => true,
+  ) =>
+    guardedConsumer({
+      consumerGroup: group,
+      cache: losingClaimReplies(lose),
+      cacheShards: shards,
+      checkpoints: store,
+    });
+
   it('keeps the key in doubt when the claim is sent again under the same owner (G1)', async () => {
     // Prepare: a dead owner committed 'k'. The claim of its producer duplicate runs in Redis (it
     // takes 'k' over from the dead owner) and its reply is lost.
     const group = uniqueName('grp');
     await diesAfterCommitting(group, 'k', TEST_CACHE_SHARDS);
-    const c = guardedConsumer({
-      consumerGroup: group,
-      cache: losingClaimReplies(() => true, 1),
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: store,
-    });
+    const c = losingOneClaimReply(group, TEST_CACHE_SHARDS);
 
     // Act: the claim is sent again (same owner) within the invocation.
     const response = await c.invoke(orders('orders', 1, 0, ['k', 'n']));
@@ -101,13 +109,8 @@ describe('a key in doubt whose taker never settled the doubt where Redis can see
     const shards = Math.max(4, TEST_CACHE_SHARDS);
     await diesAfterCommitting(group, 'k', shards);
     const others = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8'];
-    const c = guardedConsumer({
-      consumerGroup: group,
-      // A shard's reply holding no key in doubt is lost: the shard of 'k' answers, the others fail.
-      cache: losingClaimReplies((reply) => !String((reply as unknown[])[0]).includes('E'), 1),
-      cacheShards: shards,
-      checkpoints: store,
-    });
+    // A shard's reply holding no key in doubt is lost: the shard of 'k' answers, the others fail.
+    const c = losingOneClaimReply(group, shards, (reply) => !String((reply as unknown[])[0]).includes('E'));
 
     // Act
     const response = await c.invoke(orders('orders', 1, 0, ['k', ...others]));
@@ -123,12 +126,7 @@ describe('a key in doubt whose taker never settled the doubt where Redis can see
     // back (a release of the buckets it may have written to) and fails.
     const group = uniqueName('grp');
     await diesAfterCommitting(group, 'k', TEST_CACHE_SHARDS);
-    const c = guardedConsumer({
-      consumerGroup: group,
-      cache: losingClaimReplies(() => true, 1),
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: store,
-    });
+    const c = losingOneClaimReply(group, TEST_CACHE_SHARDS);
     const duplicate = orders('orders', 1, 0, ['k', 'n']);
 
     // Act: the invocation fails (no time to wait for the cache: remaining 5 s is all reserve); the
