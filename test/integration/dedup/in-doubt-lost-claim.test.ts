@@ -55,7 +55,7 @@ describe('a key in doubt whose taker never settled the doubt where Redis can see
 
   /**
    * The runner, except that while `lose(reply)` says so, a claim's reply is lost after the script
-   * ran in Redis (as a connection reset after the call would); at most `times` replies are lost.
+   * ran in Redis (as a connection reset after the call would); one reply at most is lost.
    */
   function losingClaimReplies(lose: (reply: unknown) => boolean): ScriptRunner {
     let left = 1;
