@@ -6,6 +6,10 @@ import type { IConstruct } from 'constructs';
 import { CheckpointTables } from '#cdk/constructs/checkpoint-tables.ts';
 import { DedupCache } from '#cdk/constructs/dedup-cache.ts';
 import {
+  GuardedKafkaConsumer,
+  type GuardedKafkaConsumerProps,
+} from '#cdk/constructs/guarded-kafka-consumer.ts';
+import {
   type ExistingClusterAttributes,
   importExistingCluster,
   type KafkaCluster,
@@ -109,4 +113,18 @@ export function ingressRules(template: { toJSON(): Record<string, unknown> }): R
     }
   }
   return rules;
+}
+
+/** The fixtures' consumer (`orders-v1` on `orders`) in `stack`, with `props` on top. */
+export function ordersConsumer(
+  stack: Stack,
+  props: Omit<GuardedKafkaConsumerProps, 'entry' | 'consumerGroupId' | 'topic'> &
+    Partial<GuardedKafkaConsumerProps>,
+): GuardedKafkaConsumer {
+  return new GuardedKafkaConsumer(stack, 'Orders', {
+    entry: FIXTURE_CONSUMER_ENTRY,
+    consumerGroupId: 'orders-v1',
+    topic: 'orders',
+    ...props,
+  });
 }

@@ -4,19 +4,16 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { GuardedKafkaConsumer, type OnFailureDestination } from '#cdk/constructs/guarded-kafka-consumer.ts';
+import type { OnFailureDestination } from '#cdk/constructs/guarded-kafka-consumer.ts';
 import { OnCall } from '#cdk/constructs/on-call.ts';
-import { consumerDependencies, FIXTURE_CONSUMER_ENTRY, testStack } from './helpers.ts';
+import { consumerDependencies, ordersConsumer, testStack } from './helpers.ts';
 
 function build(kind: OnFailureDestination['kind']) {
   const stack = testStack();
   const deps = consumerDependencies(stack, 'upstash');
   const onFailure: OnFailureDestination | undefined =
     kind === 's3' ? { kind: 's3', bucket: new Bucket(stack, 'Failures') } : undefined;
-  const consumer = new GuardedKafkaConsumer(stack, 'Orders', {
-    entry: FIXTURE_CONSUMER_ENTRY,
-    consumerGroupId: 'orders-v1',
-    topic: 'orders',
+  const consumer = ordersConsumer(stack, {
     timeout: Duration.seconds(60),
     ...deps,
     ...(onFailure ? { onFailure } : {}),

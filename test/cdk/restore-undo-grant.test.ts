@@ -3,19 +3,15 @@
 // AccessDenied. AuditStore.find (shared/restore/audit.ts) looks a restore up by restoreId with a Scan.
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { GuardedKafkaConsumer } from '#cdk/constructs/guarded-kafka-consumer.ts';
 import { RestoreFunction } from '#cdk/constructs/restore-function.ts';
-import { consumerDependencies, FIXTURE_CONSUMER_ENTRY, FIXTURE_RESTORE_ENTRY, testStack } from './helpers.ts';
+import { consumerDependencies, FIXTURE_RESTORE_ENTRY, ordersConsumer, testStack } from './helpers.ts';
 
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 function restoreStatements(): { statements: Statement[]; auditArn: unknown } {
   const stack = testStack();
   const deps = consumerDependencies(stack);
-  const consumer = new GuardedKafkaConsumer(stack, 'Orders', {
-    entry: FIXTURE_CONSUMER_ENTRY,
-    consumerGroupId: 'orders-v1',
-    topic: 'orders',
+  const consumer = ordersConsumer(stack, {
     ...deps,
   });
   new RestoreFunction(stack, 'Restore', {

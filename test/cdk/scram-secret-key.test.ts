@@ -7,10 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { appConfigFromContext, CONTEXT_KEYS } from '#cdk/config.ts';
 import { CheckpointTables } from '#cdk/constructs/checkpoint-tables.ts';
 import { DedupCache } from '#cdk/constructs/dedup-cache.ts';
-import { GuardedKafkaConsumer } from '#cdk/constructs/guarded-kafka-consumer.ts';
 import { RestoreFunction } from '#cdk/constructs/restore-function.ts';
 import { Watchdog } from '#cdk/constructs/watchdog.ts';
-import { existingCluster, FIXTURE_CONSUMER_ENTRY, FIXTURE_RESTORE_ENTRY, testStack } from './helpers.ts';
+import { existingCluster, FIXTURE_RESTORE_ENTRY, ordersConsumer, testStack } from './helpers.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:AmazonMSK_orders-AbCdEf';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/11112222-3333-4444-5555-666677778888';
@@ -27,10 +26,7 @@ function build(withKey: boolean) {
   });
   const tables = new CheckpointTables(stack, 'Tables');
   const cache = new DedupCache(stack, 'Cache', { backend: 'upstash', upstashSecret: 'mskguard/upstash' });
-  const consumer = new GuardedKafkaConsumer(stack, 'Orders', {
-    entry: FIXTURE_CONSUMER_ENTRY,
-    consumerGroupId: 'orders-v1',
-    topic: 'orders',
+  const consumer = ordersConsumer(stack, {
     cluster,
     tables,
     cache,

@@ -5,19 +5,15 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { GuardedKafkaConsumer } from '#cdk/constructs/guarded-kafka-consumer.ts';
 import { OnCall } from '#cdk/constructs/on-call.ts';
 import { Watchdog } from '#cdk/constructs/watchdog.ts';
 import { watchdogAlarmSpecs } from '#cdk/watchdog-alarms.ts';
-import { consumerDependencies, FIXTURE_CONSUMER_ENTRY, FIXTURE_RESTORE_ENTRY, testStack } from './helpers.ts';
+import { consumerDependencies, FIXTURE_RESTORE_ENTRY, ordersConsumer, testStack } from './helpers.ts';
 
 function alarms(interval?: Duration): Record<string, Record<string, unknown>> {
   const stack = testStack();
   const deps = consumerDependencies(stack);
-  const consumer = new GuardedKafkaConsumer(stack, 'Orders', {
-    entry: FIXTURE_CONSUMER_ENTRY,
-    consumerGroupId: 'orders-v1',
-    topic: 'orders',
+  const consumer = ordersConsumer(stack, {
     ...deps,
   });
   const watchdog = new Watchdog(stack, 'Watchdog', {

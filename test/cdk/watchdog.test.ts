@@ -4,7 +4,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GuardedKafkaConsumer } from '#cdk/constructs/guarded-kafka-consumer.ts';
 import { OnCall } from '#cdk/constructs/on-call.ts';
 import { PipelineDashboard } from '#cdk/constructs/pipeline-dashboard.ts';
 import { Watchdog } from '#cdk/constructs/watchdog.ts';
@@ -12,19 +11,16 @@ import { ConfigurationError } from '#shared/errors.ts';
 import {
   consumerDependencies,
   describeViolations,
-  FIXTURE_CONSUMER_ENTRY,
   FIXTURE_RESTORE_ENTRY,
   nagViolations,
+  ordersConsumer,
   testStack,
 } from './helpers.ts';
 
 function build(watchdogProps: Partial<ConstructorParameters<typeof Watchdog>[2]> = {}, dashboard = false) {
   const stack = testStack();
   const deps = consumerDependencies(stack);
-  const consumer = new GuardedKafkaConsumer(stack, 'Orders', {
-    entry: FIXTURE_CONSUMER_ENTRY,
-    consumerGroupId: 'orders-v1',
-    topic: 'orders',
+  const consumer = ordersConsumer(stack, {
     ...deps,
   });
   const watchdog = new Watchdog(stack, 'Watchdog', {
