@@ -54,6 +54,11 @@ export function emitHealth(health: ConsumerHealth, sink: EmfSink, service = METR
     metrics.addMetadata('esmState', health.esm.state);
     metrics.addMetadata('esmStateTransitionReason', health.esm.stateTransitionReason);
     metrics.addMetadata('esmLastProcessingResult', health.esm.lastProcessingResult);
+    if (health.esm.lastModified) metrics.addMetadata('esmLastModified', health.esm.lastModified);
+  }
+  // Says where the age came from: for these partitions it counts from esmLastModified, not a checkpoint.
+  if (health.partitionsWithoutCheckpoint) {
+    metrics.addMetadata('partitionsWithoutCheckpoint', String(health.partitionsWithoutCheckpoint));
   }
   if (health.errors.length > 0) metrics.addMetadata('watchdogErrors', health.errors.join('; '));
   const line = JSON.stringify(metrics.serializeMetrics());

@@ -98,5 +98,9 @@ export function createWatchdogHandler(config: WatchdogLambdaConfig): () => Promi
 
 function brokenAdmin(error: Error): Admin {
   const fail = () => Promise.reject(error);
-  return { fetchTopicOffsets: fail, fetchOffsets: fail } as unknown as Admin;
+  return {
+    fetchTopicOffsets: fail,
+    fetchOffsets: fail,
+    fetchTopicOffsetsByTimestamp: fail,
+  } as unknown as Admin;
 }

@@ -8,6 +8,8 @@ interface PartitionOffsets {
   readonly low: number;
   readonly high: number;
   readonly committed: number;
+  /** Where the group reads from without a commit; the log start (TRIM_HORIZON) when absent. */
+  readonly start?: number;
 }
 
 async function partitionOffsets(admin: LagAdmin, group: string, topic: string): Promise<PartitionOffsets[]> {
@@ -30,28 +32,66 @@ export function groupLag(offsets: readonly PartitionOffsets[]): number {
 }
 
 /**
+ * The first offset a partition without a checkpoint item has not processed: its commit (an unguarded
+ * past, or a group migrated onto the guard, may have one), else its starting position. Never below
+ * the log start: records retention deleted are nobody's work.
+ */
+function firstUnprocessed(p: PartitionOffsets): number {
+  return Math.max(p.low, p.committed >= 0 ? p.committed : (p.start ?? p.low));
+}
+
+/**
  * The checkpoint staleness that matters: for each partition with records beyond its checkpoint,
  * how old that checkpoint is. A quiet partition whose checkpoint is at its end is not stale however
- * old the checkpoint; a partition with records and no checkpoint is counted as behind, without an age.
+ * old the checkpoint. A partition with no checkpoint item and records beyond where the group reads
+ * from is as stale as the time since `uncheckpointedSinceMs` (the mapping's LastModified: from then
+ * on it could have checkpointed), so a consumer that never checkpoints is not healthy for ever
+ * (decision 0024); without that time it counts as behind, without an age.
  */
 export function checkpointAgeBehind(
   offsets: readonly PartitionOffsets[],
   checkpoints: readonly Checkpoint[],
   nowMs: number,
-): { ageSeconds: number; partitionsBehind: number } {
+  uncheckpointedSinceMs: number | null = null,
+): { ageSeconds: number; partitionsBehind: number; partitionsWithoutCheckpoint: number } {
   const byPartition = new Map(checkpoints.map((c) => [c.partition, c]));
   let ageSeconds = 0;
   let partitionsBehind = 0;
+  let partitionsWithoutCheckpoint = 0;
+  const olderThan = (sinceMs: number) => {
+    if (Number.isFinite(sinceMs)) ageSeconds = Math.max(ageSeconds, (nowMs - sinceMs) / 1000);
+  };
   for (const p of offsets) {
     const checkpoint = byPartition.get(p.partition);
-    const next = checkpoint?.nextOffset ?? p.low;
-    if (next >= p.high) continue;
-    partitionsBehind++;
-    if (!checkpoint) continue;
-    const written = Date.parse(checkpoint.updatedAt);
-    if (Number.isFinite(written)) ageSeconds = Math.max(ageSeconds, Math.max(0, (nowMs - written) / 1000));
+    if (checkpoint) {
+      if (checkpoint.nextOffset >= p.high) continue;
+      partitionsBehind++;
+      olderThan(Date.parse(checkpoint.updatedAt));
+    } else {
+      if (firstUnprocessed(p) >= p.high) continue;
+      partitionsBehind++;
+      partitionsWithoutCheckpoint++;
+      if (uncheckpointedSinceMs !== null) olderThan(uncheckpointedSinceMs);
+    }
   }
-  return { ageSeconds: Math.round(ageSeconds), partitionsBehind };
+  return { ageSeconds: Math.round(ageSeconds), partitionsBehind, partitionsWithoutCheckpoint };
+}
+
+/**
+ * When a group without commits started reading, if not at the log start: LATEST starts at the end as
+ * of the mapping's last (re)start, which LastModified dates; AT_TIMESTAMP at its timestamp. Records
+ * before it are not the consumer's work: counting them would page a LATEST consumer on a quiet topic
+ * with history. Null for TRIM_HORIZON, or when the mapping does not say.
+ */
+function startedAtMs(esm: EsmStatus | null): number | null {
+  const at =
+    esm?.startingPosition === 'LATEST'
+      ? esm.lastModified
+      : esm?.startingPosition === 'AT_TIMESTAMP'
+        ? esm.startingPositionTimestamp
+        : undefined;
+  const ms = Date.parse(at ?? '');
+  return Number.isFinite(ms) ? ms : null;
 }
 
 const message = (what: string, error: unknown) => `${what}: ${(error as Error)?.message ?? String(error)}`;
@@ -91,10 +131,23 @@ export async function measureConsumer(target: WatchdogTarget, deps: WatchdogDeps
   // An unknown restore state does not silence the ESM alarm: a page that a restore explains is
   // cheaper than a disabled consumer nobody hears about.
   const esmNotEnabled = esm === null ? null : esm.state !== 'Enabled' && restoreRunning !== true ? 1 : 0;
+  const started = startedAtMs(esm);
+  const uncheckpointed = (p: PartitionOffsets) =>
+    p.committed < 0 && !checkpoints?.some((c) => c.partition === p.partition);
+  let measured = offsets;
+  if (offsets && checkpoints && started !== null && offsets.some(uncheckpointed)) {
+    const starts = await part('broker offsets at the starting position', () =>
+      deps.admin.fetchTopicOffsetsByTimestamp(target.topic, started),
+    );
+    const at = new Map((starts ?? []).map((s) => [s.partition, Number(s.offset)]));
+    // Without them, records before the start would count as work: better no age than a false one.
+    measured = starts ? offsets.map((p) => ({ ...p, start: at.get(p.partition) ?? p.low })) : null;
+  }
+  const sinceMs = Date.parse(esm?.lastModified ?? '');
   const behind =
-    offsets && checkpoints
-      ? checkpointAgeBehind(offsets, checkpoints, now)
-      : { ageSeconds: null, partitionsBehind: null };
+    measured && checkpoints
+      ? checkpointAgeBehind(measured, checkpoints, now, Number.isFinite(sinceMs) ? sinceMs : null)
+      : { ageSeconds: null, partitionsBehind: null, partitionsWithoutCheckpoint: null };
   return {
     group,
     topic: target.topic,
@@ -105,6 +158,7 @@ export async function measureConsumer(target: WatchdogTarget, deps: WatchdogDeps
     lag: offsets ? groupLag(offsets) : null,
     checkpointAgeBehindSeconds: behind.ageSeconds,
     partitionsBehind: behind.partitionsBehind,
+    partitionsWithoutCheckpoint: behind.partitionsWithoutCheckpoint,
     errors,
   };
 }

@@ -9,7 +9,9 @@ import type { EsmStatus, EsmStatusSource, RestoreActivity } from './types.ts';
 
 /**
  * ESM status from the Lambda API (GetEventSourceMapping). A deleted mapping reads as state `Missing`,
- * which is not `Enabled`: the consumer is stopped as surely as with a disabled one.
+ * which is not `Enabled`: the consumer is stopped as surely as with a disabled one. LastModified and
+ * the starting position say since when, and from where, a consumer without checkpoints should have
+ * made progress (decision 0024).
  * https://docs.aws.amazon.com/lambda/latest/api/API_GetEventSourceMapping.html
  *
  * @example
@@ -28,6 +30,9 @@ export class LambdaEsmStatusSource implements EsmStatusSource {
         state: m.State ?? 'Unknown',
         stateTransitionReason: m.StateTransitionReason ?? '',
         lastProcessingResult: m.LastProcessingResult ?? '',
+        ...iso('lastModified', m.LastModified),
+        ...(m.StartingPosition ? { startingPosition: m.StartingPosition } : {}),
+        ...iso('startingPositionTimestamp', m.StartingPositionTimestamp),
       };
     } catch (error) {
       if (error instanceof ResourceNotFoundException) {
@@ -40,6 +45,13 @@ export class LambdaEsmStatusSource implements EsmStatusSource {
       throw error;
     }
   }
+}
+
+/** `{ [name]: ISO-8601 }` for a valid date, `{}` otherwise (the SDK parses the API's timestamps to Dates). */
+function iso<K extends string>(name: K, date: Date | undefined): { [P in K]?: string } {
+  return date instanceof Date && Number.isFinite(date.getTime())
+    ? ({ [name]: date.toISOString() } as { [P in K]: string })
+    : {};
 }
 
 /** Audit items newer than this many restores are not looked at (one restore at a time runs). */

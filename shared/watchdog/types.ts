@@ -16,6 +16,17 @@ export interface EsmStatus {
   readonly state: string;
   readonly stateTransitionReason: string;
   readonly lastProcessingResult: string;
+  /**
+   * When the mapping was last updated or changed state (LastModified), ISO-8601. A partition with
+   * records waiting and no checkpoint item counts its checkpoint age from here: from then on the
+   * consumer could have checkpointed (decision 0024). Absent when the source cannot tell (the local
+   * poller emulator); such partitions then count as behind without an age.
+   */
+  readonly lastModified?: string;
+  /** Where a group without a committed offset starts: `TRIM_HORIZON` (also when absent), `LATEST`, `AT_TIMESTAMP`. */
+  readonly startingPosition?: string;
+  /** With `AT_TIMESTAMP`: the start time, ISO-8601. */
+  readonly startingPositionTimestamp?: string;
 }
 
 /** Reads an ESM's status: the Lambda API in AWS, the local poller emulator on one machine. */
@@ -33,8 +44,11 @@ export interface CheckpointReader {
   listCurrent(group: string, topic?: string): Promise<Checkpoint[]>;
 }
 
-/** The broker calls the lag needs. */
-export type LagAdmin = Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets'>;
+/**
+ * The broker calls the lag needs; `fetchTopicOffsetsByTimestamp` finds where a group without commits
+ * starts when its mapping starts at LATEST or AT_TIMESTAMP.
+ */
+export type LagAdmin = Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets' | 'fetchTopicOffsetsByTimestamp'>;
 
 /** What the watchdog measures with. */
 export interface WatchdogDeps {
@@ -67,9 +81,17 @@ export interface ConsumerHealth {
   readonly esmProblem: 0 | 1 | null;
   /** End offsets minus committed offsets, summed (a partition without a commit counts from its start). */
   readonly lag: number | null;
-  /** Age of the stalest checkpoint among partitions with records beyond it; 0 when none is behind. */
+  /**
+   * Age of the stalest checkpoint among partitions with records beyond it; 0 when none is behind. A
+   * partition with records waiting and no checkpoint item counts from the mapping's `lastModified`.
+   */
   readonly checkpointAgeBehindSeconds: number | null;
-  /** Partitions with records beyond their checkpoint (or with records and no checkpoint). */
+  /**
+   * Partitions with records beyond their checkpoint, or, without a checkpoint item, beyond where the
+   * group reads from (its committed offset, else its starting position).
+   */
   readonly partitionsBehind: number | null;
+  /** Of `partitionsBehind`, those with no checkpoint item at all. */
+  readonly partitionsWithoutCheckpoint: number | null;
   readonly errors: readonly string[];
 }

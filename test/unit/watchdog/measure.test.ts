@@ -1,5 +1,5 @@
 // Guarantee: none of G1–G6 directly; proves the watchdog's pure decisions (design §8): what counts as lag
-// and when a checkpoint is stale (only where records wait beyond it).
+// and when a checkpoint is stale (only where records wait beyond it), also when there is none (0024).
 import { describe, expect, it } from 'vitest';
 import type { Checkpoint } from '#shared/checkpoints/types.ts';
 import { checkpointAgeBehind, groupLag } from '#shared/watchdog/measure.ts';
@@ -55,6 +55,84 @@ describe('checkpointAgeBehind', () => {
     const result = checkpointAgeBehind(quiet ? offsets.slice(0, 1) : offsets, checkpoints, NOW);
 
     // Assess
-    expect(result).toEqual({ ageSeconds: age, partitionsBehind: behind });
+    expect(result).toMatchObject({ ageSeconds: age, partitionsBehind: behind });
+  });
+});
+
+describe('checkpointAgeBehind without a checkpoint item (decision 0024)', () => {
+  const enabledAt = NOW - 3_600_000;
+  it.each([
+    [
+      'records from the log start, never checkpointed: aged from the mapping change',
+      [{ partition: 0, low: 0, high: 10, committed: -1 }],
+      [],
+      { ageSeconds: 3600, partitionsBehind: 1, partitionsWithoutCheckpoint: 1 },
+    ],
+    [
+      'committed at the end, no checkpoint: no work, not behind',
+      [{ partition: 0, low: 0, high: 10, committed: 10 }],
+      [],
+      { ageSeconds: 0, partitionsBehind: 0, partitionsWithoutCheckpoint: 0 },
+    ],
+    [
+      'records beyond the commit, no checkpoint: aged from the mapping change',
+      [{ partition: 0, low: 0, high: 10, committed: 7 }],
+      [],
+      { ageSeconds: 3600, partitionsBehind: 1, partitionsWithoutCheckpoint: 1 },
+    ],
+    [
+      'a commit below a log start that retention emptied: nothing to read',
+      [{ partition: 0, low: 50, high: 50, committed: 5 }],
+      [],
+      { ageSeconds: 0, partitionsBehind: 0, partitionsWithoutCheckpoint: 0 },
+    ],
+    [
+      'LATEST start at the end, history before it: no work',
+      [{ partition: 0, low: 0, high: 10, committed: -1, start: 10 }],
+      [],
+      { ageSeconds: 0, partitionsBehind: 0, partitionsWithoutCheckpoint: 0 },
+    ],
+    [
+      'records after a LATEST start: aged from the mapping change',
+      [{ partition: 0, low: 0, high: 12, committed: -1, start: 10 }],
+      [],
+      { ageSeconds: 3600, partitionsBehind: 1, partitionsWithoutCheckpoint: 1 },
+    ],
+    [
+      'a fresh checkpoint on p0 does not hide p1 that never checkpointed',
+      [
+        { partition: 0, low: 0, high: 10, committed: 4 },
+        { partition: 1, low: 0, high: 5, committed: -1 },
+      ],
+      [checkpoint(0, 4, 60)],
+      { ageSeconds: 3600, partitionsBehind: 2, partitionsWithoutCheckpoint: 1 },
+    ],
+  ])('%s', (_name, offsets, checkpoints, expected) => {
+    // Act
+    const result = checkpointAgeBehind(offsets, checkpoints, NOW, enabledAt);
+
+    // Assess
+    expect(result).toEqual(expected);
+  });
+
+  it('counts a partition without checkpoint as behind, without an age, when the mapping change is unknown', () => {
+    // Act
+    const result = checkpointAgeBehind([{ partition: 0, low: 0, high: 10, committed: -1 }], [], NOW);
+
+    // Assess
+    expect(result).toEqual({ ageSeconds: 0, partitionsBehind: 1, partitionsWithoutCheckpoint: 1 });
+  });
+
+  it('never reports a negative age for a mapping changed after the watchdog clock', () => {
+    // Act
+    const result = checkpointAgeBehind(
+      [{ partition: 0, low: 0, high: 10, committed: -1 }],
+      [],
+      NOW,
+      NOW + 5000,
+    );
+
+    // Assess
+    expect(result.ageSeconds).toBe(0);
   });
 });
