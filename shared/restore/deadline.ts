@@ -1,3 +1,4 @@
+import { RestoreDeadlineError } from './errors.ts';
 import { formatDuration } from './time.ts';
 
 /**
@@ -5,6 +6,14 @@ import { formatDuration } from './time.ts';
  * source mapping (an UpdateEventSourceMapping, then a wait for `Enabled`).
  */
 export const REENABLE_RESERVE_MS = 60_000;
+
+/**
+ * The least time, beyond {@link REENABLE_RESERVE_MS}, a restore function must have left before it
+ * disables a mapping: disabling a Kafka ESM takes tens of seconds, then come the group wait, the
+ * commit and its check. With less, the disable wait is cut to nothing and the run only turns the
+ * mapping off and on again (its consumer stalls for nothing).
+ */
+export const MIN_WORK_MS = 30_000;
 
 /** The most one wait may take, and why, when the run's time (not the wait's own bound) sets it. */
 export interface WaitLimit {
@@ -38,4 +47,26 @@ export function waitLimit(remainingMs: (() => number) | undefined, keepMs = 0): 
 export function boundOf(ownMs: number, limit: WaitLimit | undefined): { ms: number; note: string } {
   if (!limit || limit.ms >= ownMs) return { ms: ownMs, note: '' };
   return { ms: limit.ms, note: ` The wait was cut to ${formatDuration(limit.ms)} by ${limit.reason}.` };
+}
+
+/**
+ * Refuses, before the mapping is touched, a run whose remaining time cannot hold the work and the
+ * re-enable reserve: a restore function with a short timeout (70 s or less left nothing at all to
+ * wait with) or started late. Nothing for a run without a deadline (the CLI).
+ */
+export function assertTimeToDisable(remainingMs: (() => number) | undefined, uuid: string): void {
+  if (!remainingMs) return;
+  const left = remainingMs();
+  const needed = MIN_WORK_MS + REENABLE_RESERVE_MS;
+  if (left >= needed) return;
+  throw new RestoreDeadlineError(
+    `Restore refused before disabling event source mapping ${uuid}, nothing was changed: the restore ` +
+      `function has ${formatDuration(Math.max(0, left))} to spend (its remaining time less what it keeps ` +
+      `to answer), and needs at least ${formatDuration(needed)} (${formatDuration(MIN_WORK_MS)} to disable ` +
+      `the mapping, wait for the group and commit, ${formatDuration(REENABLE_RESERVE_MS)} kept to re-enable ` +
+      'the mapping). Raise the restore ' +
+      "function's timeout (RestoreFunction `timeout`, default 15 minutes) and retry.",
+    Math.max(0, left),
+    needed,
+  );
 }

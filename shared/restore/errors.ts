@@ -47,6 +47,22 @@ export class GroupActiveError extends RestoreRefusedError {
   }
 }
 
+/**
+ * The restore function had too little time left to disable the event source mapping, wait, commit
+ * and still re-enable it: refused before the mapping was touched. The fix is a longer timeout.
+ */
+export class RestoreDeadlineError extends RestoreRefusedError {
+  public constructor(
+    message: string,
+    /** What the run had left to spend (its remaining time less the answer reserve). */
+    public readonly remainingMs: number,
+    /** What it needs at least. */
+    public readonly requiredMs: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Execution started but did not complete; the message says what state things were left in. */
 export class RestoreFailedError extends RestoreError {
   public readonly kind = 'failed' as const;

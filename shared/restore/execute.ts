@@ -1,6 +1,6 @@
 import type { CheckpointStore } from '../checkpoints/types.ts';
 import type { AuditKey, AuditStore } from './audit.ts';
-import { REENABLE_RESERVE_MS, waitLimit } from './deadline.ts';
+import { assertTimeToDisable, REENABLE_RESERVE_MS, waitLimit } from './deadline.ts';
 import {
   GroupActiveError,
   OffsetsVerificationError,
@@ -45,7 +45,9 @@ export interface ExecuteDeps {
    * Milliseconds the run may still spend before it must answer (the restore function: its remaining
    * time less a reserve). Every wait is cut to fit, the ones before the commit also keeping
    * {@link REENABLE_RESERVE_MS}, so the typed error arrives, the ESM is re-enabled and the audit item
-   * completed before Lambda ends the invocation. @default no limit (the CLI)
+   * completed before Lambda ends the invocation. A run with less than MIN_WORK_MS plus that reserve
+   * left when it would disable the mapping is refused first (RestoreDeadlineError, deadline.ts).
+   * @default no limit (the CLI)
    */
   readonly remainingMs?: () => number;
   /** How messages name the caller's settings. @default REQUEST_INPUT_NAMES */
@@ -161,6 +163,9 @@ async function apply(plan: RestorePlan, deps: ExecuteDeps, run: RunState, step: 
       if (initialState === 'Disabled' || initialState === 'Disabling')
         step(`event source mapping ${uuid} is already ${initialState}: it stays disabled afterwards`);
       else {
+        // Before the update, not as a wait cut to nothing after it: the refusal then leaves the
+        // mapping as it was instead of stopping and restarting its consumer.
+        assertTimeToDisable(deps.remainingMs, uuid);
         try {
           await deps.esm.disable(uuid, step, waitLimit(deps.remainingMs, REENABLE_RESERVE_MS));
           disabledByRestore = true;

@@ -4,7 +4,7 @@
 // timed assertion, no real waiting.
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REENABLE_RESERVE_MS, type WaitLimit } from '#shared/restore/deadline.ts';
+import { MIN_WORK_MS, REENABLE_RESERVE_MS, type WaitLimit } from '#shared/restore/deadline.ts';
 import { EventSourceMappingToggle } from '#shared/restore/esm.ts';
 import { executePlan } from '#shared/restore/execute.ts';
 import { ANSWER_RESERVE_MS } from '#shared/restore/lambda.ts';
@@ -88,9 +88,9 @@ describe('executePlan with the time the invocation has left', () => {
   });
 
   it('gives up re-enabling after a verified commit before the deadline, and says how to enable it', async () => {
-    // Prepare: 30 s left once the mapping is disabled at once; enabling takes longer.
+    // Prepare: the least time a run is given (90 s) once the mapping is disabled at once; enabling takes longer.
     esmFollowingUpdates(undefined, 'Enabling');
-    const { deps, audit, time } = depsAt(30_000);
+    const { deps, audit, time } = depsAt(REENABLE_RESERVE_MS + MIN_WORK_MS);
 
     // Act
     const result = await executePlan(plan(), deps);
@@ -98,11 +98,11 @@ describe('executePlan with the time the invocation has left', () => {
     // Assess
     expect(result.status).toBe('failed');
     expect(result.error?.message).toMatch(
-      /restored and verified, but re-enabling .*still Enabling after 30 s.*cut to 30\.0s.*--enabled$/,
+      /restored and verified, but re-enabling .*still Enabling after 90 s.*cut to 1m 30s.*--enabled$/,
     );
     expect(result.verified).toBe(true);
     expect(audit.finished).toHaveLength(1);
-    expect(time.clock.t).toBeLessThanOrEqual(30_000);
+    expect(time.clock.t).toBeLessThanOrEqual(REENABLE_RESERVE_MS + MIN_WORK_MS);
   });
 });
 
