@@ -3,10 +3,24 @@ import {
   PutItemCommand,
   ScanCommand,
   type ScanCommandOutput,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type TableHints, tableAccessError } from '../aws/table-errors.ts';
 import type { DynamoDBSender } from '../checkpoints/dynamodb.ts';
+import {
+  AuditItemUnreadableError,
+  type ChunkedField,
+  chunkItems,
+  chunkMarkers,
+  itemBytes,
+  planTooLarge,
+  readField,
+  resultChunks,
+  TRANSACTION_LIMIT_BYTES,
+  TRANSACTION_MAX_ITEMS,
+  totalBytes,
+} from './audit-chunks.ts';
 import type { RestorePlan, RestoreResult } from './types.ts';
 
 /**
@@ -20,7 +34,10 @@ import type { RestorePlan, RestoreResult } from './types.ts';
  * ```
  */
 export interface AuditStore {
-  /** Records that `plan` starts executing now; returns the item's key. Fails if it cannot write. */
+  /**
+   * Records that `plan` starts executing now; returns the item's key. Fails if it cannot write
+   * (`AuditTooLargeError` for a plan too large to record even compressed, decision 0025).
+   */
   start(plan: RestorePlan, startedAt: string): Promise<AuditKey>;
   /** Records how it ended. */
   finish(key: AuditKey, result: RestoreResult): Promise<void>;
@@ -64,9 +81,18 @@ export function auditSortKey(startedAt: string, restoreId: string): string {
 }
 
 /**
+ * The largest audit item (with its plan) whose plan stays inline, and the largest inline result:
+ * together under the 400 KB item limit, so `finish` can never be refused for size after `start`
+ * was accepted (the offsets are committed in between).
+ */
+const PLAN_INLINE_BYTES = 240 * 1024;
+const RESULT_INLINE_BYTES = 150 * 1024;
+
+/**
  * {@link AuditStore} on the DynamoDB audit table. Plan and result are stored as JSON strings: they
- * are read by people and tools, never queried by field, and a string keeps a 1,000-partition plan
- * well under the item size limit.
+ * are read by people and tools, never queried by field. One too large for the item (a plan of more
+ * than ~500 partitions, decision 0025) is gzipped into chunk items written in the same transaction
+ * as the item; a plan too large even for that (~36,000 partitions) is refused before anything runs.
  *
  * @example
  * ```ts
@@ -85,41 +111,83 @@ export class DynamoAuditStore implements AuditStore {
 
   public async start(plan: RestorePlan, startedAt: string): Promise<AuditKey> {
     const key = { pk: plan.group, sk: auditSortKey(startedAt, plan.restoreId) };
+    const head: Record<string, AttributeValue> = {
+      pk: { S: key.pk },
+      sk: { S: key.sk },
+      restoreId: { S: plan.restoreId },
+      topic: { S: plan.topic },
+      strategy: { S: plan.strategy },
+      mode: { S: plan.mode },
+      requestedBy: { S: plan.requestedBy },
+      startedAt: { S: startedAt },
+      status: { S: 'running' },
+      ...(plan.undoes ? { undoes: { S: plan.undoes } } : {}),
+    };
+    const json = JSON.stringify(plan);
+    const inline = { ...head, plan: { S: json } };
+    // A restore id is random; never overwrite another run's trail.
+    const condition = 'attribute_not_exists(pk)';
+    if (itemBytes(inline) <= PLAN_INLINE_BYTES) {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: inline, ConditionExpression: condition }),
+      );
+      return key;
+    }
+    const chunks = chunkItems(key.pk, key.sk, 'plan', json);
+    const item = { ...head, ...chunkMarkers('plan', chunks.length) };
+    const bytes = totalBytes([item, ...chunks]);
+    if (bytes > TRANSACTION_LIMIT_BYTES || chunks.length + 1 > TRANSACTION_MAX_ITEMS)
+      throw planTooLarge(plan, bytes);
     await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: { S: key.pk },
-          sk: { S: key.sk },
-          restoreId: { S: plan.restoreId },
-          topic: { S: plan.topic },
-          strategy: { S: plan.strategy },
-          mode: { S: plan.mode },
-          requestedBy: { S: plan.requestedBy },
-          startedAt: { S: startedAt },
-          status: { S: 'running' },
-          plan: { S: JSON.stringify(plan) },
-          ...(plan.undoes ? { undoes: { S: plan.undoes } } : {}),
-        },
-        // A restore id is random; never overwrite another run's trail.
-        ConditionExpression: 'attribute_not_exists(pk)',
+      new TransactWriteItemsCommand({
+        TransactItems: [item, ...chunks].map((Item) => ({
+          Put: { TableName: this.tableName, Item, ConditionExpression: condition },
+        })),
       }),
     );
     return key;
   }
 
   public async finish(key: AuditKey, result: RestoreResult): Promise<void> {
+    const json = JSON.stringify(result);
+    const names = { '#status': 'status' };
+    const values = { ':status': { S: result.status }, ':finishedAt': { S: result.finishedAt } };
+    const keyItem = { pk: { S: key.pk }, sk: { S: key.sk } };
+    const added = { status: values[':status'], finishedAt: values[':finishedAt'], result: { S: json } };
+    if (itemBytes(added) <= RESULT_INLINE_BYTES) {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyItem,
+          UpdateExpression: 'SET #status = :status, finishedAt = :finishedAt, #result = :result',
+          ExpressionAttributeNames: { ...names, '#result': 'result' },
+          ExpressionAttributeValues: { ...values, ':result': { S: json } },
+        }),
+      );
+      return;
+    }
+    const chunks = resultChunks(key.pk, key.sk, result, json);
+    const markers = chunkMarkers('result', chunks.length);
     await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-        UpdateExpression: 'SET #status = :status, finishedAt = :finishedAt, #result = :result',
-        ExpressionAttributeNames: { '#status': 'status', '#result': 'result' },
-        ExpressionAttributeValues: {
-          ':status': { S: result.status },
-          ':finishedAt': { S: result.finishedAt },
-          ':result': { S: JSON.stringify(result) },
-        },
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: keyItem,
+              UpdateExpression:
+                'SET #status = :status, finishedAt = :finishedAt, resultChunks = :chunks, resultEncoding = :encoding',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: {
+                ...values,
+                ':chunks': markers.resultChunks!,
+                ':encoding': markers.resultEncoding!,
+              },
+            },
+          },
+          // Unconditional: a retried finish rewrites its own chunks with the same bytes.
+          ...chunks.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+        ],
       }),
     );
   }
@@ -134,7 +202,8 @@ export class DynamoAuditStore implements AuditStore {
       const out = await this.scan(restoreId, start);
       const item = out.Items?.[0];
       if (item) {
-        const plan = JSON.parse(item.plan?.S ?? '{}') as RestorePlan;
+        const plan = JSON.parse((await this.field(item, 'plan')) ?? '{}') as RestorePlan;
+        const result = await this.field(item, 'result');
         return {
           key: { pk: item.pk!.S!, sk: item.sk!.S! },
           restoreId,
@@ -142,12 +211,22 @@ export class DynamoAuditStore implements AuditStore {
           topic: item.topic?.S ?? plan.topic,
           status: item.status?.S ?? 'unknown',
           plan,
-          result: item.result?.S ? (JSON.parse(item.result.S) as RestoreResult) : null,
+          result: result ? (JSON.parse(result) as RestoreResult) : null,
         };
       }
       start = out.LastEvaluatedKey;
     } while (start);
     return null;
+  }
+
+  /** A field of a found item, inline or from its chunks (a Query of the same group: no new grant). */
+  private async field(item: Record<string, AttributeValue>, field: ChunkedField): Promise<string | null> {
+    try {
+      return await readField(this.client, this.tableName, item, field);
+    } catch (error) {
+      if (error instanceof AuditItemUnreadableError) throw error;
+      throw tableAccessError(`audit table ${this.tableName}`, this.where, error, this.hints);
+    }
   }
 
   /**

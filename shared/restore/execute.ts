@@ -122,6 +122,9 @@ export async function executePlan(plan: RestorePlan, deps: ExecuteDeps): Promise
       auditKey = await deps.audit.start(plan, startedAt);
       step(`audit item ${auditKey.pk} / ${auditKey.sk} written (running)`);
     } catch (error) {
+      // A plan too large to audit (AuditTooLargeError) is refused, with what to run instead: not a
+      // failed write, whose advice (table name, PutItem permission) would send the operator astray.
+      if (error instanceof RestoreRefusedError) return result('refused', error, 'skipped');
       const failure = new RestoreFailedError(
         `Could not write the audit item, so nothing was changed: ${(error as Error).message}. Check ` +
           `${(deps.inputNames ?? REQUEST_INPUT_NAMES).auditTable} and the caller’s dynamodb:PutItem permission.`,

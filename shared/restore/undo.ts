@@ -18,9 +18,10 @@ export interface UndoAsk {
  * Turns an audited restore into the request that reverts it: strategy `undo`, targets = the
  * offsets the group had committed when that restore was planned (its audit item's plan rows).
  * Refuses, changing nothing, when the item is of another group or topic, when that restore wrote
- * no offsets (refused, or failed before the commit), or when a partition had no committed offset
- * before it (Kafka has no "uncommitted" offset to put back: delete it with kafka-consumer-groups
- * --delete-offsets instead).
+ * no offsets (refused, or failed before the commit), when its item records no result (still
+ * running, or stopped before completing it: what it changed is unknown), or when a partition had no
+ * committed offset before it (Kafka has no "uncommitted" offset to put back: delete it with
+ * kafka-consumer-groups --delete-offsets instead).
  *
  * @example
  * ```ts
@@ -45,13 +46,21 @@ export function undoRequest(
         'Nothing was changed: pass the group and topic of that restore.',
     );
   }
-  const applied = record.result?.applied.length ?? 0;
-  if (!record.result || applied === 0) {
-    const how = record.result
-      ? `ended ${record.result.status} before writing offsets`
-      : `is ${record.status}`;
+  if (!record.result) {
+    // No result is not "no change": a run stopped after its commit (a timeout, a crash, an audit
+    // update that failed) leaves the item `running` with the offsets already moved.
     throw new UndoNotPossibleError(
-      `Restore ${ask.restoreId} ${how}: it changed no offsets, so there is nothing to undo.`,
+      `Restore ${ask.restoreId} is ${record.status} and its audit item records no result: it is still running, or ` +
+        'it stopped (a timeout or crash) before completing the item, possibly after committing offsets. Undo ' +
+        'needs the result to know what that restore changed. Nothing was changed. The offsets from before it are ' +
+        "the `committed` of each row of the item's plan: compare them with a dry run of the restore and put them " +
+        'back with the file strategy if needed.',
+    );
+  }
+  if (record.result.applied.length === 0) {
+    throw new UndoNotPossibleError(
+      `Restore ${ask.restoreId} ended ${record.result.status} before writing offsets: it changed no offsets, so ` +
+        'there is nothing to undo.',
     );
   }
   const uncommitted = record.plan.rows.filter((r) => r.committed === null).map((r) => r.partition);
