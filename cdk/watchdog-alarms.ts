@@ -8,7 +8,10 @@ import { mskGuardMetric } from './metrics.ts';
 export interface WatchdogAlarmThresholds {
   /** Consecutive minutes the ESM may be not Enabled (without a restore) before paging. @default 5 */
   readonly esmNotEnabledMinutes?: number;
-  /** Seconds a checkpoint may be stale while records wait beyond it. @default 900 */
+  /**
+   * Seconds a checkpoint may be stale while records wait beyond it (without a checkpoint: seconds
+   * since the mapping last changed). @default 900
+   */
   readonly checkpointAgeSeconds?: number;
   /** Consecutive 5-minute periods of growing lag before paging. @default 3 */
   readonly lagGrowingPeriods?: number;
@@ -71,10 +74,14 @@ export function watchdogAlarmSpecs(
       datapointsToAlarm: 3,
       treatMissingData: TreatMissingData.BREACHING,
       explanation:
-        `Records of ${group} wait beyond a checkpoint older than ${age} s, measured by the watchdog in 3 consecutive ` +
-        `runs (one every ${every}). Threshold: a quiet partition whose checkpoint is at its end never counts; a partition with ` +
-        'records whose checkpoint has not moved for this long is stuck. Missing data is breaching: it means the ' +
-        'watchdog did not run or could not read the broker or the table, and then nobody watches the consumer.',
+        // A consumer that never checkpointed pages too, aged from the mapping's LastModified (decision 0024):
+        // the reader must not dismiss the page because the checkpoints table has no item.
+        `Records of ${group} wait beyond a checkpoint older than ${age} s, or none since the mapping last changed, ` +
+        `measured by the watchdog in 3 consecutive runs (one every ${every}). Threshold: a quiet ` +
+        'partition whose checkpoint is at its end never counts, nor one with nothing to read; a partition with ' +
+        'records whose checkpoint has not moved for this long, or that has written none for this long, is stuck. ' +
+        'Missing data is breaching: it means the watchdog did not run or could not read the broker or the table, ' +
+        'and then nobody watches the consumer.',
     },
     {
       kind: 'lagGrowing',

@@ -60,6 +60,8 @@ export class LocalSession {
   public readonly watchdog: LocalWatchdog;
   #crashArmed = false;
   #poller: LambdaKafkaPoller | undefined;
+  /** When `#poller` last came or went: the emulated mapping's LastModified (decision 0024). */
+  #mappingChangedAt: Date | undefined;
   #unexpectedStop: string | undefined;
   readonly #runner: ScriptRunner;
   readonly #emf = (line: string) => {
@@ -107,6 +109,7 @@ export class LocalSession {
       auditTable: settings.tables.audit,
       checkpoints: this.checkpoints,
       polling: () => this.#poller !== undefined,
+      lastModified: () => this.#mappingChangedAt,
       emf: this.#emf,
       intervalMs: settings.watchdogIntervalMs ?? 250,
     });
@@ -160,7 +163,7 @@ export class LocalSession {
     void poller.stopped.then((reason) => {
       if (this.#poller === poller && reason === 'crashed' && !this.crashed) this.#unexpectedStop = reason;
     });
-    this.#poller = poller;
+    this.#setPoller(poller);
     this.#unexpectedStop = undefined;
     await poller.start();
     return poller;
@@ -174,7 +177,7 @@ export class LocalSession {
   /** Stops the current poller like a disabled mapping (in-flight work finishes and commits). */
   public async stopPoller(): Promise<void> {
     const poller = this.#poller;
-    this.#poller = undefined;
+    this.#setPoller(undefined);
     await poller?.stop();
   }
 
@@ -192,7 +195,7 @@ export class LocalSession {
       throw new LocalRunError(
         `the armed crash did not happen within ${this.#settings.stallTimeoutMs / 1000} s`,
       );
-    this.#poller = undefined;
+    this.#setPoller(undefined);
     return this.crashed;
   }
 
@@ -231,6 +234,13 @@ export class LocalSession {
       withheld: totals.withheld,
       retries: this.retries,
     };
+  }
+
+  /** The emulated mapping is Enabled while a poller runs: each change is a state change that LastModified dates. */
+  #setPoller(poller: LambdaKafkaPoller | undefined): void {
+    if (poller === this.#poller) return;
+    this.#poller = poller;
+    this.#mappingChangedAt = new Date();
   }
 
   #afterSuccess(invoked: InvokedEvent): AfterSuccess {

@@ -110,7 +110,19 @@ export async function readEsm(
     state: m.State ?? 'Unknown',
     stateTransitionReason: m.StateTransitionReason ?? null,
     lastProcessingResult: m.LastProcessingResult ?? null,
+    // Since when and from where a consumer without checkpoints should have made progress (decision
+    // 0024); left out, not null, when unknown, so `--json` only gains fields.
+    ...isoField('lastModified', m.LastModified),
+    ...(m.StartingPosition ? { startingPosition: m.StartingPosition } : {}),
+    ...isoField('startingPositionTimestamp', m.StartingPositionTimestamp),
   };
+}
+
+/** `{ [name]: ISO-8601 }` for a valid date (the SDK parses the API's timestamps), `{}` otherwise. */
+function isoField<K extends string>(name: K, date: Date | undefined): { [P in K]?: string } {
+  return date instanceof Date && Number.isFinite(date.getTime())
+    ? ({ [name]: date.toISOString() } as { [P in K]: string })
+    : {};
 }
 
 /** The checkpoint reads of status, failing with a {@link StatusTableError} that names the table. */

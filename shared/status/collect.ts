@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { CheckpointStore } from '../checkpoints/types.ts';
+import { firstUnprocessed, startedAtMs } from '../watchdog/measure.ts';
 import { GroupNotFoundError, TopicNotFoundError } from './errors.ts';
 import type { EsmStatus, GroupStatus, PartitionStatus, StatusThresholds } from './types.ts';
 import { DEFAULT_THRESHOLDS } from './types.ts';
@@ -8,7 +9,12 @@ import { judge } from './verdict.ts';
 /** The kafkajs admin calls status makes. */
 export type StatusAdmin = Pick<
   Admin,
-  'listTopics' | 'listGroups' | 'fetchTopicOffsets' | 'fetchOffsets' | 'describeGroups'
+  | 'listTopics'
+  | 'listGroups'
+  | 'fetchTopicOffsets'
+  | 'fetchOffsets'
+  | 'describeGroups'
+  | 'fetchTopicOffsetsByTimestamp'
 >;
 
 /** What status reads; each optional source left out shows as `-` (and is not judged). */
@@ -73,12 +79,30 @@ export async function collectStatus(deps: StatusDeps, query: StatusQuery): Promi
       .map((p) => [p.partition, Number(p.offset)]),
   );
   const byPartition = new Map((checkpoints ?? []).map((c) => [c.partition, c]));
+  const starts = await startingOffsets(deps.admin, topic, esm, {
+    needed:
+      checkpoints !== null &&
+      ranges.some((r) => !committed.has(r.partition) && !byPartition.has(r.partition)),
+  });
   const partitions: PartitionStatus[] = ranges
     .map((r) => {
       const low = Number(r.low);
       const high = Number(r.high);
       const c = committed.get(r.partition) ?? null;
       const checkpoint = byPartition.get(r.partition);
+      // Without a checkpoint table nothing says a checkpoint is missing: such partitions are not judged.
+      const uncovered =
+        checkpoints !== null && !checkpoint
+          ? {
+              unprocessedFrom: firstUnprocessed({
+                partition: r.partition,
+                low,
+                high,
+                committed: c ?? -1,
+                start: starts?.get(r.partition) ?? low,
+              }),
+            }
+          : {};
       return {
         partition: r.partition,
         committed: c,
@@ -89,6 +113,7 @@ export async function collectStatus(deps: StatusDeps, query: StatusQuery): Promi
         low,
         high,
         lag: Math.max(0, high - (c ?? low)),
+        ...uncovered,
       };
     })
     .sort((a, b) => a.partition - b.partition);
@@ -105,4 +130,23 @@ export async function collectStatus(deps: StatusDeps, query: StatusQuery): Promi
     esm,
   };
   return { ...base, verdict: judge(base, { ...DEFAULT_THRESHOLDS, ...query.thresholds }) };
+}
+
+/**
+ * Where a group without commits starts reading, per partition, when its mapping starts at LATEST or
+ * AT_TIMESTAMP (the watchdog's rule, decision 0024): records before it are not the consumer's work,
+ * so a LATEST consumer on a topic with history is not stalled for them. `null`: the log start
+ * (TRIM_HORIZON, no ESM read, or no partition needs it). A failed lookup fails status, as any broker
+ * read does: guessing the log start could call a consumer stalled, and ignoring it could hide one.
+ */
+async function startingOffsets(
+  admin: StatusAdmin,
+  topic: string,
+  esm: EsmStatus | null,
+  { needed }: { needed: boolean },
+): Promise<Map<number, number> | null> {
+  const started = startedAtMs(esm);
+  if (!needed || started === null) return null;
+  const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, started);
+  return new Map(offsets.map((o) => [o.partition, Number(o.offset)]));
 }

@@ -46,7 +46,9 @@ export function formatStatus(status: GroupStatus, style: StatusStyle): string {
   const esm = status.esm
     ? `ESM ${status.esm.uuid}: ${status.esm.state}` +
       (status.esm.stateTransitionReason ? ` (${status.esm.stateTransitionReason})` : '') +
-      `, last processing result: ${status.esm.lastProcessingResult ?? '-'}`
+      `, last processing result: ${status.esm.lastProcessingResult ?? '-'}` +
+      // The time partitions without a checkpoint are aged from (decision 0024).
+      (status.esm.lastModified ? `, last modified ${status.esm.lastModified}` : '')
     : 'ESM: - (pass --esm-uuid)';
   const quarantine =
     status.quarantined === null ? '- (pass --quarantine-table)' : n.format(status.quarantined);

@@ -20,6 +20,13 @@ export interface PartitionStatus {
   readonly high: number;
   /** `high - committed` (`high - low` without a commit). */
   readonly lag: number;
+  /**
+   * Only for a partition with no checkpoint item (the checkpoint table was read): the first offset
+   * its consumer has not processed, counted as the watchdog counts it (decision 0024): the committed
+   * offset, else the mapping's starting position (the log start for TRIM_HORIZON or without an ESM),
+   * never below the log start. Records from here to `high` are work that no checkpoint covers.
+   */
+  readonly unprocessedFrom?: number;
 }
 
 /** What GetEventSourceMapping says about the consumer. */
@@ -28,6 +35,15 @@ export interface EsmStatus {
   readonly state: string;
   readonly stateTransitionReason: string | null;
   readonly lastProcessingResult: string | null;
+  /**
+   * When the mapping was last updated or changed state (LastModified), ISO-8601: a partition with
+   * work and no checkpoint item has had since then to write one (decision 0024). Absent when unknown.
+   */
+  readonly lastModified?: string;
+  /** `TRIM_HORIZON`, `LATEST` or `AT_TIMESTAMP`: where a group without a commit starts. Absent when unknown. */
+  readonly startingPosition?: string;
+  /** With `AT_TIMESTAMP`: the start time, ISO-8601. */
+  readonly startingPositionTimestamp?: string;
 }
 
 /** The verdict: one line, and whether it is healthy. */
@@ -59,7 +75,10 @@ export interface GroupStatus {
 
 /** When a group counts as unhealthy. */
 export interface StatusThresholds {
-  /** A partition with lag whose checkpoint is older than this is stalled. @default 900_000 (15 min) */
+  /**
+   * A partition with lag whose checkpoint is older than this is stalled; so is one with work and no
+   * checkpoint whose mapping changed longer ago than this. @default 900_000 (15 min)
+   */
   readonly maxCheckpointAgeMs: number;
   /** Total lag above this is unhealthy. @default 100_000 */
   readonly maxLag: number;

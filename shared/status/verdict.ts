@@ -18,6 +18,10 @@ export function formatAge(ms: number): string {
  * - a committed offset is below the log start (retention deleted unprocessed records);
  * - a partition with lag has a checkpoint older than `maxCheckpointAgeMs` (stalled: records wait
  *   and nothing is processed; an idle partition with an old checkpoint is fine);
+ * - a partition with no checkpoint item has records past where its group reads from, and the
+ *   mapping changed longer than `maxCheckpointAgeMs` ago (stalled: it could have checkpointed since
+ *   then; decision 0024). Without work it is fine; without the mapping's LastModified (no ESM read)
+ *   it has no age and is not judged, as the watchdog gives it none;
  * - the total lag is above `maxLag`.
  *
  * Skipped offsets (decision 0018) are a note, not a problem: transaction markers and compaction
@@ -27,6 +31,8 @@ export function formatAge(ms: number): string {
  * @example
  * ```ts
  * judge(status, DEFAULT_THRESHOLDS).text; // 'stalled: checkpoint 14 min old, ESM Enabled, lag 52,000'
+ * // or, for partitions that never checkpointed:
+ * // 'stalled: no checkpoint since the mapping changed 3.2 h ago (partitions 0, 1), ESM Enabled, lag 24'
  * ```
  */
 export function judge(status: Omit<GroupStatus, 'verdict'>, thresholds: StatusThresholds): Verdict {
@@ -56,14 +62,9 @@ export function judge(status: Omit<GroupStatus, 'verdict'>, thresholds: StatusTh
       `records lost: committed offset below the log start on partition(s) ${truncated.map((p) => p.partition).join(', ')}`,
     );
   }
-  const stale = status.partitions.filter(
-    (p) => p.lag > 0 && p.checkpointAgeMs !== null && p.checkpointAgeMs > thresholds.maxCheckpointAgeMs,
-  );
-  if (stale.length > 0) {
-    const oldest = Math.max(...stale.map((p) => p.checkpointAgeMs!));
-    problems.push(withContext(`stalled: checkpoint ${formatAge(oldest)} old`));
-  }
-  if (status.totalLag > thresholds.maxLag && stale.length === 0)
+  const stalled = stalledBecause(status, thresholds);
+  if (stalled) problems.push(withContext(`stalled: ${stalled}`));
+  if (status.totalLag > thresholds.maxLag && !stalled)
     problems.push(
       `lagging: ${[esmText, `${lag} (above ${count.format(thresholds.maxLag)})`].filter(Boolean).join(', ')}`,
     );
@@ -82,6 +83,42 @@ export function judge(status: Omit<GroupStatus, 'verdict'>, thresholds: StatusTh
     problems,
     notes,
   };
+}
+
+/**
+ * Why records wait and nothing is processed, or `null`: a partition with lag behind a checkpoint
+ * older than the threshold, and a partition with work and no checkpoint item under a mapping that
+ * changed longer ago than the threshold (from then on it could have checkpointed; decision 0024).
+ * Both are named when both hold: a fresh checkpoint elsewhere must not hide a partition that never
+ * wrote one.
+ */
+function stalledBecause(status: Omit<GroupStatus, 'verdict'>, thresholds: StatusThresholds): string | null {
+  const max = thresholds.maxCheckpointAgeMs;
+  const stale = status.partitions.filter(
+    (p) => p.lag > 0 && p.checkpointAgeMs !== null && p.checkpointAgeMs > max,
+  );
+  const changedAgoMs = mappingChangedAgoMs(status);
+  const never =
+    changedAgoMs !== null && changedAgoMs > max
+      ? status.partitions.filter((p) => p.unprocessedFrom !== undefined && p.unprocessedFrom < p.high)
+      : [];
+  const causes: string[] = [];
+  if (stale.length > 0)
+    causes.push(`checkpoint ${formatAge(Math.max(...stale.map((p) => p.checkpointAgeMs!)))} old`);
+  if (never.length > 0) {
+    const which = `partition${never.length > 1 ? 's' : ''} ${never.map((p) => p.partition).join(', ')}`;
+    causes.push(`no checkpoint since the mapping changed ${formatAge(changedAgoMs!)} ago (${which})`);
+  }
+  return causes.length > 0 ? causes.join(', ') : null;
+}
+
+/**
+ * How long ago, at `readAt`, the mapping last changed (its LastModified); `null` when status did not
+ * read it. Partitions that never checkpointed are aged from it, as by the watchdog (decision 0024).
+ */
+function mappingChangedAgoMs(status: Pick<GroupStatus, 'readAt' | 'esm'>): number | null {
+  const ago = Date.parse(status.readAt) - Date.parse(status.esm?.lastModified ?? '');
+  return Number.isFinite(ago) ? ago : null;
 }
 
 const RUNBOOK = 'node_modules/mskguard/docs/runbooks/on-failure-destination.md';

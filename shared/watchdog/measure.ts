@@ -3,7 +3,7 @@ import { withDeadline } from '../deadline.ts';
 import type { ConsumerHealth, EsmStatus, LagAdmin, WatchdogDeps, WatchdogTarget } from './types.ts';
 
 /** Per partition of the topic: low and high offsets on the broker, the group's commit (-1: none). */
-interface PartitionOffsets {
+export interface PartitionOffsets {
   readonly partition: number;
   readonly low: number;
   readonly high: number;
@@ -34,9 +34,10 @@ export function groupLag(offsets: readonly PartitionOffsets[]): number {
 /**
  * The first offset a partition without a checkpoint item has not processed: its commit (an unguarded
  * past, or a group migrated onto the guard, may have one), else its starting position. Never below
- * the log start: records retention deleted are nobody's work.
+ * the log start: records retention deleted are nobody's work. `mskguard status` judges by it too, so
+ * the CLI and the watchdog agree on what is work (shared/status/collect.ts).
  */
-function firstUnprocessed(p: PartitionOffsets): number {
+export function firstUnprocessed(p: PartitionOffsets): number {
   return Math.max(p.low, p.committed >= 0 ? p.committed : (p.start ?? p.low));
 }
 
@@ -81,9 +82,11 @@ export function checkpointAgeBehind(
  * When a group without commits started reading, if not at the log start: LATEST starts at the end as
  * of the mapping's last (re)start, which LastModified dates; AT_TIMESTAMP at its timestamp. Records
  * before it are not the consumer's work: counting them would page a LATEST consumer on a quiet topic
- * with history. Null for TRIM_HORIZON, or when the mapping does not say.
+ * with history. Null for TRIM_HORIZON, or when the mapping does not say. Shared with `mskguard status`.
  */
-function startedAtMs(esm: EsmStatus | null): number | null {
+export function startedAtMs(
+  esm: Pick<EsmStatus, 'startingPosition' | 'lastModified' | 'startingPositionTimestamp'> | null,
+): number | null {
   const at =
     esm?.startingPosition === 'LATEST'
       ? esm.lastModified

@@ -1,12 +1,13 @@
 // Guarantee: none of G1–G6 directly; proves the watchdog's wiring (design §8): a function in the VPC run
 // every minute, allowed to read only its consumers' ESMs, checkpoints and audit items, and alarms that
-// fire when the consumer is silent (missing checkpoint-age data is breaching).
+// fire when the consumer is silent (missing checkpoint-age data is breaching) or never checkpointed.
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OnCall } from '#cdk/constructs/on-call.ts';
+import { alarmDescription, OnCall } from '#cdk/constructs/on-call.ts';
 import { PipelineDashboard } from '#cdk/constructs/pipeline-dashboard.ts';
 import { Watchdog } from '#cdk/constructs/watchdog.ts';
+import { watchdogAlarmSpecs } from '#cdk/watchdog-alarms.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 import {
   consumerDependencies,
@@ -131,6 +132,22 @@ describe('Watchdog', () => {
     const metrics = lag.Metrics as { Expression?: string }[];
     expect(metrics.find((m) => m.Expression)?.Expression).toBe('IF(lag > 1000 AND DIFF(lag) > 0, 1, 0)');
     expect(lag).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1 });
+  });
+
+  it('says in the checkpoint-age description that a consumer with no checkpoint since the mapping changed pages too', () => {
+    // Act
+    const description = alarmProps(built.template, 'watchdogCheckpointAge').AlarmDescription as string;
+    const longest = watchdogAlarmSpecs(`orders:v1@${'g'.repeat(190)}`, {}, Duration.minutes(15)).find(
+      (spec) => spec.kind === 'watchdogCheckpointAge',
+    )!;
+
+    // Assess: decision 0024, whole even for a 200-character group id (never cut at 1,024 characters).
+    expect(description).toContain(
+      'wait beyond a checkpoint older than 900 s, or none since the mapping last changed, measured by the watchdog',
+    );
+    expect(alarmDescription('watchdogCheckpointAge', longest.explanation)).toMatch(
+      /or none since the mapping last changed.*nobody watches the consumer\.$/,
+    );
   });
 
   it('refuses an interval under a minute and an empty consumer list', () => {

@@ -104,7 +104,9 @@ Options:
                             round with --watch)
   --watch                   print again every --interval until Ctrl-C (redraws on a terminal)
   --interval DURATION       between --watch rounds: 5s (default), 30s, 1m
-  --max-checkpoint-age D    a partition with lag and a checkpoint older than this is stalled (default 15m)
+  --max-checkpoint-age D    a partition with lag and a checkpoint older than this is stalled (default 15m),
+                            and so is one with records to read and no checkpoint under a mapping
+                            changed longer ago than this (needs --esm-uuid and --checkpoint-table)
   --max-lag N               total lag above N is unhealthy (default 100000)
   --brokers LIST            bootstrap brokers (env KAFKA_BROKERS)
   --checkpoint-table T      checkpoints table (env MSKGUARD_CHECKPOINT_TABLE); without it: no checkpoint column
@@ -117,7 +119,10 @@ Environment: MSKGUARD_DEBUG=1 (an error's stack trace after its one-line message
 
 Unhealthy when: the ESM is not Enabled or its last result is a PROBLEM; checkpoints exist but the
 group has no committed offsets (offsets lost); a committed offset is below the log start; a
-partition with lag has a checkpoint older than --max-checkpoint-age (stalled); lag > --max-lag.
+partition with lag has a checkpoint older than --max-checkpoint-age (stalled); a partition with
+records past where the group reads from (its commit, else the mapping's starting position) has no
+checkpoint and the mapping last changed longer ago than that (stalled: "no checkpoint since the
+mapping changed 3.2 h ago"); lag > --max-lag. A group with no records to read is healthy.
 
 Exit codes: ${STATUS_EXIT_CODES.healthy} healthy, ${STATUS_EXIT_CODES.unhealthy} unhealthy, ${STATUS_EXIT_CODES.usage} usage, ${STATUS_EXIT_CODES.error} error (unknown group or topic, unreachable
   broker or table). With --watch: the exit code of the last round.

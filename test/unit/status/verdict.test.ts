@@ -1,6 +1,7 @@
 // Design §11 (`mskguard status` verdict): each rule that makes a group unhealthy, as a table of
 // pure inputs; an idle partition with an old checkpoint stays healthy, and so does one with skipped
-// offsets (decision 0018), which get a note naming the recover restore that processes them.
+// offsets (decision 0018), which get a note naming the recover restore that processes them; a
+// partition with work and no checkpoint is stalled once the mapping changed long enough ago (0024).
 import { describe, expect, it } from 'vitest';
 import type { EsmStatus, GroupStatus, PartitionStatus } from '#shared/status/types.ts';
 import { DEFAULT_THRESHOLDS } from '#shared/status/types.ts';
@@ -105,6 +106,100 @@ describe('judge', () => {
     // Assess
     expect(verdict.text).toBe(text);
     expect(verdict.healthy).toBe(text.startsWith('healthy'));
+  });
+});
+
+describe('judge: partitions without a checkpoint item (decision 0024)', () => {
+  const HOUR = 60 * MIN;
+  /** Read at 2025-01-01T00:00:00Z: the mapping changed `ago` ms before. */
+  const changed = (ago: number): EsmStatus => ({
+    ...enabled,
+    lastModified: new Date(Date.parse('2025-01-01T00:00:00Z') - ago).toISOString(),
+  });
+  /** No checkpoint item; work from `unprocessedFrom` to `high` (100). */
+  const bare = (unprocessedFrom: number, p: Partial<PartitionStatus> = {}) =>
+    part({ checkpoint: null, checkpointAt: null, checkpointAgeMs: null, unprocessedFrom, ...p });
+  it.each([
+    [
+      'never checkpointed, records from the log start, mapping changed 3.2 h ago',
+      [bare(0, { committed: null, lag: 100 }), bare(0, { partition: 1, committed: null, lag: 100 })],
+      changed(3.2 * HOUR),
+      'stalled: no checkpoint since the mapping changed 3.2 h ago (partitions 0, 1), ESM Enabled, lag 200',
+    ],
+    [
+      'one partition never checkpointed beside a fresh checkpoint',
+      [part({ lag: 4, committed: 96 }), bare(40, { partition: 1, committed: 40, lag: 60 })],
+      changed(2 * HOUR),
+      'stalled: no checkpoint since the mapping changed 2.0 h ago (partition 1), ESM Enabled, lag 64',
+    ],
+    [
+      'a stale checkpoint and a partition that never checkpointed: both named',
+      [part({ lag: 4, committed: 96, checkpointAgeMs: 20 * MIN }), bare(90, { partition: 1, lag: 10 })],
+      changed(HOUR),
+      'stalled: checkpoint 20 min old, no checkpoint since the mapping changed 1.0 h ago (partition 1), ESM Enabled, lag 14',
+    ],
+    [
+      'no work: commits at the end',
+      [bare(100, { committed: 100 })],
+      changed(24 * HOUR),
+      'healthy: ESM Enabled, lag 0',
+    ],
+    [
+      'no work: a LATEST start after the history (lag counts the history)',
+      [bare(100, { committed: null, lag: 100 })],
+      changed(24 * HOUR),
+      'healthy: ESM Enabled, lag 100',
+    ],
+    [
+      'work, mapping changed within the threshold',
+      [bare(0, { committed: null, lag: 100 })],
+      changed(10 * MIN),
+      'healthy: ESM Enabled, lag 100',
+    ],
+    [
+      'work, mapping change unknown: not judged',
+      [bare(0, { committed: null, lag: 100 })],
+      enabled,
+      'healthy: ESM Enabled, lag 100',
+    ],
+    [
+      'work, mapping changed after the read (clock skew)',
+      [bare(0, { committed: null, lag: 100 })],
+      changed(-5 * MIN),
+      'healthy: ESM Enabled, lag 100',
+    ],
+    [
+      'no checkpoint table read (no unprocessedFrom), old mapping: not judged',
+      [part({ checkpoint: null, checkpointAt: null, checkpointAgeMs: null, committed: 0, lag: 100 })],
+      changed(24 * HOUR),
+      'healthy: ESM Enabled, lag 100',
+    ],
+    [
+      'stalled rather than lagging above maxLag',
+      [bare(0, { committed: null, high: 200_000, lag: 200_000 })],
+      changed(HOUR),
+      'stalled: no checkpoint since the mapping changed 1.0 h ago (partition 0), ESM Enabled, lag 200,000',
+    ],
+  ] as const)('%s', (_name, partitions, esm, text) => {
+    // Act
+    const verdict = judge(status([...partitions], esm), DEFAULT_THRESHOLDS);
+
+    // Assess
+    expect(verdict.text).toBe(text);
+    expect(verdict.healthy).toBe(text.startsWith('healthy'));
+  });
+
+  it('follows maxCheckpointAgeMs', () => {
+    // Act
+    const verdict = judge(status([bare(0, { committed: null, lag: 100 })], changed(10 * MIN)), {
+      ...DEFAULT_THRESHOLDS,
+      maxCheckpointAgeMs: 5 * MIN,
+    });
+
+    // Assess
+    expect(verdict.text).toBe(
+      'stalled: no checkpoint since the mapping changed 10 min ago (partition 0), ESM Enabled, lag 100',
+    );
   });
 });
 
