@@ -1,5 +1,6 @@
 import { DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { GetEventSourceMappingCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { esmStartOf } from '../aws/esm-start.ts';
 import { dynamoDbClientSettings, whereOf } from '../aws/sdk.ts';
 import { cliTableHints, tableAccessError } from '../aws/table-errors.ts';
 import { describeError } from '../checkpoints/dynamodb.ts';
@@ -112,17 +113,8 @@ export async function readEsm(
     lastProcessingResult: m.LastProcessingResult ?? null,
     // Since when and from where a consumer without checkpoints should have made progress (decision
     // 0024); left out, not null, when unknown, so `--json` only gains fields.
-    ...isoField('lastModified', m.LastModified),
-    ...(m.StartingPosition ? { startingPosition: m.StartingPosition } : {}),
-    ...isoField('startingPositionTimestamp', m.StartingPositionTimestamp),
+    ...esmStartOf(m),
   };
-}
-
-/** `{ [name]: ISO-8601 }` for a valid date (the SDK parses the API's timestamps), `{}` otherwise. */
-function isoField<K extends string>(name: K, date: Date | undefined): { [P in K]?: string } {
-  return date instanceof Date && Number.isFinite(date.getTime())
-    ? ({ [name]: date.toISOString() } as { [P in K]: string })
-    : {};
 }
 
 /** The checkpoint reads of status, failing with a {@link StatusTableError} that names the table. */

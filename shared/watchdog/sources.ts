@@ -4,6 +4,7 @@ import {
   type LambdaClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
+import { esmStartOf } from '../aws/esm-start.ts';
 import type { DynamoDBSender } from '../checkpoints/dynamodb.ts';
 import type { EsmStatus, EsmStatusSource, RestoreActivity } from './types.ts';
 
@@ -30,9 +31,7 @@ export class LambdaEsmStatusSource implements EsmStatusSource {
         state: m.State ?? 'Unknown',
         stateTransitionReason: m.StateTransitionReason ?? '',
         lastProcessingResult: m.LastProcessingResult ?? '',
-        ...iso('lastModified', m.LastModified),
-        ...(m.StartingPosition ? { startingPosition: m.StartingPosition } : {}),
-        ...iso('startingPositionTimestamp', m.StartingPositionTimestamp),
+        ...esmStartOf(m),
       };
     } catch (error) {
       if (error instanceof ResourceNotFoundException) {
@@ -45,13 +44,6 @@ export class LambdaEsmStatusSource implements EsmStatusSource {
       throw error;
     }
   }
-}
-
-/** `{ [name]: ISO-8601 }` for a valid date, `{}` otherwise (the SDK parses the API's timestamps to Dates). */
-function iso<K extends string>(name: K, date: Date | undefined): { [P in K]?: string } {
-  return date instanceof Date && Number.isFinite(date.getTime())
-    ? ({ [name]: date.toISOString() } as { [P in K]: string })
-    : {};
 }
 
 /** Audit items newer than this many restores are not looked at (one restore at a time runs). */
