@@ -8,7 +8,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { GuardedKafkaConsumer } from './constructs/guarded-kafka-consumer.ts';
 import { DUPLICATE_TIERS, MSKGUARD_METRICS, mskGuardMetric } from './metrics.ts';
-import { onFailureSpec } from './on-failure-alarm.ts';
+import { droppedSpec, onFailureSpec } from './on-failure-alarm.ts';
 
 /**
  * Every alarm kind with its runbook (docs/runbooks/<file>). The alarm description names the file;
@@ -25,6 +25,7 @@ export const ALARM_RUNBOOKS = {
   checkpointAge: 'checkpoint-age.md',
   quarantineGrowth: 'quarantine-growth.md',
   onFailureMessages: 'on-failure-destination.md',
+  onFailureDropped: 'on-failure-dropped.md',
   restoreErrors: 'restore-errors.md',
   esmNotEnabled: 'esm-not-enabled.md',
   watchdogCheckpointAge: 'watchdog-checkpoint-age.md',
@@ -58,7 +59,8 @@ export interface ConsumerAlarmThresholds {
   readonly quarantinedPerHour?: number;
   /**
    * Messages waiting in (SQS) or published to (SNS) the on-failure destination, or records the
-   * mapping sent to (or failed to send to) an S3 destination, per 5 minutes. @default 1
+   * mapping sent to an S3 destination, per 5 minutes. Records it failed to deliver page through the
+   * `onFailureDropped` alarm, at any record. @default 1
    */
   readonly onFailureMessages?: number;
 }
@@ -206,6 +208,7 @@ export function consumerAlarmSpecs(
   ];
   const onFailure = onFailureSpec(consumer, t.onFailureMessages ?? 1);
   if (onFailure) specs.push(onFailure);
+  specs.push(droppedSpec(consumer));
   return specs;
 }
 

@@ -1,6 +1,8 @@
-import { Aws, Validations } from 'aws-cdk-lib';
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
 import type { CheckpointTables } from './constructs/checkpoint-tables.ts';
 import { grantScramSecretRead, type KafkaCluster, kafkaResourceArns } from './kafka-cluster.ts';
 
@@ -177,6 +179,60 @@ export function grantEsmNetworking(fn: IFunction): void {
       });
     }
   }
+}
+
+/**
+ * What the Kafka event source mapping needs (it writes with the function's role) to put a given-up
+ * batch in an S3 on-failure destination, as Lambda documents it: `s3:PutObject` on the bucket's
+ * objects, `s3:ListBucket` on the bucket, `kms:GenerateDataKey` on the bucket's key when it has one.
+ * Nothing to read or delete: the consumer never needs the objects back.
+ */
+export function grantS3OnFailureWrite(fn: IFunction, bucket: IBucket): void {
+  const objects = bucket.arnForObjects('*');
+  fn.addToRolePolicy(
+    new PolicyStatement({ sid: 'OnFailureS3Put', actions: ['s3:PutObject'], resources: [objects] }),
+  );
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'OnFailureS3List',
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+    }),
+  );
+  bucket.encryptionKey?.grant(fn, 'kms:GenerateDataKey');
+  if (fn instanceof LambdaFunction && fn.role) {
+    Validations.of(fn.role).acknowledge({
+      // Lambda names each object itself (a key per batch, with a random part), so no narrower ARN fits.
+      id: `AwsSolutions-IAM5[Resource::${nagResourceText(fn, objects)}]`,
+      reason:
+        'The event source mapping writes each given-up batch to a new object whose key Lambda generates; ' +
+        's3:PutObject only (no read, no delete), on the on-failure bucket only.',
+    });
+  }
+}
+
+/**
+ * `value` the way cdk-nag writes a resource in a finding id (`<Bucket1234.Arn>/*`,
+ * `arn:<AWS::Partition>:s3:::name/*`): an acknowledgement matches a finding by that exact text, and
+ * the bucket is the caller's, so its logical id or name is known only here. A bucket of another stack
+ * becomes a cross-stack reference at synthesis and no longer matches: its finding shows, never hidden.
+ */
+function nagResourceText(scope: IConstruct, value: string): string {
+  const text = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    const intrinsic = (node ?? {}) as Record<string, unknown>;
+    if (Array.isArray(intrinsic['Fn::Join'])) {
+      const [separator, parts] = intrinsic['Fn::Join'] as [string, unknown[]];
+      return parts.map(text).join(separator);
+    }
+    if (Array.isArray(intrinsic['Fn::GetAtt']))
+      return `<${(intrinsic['Fn::GetAtt'] as unknown[]).map(text).join('.')}>`;
+    if ('Ref' in intrinsic) return `<${text(intrinsic.Ref)}>`;
+    if ('Fn::ImportValue' in intrinsic) return text(intrinsic['Fn::ImportValue']);
+    if ('Fn::Sub' in intrinsic) return text(intrinsic['Fn::Sub']);
+    return JSON.stringify(node);
+  };
+  return text(Stack.of(scope).resolve(value));
 }
 
 /**

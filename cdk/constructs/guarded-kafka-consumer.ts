@@ -1,22 +1,18 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   type EventSourceMapping,
-  type IEventSourceDlq,
-  type MetricsConfig,
-  MetricType,
   type Runtime,
   type SourceAccessConfiguration,
   SourceAccessConfigurationType,
   type StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
-import { S3OnFailureDestination, SnsDlq, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_CACHE_SHARDS } from '../../shared/dedup/sharded.ts';
 import { ConfigurationError } from '../../shared/errors.ts';
@@ -33,15 +29,12 @@ import {
 import { FUNCTION_ENV, type RestoreTarget } from '../function-env.ts';
 import { grantConsumerTableAccess, grantEsmNetworking, grantKafkaConsumerAccess } from '../grants.ts';
 import type { KafkaCluster } from '../kafka-cluster.ts';
+import { ESM_EVENT_COUNT, type OnFailureDestination, onFailureTarget } from '../on-failure-destination.ts';
 import { requireCacheClient } from '../paths.ts';
 import type { CheckpointTables } from './checkpoint-tables.ts';
 import type { DedupCache } from './dedup-cache.ts';
 
-/** Where records go once the bounded retries are exhausted. */
-export type OnFailureDestination =
-  | { readonly kind: 'sqs'; readonly queue?: IQueue }
-  | { readonly kind: 'sns'; readonly topic: ITopic }
-  | { readonly kind: 's3'; readonly bucket: IBucket };
+export type { OnFailureDestination } from '../on-failure-destination.ts';
 
 /** Provisioned-mode pollers of the event source mapping. */
 export interface ProvisionedPollers {
@@ -229,7 +222,7 @@ export class GuardedKafkaConsumer extends Construct {
       },
     });
 
-    const destination = this.onFailureDestination(props.onFailure);
+    const destination = onFailureTarget(this, props.onFailure);
     this.onFailureQueue = destination.queue;
     this.onFailureTopic = destination.topic;
     this.onFailureBucket = destination.bucket;
@@ -247,9 +240,9 @@ export class GuardedKafkaConsumer extends Construct {
       onFailure: destination.dlq,
       supportS3OnFailureDestination: true,
       ...(props.maxRecordAge ? { maxRecordAge: props.maxRecordAge } : {}),
-      // S3 destinations have no message metric of their own: OnCall alarms on the mapping's
-      // OnFailureDestinationDeliveredEventCount and DroppedEventCount, which need EventCount enabled.
-      ...(destination.bucket ? { metricsConfig: ESM_EVENT_COUNT } : {}),
+      // OnCall alarms on the mapping's own counts: records it could deliver to no destination
+      // (DroppedEventCount), and for S3, which has no message metric, records it sent there.
+      metricsConfig: ESM_EVENT_COUNT,
       ...(props.enabled === undefined ? {} : { enabled: props.enabled }),
       ...sourceAccess(props.cluster),
     });
@@ -266,35 +259,6 @@ export class GuardedKafkaConsumer extends Construct {
     });
   }
 
-  private onFailureDestination(spec: OnFailureDestination | undefined): {
-    dlq: IEventSourceDlq;
-    queue?: IQueue;
-    topic?: ITopic;
-    bucket?: IBucket;
-  } {
-    if (spec?.kind === 'sns') return { dlq: new SnsDlq(spec.topic), topic: spec.topic };
-    if (spec?.kind === 's3') return { dlq: new S3OnFailureDestination(spec.bucket), bucket: spec.bucket };
-    const queue = spec?.queue ?? this.createOnFailureQueue();
-    return { dlq: new SqsDlq(queue), queue };
-  }
-
-  private createOnFailureQueue(): Queue {
-    const queue = new Queue(this, 'OnFailureQueue', {
-      // KMS (the AWS-managed SQS key) rather than SSE-SQS: records carry business data (checkov CKV_AWS_27).
-      encryption: QueueEncryption.KMS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(queue).acknowledge({
-      // The queue is itself the terminal dead-letter destination of the event source mapping.
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the on-failure destination (a DLQ) of the Kafka event source mapping; ' +
-        'its messages are inspected and replayed by an operator, so it has no DLQ of its own.',
-    });
-    return queue;
-  }
-
   private grantAccess(props: GuardedKafkaConsumerProps): void {
     const fn = this.function;
     grantKafkaConsumerAccess(fn, props.cluster, props.topic, props.consumerGroupId);
@@ -304,9 +268,6 @@ export class GuardedKafkaConsumer extends Construct {
     suppressManagedPolicies(fn, this.securityGroup !== undefined);
   }
 }
-
-/** The event source mapping metrics group that counts records sent to the on-failure destination. */
-const ESM_EVENT_COUNT: MetricsConfig = { metrics: [MetricType.EVENT_COUNT] };
 
 function sourceAccess(cluster: KafkaCluster): { sourceAccessConfigurations?: SourceAccessConfiguration[] } {
   if (cluster.auth.mechanism !== 'scram') return {};

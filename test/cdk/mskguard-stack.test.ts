@@ -109,7 +109,8 @@ describe('MskGuardStack (demo, no context)', () => {
       'AWS::DynamoDB::Table': 3,
       'AWS::ElastiCache::ServerlessCache': 1,
       'AWS::Lambda::EventSourceMapping': 1,
-      'AWS::CloudWatch::Alarm': 14,
+      // 11 of the consumer (onFailureDropped included), 3 of the watchdog, 1 of the restore function.
+      'AWS::CloudWatch::Alarm': 15,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::Events::Rule': 1,
       'AWS::KMS::Key': 1,

@@ -134,6 +134,7 @@ describe('OnCall', () => {
     ['checkpointAge', 'CheckpointAgeSeconds', 'MskGuard', 900, 3, 3, 300],
     ['quarantineGrowth', 'Quarantined', 'MskGuard', 10, 1, 1, 3600],
     ['onFailureMessages', 'ApproximateNumberOfMessagesVisible', 'AWS/SQS', 1, 1, 1, 300],
+    ['onFailureDropped', 'DroppedEventCount', 'AWS/Lambda', 1, 1, 1, 300],
   ])('%s watches %s (%s) at %d over %d periods', (kind, metricName, namespace, threshold, periods, datapoints, period) => {
     expect(alarm(template, kind)).toMatchObject({
       MetricName: metricName,

@@ -106,7 +106,15 @@ describe('runLocalPipeline', () => {
     expect(table).toMatch(/FIRED degradedMode/);
     expect(table).toMatch(/FIRED esmNotEnabled/);
     expect([...summary.alarms.notEvaluated].sort()).toEqual(
-      ['duration', 'errors', 'offsetLag', 'onFailureMessages', 'restoreErrors', 'throttles'].sort(),
+      [
+        'duration',
+        'errors',
+        'offsetLag',
+        'onFailureDropped',
+        'onFailureMessages',
+        'restoreErrors',
+        'throttles',
+      ].sort(),
     );
     expect(summary.alarms.evaluated).toBe(8);
   });
