@@ -79,10 +79,10 @@ export async function collectStatus(deps: StatusDeps, query: StatusQuery): Promi
       .map((p) => [p.partition, Number(p.offset)]),
   );
   const byPartition = new Map((checkpoints ?? []).map((c) => [c.partition, c]));
+  // Where a group without a commit starts reading: its stall (no checkpoint) and its lag count from
+  // there, so a LATEST consumer on a topic with history is neither stalled nor lagging for it.
   const starts = await startingOffsets(deps.admin, topic, esm, {
-    needed:
-      checkpoints !== null &&
-      ranges.some((r) => !committed.has(r.partition) && !byPartition.has(r.partition)),
+    needed: ranges.some((r) => !committed.has(r.partition) && !byPartition.has(r.partition)),
   });
   const partitions: PartitionStatus[] = ranges
     .map((r) => {
@@ -90,6 +90,8 @@ export async function collectStatus(deps: StatusDeps, query: StatusQuery): Promi
       const high = Number(r.high);
       const c = committed.get(r.partition) ?? null;
       const checkpoint = byPartition.get(r.partition);
+      // Without a commit, the group reads from its starting position (never below the log start).
+      const from = c ?? Math.max(low, starts?.get(r.partition) ?? low);
       // Without a checkpoint table nothing says a checkpoint is missing: such partitions are not judged.
       const uncovered =
         checkpoints !== null && !checkpoint
@@ -112,7 +114,7 @@ export async function collectStatus(deps: StatusDeps, query: StatusQuery): Promi
         ...(checkpoint?.skipped?.length ? { skipped: checkpoint.skipped } : {}),
         low,
         high,
-        lag: Math.max(0, high - (c ?? low)),
+        lag: Math.max(0, high - from),
         ...uncovered,
       };
     })

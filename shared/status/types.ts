@@ -18,7 +18,10 @@ export interface PartitionStatus {
   readonly low: number;
   /** High watermark (end of the log). */
   readonly high: number;
-  /** `high - committed` (`high - low` without a commit). */
+  /**
+   * `high - committed`; without a commit, `high` less where the group starts reading: the log start, or
+   * for a LATEST / AT_TIMESTAMP mapping read with --esm-uuid its starting position (decision 0024).
+   */
   readonly lag: number;
   /**
    * Only for a partition with no checkpoint item (the checkpoint table was read): the first offset

@@ -128,34 +128,28 @@ describe('mskguard status and partitions without a checkpoint item', () => {
       'LATEST, started after every record: the history is no work',
       { StartingPosition: 'LATEST' },
       5 * MIN,
-      [0, 'healthy: ESM Enabled, lag 24'],
+      [0, 'healthy: ESM Enabled, lag 0'],
       12,
     ],
     [
       'LATEST, started before the last records: they wait',
       { StartingPosition: 'LATEST' },
       HOUR,
-      [
-        3,
-        'stalled: no checkpoint since the mapping changed 1.0 h ago (partitions 0, 1), ESM Enabled, lag 24',
-      ],
+      [3, 'stalled: no checkpoint since the mapping changed 1.0 h ago (partitions 0, 1), ESM Enabled, lag 4'],
       10,
     ],
     [
       'AT_TIMESTAMP after every record: no work',
       { StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: new Date(Date.now() - 5 * MIN) },
       24 * HOUR,
-      [0, 'healthy: ESM Enabled, lag 24'],
+      [0, 'healthy: ESM Enabled, lag 0'],
       12,
     ],
     [
       'AT_TIMESTAMP before the last records: they wait since the mapping changed',
       { StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: new Date(Date.now() - HOUR) },
       24 * HOUR,
-      [
-        3,
-        'stalled: no checkpoint since the mapping changed 1.0 d ago (partitions 0, 1), ESM Enabled, lag 24',
-      ],
+      [3, 'stalled: no checkpoint since the mapping changed 1.0 d ago (partitions 0, 1), ESM Enabled, lag 4'],
       10,
     ],
   ])('%s', async (_name, position, changedAgoMs, verdict, from) => {
@@ -172,6 +166,34 @@ describe('mskguard status and partitions without a checkpoint item', () => {
     expect([text.code, text.last]).toEqual(verdict);
     expect(json.partitions.map((p) => p.unprocessedFrom)).toEqual([from, from]);
     expect(json.esm?.startingPosition).toBe(position.StartingPosition);
+  });
+
+  it('stays healthy above --max-lag for a LATEST consumer whose only records are the history before its start', async () => {
+    // Prepare: no commit, no checkpoint; the mapping (LATEST) started after every record, so the 24
+    // records are no work. --max-lag 10 is below the history: counted as lag, it read "lagging".
+    mapping(5 * MIN, { StartingPosition: 'LATEST' });
+
+    // Act
+    const { code, last } = await status(never, ['--max-lag', '10']);
+    const json = JSON.parse((await status(never, ['--max-lag', '10', '--json'])).stdout) as GroupStatus;
+
+    // Assess
+    expect([code, last]).toEqual([0, 'healthy: ESM Enabled, lag 0']);
+    expect(json.partitions.map((p) => [p.committed, p.unprocessedFrom, p.high, p.lag])).toEqual([
+      [null, 12, 12, 0],
+      [null, 12, 12, 0],
+    ]);
+  });
+
+  it('counts the lag of a LATEST consumer without commits from where it started, also without the checkpoint table', async () => {
+    // Prepare: started an hour ago, before the last 2 records of each partition.
+    mapping(HOUR, { StartingPosition: 'LATEST' });
+
+    // Act
+    const { code, last } = await status(never, ['--max-lag', '3'], { table: false });
+
+    // Assess: 4 records to read, not the 24 of the topic.
+    expect([code, last]).toEqual([3, 'lagging: ESM Enabled, lag 4 (above 3)']);
   });
 
   it('does not judge partitions without a checkpoint when no checkpoint table is given', async () => {

@@ -76,10 +76,11 @@ describe('collectStatus: where a partition without a checkpoint starts', () => {
       committed: null,
       checkpoint: null,
       unprocessedFrom: 42,
-      lag: 50,
+      // From where the group starts reading, not the log start: the records before it are no work.
+      lag: 8,
     });
     expect(result.verdict.text).toBe(
-      'stalled: no checkpoint since the mapping changed 1.0 h ago (partition 0), ESM Enabled, lag 50',
+      'stalled: no checkpoint since the mapping changed 1.0 h ago (partition 0), ESM Enabled, lag 8',
     );
   });
 
@@ -117,16 +118,24 @@ describe('collectStatus: where a partition without a checkpoint starts', () => {
     expect(result.partitions[0]?.unprocessedFrom).toBe(from);
   });
 
-  it.each([
-    ['a checkpoint item', { checkpointed: true }],
-    ['no checkpoint table', { table: false }],
-  ])('makes no lookup and sets no unprocessedFrom with %s', async (_name, options) => {
+  it('makes no lookup and sets no unprocessedFrom with a checkpoint item', async () => {
     // Act
-    const { lookups, status } = collect(options);
+    const { lookups, status } = collect({ checkpointed: true });
     const result = await status;
 
     // Assess
     expect(lookups).toEqual([]);
     expect(result.partitions[0]).not.toHaveProperty('unprocessedFrom');
+  });
+
+  it('sets no unprocessedFrom with no checkpoint table, but counts the lag from the LATEST start', async () => {
+    // Act
+    const { lookups, status } = collect({ table: false });
+    const result = await status;
+
+    // Assess
+    expect(lookups).toEqual([NOW - 3_600_000]);
+    expect(result.partitions[0]).not.toHaveProperty('unprocessedFrom');
+    expect(result.partitions[0]?.lag).toBe(8);
   });
 });
