@@ -64,8 +64,9 @@ export function assertTimeToDisable(remainingMs: (() => number) | undefined, uui
       `function has ${formatDuration(Math.max(0, left))} to spend (its remaining time less what it keeps ` +
       `to answer), and needs at least ${formatDuration(needed)} (${formatDuration(MIN_WORK_MS)} to disable ` +
       `the mapping, wait for the group and commit, ${formatDuration(REENABLE_RESERVE_MS)} kept to re-enable ` +
-      'the mapping). Raise the restore ' +
-      "function's timeout (RestoreFunction `timeout`, default 15 minutes) and retry.",
+      "the mapping). Raise the restore function's timeout (RestoreFunction `timeout`) and retry. 15 minutes " +
+      "is Lambda's maximum: a function that already has it spent its time before this point (planning, " +
+      'reading the group), so run the restore from the CLI (mskguard restore ... --execute, no deadline).',
     Math.max(0, left),
     needed,
   );

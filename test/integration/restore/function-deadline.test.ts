@@ -108,6 +108,11 @@ describe('restore function with too little time left', () => {
     expect(response.error?.message).toMatch(
       /^Restore refused before disabling event source mapping .*nothing was changed.*Raise the restore function's timeout/,
     );
+    // 15 minutes is Lambda's maximum: a function that already has it (the late start) must be told
+    // what else to do, not only to raise a timeout that cannot go higher.
+    expect(response.error?.message).toMatch(
+      /15 minutes is Lambda's maximum: .* run the restore from the CLI \(mskguard restore .* --execute, no deadline\)/,
+    );
     expect(updates()).toEqual([]);
     expect(response.result?.esm).toMatchObject({
       disabledByRestore: false,
