@@ -50,6 +50,16 @@ export class LambdaEsmStatusSource implements EsmStatusSource {
 const RECENT_AUDIT_ITEMS = 5;
 
 /**
+ * The lowest sort key of a restore's audit item. Chunk items of large plans share the group's pk
+ * under sort keys `#plan#…` / `#result#…` (up to 350 KB each, decision 0025); `#` sorts just below
+ * `$`, and a restore's `{startedAt ISO-8601}#{restoreId}` starts with a digit. Without this floor a
+ * newest-first `Limit 5` Query of a group with fewer than 5 restores went on into the chunks: up to
+ * ~1 MB read every minute per consumer, for items the watchdog never looks at. A key condition, not
+ * a filter: a filter would still read (and bill) them.
+ */
+export const RESTORE_SORT_KEY_FLOOR = '$';
+
+/**
  * Whether a restore of a group is running, read from the restore audit table (pk = group,
  * sk = `{startedAt}#{restoreId}`, status `running` until the run finishes). A run whose function
  * died leaves `running` behind for ever, so only runs younger than `maxRestoreSeconds` (the restore
@@ -72,8 +82,8 @@ export class AuditRestoreActivity implements RestoreActivity {
     const out = (await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: group } },
+        KeyConditionExpression: 'pk = :pk AND sk >= :floor',
+        ExpressionAttributeValues: { ':pk': { S: group }, ':floor': { S: RESTORE_SORT_KEY_FLOOR } },
         ScanIndexForward: false,
         Limit: RECENT_AUDIT_ITEMS,
         ConsistentRead: true,
