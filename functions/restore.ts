@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigurationError } from '../shared/errors.ts';
-import { createRestoreHandler } from '../shared/restore/lambda.ts';
+import { createBoundedRestoreHandler } from '../shared/restore/lambda.ts';
 import { FUNCTION_ENV, type RestoreTarget } from '../shared/runtime/function-env.ts';
 import { kafkaAuthFromEnv } from '../shared/runtime/kafka-auth-env.ts';
 
@@ -8,7 +8,8 @@ import { kafkaAuthFromEnv } from '../shared/runtime/kafka-auth-env.ts';
  * The restore Lambda (cdk/constructs/restore-function.ts): the engine of `mskguard restore`, run
  * next to the brokers. Wiring only: configuration from the environment the stack sets (the
  * MSKGUARD_* names, with the unprefixed ones as a fallback for hand-made deployments).
- * Event: a RestoreRequest as JSON; answer: a RestoreResponse (see shared/restore/engine.ts).
+ * Event: a RestoreRequest as JSON; answer: a RestoreResponse (see shared/restore/engine.ts), or its
+ * compact form when it would exceed Lambda's 6 MB response limit (shared/restore/answer-limit.ts).
  */
 
 const env = (name: keyof typeof FUNCTION_ENV, fallback: string): string | undefined =>
@@ -60,7 +61,7 @@ const scramSecretArn = env('KAFKA_SECRET_ARN', 'KAFKA_SECRET_ARN');
 const region = process.env.AWS_REGION;
 
 /** The Lambda entry point. */
-export const handler = createRestoreHandler({
+export const handler = createBoundedRestoreHandler({
   brokers: required('KAFKA_BROKERS', 'KAFKA_BROKERS')
     .split(',')
     .map((b) => b.trim()),

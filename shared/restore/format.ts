@@ -1,4 +1,5 @@
 import type { OffsetRange } from '../checkpoints/skipped.ts';
+import { type AnswerOmission, omissionOf } from './compact-answer.ts';
 import { formatDuration } from './time.ts';
 import type { Consideration, PlanRow, RestorePlan, RestoreResult } from './types.ts';
 
@@ -100,15 +101,40 @@ export function formatPlan(plan: RestorePlan): string {
     `group ${plan.group}, topic ${plan.topic}, strategy ${plan.strategy}, mode ${plan.mode}${at}${plan.clamp ? ', --clamp' : ''}`,
     `group state ${plan.groupState} (${members})${plan.esmUuid ? `, event source mapping ${plan.esmUuid}` : ''}`,
     '',
-    formatTable(plan.rows),
-    ...skippedLines(plan.rows),
-    '',
-    `why (${plan.strategy}):`,
-    ...formatConsidered(plan.considered),
   ];
+  const omitted = omissionOf(plan);
+  if (omitted) lines.push(...omissionLines(omitted));
+  else
+    lines.push(
+      formatTable(plan.rows),
+      ...skippedLines(plan.rows),
+      '',
+      `why (${plan.strategy}):`,
+      ...formatConsidered(plan.considered),
+    );
   if (plan.warnings.length) lines.push('notes:', ...plan.warnings.map((w) => `  - ${w}`));
   if (plan.refusals.length) lines.push('refused for --execute:', ...plan.refusals.map((r) => `  - ${r}`));
   return `${lines.join('\n')}\n`;
+}
+
+const LEFT_OUT_NAMES: Readonly<Record<string, string>> = {
+  'plan.rows': 'the table (plan.rows)',
+  'plan.considered': 'why each source was chosen (plan.considered)',
+  'result.applied': 'the offset committed per partition (result.applied)',
+};
+
+const mb = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
+
+/** In place of the table, for an answer too large for Lambda (compact-answer.ts): counts, and where the rest is. */
+function omissionLines(o: AnswerOmission): string[] {
+  const left = o.fields.map((f) => LEFT_OUT_NAMES[f] ?? f);
+  return [
+    `${o.moving} of ${o.partitions} partition(s) move${o.refused ? `, ${o.refused} refused` : ''}` +
+      `${o.applied === null ? '' : `; ${o.applied} offset(s) committed`}.`,
+    `LEFT OUT of this answer: ${left.join(', ')}. The function's full answer is ${mb(o.fullBytes)} of JSON, ` +
+      `more than the ${mb(o.limitBytes)} it sends (Lambda answers at most 6 MB).`,
+    o.readWith,
+  ];
 }
 
 /** Under the table: the skipped offsets a recover rewind gets processed (decision 0018). */
@@ -138,11 +164,15 @@ export function formatResult(result: RestoreResult): string {
 
 /** The last line: what happened and how long it took. */
 export function summaryLine(plan: RestorePlan, result: RestoreResult | null, elapsedMs: number): string {
-  const moved = plan.rows.filter((r) => r.delta !== 0).length;
+  // A compact answer has no rows: its counts stand for them.
+  const omitted = omissionOf(plan);
+  const moved = omitted?.moving ?? plan.rows.filter((r) => r.delta !== 0).length;
+  const total = omitted?.partitions ?? plan.rows.length;
+  const applied = omitted?.applied ?? result?.applied.length ?? 0;
   const what = result
-    ? `${result.status}: ${result.applied.length} partition(s) set${result.verified ? ' and verified' : ''}`
+    ? `${result.status}: ${applied} partition(s) set${result.verified ? ' and verified' : ''}`
     : plan.refusals.length
       ? `dry run: would be REFUSED (${plan.refusals.length} reason(s)); nothing was changed`
-      : `dry run: ${moved} of ${plan.rows.length} partition(s) would move; nothing was changed, add --execute to apply`;
+      : `dry run: ${moved} of ${total} partition(s) would move; nothing was changed, add --execute to apply`;
   return `restore ${plan.group}/${plan.topic} ${what} (elapsed ${formatDuration(elapsedMs)})\n`;
 }

@@ -4,6 +4,7 @@
 // happened" when an `--execute` may have changed offsets or the event source mapping.
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { MskGuardError } from '../errors.ts';
+import { type CompactRestoreAnswer, omissionProblem, printableAnswer } from './compact-answer.ts';
 import type { RestoreResponse } from './engine.ts';
 import { RESTORE_EXIT_CODES, RestoreFailedError } from './errors.ts';
 import type { RestoreRequest } from './types.ts';
@@ -49,7 +50,8 @@ const quote = (text: string): string =>
   text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}… (${text.length} chars)` : text;
 
 /**
- * Invokes the restore function with the request and answers its {@link RestoreResponse}, checked;
+ * Invokes the restore function with the request and answers its {@link RestoreResponse}, checked (a
+ * compact answer, see compact-answer.ts, as {@link printableAnswer} makes it printable);
  * throws {@link RestoreLambdaError} or, when `request.execute` may have changed something,
  * {@link RestoreLambdaOutcomeUnknownError}, each naming `--via-lambda` and the function.
  *
@@ -108,6 +110,12 @@ export async function invokeRestoreFunction(
   } catch {
     throw failed(`${flag} answered something that is not JSON: ${quote(text) || '(an empty payload)'}`);
   }
+  // Too large for Lambda whole, the answer comes without its per-partition lists (compact-answer.ts).
+  const omission = omissionProblem(answer);
+  if (omission)
+    throw failed(`${flag} answered something that is not a restore's answer (${omission}): ${quote(text)}`);
+  if (isObject(answer) && answer.omitted !== undefined)
+    answer = printableAnswer(answer as unknown as CompactRestoreAnswer);
   const plan = (answer as { plan?: { group?: unknown; topic?: unknown } | null } | null)?.plan;
   const problem =
     responseProblem(answer) ??
