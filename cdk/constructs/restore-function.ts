@@ -8,6 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../../shared/errors.ts';
 import { scratchGroupFor } from '../../shared/restore/consumer-offsets-reader.ts';
+import { MIN_FUNCTION_TIMEOUT_MS } from '../../shared/restore/deadline.ts';
 import { acknowledgeFunctionFindings } from '../checkov.ts';
 import {
   DEFAULT_LOG_RETENTION,
@@ -54,7 +55,8 @@ export interface RestoreFunctionProps {
   /**
    * Function timeout: restore disables the ESM and waits for `Disabled` (up to 5 min), for the group
    * to become Empty (3 min) and for `Enabled` again (5 min). The function cuts its waits to its
-   * remaining time, so a shorter timeout still ends with a typed error, but may give up sooner.
+   * remaining time, so a shorter timeout still ends with a typed error, but may give up sooner. At
+   * least 100 s: with less, every restore of an enabled mapping is refused (synth fails).
    * @default Duration.minutes(15) (Lambda's maximum: the three waits fit in it)
    */
   readonly timeout?: Duration;
@@ -91,6 +93,16 @@ export class RestoreFunction extends Construct {
     if (props.consumers.length === 0) throw new ConfigurationError('RestoreFunction: consumers is empty.');
     const cluster = props.cluster;
     this.timeout = props.timeout ?? Duration.minutes(15);
+    // A shorter timeout would deploy a function that refuses every restore of an enabled mapping
+    // (RestoreDeadlineError): say so at synth, not during an incident.
+    if (!this.timeout.isUnresolved() && this.timeout.toMilliseconds() < MIN_FUNCTION_TIMEOUT_MS) {
+      throw new ConfigurationError(
+        `RestoreFunction ${id}: timeout ${this.timeout.toHumanString()} is too short. A restore disables the ` +
+          `mapping, waits and re-enables it, and refuses to start with less than ${MIN_FUNCTION_TIMEOUT_MS / 1000} s ` +
+          'left: give it at least Duration.seconds(' +
+          `${MIN_FUNCTION_TIMEOUT_MS / 1000}), or leave the default (15 minutes).`,
+      );
+    }
     this.targets = props.consumers.map((c) => c.target);
     this.securityGroup = brokerClientSecurityGroup(
       this,

@@ -15,6 +15,18 @@ export const REENABLE_RESERVE_MS = 60_000;
  */
 export const MIN_WORK_MS = 30_000;
 
+/**
+ * Time kept after the last wait for what follows it: completing the audit item, closing the clients
+ * and answering. A wait that would run into it gives up with its typed error instead.
+ */
+export const ANSWER_RESERVE_MS = 10_000;
+
+/**
+ * The shortest restore function timeout that can restore a consumer whose mapping is enabled: the
+ * answer's reserve, the least work and the re-enable reserve. A shorter one refuses every such run.
+ */
+export const MIN_FUNCTION_TIMEOUT_MS = ANSWER_RESERVE_MS + MIN_WORK_MS + REENABLE_RESERVE_MS;
+
 /** The most one wait may take, and why, when the run's time (not the wait's own bound) sets it. */
 export interface WaitLimit {
   readonly ms: number;

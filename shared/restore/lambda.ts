@@ -5,6 +5,7 @@ import { FUNCTION_ENV } from '../runtime/function-env.ts';
 import { answerWithinLimit } from './answer-limit.ts';
 import { type KafkaConnectionOptions, openRestoreClients } from './clients.ts';
 import type { RestoreAnswer } from './compact-answer.ts';
+import { ANSWER_RESERVE_MS } from './deadline.ts';
 import { type RestoreResponse, runRestore, toResponse } from './engine.ts';
 import { RestoreRefusedError } from './errors.ts';
 import { summaryLine } from './format.ts';
@@ -41,11 +42,7 @@ export interface RestoreLambdaContext {
   getRemainingTimeInMillis?(): number;
 }
 
-/**
- * Time kept after the last wait for what follows it: completing the audit item, closing the clients
- * and answering. A wait that would run into it gives up with its typed error instead.
- */
-export const ANSWER_RESERVE_MS = 10_000;
+export { ANSWER_RESERVE_MS } from './deadline.ts';
 
 /** What to check when no broker answers: the caller cannot pass --brokers to the function. */
 const FUNCTION_BROKERS_HINT =

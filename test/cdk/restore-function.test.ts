@@ -1,5 +1,6 @@
 // Guarantee: supports the restore flow of design §7 (and G3: checkpoints stay read-only to restore):
 // the restore function may touch only the listed ESMs, groups, checkpoints and audit items.
+import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GuardedKafkaConsumer } from '#cdk/constructs/guarded-kafka-consumer.ts';
@@ -58,6 +59,33 @@ describe('RestoreFunction', () => {
       Architectures: ['arm64'],
       VpcConfig: Match.objectLike({ SubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'] }),
     });
+  });
+
+  it.each([
+    [Duration.seconds(99), false],
+    [Duration.seconds(100), true],
+  ])('refuses at synth a timeout too short to restore an enabled mapping (%s)', (timeout, accepted) => {
+    // Prepare
+    const stack = testStack();
+    const deps = consumerDependencies(stack);
+    const consumer = new GuardedKafkaConsumer(stack, 'Consumer', {
+      entry: FIXTURE_CONSUMER_ENTRY,
+      consumerGroupId: 'orders-v1',
+      topic: 'orders',
+      ...deps,
+    });
+    const build = () =>
+      new RestoreFunction(stack, 'Short', {
+        entry: FIXTURE_RESTORE_ENTRY,
+        cluster: deps.cluster,
+        tables: deps.tables,
+        consumers: [consumer],
+        timeout,
+      });
+
+    // Act + Assess
+    if (accepted) expect(build).not.toThrow();
+    else expect(build).toThrow(/timeout 1 minute 39 seconds is too short.*at least Duration\.seconds\(100\)/);
   });
 
   it('may get and update only the event source mappings of its consumers', () => {
