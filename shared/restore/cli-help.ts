@@ -90,7 +90,10 @@ const OPTIONS = `Options:
                           Without it the group must already have no members.
   --json                  print the plan/result as JSON (progress and summary stay on stderr)
   --export FILE           also write the plan's targets as kafka-consumer-groups CSV (topic,partition,offset),
-                          for: kafka-consumer-groups --reset-offsets --from-file FILE --execute
+                          for: kafka-consumer-groups --reset-offsets --from-file FILE --execute. Not
+                          written when a --via-lambda answer left out the rows (it says where they are).
+                          An undo refused for a restore without a result writes the offsets from before
+                          it there (for restore file --from-file) instead of printing them.
   --partitions LIST       restore only these partitions (0,2,4-6); the others keep their committed
                           offsets. Recover mode only (reprocess bumps the whole group's epoch).
   --from-file FILE        the kafka-consumer-groups CSV to restore to

@@ -1,7 +1,10 @@
-// `mskguard restore --export FILE`: the plan as a kafka-consumer-groups CSV. The file is checked
-// before anything runs, so an executed restore never ends in a write error that hides its answer.
+// `mskguard restore --export FILE`: the plan as a kafka-consumer-groups CSV (or, for an undo refused
+// because its restore recorded no result, the offsets from before that run, from the error's hint).
+// The file is checked before anything runs, so an executed restore never ends in a write error that
+// hides its answer.
 import { constants } from 'node:fs';
 import { access, open, unlink, writeFile } from 'node:fs/promises';
+import { omissionOf } from '../../restore/compact-answer.ts';
 import type { RestoreResponse } from '../../restore/engine.ts';
 import { formatOffsetsCsv } from '../../restore/offsets-csv.ts';
 import { UsageError } from '../command.ts';
@@ -62,9 +65,29 @@ export class RestoreExport {
     if (this.created) await unlink(this.path).catch(() => {});
   }
 
-  /** Writes the plan's CSV, or says on stderr why it did not; the answer is never changed. */
-  public async write(response: RestoreResponse, stderr: (text: string) => void): Promise<void> {
+  /**
+   * Writes the plan's CSV, or says on stderr why it did not; the answer is never changed. For an undo
+   * refused with the offsets from before its restore (the error's hint, CSV lines), writes those, and
+   * answers the line that replaces the hint in the output; undefined when the hint is to be printed.
+   */
+  public async write(response: RestoreResponse, stderr: (text: string) => void): Promise<string | undefined> {
     const plan = response.plan;
+    const hint = response.error?.name === 'UndoNotPossibleError' ? response.error.hint : undefined;
+    if (!plan && hint) return this.writeHint(hint, stderr);
+    if (plan && omissionOf(plan)?.fields.includes('plan.rows')) {
+      // A compact --via-lambda answer (compact-answer.ts): no rows, and a file of none would restore nothing.
+      const { partitions, auditItem, readWith } = omissionOf(plan)!;
+      const item = auditItem
+        ? ` Audit item: table ${auditItem.table}, pk ${auditItem.pk}, sk ${auditItem.sk} (${auditItem.state}).`
+        : '';
+      stderr(
+        `[restore] --export ${this.path} not written: the restore function's answer left out the plan's rows ` +
+          `(${partitions} partition(s); Lambda answers at most 6 MB), and a file without them would list no ` +
+          `offset.${item} ${readWith}\n`,
+      );
+      await this.discard();
+      return undefined;
+    }
     if (!plan || (plan.refusals.length > 0 && plan.rows.some((r) => r.target === null))) {
       if (plan) {
         stderr(
@@ -72,7 +95,7 @@ export class RestoreExport {
         );
       }
       await this.discard();
-      return;
+      return undefined;
     }
     try {
       await writeFile(this.path, formatOffsetsCsv(plan));
@@ -84,6 +107,23 @@ export class RestoreExport {
         `[restore] WARNING: --export ${this.path} not written (${reasonOf(error)}). The restore's answer below ` +
           `stands (restore ${plan.restoreId}); its plan is also in the --json answer and the audit item.\n`,
       );
+    }
+    return undefined;
+  }
+
+  /** The undo refusal's CSV of the offsets from before the run; when it cannot be written, the hint is printed. */
+  private async writeHint(hint: string, stderr: (text: string) => void): Promise<string | undefined> {
+    try {
+      await writeFile(this.path, `${hint}\n`);
+      return (
+        `[restore] wrote ${hint.split('\n').length} line(s) to ${this.path}: the offsets from before that ` +
+        `restore, for mskguard restore file --from-file ${this.path}\n`
+      );
+    } catch (error) {
+      stderr(
+        `[restore] WARNING: --export ${this.path} not written (${reasonOf(error)}); the offsets follow.\n`,
+      );
+      return undefined;
     }
   }
 }

@@ -93,14 +93,22 @@ async function runViaLambda(
   return invokeRestoreFunction((input) => lambda.send(new InvokeCommand(input)), name, request);
 }
 
-function print(response: RestoreResponse, json: boolean, elapsedMs: number, io: RestoreCliIo): void {
+/** `exported`: what --export wrote in place of the error's hint (restore-export.ts), printed instead of it. */
+function print(
+  response: RestoreResponse,
+  json: boolean,
+  elapsedMs: number,
+  io: RestoreCliIo,
+  exported?: string,
+): void {
   // Without a plan, a failed kind is an --execute whose outcome is unknown (--via-lambda got no answer).
   const summary = response.plan
     ? summaryLine(response.plan, response.result, elapsedMs)
     : `restore ${response.error?.kind === 'failed' ? 'failed, its outcome unknown' : 'failed before planning'} ` +
       `(elapsed ${formatDuration(elapsedMs)})\n`;
   const error = response.error;
-  const why = error ? `${error.name}: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}` : '';
+  const hint = exported ?? (error?.hint ? `${error.hint}\n` : '');
+  const why = error ? `${error.name}: ${error.message}\n${hint}` : '';
   if (json) {
     // stdout stays the JSON answer; stderr says why it failed, as it does without --json.
     io.stdout(`${JSON.stringify(response, null, 2)}\n`);
@@ -165,8 +173,8 @@ async function runStrategy(
       );
     }
   }
-  await exported?.write(response, io.stderr);
-  print(response, flags.json === true, performance.now() - started, io);
+  const written = await exported?.write(response, io.stderr);
+  print(response, flags.json === true, performance.now() - started, io, written);
   return response.exitCode;
 }
 
