@@ -2,8 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import { type ProvisionedPollerConfig, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { ConfigurationError } from '../shared/errors.ts';
 
-/** Lambda's consumer group id rule (1–200 characters); `#` is excluded as the table key separator. */
-const CONSUMER_GROUP_ID = /^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/;
+/**
+ * Lambda's consumer group id rule (1–200 characters of [a-zA-Z0-9-/*:_+=.@]) less `*`: the grants
+ * put the id in `dynamodb:LeadingKeys` patterns and kafka-cluster group ARNs, where IAM reads `*` as
+ * a wildcard (group `orders*` would reach `orders-v2`). `#` is not in it: it separates key parts.
+ */
+const CONSUMER_GROUP_ID = /^[a-zA-Z0-9\-/:_+=.@]{1,200}$/;
 /** Kafka's legal topic names. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 /** Kafka event source mappings refuse functions with a longer timeout. */
@@ -48,8 +52,9 @@ export function validateConsumerSettings(input: ConsumerSettingsInput): Consumer
   const where = `Consumer ${input.consumerGroupId}`;
   if (!CONSUMER_GROUP_ID.test(input.consumerGroupId)) {
     throw new ConfigurationError(
-      `Invalid consumerGroupId "${input.consumerGroupId}": use 1–200 of [a-zA-Z0-9-/*:_+=.@] (no "#", which ` +
-        'separates the parts of checkpoint keys).',
+      `Invalid consumerGroupId "${input.consumerGroupId}": use 1–200 of [a-zA-Z0-9-/:_+=.@] (no "#", which ` +
+        'separates the parts of checkpoint keys, and no "*", which IAM would read as a wildcard in the ' +
+        "grants, giving this consumer other groups' checkpoints and offsets).",
     );
   }
   if (!TOPIC_NAME.test(input.topic) || input.topic === '.' || input.topic === '..') {
