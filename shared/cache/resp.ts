@@ -153,9 +153,17 @@ export function parseRedisUrl(url: string, who: string): URL {
   return parsed;
 }
 
-/** The URL with any user and password replaced, for messages. */
+/**
+ * The URL with any user and password replaced, and any query (ioredis reads `?password=`), for
+ * messages. The credentials end at the last `@`, as URL parsers read them: a password with a raw
+ * `/` or `@` (not percent-encoded) is still hidden whole. A path holding an `@` is hidden too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([^/]*\/\/)?[^/@]*@/, (_match, scheme: string | undefined) => `${scheme ?? ''}***@`);
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(url)?.[0] ?? '';
+  const at = url.lastIndexOf('@');
+  const rest = at >= scheme.length ? `***@${url.slice(at + 1)}` : url.slice(scheme.length);
+  const query = rest.search(/[?#]/);
+  return scheme + (query < 0 ? rest : `${rest.slice(0, query)}?***`);
 }
 
 /**
