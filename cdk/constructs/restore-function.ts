@@ -173,7 +173,9 @@ export class RestoreFunction extends Construct {
       fn.addToRolePolicy(
         new PolicyStatement({
           sid: 'KafkaTopicOffsets',
-          // ReadData only matters for __consumer_offsets (the consumer-offsets strategy decodes it).
+          // ReadData on the consumer topics: Kafka authorises an OffsetCommit as READ on each topic it
+          // commits (MSK maps READ to ReadData); on __consumer_offsets, which the consumer-offsets
+          // strategy decodes. No strategy fetches a consumer topic's records.
           actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
           resources: topics.map((t) => arns.topic(t)),
         }),
