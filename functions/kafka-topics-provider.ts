@@ -1,10 +1,12 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import kafkajs, { type Admin, type SASLOptions } from 'kafkajs';
+import kafkajs, { type Admin, type KafkaConfig } from 'kafkajs';
 import { kafkaAuthConfig } from '../shared/aws/kafka-auth.ts';
 import { MskGuardError } from '../shared/errors.ts';
 import {
   type BrokerConnection,
+  checkRequestedConnection,
   parseTopicProperties,
+  pinnedConnection,
   type TopicResourceSpec,
   TopicSpecError,
 } from './kafka-topics-spec.ts';
@@ -13,6 +15,10 @@ import {
  * onEvent handler of the `Custom::MskGuardKafkaTopic` resource (cdk/constructs/kafka-topics.ts),
  * used where AWS::MSK::Topic is unavailable (MSK Serverless, Kafka < 3.6). It runs in the VPC and
  * talks to the brokers with kafkajs admin over TLS, authenticated with MSK IAM or SASL/SCRAM.
+ *
+ * The brokers, auth mode and SCRAM secret are the ones the stack pinned in the function's
+ * environment, never a resource's: a Create or Update whose properties name other ones is refused
+ * before any secret is read or connection opened (kafka-topics-spec.ts, pinnedConnection).
  *
  * - Create: creates the topic, or adopts an existing one and reconciles it.
  * - Update: grows partitions and rewrites configs; refuses what Kafka cannot do in place.
@@ -49,6 +55,8 @@ export interface TopicResourceResponse {
 export interface TopicsProviderDeps {
   /** Opens a connected admin client. */
   readonly connect: (connection: BrokerConnection) => Promise<TopicAdmin>;
+  /** Where the stack pinned the cluster (MSKGUARD_KAFKA_*), read per request. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -56,22 +64,28 @@ export interface TopicsProviderDeps {
  *
  * @example
  * ```ts
- * const handler = createTopicsProvider({ connect: async () => fakeAdmin });
+ * const handler = createTopicsProvider({ connect: async () => fakeAdmin, env: { MSKGUARD_KAFKA_BROKERS: 'b-1:9098', MSKGUARD_KAFKA_AUTH: 'iam' } });
  * ```
  */
 export function createTopicsProvider(deps: TopicsProviderDeps) {
   return async (event: CloudFormationCustomResourceEvent): Promise<TopicResourceResponse> => {
     checkEvent(event);
-    const { topic, connection } = parseTopicProperties(event.ResourceProperties);
+    const topic = parseTopicProperties(event.ResourceProperties);
     // A retained topic needs no broker: deleting the resource must not depend on a cluster, secret
     // or network path that may already be gone (stack teardown, a moved cluster). Connecting first
     // turned every such Delete into DELETE_FAILED and a stack stuck until the broker came back.
     if (event.RequestType === 'Delete' && !topic.allowDeletion) return respond(topic, RETAINED);
+    const connection = pinnedConnection(deps.env ?? process.env);
+    // A Delete carries the properties of an earlier deployment (the cleanup after a replacement, a
+    // stack deleted after its cluster moved): refusing those would strand the stack, and it connects
+    // to the pinned cluster whatever they say. Create and Update carry this deployment's.
+    if (event.RequestType !== 'Delete')
+      checkRequestedConnection(event.ResourceProperties, connection, topic.name);
     const admin = await deps.connect(connection);
     try {
       if (event.RequestType === 'Delete') return respond(topic, await deleteTopic(admin, topic));
       const previous =
-        event.RequestType === 'Update' ? parseTopicProperties(event.OldResourceProperties).topic : undefined;
+        event.RequestType === 'Update' ? parseTopicProperties(event.OldResourceProperties) : undefined;
       const sameTopic = previous !== undefined && previous.name === topic.name;
       return respond(topic, await ensureTopic(admin, topic, sameTopic ? previous : undefined));
     } finally {
@@ -211,24 +225,23 @@ function log(level: 'info' | 'error', message: string, fields: Record<string, un
 }
 
 /**
- * The SASL settings of the brokers' auth (MSK IAM tokens, or SCRAM credentials from Secrets
- * Manager), built as restore, status and the watchdog build theirs (shared/aws/kafka-auth.ts).
+ * The kafkajs `ssl` and `sasl` settings of the pinned cluster's auth (MSK IAM tokens, or SCRAM
+ * credentials from Secrets Manager), built as restore, status and the watchdog build theirs
+ * (shared/aws/kafka-auth.ts).
  */
-export async function saslFor(auth: BrokerConnection['auth']): Promise<SASLOptions> {
-  const { sasl } = await kafkaAuthConfig({
-    auth: auth.mechanism,
+export async function kafkaAuthFor(connection: BrokerConnection): Promise<Pick<KafkaConfig, 'ssl' | 'sasl'>> {
+  return kafkaAuthConfig({
+    auth: connection.auth,
     region: process.env.AWS_REGION,
-    ...(auth.mechanism === 'scram' ? { scramSecretArn: auth.secretArn } : {}),
+    ...(connection.scramSecretArn ? { scramSecretArn: connection.scramSecretArn } : {}),
   });
-  return sasl as SASLOptions;
 }
 
 async function connectKafkajs(connection: BrokerConnection): Promise<TopicAdmin> {
   const kafka = new Kafka({
     clientId: 'mskguard-topics-provider',
     brokers: [...connection.brokers],
-    ssl: true,
-    sasl: await saslFor(connection.auth),
+    ...(await kafkaAuthFor(connection)),
     connectionTimeout: 10_000,
     requestTimeout: 30_000,
     retry: { retries: 5 },

@@ -1,12 +1,19 @@
 /**
  * The properties of the `Custom::MskGuardKafkaTopic` resource as the topics provider
- * (functions/kafka-topics-provider.ts) reads them: the topic and the broker connection they declare,
- * validated before the provider connects (a TopicSpecError names what to fix in the stack).
+ * (functions/kafka-topics-provider.ts) reads them: the topic, validated before the provider connects
+ * (a TopicSpecError names what to fix in the stack), and the broker connection, which must be the
+ * cluster pinned in the provider's environment.
  */
-import { MskGuardError } from '../shared/errors.ts';
+import type { KafkaAuthMode } from '../shared/aws/kafka-auth.ts';
+import { ConfigurationError, MskGuardError } from '../shared/errors.ts';
+import { FUNCTION_ENV } from '../shared/runtime/function-env.ts';
+import { kafkaAuthFromEnv } from '../shared/runtime/kafka-auth-env.ts';
 
 /** The resource properties are invalid (fix the stack and deploy again). */
 export class TopicSpecError extends MskGuardError {}
+
+/** The resource names another cluster than the one the provider was deployed for. */
+export class ClusterMismatchError extends TopicSpecError {}
 
 /** A topic as the resource declares it. */
 export interface TopicResourceSpec {
@@ -17,27 +24,30 @@ export interface TopicResourceSpec {
   readonly allowDeletion: boolean;
 }
 
-/** How to reach the brokers. */
+/**
+ * How to reach the brokers: the cluster the stack pinned in the provider function's environment
+ * ({@link pinnedConnection}), never one a resource names.
+ */
 export interface BrokerConnection {
   readonly brokers: readonly string[];
-  readonly auth: { readonly mechanism: 'iam' } | { readonly mechanism: 'scram'; readonly secretArn: string };
+  readonly auth: KafkaAuthMode;
+  /** The SCRAM secret, when auth is `scram`. */
+  readonly scramSecretArn?: string;
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const CONFIG_NAME = /^[a-z0-9.]+$/;
 
 /**
- * Validates and normalises the properties CloudFormation sends (every scalar arrives as a string).
+ * Validates and normalises the topic of the properties CloudFormation sends (every scalar arrives
+ * as a string). The connection properties are checked apart, by {@link checkRequestedConnection}.
  *
  * @example
  * ```ts
- * parseTopicProperties({ TopicName: 'orders', Partitions: '6', ReplicationFactor: '3', BootstrapBrokers: 'b-1:9098', AuthMechanism: 'iam' });
+ * parseTopicProperties({ TopicName: 'orders', Partitions: '6', ReplicationFactor: '3' });
  * ```
  */
-export function parseTopicProperties(raw: Record<string, unknown> | undefined): {
-  topic: TopicResourceSpec;
-  connection: BrokerConnection;
-} {
+export function parseTopicProperties(raw: Record<string, unknown> | undefined): TopicResourceSpec {
   const props = raw ?? {};
   const name = String(props.TopicName ?? '');
   if (!TOPIC_NAME.test(name) || name === '.' || name === '..') {
@@ -46,24 +56,80 @@ export function parseTopicProperties(raw: Record<string, unknown> | undefined): 
   const partitions = positiveInteger(props.Partitions, `partitions of topic ${name}`);
   const replicationFactor = positiveInteger(props.ReplicationFactor, `replication factor of topic ${name}`);
   const configs = parseConfigs(props.Configs, name);
-  const brokers = String(props.BootstrapBrokers ?? '')
+  const allowDeletion = String(props.AllowDeletion ?? 'false') === 'true';
+  return { name, partitions, replicationFactor, configs, allowDeletion };
+}
+
+/**
+ * The cluster the stack pinned in the provider function's environment at synth
+ * (MSKGUARD_KAFKA_BROKERS, MSKGUARD_KAFKA_AUTH, MSKGUARD_KAFKA_SECRET_ARN). The provider connects
+ * to it and nothing else: whoever may create a resource with the provider's ServiceToken must not
+ * be able to send its SCRAM login or a signed MSK IAM token to a host of their choosing.
+ *
+ * @throws ConfigurationError when a variable is missing or invalid (the function was not deployed
+ * by the KafkaTopics construct, or its environment was edited)
+ */
+export function pinnedConnection(env: Readonly<Record<string, string | undefined>>): BrokerConnection {
+  const brokers = brokerList(env[FUNCTION_ENV.KAFKA_BROKERS]);
+  const rawAuth = env[FUNCTION_ENV.KAFKA_AUTH] ?? '';
+  if (brokers.length === 0 || rawAuth === '') {
+    throw new ConfigurationError(
+      `The topics provider has no pinned cluster: set ${FUNCTION_ENV.KAFKA_BROKERS} and ${FUNCTION_ENV.KAFKA_AUTH} ` +
+        'on its function (the KafkaTopics construct sets them).',
+    );
+  }
+  const auth = kafkaAuthFromEnv(rawAuth, 'topics provider');
+  if (auth !== 'scram') return { brokers, auth };
+  const scramSecretArn = env[FUNCTION_ENV.KAFKA_SECRET_ARN] ?? '';
+  if (scramSecretArn === '') {
+    throw new ConfigurationError(
+      `The topics provider authenticates with scram but ${FUNCTION_ENV.KAFKA_SECRET_ARN} is not set on its function.`,
+    );
+  }
+  return { brokers, auth, scramSecretArn };
+}
+
+/**
+ * Refuses a resource whose BootstrapBrokers, AuthMechanism or ScramSecretArn name another cluster
+ * than the pinned one. The construct sets them to the pinned values (so a change of cluster updates
+ * every topic resource); a resource may leave them out. The message names the property only, and
+ * neither value: the provider's answer ends up in the stack's events.
+ */
+export function checkRequestedConnection(
+  raw: Record<string, unknown> | undefined,
+  pinned: BrokerConnection,
+  topic: string,
+): void {
+  const props = raw ?? {};
+  const differs: string[] = [];
+  if (
+    props.BootstrapBrokers !== undefined &&
+    !sameBrokers(brokerList(props.BootstrapBrokers), pinned.brokers)
+  )
+    differs.push('BootstrapBrokers');
+  if (props.AuthMechanism !== undefined && String(props.AuthMechanism) !== pinned.auth)
+    differs.push('AuthMechanism');
+  if (props.ScramSecretArn !== undefined && String(props.ScramSecretArn) !== (pinned.scramSecretArn ?? ''))
+    differs.push('ScramSecretArn');
+  if (differs.length === 0) return;
+  throw new ClusterMismatchError(
+    `Topic ${topic}: ${differs.join(', ')} differ${differs.length === 1 ? 's' : ''} from the cluster this topics ` +
+      'provider was deployed for; refusing to connect. The provider manages topics on its own cluster only: ' +
+      'declare the topic in the KafkaTopics construct of the cluster it belongs to.',
+  );
+}
+
+function brokerList(value: unknown): string[] {
+  return String(value ?? '')
     .split(',')
     .map((b) => b.trim())
     .filter((b) => b.length > 0);
-  if (brokers.length === 0) throw new TopicSpecError(`Topic ${name}: BootstrapBrokers is empty.`);
-  const mechanism = String(props.AuthMechanism ?? '');
-  let auth: BrokerConnection['auth'];
-  if (mechanism === 'iam') auth = { mechanism: 'iam' };
-  else if (mechanism === 'scram' && typeof props.ScramSecretArn === 'string' && props.ScramSecretArn !== '') {
-    auth = { mechanism: 'scram', secretArn: props.ScramSecretArn };
-  } else {
-    throw new TopicSpecError(`Topic ${name}: AuthMechanism must be iam, or scram with a ScramSecretArn.`);
-  }
-  const allowDeletion = String(props.AllowDeletion ?? 'false') === 'true';
-  return {
-    topic: { name, partitions, replicationFactor, configs, allowDeletion },
-    connection: { brokers, auth },
-  };
+}
+
+function sameBrokers(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((broker) => right.has(broker));
 }
 
 function positiveInteger(value: unknown, what: string): number {

@@ -11,6 +11,7 @@ import {
   nodejsFunctionDefaults,
   suppressManagedPolicies,
 } from '../function-defaults.ts';
+import { FUNCTION_ENV } from '../function-env.ts';
 import {
   brokerClientSecurityGroup,
   grantScramSecretRead,
@@ -129,6 +130,9 @@ export class KafkaTopics extends Construct {
     new CustomResource(this, `Topic-${topic.name}`, {
       serviceToken,
       resourceType: 'Custom::MskGuardKafkaTopic',
+      // The connection properties only make a change of cluster update every topic resource: the
+      // provider connects to the cluster pinned in its environment and refuses a resource naming
+      // another (its function is updated first, being a dependency of the resource).
       properties: {
         BootstrapBrokers: cluster.bootstrapBrokers,
         AuthMechanism: cluster.auth.mechanism,
@@ -168,6 +172,15 @@ export class KafkaTopics extends Construct {
       vpc: cluster.vpc,
       vpcSubnets: { subnets: [...cluster.subnets] },
       securityGroups: [securityGroup],
+      // The one cluster the provider talks to: never the brokers or secret a resource names.
+      environment: {
+        ...defaults.environment,
+        [FUNCTION_ENV.KAFKA_BROKERS]: cluster.bootstrapBrokers,
+        [FUNCTION_ENV.KAFKA_AUTH]: cluster.auth.mechanism,
+        ...(cluster.auth.mechanism === 'scram'
+          ? { [FUNCTION_ENV.KAFKA_SECRET_ARN]: cluster.auth.secret.secretArn }
+          : {}),
+      },
     });
     this.grantAdmin(fn, props);
     suppressManagedPolicies(fn, true);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createTopicsProvider,
   KafkaAdminError,
-  saslFor,
+  kafkaAuthFor,
   type TopicAdmin,
   TopicChangeNotSupportedError,
 } from '#functions/kafka-topics-provider.ts';
@@ -69,6 +69,9 @@ function fakeAdmin(
   return { admin, calls, topics };
 }
 
+/** The cluster the stack pinned in the provider's environment (BASE names the same one). */
+const PINNED = { MSKGUARD_KAFKA_BROKERS: 'b-1:9098,b-2:9098', MSKGUARD_KAFKA_AUTH: 'iam' };
+
 const BASE = {
   ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:provider',
   BootstrapBrokers: 'b-1:9098,b-2:9098',
@@ -110,7 +113,7 @@ describe('kafka-topics-provider handler', () => {
   it('creates a missing topic with its partitions, replication and configs', async () => {
     // Prepare
     const { admin, calls } = fakeAdmin();
-    const handler = createTopicsProvider({ connect: async () => admin });
+    const handler = createTopicsProvider({ connect: async () => admin, env: PINNED });
 
     // Act
     const response = await handler(event('Create', {}));
@@ -126,7 +129,7 @@ describe('kafka-topics-provider handler', () => {
   it('adopts an existing topic on create: grows partitions and applies declared configs', async () => {
     // Prepare
     const { admin, calls } = fakeAdmin({ orders: { partitions: 3, replicas: 3 } });
-    const handler = createTopicsProvider({ connect: async () => admin });
+    const handler = createTopicsProvider({ connect: async () => admin, env: PINNED });
 
     // Act
     const response = await handler(event('Create', {}));
@@ -139,7 +142,7 @@ describe('kafka-topics-provider handler', () => {
   it('grows partitions on update and leaves unchanged configs alone', async () => {
     // Prepare
     const { admin, calls } = fakeAdmin({ orders: { partitions: 6, replicas: 3 } });
-    const handler = createTopicsProvider({ connect: async () => admin });
+    const handler = createTopicsProvider({ connect: async () => admin, env: PINNED });
 
     // Act
     await handler(event('Update', { Partitions: '12' }));
@@ -151,7 +154,7 @@ describe('kafka-topics-provider handler', () => {
   it('rewrites configs on update when they changed', async () => {
     // Prepare
     const { admin, calls } = fakeAdmin({ orders: { partitions: 6, replicas: 3 } });
-    const handler = createTopicsProvider({ connect: async () => admin });
+    const handler = createTopicsProvider({ connect: async () => admin, env: PINNED });
 
     // Act
     const response = await handler(event('Update', { Configs: { 'retention.ms': '86400000' } }));
@@ -164,7 +167,7 @@ describe('kafka-topics-provider handler', () => {
   it('refuses to shrink partitions or change the replication factor, and still disconnects', async () => {
     // Prepare
     const { admin, calls } = fakeAdmin({ orders: { partitions: 12, replicas: 3 } });
-    const handler = createTopicsProvider({ connect: async () => admin });
+    const handler = createTopicsProvider({ connect: async () => admin, env: PINNED });
 
     // Act
     const shrink = handler(event('Update', { Partitions: '6' }));
@@ -180,7 +183,7 @@ describe('kafka-topics-provider handler', () => {
   it('retains the topic on delete unless deletion is allowed', async () => {
     // Prepare
     const { admin, calls, topics } = fakeAdmin({ orders: { partitions: 6, replicas: 3 } });
-    const handler = createTopicsProvider({ connect: async () => admin });
+    const handler = createTopicsProvider({ connect: async () => admin, env: PINNED });
 
     // Act
     const kept = await handler(event('Delete', {}));
@@ -204,7 +207,7 @@ describe('kafka-topics-provider handler', () => {
         throw Object.assign(new Error('Broker not available'), { retriable: true });
       },
     };
-    const handler = createTopicsProvider({ connect: async () => failing });
+    const handler = createTopicsProvider({ connect: async () => failing, env: PINNED });
 
     // Act
     const result = handler(event('Create', {}));
@@ -221,23 +224,15 @@ describe('kafka-topics-provider handler', () => {
 describe('parseTopicProperties', () => {
   it('normalises the strings CloudFormation sends', () => {
     // Act
-    const parsed = parseTopicProperties({
-      ...BASE,
-      AuthMechanism: 'scram',
-      ScramSecretArn: 'arn:s',
-      AllowDeletion: 'true',
-    });
+    const parsed = parseTopicProperties({ ...BASE, AllowDeletion: 'true' });
 
     // Assess
     expect(parsed).toEqual({
-      topic: {
-        name: 'orders',
-        partitions: 6,
-        replicationFactor: 3,
-        configs: { 'retention.ms': '604800000' },
-        allowDeletion: true,
-      },
-      connection: { brokers: ['b-1:9098', 'b-2:9098'], auth: { mechanism: 'scram', secretArn: 'arn:s' } },
+      name: 'orders',
+      partitions: 6,
+      replicationFactor: 3,
+      configs: { 'retention.ms': '604800000' },
+      allowDeletion: true,
     });
   });
 
@@ -247,16 +242,15 @@ describe('parseTopicProperties', () => {
     [{ ReplicationFactor: 'three' }, /Invalid replication factor/],
     [{ Configs: ['x'] }, /Configs must be a map/],
     [{ Configs: { 'Retention MS': '1' } }, /invalid config name/],
-    [{ BootstrapBrokers: ' , ' }, /BootstrapBrokers is empty/],
-    [{ AuthMechanism: 'scram' }, /AuthMechanism must be iam, or scram with a ScramSecretArn/],
   ])('rejects %o with a TopicSpecError', (override, message) => {
     expect(() => parseTopicProperties({ ...BASE, ...override })).toThrow(TopicSpecError);
     expect(() => parseTopicProperties({ ...BASE, ...override })).toThrow(message);
   });
 });
 
-describe('saslFor', () => {
+describe('kafkaAuthFor', () => {
   const secrets = mockClient(SecretsManagerClient);
+  const SCRAM = { brokers: ['b-1:9096'], auth: 'scram', scramSecretArn: 'arn:s' } as const;
   afterEach(() => {
     secrets.reset();
     vi.unstubAllEnvs();
@@ -268,10 +262,13 @@ describe('saslFor', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"username":"orders","password":"pw"}' });
 
     // Act
-    const sasl = await saslFor({ mechanism: 'scram', secretArn: 'arn:s' });
+    const config = await kafkaAuthFor(SCRAM);
 
     // Assess
-    expect(sasl).toEqual({ mechanism: 'scram-sha-512', username: 'orders', password: 'pw' });
+    expect(config).toEqual({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'orders', password: 'pw' },
+    });
   });
 
   it.each([
@@ -284,7 +281,7 @@ describe('saslFor', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: value });
 
     // Act
-    const error = await saslFor({ mechanism: 'scram', secretArn: 'arn:s' }).catch((e: unknown) => e);
+    const error = await kafkaAuthFor(SCRAM).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(ConfigurationError);

@@ -17,6 +17,8 @@ import {
   testStack,
 } from './helpers.ts';
 
+const SCRAM_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:AmazonMSK_orders-AbCdEf';
+
 const ORDERS = {
   name: 'orders',
   partitions: 6,
@@ -144,6 +146,40 @@ describe('KafkaTopics through the custom resource', () => {
       ScramSecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:AmazonMSK_orders-AbCdEf',
     });
     expect(JSON.stringify(template.toJSON())).toContain('secretsmanager:GetSecretValue');
+  });
+
+  it('pins the cluster in the provider function: brokers, auth and the SCRAM secret it alone may read', () => {
+    // Act
+    const { template } = synth({ kafkaVersion: '3.5.1', auth: 'scram', scramSecretArn: SCRAM_SECRET });
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          MSKGUARD_KAFKA_BROKERS: 'b-1.orders.example:9098,b-2.orders.example:9098',
+          MSKGUARD_KAFKA_AUTH: 'scram',
+          MSKGUARD_KAFKA_SECRET_ARN: SCRAM_SECRET,
+        }),
+      },
+    });
+    const reads = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (
+        policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]
+      ).filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue')),
+    );
+    expect(reads.map((statement) => statement.Resource)).toEqual([SCRAM_SECRET]);
+  });
+
+  it('pins IAM auth without a secret', () => {
+    const { template } = synth({ kind: 'msk-serverless', kafkaVersion: undefined });
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: Match.objectLike({ MSKGUARD_KAFKA_AUTH: 'iam' }) } },
+    });
+    const variables = Object.values(fns).map((fn) => fn.Properties.Environment.Variables);
+    expect(variables).toEqual([
+      expect.objectContaining({ MSKGUARD_KAFKA_BROKERS: 'b-1.orders.example:9098,b-2.orders.example:9098' }),
+    ]);
+    expect(variables[0]).not.toHaveProperty('MSKGUARD_KAFKA_SECRET_ARN');
   });
 
   it('passes cdk-nag, framework included', () => {

@@ -40,9 +40,9 @@ const unreachable = async () => {
 
 describe('kafka-topics-provider without brokers', () => {
   it('deletes a retained topic resource without connecting', async () => {
-    // Prepare
+    // Prepare: no pinned cluster either (env empty): a retained Delete reads none.
     connects = 0;
-    const handler = createTopicsProvider({ connect: unreachable });
+    const handler = createTopicsProvider({ connect: unreachable, env: {} });
 
     // Act
     const response = await handler(deleteEvent('false'));
@@ -57,7 +57,10 @@ describe('kafka-topics-provider without brokers', () => {
 
   it('still fails a Delete that must remove the topic when the brokers are unreachable', async () => {
     // Prepare
-    const handler = createTopicsProvider({ connect: unreachable });
+    const handler = createTopicsProvider({
+      connect: unreachable,
+      env: { MSKGUARD_KAFKA_BROKERS: PROPS.BootstrapBrokers, MSKGUARD_KAFKA_AUTH: 'iam' },
+    });
 
     // Act
     const deleting = handler(deleteEvent('true'));
