@@ -14,6 +14,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '../shared/errors.ts';
 import { securityGroupDescription } from './function-defaults.ts';
+import { FUNCTION_ENV } from './function-env.ts';
 
 /** What kind of cluster the stack talks to; decides how topics are managed. */
 export const KafkaClusterKind = {
@@ -58,6 +59,20 @@ export interface KafkaCluster {
   readonly subnets: readonly ISubnet[];
   /** Security group of the brokers; clients get an ingress rule on it for the broker port. */
   readonly securityGroup: ISecurityGroup;
+}
+
+/**
+ * The environment through which mskguard's in-VPC functions (restore, watchdog, topics provider)
+ * reach the cluster: its brokers, auth mode and, for SCRAM, the secret's ARN (never its value).
+ */
+export function kafkaClusterEnvironment(cluster: KafkaCluster): Record<string, string> {
+  return {
+    [FUNCTION_ENV.KAFKA_BROKERS]: cluster.bootstrapBrokers,
+    [FUNCTION_ENV.KAFKA_AUTH]: cluster.auth.mechanism,
+    ...(cluster.auth.mechanism === 'scram'
+      ? { [FUNCTION_ENV.KAFKA_SECRET_ARN]: cluster.auth.secret.secretArn }
+      : {}),
+  };
 }
 
 /** Broker port of a cluster for its auth mechanism. */

@@ -11,11 +11,11 @@ import {
   nodejsFunctionDefaults,
   suppressManagedPolicies,
 } from '../function-defaults.ts';
-import { FUNCTION_ENV } from '../function-env.ts';
 import {
   brokerClientSecurityGroup,
   grantScramSecretRead,
   type KafkaCluster,
+  kafkaClusterEnvironment,
   kafkaResourceArns,
   supportsMskTopicResource,
 } from '../kafka-cluster.ts';
@@ -175,11 +175,7 @@ export class KafkaTopics extends Construct {
       // The one cluster the provider talks to: never the brokers or secret a resource names.
       environment: {
         ...defaults.environment,
-        [FUNCTION_ENV.KAFKA_BROKERS]: cluster.bootstrapBrokers,
-        [FUNCTION_ENV.KAFKA_AUTH]: cluster.auth.mechanism,
-        ...(cluster.auth.mechanism === 'scram'
-          ? { [FUNCTION_ENV.KAFKA_SECRET_ARN]: cluster.auth.secret.secretArn }
-          : {}),
+        ...kafkaClusterEnvironment(cluster),
       },
     });
     this.grantAdmin(fn, props);

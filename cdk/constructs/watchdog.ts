@@ -23,6 +23,7 @@ import {
   brokerClientSecurityGroup,
   grantScramSecretRead,
   type KafkaCluster,
+  kafkaClusterEnvironment,
   kafkaResourceArns,
 } from '../kafka-cluster.ts';
 import { packagedEntry } from '../paths.ts';
@@ -119,11 +120,7 @@ export class Watchdog extends Construct {
       securityGroups: [this.securityGroup],
       environment: {
         ...defaults.environment,
-        [FUNCTION_ENV.KAFKA_BROKERS]: cluster.bootstrapBrokers,
-        [FUNCTION_ENV.KAFKA_AUTH]: cluster.auth.mechanism,
-        ...(cluster.auth.mechanism === 'scram'
-          ? { [FUNCTION_ENV.KAFKA_SECRET_ARN]: cluster.auth.secret.secretArn }
-          : {}),
+        ...kafkaClusterEnvironment(cluster),
         [FUNCTION_ENV.CHECKPOINT_TABLE]: props.tables.checkpoints.tableName,
         [FUNCTION_ENV.AUDIT_TABLE]: props.tables.audit.tableName,
         [WATCHDOG_ENV.TARGETS]: Stack.of(this).toJsonString(this.targets),
