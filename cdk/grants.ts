@@ -3,7 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import type { CheckpointTables } from './constructs/checkpoint-tables.ts';
+import { AUDIT_RESTORE_ID_INDEX, type CheckpointTables } from './constructs/checkpoint-tables.ts';
 import { grantScramSecretRead, type KafkaCluster, kafkaResourceArns } from './kafka-cluster.ts';
 
 /**
@@ -91,11 +91,13 @@ export function grantRestoreTableAccess(
   fn.addToRolePolicy(
     new PolicyStatement({
       sid: 'AuditFindByRestoreId',
-      // `restore undo <restoreId>` finds the audit item by its id alone (AuditStore.find in
-      // shared/restore/audit.ts scans, filtered). A Scan carries no partition key, so a LeadingKeys
-      // condition would not scope it: the grant is the audit table only, never the checkpoints.
-      actions: ['dynamodb:Scan'],
-      resources: [tables.audit.tableArn],
+      // `restore undo <restoreId>` finds the audit item by its id alone: AuditStore.find
+      // (shared/restore/audit.ts) queries the sparse KEYS_ONLY index, then GetItem (AuditWrite, scoped
+      // to the groups) reads the item. The index's leading key is the restore id, random, so no
+      // LeadingKeys condition fits; it yields keys only. No Scan: the stack that grants this creates
+      // the index, so only a CLI against an older table falls back to scanning, with its own credentials.
+      actions: ['dynamodb:Query'],
+      resources: [`${tables.audit.tableArn}/index/${AUDIT_RESTORE_ID_INDEX}`],
     }),
   );
   grantTableKey(fn, tables);

@@ -16,6 +16,7 @@ import {
   QUARANTINE_INDEX,
   QUARANTINE_INDEX_PROJECTION,
 } from '#shared/quarantine/schema.ts';
+import { AUDIT_RESTORE_ID_ATTRIBUTE, AUDIT_RESTORE_ID_INDEX } from '#shared/restore/audit-index.ts';
 
 /** Names of mskguard's three tables. */
 export interface TableNames {
@@ -67,14 +68,34 @@ export function tableDefinitions(names: TableNames): { input: CreateTableCommand
       },
       ttl: true,
     },
-    { input: { TableName: names.audit, ...KEYS }, ttl: false },
+    {
+      input: {
+        TableName: names.audit,
+        ...KEYS,
+        AttributeDefinitions: [
+          ...KEYS.AttributeDefinitions,
+          { AttributeName: AUDIT_RESTORE_ID_ATTRIBUTE, AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: AUDIT_RESTORE_ID_INDEX,
+            KeySchema: [{ AttributeName: AUDIT_RESTORE_ID_ATTRIBUTE, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      },
+      ttl: false,
+    },
   ];
 }
 
 /**
  * Creates the tables that are missing and enables their TTL: for tests and the local runner on
  * DynamoDB Local. Idempotent (existing tables are checked, not recreated); refuses a table that
- * exists with another key schema, since mskguard would misread it.
+ * exists with another key schema, since mskguard would misread it. An existing table is not given an
+ * index it lacks (the audit table's `byRestoreId`, decision 0002): DynamoDB Local leaves an index
+ * added by UpdateTable CREATING and fails every Query of it (InternalFailure), while `find` scans a
+ * table without the index. Delete the table (local data only) to get the index.
  *
  * @example
  * ```ts

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { AUDIT_RESTORE_ID_ATTRIBUTE, AUDIT_RESTORE_ID_INDEX } from '../../shared/restore/audit-index.ts';
 import { acknowledgeCheckov } from '../checkov.ts';
 
 /**
@@ -24,6 +25,8 @@ export const QUARANTINE_INDEX_ATTRIBUTES = ['reason', 'status', 'idempotencyKey'
 
 /** Name of the quarantine table's index listing a group's quarantined records by time. */
 export const QUARANTINE_GROUP_INDEX = 'byGroup';
+
+export { AUDIT_RESTORE_ID_ATTRIBUTE, AUDIT_RESTORE_ID_INDEX } from '../../shared/restore/audit-index.ts';
 
 /** Properties of {@link CheckpointTables}. */
 export interface CheckpointTablesProps {
@@ -57,7 +60,8 @@ export interface CheckpointTablesProps {
  * - checkpoints, group item: pk = `{group}`, sk = `GROUP` (the group's dedup epoch)
  * - quarantine: pk = `{group}#{topic}#{partition}`, sk = `{offset, 20 digits}`, TTL `expiresAt`,
  *   GSI `byGroup` (gsi1pk = `{group}`, gsi1sk = `{quarantinedAt}#{topic}#{partition}#{offset:020}`)
- * - audit: pk = `{group}`, sk = `{startedAt ISO-8601}#{restoreId}`
+ * - audit: pk = `{group}`, sk = `{startedAt ISO-8601}#{restoreId}`, sparse GSI `byRestoreId`
+ *   (`restoreId`, keys only)
  *
  * @example
  * ```ts
@@ -89,6 +93,14 @@ export class CheckpointTables extends Construct {
       nonKeyAttributes: [...QUARANTINE_INDEX_ATTRIBUTES],
     });
     this.audit = this.table('Audit', props, false);
+    // Adding a GSI to a deployed table is an in-place update (CloudFormation: "You can delete or add
+    // one global secondary index without interruption"). Keys only: find reads the item itself with a
+    // consistent GetItem, so the index stays a few hundred bytes per restore.
+    this.audit.addGlobalSecondaryIndex({
+      indexName: AUDIT_RESTORE_ID_INDEX,
+      partitionKey: { name: AUDIT_RESTORE_ID_ATTRIBUTE, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
   }
 
   private table(id: string, props: CheckpointTablesProps, withTtl: boolean): Table {

@@ -1,13 +1,15 @@
 import {
   type AttributeValue,
+  GetItemCommand,
+  type GetItemCommandOutput,
   PutItemCommand,
+  QueryCommand,
   ScanCommand,
-  type ScanCommandOutput,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type TableHints, tableAccessError } from '../aws/table-errors.ts';
-import type { DynamoDBSender } from '../checkpoints/dynamodb.ts';
+import type { DynamoDBSender, Item } from '../checkpoints/dynamodb.ts';
 import {
   AuditItemUnreadableError,
   type ChunkedField,
@@ -21,6 +23,7 @@ import {
   TRANSACTION_MAX_ITEMS,
   totalBytes,
 } from './audit-chunks.ts';
+import { AUDIT_RESTORE_ID_ATTRIBUTE, AUDIT_RESTORE_ID_INDEX } from './audit-index.ts';
 import type { RestorePlan, RestoreResult } from './types.ts';
 
 /**
@@ -74,6 +77,8 @@ export const AUDIT_TABLE_HINTS: TableHints = {
     'MSKGUARD_AUDIT_TABLE for the restore function).',
   unreachable: 'Check the AWS credentials, the region and the DynamoDB endpoint, then retry.',
 };
+
+export { AUDIT_RESTORE_ID_ATTRIBUTE, AUDIT_RESTORE_ID_INDEX } from './audit-index.ts';
 
 /** The audit item's sort key. */
 export function auditSortKey(startedAt: string, restoreId: string): string {
@@ -193,34 +198,76 @@ export class DynamoAuditStore implements AuditStore {
   }
 
   /**
-   * Finds a restore's item by restoreId. The table is keyed by group, and `undo` may be given the
-   * id alone, so this scans (filtered, paged): an audit table holds one item per executed restore.
+   * Finds a restore's item by restoreId alone (`undo <id>`; the table is keyed by group): a Query of
+   * the sparse index {@link AUDIT_RESTORE_ID_INDEX} for the key, then a consistent GetItem (the index
+   * holds keys only and lags the table). A table without a usable index (older, or backfilling after
+   * the deploy that adds it) is scanned as before, so a CLI against a stack not yet updated still works.
    */
   public async find(restoreId: string): Promise<AuditRecord | null> {
-    let start: Record<string, AttributeValue> | undefined;
+    const viaIndex = await this.indexed(restoreId);
+    const item = 'unusable' in viaIndex ? await this.scanFor(restoreId, viaIndex.unusable) : viaIndex.item;
+    if (!item) return null;
+    const plan = JSON.parse((await this.field(item, 'plan')) ?? '{}') as RestorePlan;
+    const result = await this.field(item, 'result');
+    return {
+      key: { pk: item.pk!.S!, sk: item.sk!.S! },
+      restoreId,
+      group: item.pk!.S!,
+      topic: item.topic?.S ?? plan.topic,
+      status: item.status?.S ?? 'unknown',
+      plan,
+      result: result ? (JSON.parse(result) as RestoreResult) : null,
+    };
+  }
+
+  /** The item found through the index, or why the index cannot be used (then find scans). */
+  private async indexed(restoreId: string): Promise<{ item: Item | null } | { unusable: string }> {
+    const query = { TableName: this.tableName, IndexName: AUDIT_RESTORE_ID_INDEX };
+    let key: Item | null;
+    try {
+      key = await this.first(QueryCommand, { ...query, ...byId(restoreId, 'KeyConditionExpression') });
+    } catch (error) {
+      // The request is well-formed, so a ValidationException naming an index means the table has
+      // none by that name ("does not have the specified index") or it is backfilling. A missing
+      // table (ResourceNotFoundException) is no reason to scan: the Scan would fail the same way.
+      const cause = (error as { cause?: Error }).cause;
+      if (cause?.name === 'ValidationException' && /index/i.test(cause.message))
+        return { unusable: cause.message };
+      throw error;
+    }
+    if (!key) return { item: null };
+    const got = await this.read<GetItemCommandOutput>(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: key.pk!, sk: key.sk! },
+        ConsistentRead: true,
+      }),
+    );
+    return { item: got.Item ?? null };
+  }
+
+  /** The fallback: a filtered, paged Scan of the whole table, chunk items included (what the index avoids). */
+  private scanFor(restoreId: string, unusable: string): Promise<Item | null> {
+    const scan = { TableName: this.tableName, ...byId(restoreId, 'FilterExpression') };
+    // Said in any error: a restore function deployed with the index has no Scan grant.
+    const what = `audit table ${this.tableName} (scanned: index ${AUDIT_RESTORE_ID_INDEX} unusable, ${unusable})`;
+    return this.first(ScanCommand, scan, what);
+  }
+
+  /** The first item of a paged Query or Scan (a filtered page may be empty and still have a next). */
+  private async first<I>(Command: new (input: I) => object, input: I, what?: string): Promise<Item | null> {
+    let start: Item | undefined;
     do {
-      const out = await this.scan(restoreId, start);
-      const item = out.Items?.[0];
-      if (item) {
-        const plan = JSON.parse((await this.field(item, 'plan')) ?? '{}') as RestorePlan;
-        const result = await this.field(item, 'result');
-        return {
-          key: { pk: item.pk!.S!, sk: item.sk!.S! },
-          restoreId,
-          group: item.pk!.S!,
-          topic: item.topic?.S ?? plan.topic,
-          status: item.status?.S ?? 'unknown',
-          plan,
-          result: result ? (JSON.parse(result) as RestoreResult) : null,
-        };
-      }
+      const page = new Command(start ? ({ ...input, ExclusiveStartKey: start } as I) : input);
+      const out = await this.read<{ Items?: Item[]; LastEvaluatedKey?: Item }>(page, what);
+      if (out.Items?.[0]) return out.Items[0];
       start = out.LastEvaluatedKey;
     } while (start);
     return null;
   }
 
   /** A field of a found item, inline or from its chunks (a Query of the same group: no new grant). */
-  private async field(item: Record<string, AttributeValue>, field: ChunkedField): Promise<string | null> {
+  private async field(item: Item, field: ChunkedField): Promise<string | null> {
     try {
       return await readField(this.client, this.tableName, item, field);
     } catch (error) {
@@ -230,24 +277,23 @@ export class DynamoAuditStore implements AuditStore {
   }
 
   /**
-   * One page of find's scan. The SDK's errors name no table (ResourceNotFoundException, ECONNREFUSED):
-   * a TableAccessError names it, where it was looked for and what to check.
+   * One read of find. The SDK's errors name no table (ResourceNotFoundException, ECONNREFUSED): a
+   * TableAccessError names it, where it was looked for and what to check.
    */
-  private async scan(
-    restoreId: string,
-    start: Record<string, AttributeValue> | undefined,
-  ): Promise<ScanCommandOutput> {
+  private async read<T>(command: object, what = `audit table ${this.tableName}`): Promise<T> {
     try {
-      return (await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'restoreId = :id',
-          ExpressionAttributeValues: { ':id': { S: restoreId } },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      )) as ScanCommandOutput;
+      return (await this.client.send(command)) as T;
     } catch (error) {
-      throw tableAccessError(`audit table ${this.tableName}`, this.where, error, this.hints);
+      throw tableAccessError(what, this.where, error, this.hints);
     }
   }
+}
+
+/** `restoreId = :id`, as a Query's key condition or a Scan's filter. */
+function byId(restoreId: string, as: 'KeyConditionExpression' | 'FilterExpression') {
+  return {
+    [as]: '#id = :id',
+    ExpressionAttributeNames: { '#id': AUDIT_RESTORE_ID_ATTRIBUTE },
+    ExpressionAttributeValues: { ':id': { S: restoreId } },
+  };
 }

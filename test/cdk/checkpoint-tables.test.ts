@@ -4,7 +4,11 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointTables, QUARANTINE_GROUP_INDEX } from '#cdk/constructs/checkpoint-tables.ts';
+import {
+  AUDIT_RESTORE_ID_INDEX,
+  CheckpointTables,
+  QUARANTINE_GROUP_INDEX,
+} from '#cdk/constructs/checkpoint-tables.ts';
 import { describeViolations, nagViolations, testStack } from './helpers.ts';
 
 describe('CheckpointTables', () => {
@@ -70,6 +74,33 @@ describe('CheckpointTables', () => {
         }),
       ],
     });
+  });
+
+  it('indexes audit items by restoreId: a sparse, keys-only index (restore undo <id> queries it, no Scan)', () => {
+    // Act
+    const audit = template.findResources('AWS::DynamoDB::Table', {
+      Properties: { TimeToLiveSpecification: Match.absent() },
+    });
+
+    // Assess: only restore items carry restoreId (chunk items do not), so the index is sparse.
+    const [properties] = Object.values(audit).map((r) => r.Properties);
+    expect(Object.keys(audit)).toHaveLength(1);
+    expect(properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: AUDIT_RESTORE_ID_INDEX,
+        KeySchema: [{ AttributeName: 'restoreId', KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
+    expect(properties.AttributeDefinitions).toContainEqual({
+      AttributeName: 'restoreId',
+      AttributeType: 'S',
+    });
+    // Key schema unchanged: adding a GSI is an in-place update of a deployed table, no replacement.
+    expect(properties.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
   });
 
   it('exposes the tables and passes cdk-nag', () => {

@@ -113,6 +113,18 @@ describe('ensureTables', () => {
     }
   });
 
+  it('creates the audit table with the sparse byRestoreId index (keys only), as the construct does', async () => {
+    // Act
+    const { Table } = (await client.send(
+      new DescribeTableCommand({ TableName: names.audit }),
+    )) as DescribeTableCommandOutput;
+
+    // Assess: restore undo <restoreId> queries it instead of scanning the table (decision 0002).
+    expect(Table?.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.IndexStatus, g.Projection])).toEqual([
+      ['byRestoreId', 'ACTIVE', { ProjectionType: 'KEYS_ONLY' }],
+    ]);
+  });
+
   it("uses the construct's attribute names", () => {
     // Assess
     for (const attrs of [CHECKPOINT_ATTRIBUTES, QUARANTINE_ATTRIBUTES]) {

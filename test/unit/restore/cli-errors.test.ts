@@ -1,7 +1,7 @@
 // G6 (clear, typed errors) for `mskguard restore`: with --json every error, usage or not, is the
 // restore's JSON answer on stdout; `restore undo` checks the restoreId before any network call
 // and names the audit table (and where it looked) when the table does not exist.
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { whereOf } from '#shared/aws/sdk.ts';
@@ -104,14 +104,15 @@ describe('mskguard restore undo', () => {
     expect(out.opened).toEqual([]);
     expect(out.stderr).toMatch(new RegExp(`^Invalid restoreId ${id}: expected a UUID`));
     expect(dynamodb.commandCalls(ScanCommand)).toHaveLength(0);
+    expect(dynamodb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
   it.each([
     [{ DYNAMODB_ENDPOINT: 'http://127.0.0.1:18000' }, [], 'http://127.0.0.1:18000'],
     [{}, ['--region', 'eu-west-1'], 'region eu-west-1'],
   ])('names the audit table and where it looked when it does not exist (%j); exit 1', async (env, flags, where) => {
-    // Prepare
-    dynamodb.on(ScanCommand).rejects(
+    // Prepare: find queries the audit table's index first; a missing table fails there.
+    dynamodb.on(QueryCommand).rejects(
       Object.assign(new Error('Cannot do operations on a non-existent table'), {
         name: 'ResourceNotFoundException',
       }),
@@ -137,7 +138,7 @@ describe('mskguard restore --json: stderr says why it failed, stdout stays the J
   it('an error before planning (a missing audit table): the JSON answer on stdout; its name, message and the summary line on stderr', async () => {
     // Prepare
     dynamodb
-      .on(ScanCommand)
+      .on(QueryCommand)
       .rejects(Object.assign(new Error('no table'), { name: 'ResourceNotFoundException' }));
     const { out, run } = cli({ AWS_REGION: 'us-east-1' });
 
