@@ -24,7 +24,7 @@ import { executePlan } from '#shared/restore/execute.ts';
 import { planRestore } from '#shared/restore/plan.ts';
 import { AuditRestoreActivity } from '#shared/watchdog/sources.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
-import { checkpointPlanOf, largeTopic } from './large-topic-fixture.ts';
+import { checkpointPlanOf, largeTopic, succeededResult } from './large-topic-fixture.ts';
 
 const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint: stackEnv().DYNAMODB_ENDPOINT });
 const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
@@ -122,20 +122,7 @@ describe('audit items of restores over many partitions', () => {
     const finished = await checkpointPlanOf(topic, group, randomUUID());
     const running = await checkpointPlanOf(topic, group, randomUUID());
     const key = await audit.start(finished, new Date(Date.now() - 60_000).toISOString());
-    await audit.finish(key, {
-      restoreId: finished.restoreId,
-      status: 'succeeded',
-      startedAt: key.sk.split('#')[0]!,
-      finishedAt: new Date().toISOString(),
-      elapsedMs: 1,
-      applied: finished.rows.map((r) => ({ partition: r.partition, offset: r.target! })),
-      verified: true,
-      esm: null,
-      epoch: null,
-      audit: 'written',
-      steps: [],
-      error: null,
-    });
+    await audit.finish(key, succeededResult(finished, key.sk.split('#')[0]!, new Date().toISOString()));
     await audit.start(running, new Date().toISOString());
 
     // Act

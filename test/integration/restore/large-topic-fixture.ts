@@ -8,7 +8,7 @@ import type { GroupDescriptions } from 'kafkajs';
 import type { AuditStore } from '#shared/restore/audit.ts';
 import type { ConsumerOffsetsReader } from '#shared/restore/consumer-offsets-reader.ts';
 import type { RestoreDeps } from '#shared/restore/engine.ts';
-import type { RestoreAdmin, RestorePlan } from '#shared/restore/types.ts';
+import type { RestoreAdmin, RestorePlan, RestoreResult } from '#shared/restore/types.ts';
 import { MemoryCheckpointStore } from '#shared/testing/memory-checkpoint-store.ts';
 
 /** Offsets start here: 13 digits, as on a long-lived high-volume topic. */
@@ -161,5 +161,23 @@ export async function checkpointPlanOf(
     })),
     warnings: [],
     refusals: [],
+  };
+}
+
+/** The result of a run of `plan` that committed every target: what `finish` records for it. */
+export function succeededResult(plan: RestorePlan, startedAt: string, finishedAt: string): RestoreResult {
+  return {
+    restoreId: plan.restoreId,
+    status: 'succeeded',
+    startedAt,
+    finishedAt,
+    elapsedMs: 1,
+    applied: plan.rows.map((r) => ({ partition: r.partition, offset: r.target! })),
+    verified: true,
+    esm: null,
+    epoch: null,
+    audit: 'written',
+    steps: [],
+    error: null,
   };
 }

@@ -14,7 +14,7 @@ import { chunkPrefix, itemBytes } from '#shared/restore/audit-chunks.ts';
 import type { RestorePlan } from '#shared/restore/types.ts';
 import { AuditRestoreActivity, RESTORE_SORT_KEY_FLOOR } from '#shared/watchdog/sources.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
-import { checkpointPlanOf, largeTopic } from '../restore/large-topic-fixture.ts';
+import { checkpointPlanOf, largeTopic, succeededResult } from '../restore/large-topic-fixture.ts';
 
 const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint: stackEnv().DYNAMODB_ENDPOINT });
 const tables = { checkpoints: uniqueName('cp'), quarantine: uniqueName('q'), audit: uniqueName('a') };
@@ -37,20 +37,7 @@ function recordingActivity() {
 async function audited(plan: RestorePlan, startedAt: string, finishedAt?: string) {
   const key = await audit.start(plan, startedAt);
   if (finishedAt) {
-    await audit.finish(key, {
-      restoreId: plan.restoreId,
-      status: 'succeeded',
-      startedAt,
-      finishedAt,
-      elapsedMs: 1,
-      applied: plan.rows.map((r) => ({ partition: r.partition, offset: r.target! })),
-      verified: true,
-      esm: null,
-      epoch: null,
-      audit: 'written',
-      steps: [],
-      error: null,
-    });
+    await audit.finish(key, succeededResult(plan, startedAt, finishedAt));
   }
   return key;
 }
