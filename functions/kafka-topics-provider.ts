@@ -5,6 +5,7 @@ import { MskGuardError } from '../shared/errors.ts';
 import {
   type BrokerConnection,
   checkRequestedConnection,
+  namesOtherCluster,
   parseTopicProperties,
   pinnedConnection,
   type TopicResourceSpec,
@@ -22,7 +23,8 @@ import {
  *
  * - Create: creates the topic, or adopts an existing one and reconciles it.
  * - Update: grows partitions and rewrites configs; refuses what Kafka cannot do in place.
- * - Delete: deletes the topic only when `AllowDeletion` is true; otherwise leaves it in Kafka.
+ * - Delete: deletes the topic only when `AllowDeletion` is true and the resource names the pinned
+ *   cluster's brokers (or none); otherwise leaves it in Kafka.
  */
 
 const { Kafka, ConfigResourceTypes, logLevel } = kafkajs;
@@ -77,8 +79,12 @@ export function createTopicsProvider(deps: TopicsProviderDeps) {
     if (event.RequestType === 'Delete' && !topic.allowDeletion) return respond(topic, RETAINED);
     const connection = pinnedConnection(deps.env ?? process.env);
     // A Delete carries the properties of an earlier deployment (the cleanup after a replacement, a
-    // stack deleted after its cluster moved): refusing those would strand the stack, and it connects
-    // to the pinned cluster whatever they say. Create and Update carry this deployment's.
+    // stack deleted after its cluster moved): refusing those would strand the stack. One naming
+    // another cluster (a topic removed, or a rollback's cleanup, in an update that moved the cluster)
+    // is retained: the topic lives there, and the pinned cluster's topic of that name is not it.
+    // Create and Update carry this deployment's.
+    if (event.RequestType === 'Delete' && namesOtherCluster(event.ResourceProperties, connection))
+      return respond(topic, OTHER_CLUSTER);
     if (event.RequestType !== 'Delete')
       checkRequestedConnection(event.ResourceProperties, connection, topic.name);
     const admin = await deps.connect(connection);
@@ -179,6 +185,8 @@ async function ensureTopic(
 }
 
 const RETAINED = 'retained (AllowDeletion is false)';
+const OTHER_CLUSTER =
+  "retained (the resource names another cluster than this provider's; delete the topic there by hand if unwanted)";
 
 async function deleteTopic(admin: TopicAdmin, spec: TopicResourceSpec): Promise<string> {
   if (!spec.allowDeletion) return RETAINED;

@@ -119,6 +119,23 @@ export function checkRequestedConnection(
   );
 }
 
+/**
+ * Whether a Delete's properties name another cluster than the pinned one: their BootstrapBrokers
+ * share no broker (host:port) with the pinned list. A Delete carries an earlier deployment's
+ * properties: after a change of cluster, the cleanup of a topic removed in that update (or the
+ * rollback's cleanup of one it created) names the other cluster, where the topic lives. Deleting the
+ * topic of that name on the pinned cluster would delete another topic's data. A broker in common is
+ * the same cluster (brokers added or replaced, another order or spacing); another port only (an auth
+ * mode changed) is not assumed to be. Without BootstrapBrokers, or empty: the pinned cluster.
+ */
+export function namesOtherCluster(
+  raw: Record<string, unknown> | undefined,
+  pinned: BrokerConnection,
+): boolean {
+  const requested = brokerList(raw?.BootstrapBrokers);
+  return requested.length > 0 && !requested.some((broker) => pinned.brokers.includes(broker));
+}
+
 function brokerList(value: unknown): string[] {
   return String(value ?? '')
     .split(',')

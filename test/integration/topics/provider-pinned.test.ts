@@ -125,14 +125,18 @@ describe('kafka-topics-provider on the real broker', () => {
     const afterCreate = await describeTopic();
     const updated = await handler(event('Update', v2, v1));
     const afterUpdate = await describeTopic();
-    // A Delete's brokers are never followed: it deletes on the pinned broker.
-    const deleted = await handler(event('Delete', { ...v2, BootstrapBrokers: decoyBrokers }));
+    // A Delete's brokers are never followed: one naming others retains the topic, connecting nowhere.
+    const retained = await handler(event('Delete', { ...v2, BootstrapBrokers: decoyBrokers }));
+    const afterRetain = await describeTopic();
+    const deleted = await handler(event('Delete', v2));
 
     // Assess
     expect(created.Data.Action).toBe('created');
     expect(afterCreate).toEqual({ partitions: 2, retention: '3600000' });
     expect(updated.Data.Action).toBe('updated (partitions 2->3, configs)');
     expect(afterUpdate).toEqual({ partitions: 3, retention: '7200000' });
+    expect(retained.Data.Action).toMatch(/^retained \(the resource names another cluster/);
+    expect(afterRetain).toEqual({ partitions: 3, retention: '7200000' });
     expect(deleted.Data.Action).toBe('deleted');
     expect(await describeTopic()).toBeUndefined();
     expect(decoyConnections).toBe(0);

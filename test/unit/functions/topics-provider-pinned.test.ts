@@ -130,12 +130,29 @@ describe('kafka-topics-provider pinned to its cluster', () => {
     expect(connections).toEqual([PINNED_CONNECTION]);
   });
 
-  it('deletes on the pinned cluster whatever brokers a Delete carries', async () => {
-    // Prepare: a Delete carries an earlier deployment's properties (or anyone's): never refused, never followed.
+  it('retains, connecting nowhere, a topic whose Delete names other brokers', async () => {
+    // Prepare: a Delete carries an earlier deployment's properties (or anyone's): never refused, never
+    // followed, and never applied to the pinned cluster's topic of that name (it is not that topic).
     const { handler, connections } = recordingProvider();
 
     // Act
     const response = await handler(event('Delete', { ...OWN, BootstrapBrokers: 'attacker.example:9096' }));
+
+    // Assess
+    expect(response.Data.Action).toMatch(/^retained \(the resource names another cluster/);
+    expect(response.Data.Action).not.toContain('attacker');
+    expect(connections).toEqual([]);
+  });
+
+  it.each([
+    ['another order and spacing', ' b-2.orders:9096 , b-1.orders:9096 ,'],
+    ['the brokers before one was added', 'b-1.orders:9096'],
+  ])('deletes on the pinned cluster when a Delete names its brokers in %s', async (_name, brokers) => {
+    // Prepare
+    const { handler, connections } = recordingProvider();
+
+    // Act
+    const response = await handler(event('Delete', { ...OWN, BootstrapBrokers: brokers }));
 
     // Assess
     expect(response.Data.Action).toBe('deleted');
