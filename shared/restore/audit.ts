@@ -228,11 +228,16 @@ export class DynamoAuditStore implements AuditStore {
       key = await this.first(QueryCommand, { ...query, ...byId(restoreId, 'KeyConditionExpression') });
     } catch (error) {
       // The request is well-formed, so a ValidationException naming an index means the table has
-      // none by that name ("does not have the specified index") or it is backfilling. A missing
-      // table (ResourceNotFoundException) is no reason to scan: the Scan would fail the same way.
+      // none by that name ("does not have the specified index") or it is backfilling; an
+      // AccessDeniedException, a caller whose IAM names the table but not its index (a CLI
+      // operator's policy written before the index). A missing table (ResourceNotFoundException)
+      // is no reason to scan: the Scan would fail the same way.
       const cause = (error as { cause?: Error }).cause;
-      if (cause?.name === 'ValidationException' && /index/i.test(cause.message))
-        return { unusable: cause.message };
+      if (
+        (cause?.name === 'ValidationException' && /index/i.test(cause.message)) ||
+        cause?.name === 'AccessDeniedException'
+      )
+        return { unusable: `${cause.name}: ${cause.message}` };
       throw error;
     }
     if (!key) return { item: null };

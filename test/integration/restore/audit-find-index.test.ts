@@ -127,6 +127,29 @@ describe('DynamoAuditStore.find by restoreId', () => {
     expect((refused as Error).message).toContain('AccessDeniedException');
   });
 
+  it('scans when the caller may not Query the index (an operator whose IAM names the table ARN only)', async () => {
+    // Prepare: DynamoDB Local has no IAM; the refusal is the one AWS answers a Query of an index
+    // whose ARN (<table>/index/<name>) the caller's policy does not name.
+    const { sender, sent } = recording();
+    const tableOnly = {
+      send: (command: object) => {
+        if (command instanceof QueryCommand && command.input.IndexName) {
+          const error = new Error('User is not authorized to perform: dynamodb:Query on resource: …/index/…');
+          error.name = 'AccessDeniedException';
+          return Promise.reject(error);
+        }
+        return sender.send(command);
+      },
+    };
+
+    // Act
+    const found = await new DynamoAuditStore(tableOnly, tables.audit).find(small.restoreId);
+
+    // Assess
+    expect(found?.plan.rows).toHaveLength(3);
+    expect(sent.map((c) => c.name)).toContain(ScanCommand.name);
+  });
+
   it('indexes restore items only: no chunk item is ever an index entry, so find cannot return one', async () => {
     // Act: every entry of the index (a Scan of the index itself, a few hundred bytes per restore).
     const entries: Record<string, unknown>[] = [];
