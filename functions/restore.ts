@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigurationError } from '../shared/errors.ts';
-import { createBoundedRestoreHandler } from '../shared/restore/lambda.ts';
+import { createRestoreHandler } from '../shared/restore/lambda.ts';
 import { FUNCTION_ENV, type RestoreTarget } from '../shared/runtime/function-env.ts';
 import { kafkaAuthFromEnv } from '../shared/runtime/kafka-auth-env.ts';
 
@@ -61,7 +61,7 @@ const scramSecretArn = env('KAFKA_SECRET_ARN', 'KAFKA_SECRET_ARN');
 const region = process.env.AWS_REGION;
 
 /** The Lambda entry point. */
-export const handler = createBoundedRestoreHandler({
+export const handler = createRestoreHandler({
   brokers: required('KAFKA_BROKERS', 'KAFKA_BROKERS')
     .split(',')
     .map((b) => b.trim()),

@@ -89,8 +89,9 @@ export function applyTargets(
  * The restore engine as a Lambda handler: event = a {@link RestoreRequest} as JSON, answer = a
  * {@link RestoreResponse} (never thrown: the CLI's `--via-lambda` prints the same table from it).
  * Since no error reaches Lambda, each answer also prints the `RestoreFailed` metric its alarm reads.
- * The answer is whole, of any size: the deployed function answers through
- * {@link createBoundedRestoreHandler}, which keeps it under Lambda's response limit.
+ * An answer that fits Lambda's synchronous response limit (6 MB) is sent whole; a larger one in its
+ * compact form (answer-limit.ts), which would otherwise reach the caller as the function error
+ * Function.ResponseSizeTooLarge, after the restore had run and committed.
  *
  * @example
  * ```ts
@@ -98,6 +99,25 @@ export function applyTargets(
  * ```
  */
 export function createRestoreHandler(config: RestoreLambdaConfig) {
+  const respond = wholeAnswers(config);
+  return async (event: unknown, context: RestoreLambdaContext = {}): Promise<RestoreAnswer> => {
+    const answer = answerWithinLimit(await respond(event, context), { auditTable: config.auditTable });
+    if ('omitted' in answer) {
+      const { fields, fullBytes, limitBytes, auditItem } = answer.omitted;
+      config.logger.warn('answer too large for Lambda: sent without the per-partition lists', {
+        restoreId: answer.plan.restoreId,
+        fullBytes,
+        limitBytes,
+        omitted: fields,
+        auditItem,
+      });
+    }
+    return answer;
+  };
+}
+
+/** The handler's answers whole, of any size: what {@link createRestoreHandler} bounds. */
+function wholeAnswers(config: RestoreLambdaConfig) {
   const open = config.openClients ?? openRestoreClients;
   const log = config.logger;
   // The caller cannot pass --audit-table to the function: name the table it reads, and where it is set.
@@ -148,34 +168,5 @@ export function createRestoreHandler(config: RestoreLambdaConfig) {
     const functionName = context.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'restore';
     emitRestoreOutcome(response, { functionName, ...asked }, config.metricsSink ?? stdoutSink);
     return response;
-  };
-}
-
-/**
- * The handler functions/restore.ts deploys: {@link createRestoreHandler}, whose answer is sent whole
- * when it fits Lambda's synchronous response limit (6 MB) and otherwise in its compact form
- * (answer-limit.ts). A larger answer would reach the caller as the function error
- * Function.ResponseSizeTooLarge, after the restore had run and committed.
- *
- * @example
- * ```ts
- * export const handler = createBoundedRestoreHandler({ brokers, auth: 'iam', region, checkpointTable, auditTable, targets, logger });
- * ```
- */
-export function createBoundedRestoreHandler(config: RestoreLambdaConfig) {
-  const handler = createRestoreHandler(config);
-  return async (event: unknown, context: RestoreLambdaContext = {}): Promise<RestoreAnswer> => {
-    const answer = answerWithinLimit(await handler(event, context), { auditTable: config.auditTable });
-    if ('omitted' in answer) {
-      const { fields, fullBytes, limitBytes, auditItem } = answer.omitted;
-      config.logger.warn('answer too large for Lambda: sent without the per-partition lists', {
-        restoreId: answer.plan.restoreId,
-        fullBytes,
-        limitBytes,
-        omitted: fields,
-        auditItem,
-      });
-    }
-    return answer;
   };
 }

@@ -15,7 +15,7 @@ import { ANSWER_LIMIT_BYTES } from '#shared/restore/answer-limit.ts';
 import { DynamoAuditStore } from '#shared/restore/audit.ts';
 import type { RestoreClients } from '#shared/restore/clients.ts';
 import type { CompactRestoreAnswer } from '#shared/restore/compact-answer.ts';
-import { createBoundedRestoreHandler } from '#shared/restore/lambda.ts';
+import { createRestoreHandler } from '#shared/restore/lambda.ts';
 import { capturedRestoreIo, runRestore } from '#test/support/restore-cli.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
 import { largeTopic } from './large-topic-fixture.ts';
@@ -46,7 +46,7 @@ function staleTopic() {
 /** The restore function as functions/restore.ts wires it, over the fake broker and the real audit table. */
 function restoreFunction(topic: ReturnType<typeof largeTopic>) {
   const clients: RestoreClients = { deps: topic.deps(audit), close: async () => {} };
-  return createBoundedRestoreHandler({
+  return createRestoreHandler({
     brokers: ['unused:9092'],
     checkpointTable: tables.checkpoints,
     auditTable: tables.audit,

@@ -18,7 +18,7 @@ import { ensureTables } from '#local/tables.ts';
 import { DynamoAuditStore } from '#shared/restore/audit.ts';
 import type { RestoreClients } from '#shared/restore/clients.ts';
 import type { RestoreResponse } from '#shared/restore/engine.ts';
-import { createBoundedRestoreHandler } from '#shared/restore/lambda.ts';
+import { createRestoreHandler } from '#shared/restore/lambda.ts';
 import { parseOffsetsCsv } from '#shared/restore/offsets-csv.ts';
 import { capturedRestoreIo, runRestore } from '#test/support/restore-cli.ts';
 import { stackEnv, uniqueName } from '#test/support/stack.ts';
@@ -51,7 +51,7 @@ function tempFile(name: string): string {
 /** The restore function over the fake broker and the real audit table, behind the mocked Lambda service. */
 function deployed(topic: ReturnType<typeof largeTopic>): void {
   const clients: RestoreClients = { deps: topic.deps(audit), close: async () => {} };
-  const handler = createBoundedRestoreHandler({
+  const handler = createRestoreHandler({
     brokers: ['unused:9092'],
     checkpointTable: tables.checkpoints,
     auditTable: tables.audit,
