@@ -1,5 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { ScriptRunner } from '#shared/cache/script-runner.ts';
+import { CacheUnavailableError } from '#shared/errors.ts';
 import { GuardEngine } from '#shared/middleware/engine.ts';
 import { mskGuard } from '#shared/middleware/mskGuard.ts';
 import type { MskGuardOptions } from '#shared/middleware/options.ts';
@@ -110,4 +113,34 @@ export async function claimAndDie(
 ): Promise<void> {
   const crashed = new GuardEngine({ cacheShards: TEST_CACHE_SHARDS, ...options, leaseMarginMs: 0 });
   await crashed.admit(encodeKafkaEvent(records), fakeContext(remainingMs));
+}
+
+/**
+ * An invocation of `options.consumerGroup` processes `key` on orders/0, commits its checkpoint with
+ * its commit marker and dies before its complete reaches Redis; its lease (300 ms) has expired on
+ * return, so the key is in doubt about it.
+ */
+export async function commitAndDieBeforeComplete(
+  options: MskGuardOptions & { cache: ScriptRunner },
+  key: string,
+): Promise<void> {
+  const runner = options.cache;
+  const noComplete: ScriptRunner = {
+    kind: runner.kind,
+    close: async () => {},
+    run: (script, keys, args) =>
+      script.name === 'complete'
+        ? Promise.reject(new CacheUnavailableError('injected: died before complete'))
+        : runner.run(script, keys, args),
+  };
+  const dead = new GuardEngine({
+    cacheShards: TEST_CACHE_SHARDS,
+    ...options,
+    cache: noComplete,
+    leaseMarginMs: 0,
+  });
+  await dead.settle(await dead.admit(encodeKafkaEvent(orders('orders', 0, 0, [key])), fakeContext(300)), {
+    batchItemFailures: [],
+  });
+  await sleep(400);
 }

@@ -17,41 +17,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
-import { GuardEngine } from '#shared/middleware/engine.ts';
-import { encodeKafkaEvent } from '#shared/msk/index.ts';
 import { useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
-import { claimAndDie, fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
+import {
+  claimAndDie,
+  commitAndDieBeforeComplete,
+  fakeContext,
+  guardedConsumer,
+  orders,
+} from '#test/support/guarded.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
 describe('a key in doubt whose taker never settled the doubt where Redis can see it', () => {
   const { store, runner } = useCheckpointStore();
 
-  /**
-   * An invocation of `group` processes `key` on orders/0, commits its checkpoint with its commit
-   * marker and dies before its complete reaches Redis; its lease (300 ms) has expired on return.
-   */
-  async function diesAfterCommitting(group: string, key: string, shards: number): Promise<void> {
-    const noComplete: ScriptRunner = {
-      kind: runner.kind,
-      close: async () => {},
-      run: (script, keys, args) =>
-        script.name === 'complete'
-          ? Promise.reject(new CacheUnavailableError('injected: died before complete'))
-          : runner.run(script, keys, args),
-    };
-    const dead = new GuardEngine({
-      consumerGroup: group,
-      cache: noComplete,
-      cacheShards: shards,
-      checkpoints: store,
-      leaseMarginMs: 0,
-    });
-    await dead.settle(await dead.admit(encodeKafkaEvent(orders('orders', 0, 0, [key])), fakeContext(300)), {
-      batchItemFailures: [],
-    });
-    await sleep(400);
-  }
+  /** `group`'s invocation of `key` commits and dies before its complete (over `shards` shards). */
+  const diesAfterCommitting = (group: string, key: string, shards: number) =>
+    commitAndDieBeforeComplete(
+      { consumerGroup: group, cache: runner, cacheShards: shards, checkpoints: store },
+      key,
+    );
 
   /**
    * The runner, except that while `lose(reply)` says so, a claim's reply is lost after the script

@@ -1,17 +1,9 @@
-// G1 for keys in doubt (decision 0006): an invocation died after its checkpoint committed and
-// before its complete reached Redis, so the next claim of a producer duplicate finds the key in doubt
-// and asks the checkpoint table whether the dead owner committed it. Whatever the invocation that
-// took the key over does next (its handler fails, its checkpoint fails, its in-doubt read fails, its
-// event is malformed), the key stays done: a redelivery withholds it. DynamoDB Local, real Redis.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { ScriptRunner } from '#shared/cache/script-runner.ts';
 import type { CheckpointStore } from '#shared/checkpoints/types.ts';
-import { CacheUnavailableError, InvalidEventError } from '#shared/errors.ts';
-import { GuardEngine } from '#shared/middleware/engine.ts';
+import { InvalidEventError } from '#shared/errors.ts';
 import { encodeKafkaEvent } from '#shared/msk/index.ts';
 import { storeWith, useCheckpointStore } from '#test/support/checkpoint-fixture.ts';
-import { fakeContext, guardedConsumer, orders } from '#test/support/guarded.ts';
+import { commitAndDieBeforeComplete, guardedConsumer, orders } from '#test/support/guarded.ts';
 import { TEST_CACHE_SHARDS } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
@@ -20,31 +12,9 @@ describe('keys a dead invocation committed', () => {
   const consumer = (group: string, checkpoints: CheckpointStore = store) =>
     guardedConsumer({ consumerGroup: group, cache: runner, cacheShards: TEST_CACHE_SHARDS, checkpoints });
 
-  /**
-   * An invocation of `group` processes `key` on orders/0, commits its checkpoint with its commit
-   * marker and dies before its complete reaches Redis; its lease (300 ms) has expired on return.
-   */
-  async function diesAfterCommitting(group: string, key: string): Promise<void> {
-    const noComplete: ScriptRunner = {
-      kind: runner.kind,
-      close: async () => {},
-      run: (script, keys, args) =>
-        script.name === 'complete'
-          ? Promise.reject(new CacheUnavailableError('injected: died before complete'))
-          : runner.run(script, keys, args),
-    };
-    const dead = new GuardEngine({
-      consumerGroup: group,
-      cache: noComplete,
-      cacheShards: TEST_CACHE_SHARDS,
-      checkpoints: store,
-      leaseMarginMs: 0,
-    });
-    await dead.settle(await dead.admit(encodeKafkaEvent(orders('orders', 0, 0, [key])), fakeContext(300)), {
-      batchItemFailures: [],
-    });
-    await sleep(400);
-  }
+  /** `group`'s invocation of `key` commits and dies before its complete. */
+  const diesAfterCommitting = (group: string, key: string) =>
+    commitAndDieBeforeComplete({ consumerGroup: group, cache: runner, checkpoints: store }, key);
 
   it('keeps a key a dead invocation committed done when the invocation that proved it fails (G1)', async () => {
     // Prepare: an invocation processes 'k', commits its checkpoint and dies before its complete
