@@ -74,6 +74,20 @@ export function clusterRunner(
   return new RespClusterScriptRunner({ nodes: clusterNodeUrls(), ...options });
 }
 
+/** A script of the tests' own, as the runners take one: its SHA-1 computed from `source`. */
+export function testScript(name: string, source: string, numberOfKeys = 1): LuaScript {
+  return { name, numberOfKeys, source, sha1: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * A call that writes, standing for a claim in the late-arrival tests: it sets KEYS[1] to ARGV[1],
+ * so a script that reached Redis after its call gave up is visible.
+ */
+export const LATE_MARK = testScript(
+  'late-mark',
+  "redis.call('SET', KEYS[1], ARGV[1], 'PX', 600000) return 1",
+);
+
 /**
  * A script no Redis has seen yet (a fresh comment gives it a fresh SHA-1, so its first EVALSHA on
  * each node answers NOSCRIPT); it sets KEYS[1] to ARGV[1] and answers the port of the node that ran it.
@@ -82,7 +96,7 @@ export function freshPortScript(): LuaScript {
   const source = `-- ${randomBytes(8).toString('hex')}
 redis.call('SET', KEYS[1], ARGV[1])
 return string.match(redis.call('INFO', 'server'), 'tcp_port:(%d+)')`;
-  return { name: 'port', numberOfKeys: 1, source, sha1: createHash('sha1').update(source).digest('hex') };
+  return testScript('port', source);
 }
 
 /** A random key as the Redis tier takes it. */

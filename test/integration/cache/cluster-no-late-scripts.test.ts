@@ -4,27 +4,20 @@
 // queued and sent once the cluster is back would lease or mark keys behind its back (G1/G2).
 // The stack's cluster behind Toxiproxy proxies of this suite's own, one per node (never the
 // stack's shared ones); `natMap` sends the runner to each node's proxy, not its announced address.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ToxiproxyClient } from '#local/toxiproxy.ts';
 import { RespClusterScriptRunner } from '#shared/cache/resp-cluster.ts';
-import type { LuaScript } from '#shared/cache/script-runner.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
 import { clusterAdmin, clusterPorts, tagPerNode } from '#test/support/cluster.ts';
 import { freePort } from '#test/support/ports.ts';
+import { LATE_MARK } from '#test/support/runners.ts';
 import { uniqueName } from '#test/support/stack.ts';
 
 const HOST = '127.0.0.1';
 const toxiproxyUrl = process.env.TOXIPROXY_URL;
 const clusterNodes = process.env.REDIS_CLUSTER_NODES;
-// Stands for a claim: it writes, so a late arrival is visible.
-const source = "redis.call('SET', KEYS[1], ARGV[1], 'PX', 600000) return 1";
-const mark: LuaScript = {
-  name: 'late-mark',
-  numberOfKeys: 1,
-  sha1: createHash('sha1').update(source).digest('hex'),
-  source,
-};
+const mark = LATE_MARK;
 const run = `late-cluster-${randomUUID()}`;
 const TIMEOUT_MS = 300;
 

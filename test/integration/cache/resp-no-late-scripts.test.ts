@@ -4,25 +4,18 @@
 // keys behind its back. And a link that stopped answering must be replaced, so the runner works
 // again as soon as the network does, not after the kernel gives up on the socket (~15 min).
 // Real redis-server behind a Toxiproxy proxy of this suite's own (never the stack's shared ones).
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ToxiproxyClient } from '#local/toxiproxy.ts';
 import { RespScriptRunner } from '#shared/cache/resp.ts';
-import type { LuaScript } from '#shared/cache/script-runner.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
+import { LATE_MARK } from '#test/support/runners.ts';
 import { stackVar, uniqueName } from '#test/support/stack.ts';
 import { proxyToStackRedis } from '#test/support/toxiproxy.ts';
 
 const toxiproxyUrl = process.env.TOXIPROXY_URL;
-// Stands for a claim: it writes, so a late arrival is visible.
-const source = "redis.call('SET', KEYS[1], ARGV[1], 'PX', 600000) return 1";
-const mark: LuaScript = {
-  name: 'late-mark',
-  numberOfKeys: 1,
-  sha1: createHash('sha1').update(source).digest('hex'),
-  source,
-};
+const mark = LATE_MARK;
 const base = `mskguard:{late-blips-${randomUUID()}}`;
 const TIMEOUT_MS = 300;
 

@@ -4,7 +4,7 @@
 // And `retries: 0` means one request. The 503 comes from the project's real REST endpoint in front
 // of the real redis-server behind a Toxiproxy proxy of this suite's own; 429 and a non-JSON 502
 // come from a stub, as neither the endpoint nor Redis can be made to answer them.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { startUpstashRestServer, type UpstashRestServer } from '#local/upstash-r
 import { scripts } from '#lua/scripts.generated.ts';
 import { UpstashScriptRunner } from '#shared/cache/upstash.ts';
 import { CacheUnavailableError } from '#shared/errors.ts';
+import { testScript } from '#test/support/runners.ts';
 import { stackVar, uniqueName } from '#test/support/stack.ts';
 import { proxyToStackRedis } from '#test/support/toxiproxy.ts';
 
@@ -111,12 +112,7 @@ describe('UpstashScriptRunner: Redis replies through the real REST endpoint', ()
   it('a script the server does not hold is NOSCRIPT, then EVAL', async () => {
     // Prepare: a script no server has seen (as after a restart or SCRIPT FLUSH).
     const source = `return 'fresh-${randomUUID()}'`;
-    const fresh = {
-      ...scripts.release,
-      name: 'fresh',
-      sha1: createHash('sha1').update(source).digest('hex'),
-      source,
-    };
+    const fresh = testScript('fresh', source);
     const runner = new UpstashScriptRunner({ url: endpoint.url, token: 'replies' });
 
     // Act
@@ -131,12 +127,7 @@ describe('UpstashScriptRunner: Redis replies through the real REST endpoint', ()
     const runner = new UpstashScriptRunner({ url: endpoint.url, token: 'replies' });
 
     const source = `error('deliberate ${randomUUID()}')`;
-    const failing = {
-      ...scripts.release,
-      name: 'failing',
-      sha1: createHash('sha1').update(source).digest('hex'),
-      source,
-    };
+    const failing = testScript('failing', source);
 
     // Act: the script fails inside Redis (after NOSCRIPT, through EVAL).
     const error = await runner.run(failing, [base], []).catch((e: unknown) => e);
