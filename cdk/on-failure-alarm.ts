@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { ComparisonOperator, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, type IMetric, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { GuardedKafkaConsumer } from './constructs/guarded-kafka-consumer.ts';
 import type { AlarmSpec } from './consumer-alarms.ts';
 
@@ -25,42 +25,46 @@ function esmMetric(consumer: GuardedKafkaConsumer, metricName: string): Metric {
 }
 
 export function onFailureSpec(consumer: GuardedKafkaConsumer, threshold: number): AlarmSpec | undefined {
-  const group = consumer.consumerGroupId;
-  const common = { ...ANY_RECORD, kind: 'onFailureMessages' as const, threshold };
+  const delivered = deliveredTo(consumer);
+  if (!delivered) return undefined;
   const why =
     'Threshold: any record, because each one exhausted its retries and was skipped by the ESM; it must be ' +
     'inspected and replayed or the business event is lost.';
-  if (consumer.onFailureQueue) {
+  return {
+    ...ANY_RECORD,
+    kind: 'onFailureMessages',
+    threshold,
+    metric: delivered.metric,
+    explanation: `${delivered.what} ${why}`,
+  };
+}
+
+/** What counts the records that reached a consumer's on-failure destination, and how to say so. */
+function deliveredTo(consumer: GuardedKafkaConsumer): { metric: IMetric; what: string } | undefined {
+  const group = consumer.consumerGroupId;
+  const period = FIVE_MINUTES;
+  if (consumer.onFailureQueue)
     return {
-      ...common,
       metric: consumer.onFailureQueue.metricApproximateNumberOfMessagesVisible({
         statistic: 'Maximum',
-        period: FIVE_MINUTES,
+        period,
       }),
-      explanation: `Records of ${group} are waiting in the on-failure SQS queue. ${why}`,
+      what: `Records of ${group} are waiting in the on-failure SQS queue.`,
     };
-  }
-  if (consumer.onFailureTopic) {
+  if (consumer.onFailureTopic)
     return {
-      ...common,
-      metric: consumer.onFailureTopic.metricNumberOfMessagesPublished({
-        statistic: 'Sum',
-        period: FIVE_MINUTES,
-      }),
-      explanation: `Records of ${group} were published to the on-failure SNS topic. ${why}`,
+      metric: consumer.onFailureTopic.metricNumberOfMessagesPublished({ statistic: 'Sum', period }),
+      what: `Records of ${group} were published to the on-failure SNS topic.`,
     };
-  }
-  if (consumer.onFailureBucket) {
-    // A bucket has no message count: the mapping counts what it sent there. What it failed to send
-    // is the onFailureDropped alarm's, as for the other destinations.
+  // A bucket has no message count: the mapping counts what it sent there. What it failed to send is
+  // the onFailureDropped alarm's, as for the other destinations.
+  if (consumer.onFailureBucket)
     return {
-      ...common,
       metric: esmMetric(consumer, 'OnFailureDestinationDeliveredEventCount'),
-      explanation:
+      what:
         `The event source mapping of ${group} sent records to the on-failure S3 bucket ` +
-        `(AWS/Lambda OnFailureDestinationDeliveredEventCount). ${why}`,
+        '(AWS/Lambda OnFailureDestinationDeliveredEventCount).',
     };
-  }
   return undefined;
 }
 
